@@ -1,0 +1,839 @@
+//! Reading a definition file into a JSON value plus the source span of every node.
+//!
+//! serde_json cannot report positions after parsing, so JSON is read by a small parser
+//! of our own that records, for each node, its byte range keyed by JSON Pointer. YAML is
+//! read from saphyr-parser's events, which carry positions. Both refuse nesting deeper
+//! than [`MAX_DEPTH`] instead of overflowing the stack.
+
+use serde_json::{Map, Number, Value};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Deeper documents are refused (AWS definitions are nowhere near this).
+pub const MAX_DEPTH: usize = 512;
+/// Files larger than this are refused before parsing. AWS accepts definitions of at most
+/// 1 MiB; the margin leaves room for comments and YAML.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// A byte range in the source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Where a node sits: its value's range and, for an object member, its key's range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NodeSpan {
+    pub value: Span,
+    pub key: Option<Span>,
+}
+
+/// A 1-based line and column (columns count characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineCol {
+    pub line: usize,
+    pub col: usize,
+}
+
+/// The text of a definition file and a line index over it.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<PathBuf>, text: String) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceFile {
+            path: path.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
+        LineCol {
+            line: line + 1,
+            col: col + 1,
+        }
+    }
+
+    /// The 1-based line on which `offset` sits.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.line_col(offset).line
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+}
+
+/// A parsed definition document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub source: SourceFile,
+    pub value: Value,
+    pub spans: SpanIndex,
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Yaml,
+}
+
+/// Spans keyed by RFC 6901 JSON Pointer ("" is the root).
+#[derive(Debug, Clone, Default)]
+pub struct SpanIndex {
+    map: HashMap<String, NodeSpan>,
+}
+
+impl SpanIndex {
+    pub fn get(&self, pointer: &str) -> Option<NodeSpan> {
+        self.map.get(pointer).copied()
+    }
+
+    /// The span of `pointer`, or of its nearest ancestor that has one.
+    pub fn nearest(&self, pointer: &str) -> NodeSpan {
+        let mut p = pointer;
+        loop {
+            if let Some(s) = self.map.get(p) {
+                return *s;
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return NodeSpan::default(),
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+/// Escape one JSON Pointer reference token.
+pub fn pointer_token(key: &str) -> String {
+    if key.contains(['~', '/']) {
+        key.replace('~', "~0").replace('/', "~1")
+    } else {
+        key.to_string()
+    }
+}
+
+/// Why a file could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    /// The file could not be read.
+    Io { path: PathBuf, message: String },
+    /// The text is not valid JSON/YAML; `offset` is where the parser stopped.
+    Syntax {
+        path: PathBuf,
+        message: String,
+        line: usize,
+        col: usize,
+        offset: usize,
+    },
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Io { path, message } => write!(f, "{}: {message}", path.display()),
+            LoadError::Syntax {
+                path,
+                message,
+                line,
+                col,
+                ..
+            } => write!(f, "{}:{line}:{col}: {message}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Read and parse a definition file. YAML is chosen by the `.yaml`/`.yml` extension, or
+/// when the text does not start like JSON.
+pub fn load_file(path: &Path) -> Result<Document, LoadError> {
+    let io_err = |message: String| LoadError::Io {
+        path: path.to_path_buf(),
+        message,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| io_err(e.to_string()))?;
+    if meta.is_dir() {
+        return Err(io_err("is a directory, not a definition file".into()));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(io_err(format!(
+            "the file is {:.1} MiB; a state machine definition is at most 1 MiB on AWS, \
+             and stepdbg reads files up to {} MiB",
+            meta.len() as f64 / (1024.0 * 1024.0),
+            MAX_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| io_err(e.to_string()))?;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            let src = SourceFile::new(path, String::from_utf8_lossy(e.as_bytes()).into_owned());
+            let lc = src.line_col(offset);
+            return Err(LoadError::Syntax {
+                path: path.to_path_buf(),
+                message: "the file is not UTF-8 text".into(),
+                line: lc.line,
+                col: lc.col,
+                offset,
+            });
+        }
+    };
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let yaml = matches!(ext.as_str(), "yaml" | "yml")
+        || (ext != "json" && !text.trim_start().starts_with(['{', '[']));
+    parse_text(path, text, if yaml { Format::Yaml } else { Format::Json })
+}
+
+/// Parse text already in memory (used for files and for tests).
+pub fn parse_text(path: &Path, text: String, format: Format) -> Result<Document, LoadError> {
+    let source = SourceFile::new(path, text);
+    let parsed = match format {
+        Format::Json => JsonParser::new(&source.text).parse_document(),
+        Format::Yaml => parse_yaml(&source.text),
+    };
+    match parsed {
+        Ok((value, spans)) => Ok(Document {
+            source,
+            value,
+            spans,
+            format,
+        }),
+        Err((offset, message)) => {
+            let lc = source.line_col(offset);
+            Err(LoadError::Syntax {
+                path: path.to_path_buf(),
+                message,
+                line: lc.line,
+                col: lc.col,
+                offset,
+            })
+        }
+    }
+}
+
+type ParseOutcome = Result<(Value, SpanIndex), (usize, String)>;
+
+struct JsonParser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    pointer: String,
+    spans: SpanIndex,
+}
+
+impl<'a> JsonParser<'a> {
+    fn new(text: &'a str) -> Self {
+        JsonParser {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            pointer: String::new(),
+            spans: SpanIndex::default(),
+        }
+    }
+
+    fn parse_document(mut self) -> ParseOutcome {
+        // A byte-order mark is allowed before the document.
+        if self.text.starts_with('\u{feff}') {
+            self.pos = 3;
+        }
+        self.skip_ws();
+        if self.pos >= self.bytes.len() {
+            return Err((self.pos, "the file is empty: expected a JSON object".into()));
+        }
+        let value = self.value(0, None)?;
+        self.skip_ws();
+        if self.pos < self.bytes.len() {
+            return Err((self.pos, "unexpected text after the end of the JSON document".into()));
+        }
+        Ok((value, self.spans))
+    }
+
+    fn err<T>(&self, msg: impl Into<String>) -> Result<T, (usize, String)> {
+        Err((self.pos, msg.into()))
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(&b) = self.bytes.get(self.pos) {
+            if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn describe_here(&self) -> String {
+        match self.text[self.pos..].chars().next() {
+            None => "the end of the file".into(),
+            Some(c) if c.is_control() => format!("the control character U+{:04X}", c as u32),
+            Some(c) => format!("'{c}'"),
+        }
+    }
+
+    fn value(&mut self, depth: usize, key: Option<Span>) -> Result<Value, (usize, String)> {
+        if depth > MAX_DEPTH {
+            return self.err(format!("nesting deeper than {MAX_DEPTH} levels"));
+        }
+        let start = self.pos;
+        let v = match self.bytes.get(self.pos) {
+            Some(b'{') => self.object(depth)?,
+            Some(b'[') => self.array(depth)?,
+            Some(b'"') => Value::String(self.string()?),
+            Some(b't') => self.literal("true", Value::Bool(true))?,
+            Some(b'f') => self.literal("false", Value::Bool(false))?,
+            Some(b'n') => self.literal("null", Value::Null)?,
+            Some(b'-' | b'0'..=b'9') => self.number()?,
+            _ => return self.err(format!("expected a JSON value, found {}", self.describe_here())),
+        };
+        self.spans.map.insert(
+            self.pointer.clone(),
+            NodeSpan {
+                value: Span {
+                    start,
+                    end: self.pos,
+                },
+                key,
+            },
+        );
+        Ok(v)
+    }
+
+    fn literal(&mut self, word: &str, v: Value) -> Result<Value, (usize, String)> {
+        if self.text[self.pos..].starts_with(word) {
+            self.pos += word.len();
+            Ok(v)
+        } else {
+            self.err(format!("expected a JSON value, found {}", self.describe_here()))
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Value, (usize, String)> {
+        self.pos += 1;
+        let mut map = Map::new();
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&b'}') {
+            self.pos += 1;
+            return Ok(Value::Object(map));
+        }
+        loop {
+            self.skip_ws();
+            if self.bytes.get(self.pos) != Some(&b'"') {
+                return self.err(format!(
+                    "expected a property name in double quotes, found {}",
+                    self.describe_here()
+                ));
+            }
+            let key_start = self.pos;
+            let key = self.string()?;
+            let key_span = Span {
+                start: key_start,
+                end: self.pos,
+            };
+            self.skip_ws();
+            if self.bytes.get(self.pos) != Some(&b':') {
+                return self.err(format!(
+                    "expected ':' after the property name, found {}",
+                    self.describe_here()
+                ));
+            }
+            self.pos += 1;
+            self.skip_ws();
+            let saved = self.pointer.len();
+            self.pointer.push('/');
+            self.pointer.push_str(&pointer_token(&key));
+            let v = self.value(depth + 1, Some(key_span))?;
+            self.pointer.truncate(saved);
+            if map.contains_key(&key) {
+                // AWS rejects duplicate keys at creation time; report where.
+                return Err((
+                    key_start,
+                    format!("duplicate property name \"{key}\" in the same object"),
+                ));
+            }
+            map.insert(key, v);
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(Value::Object(map));
+                }
+                _ => {
+                    return self.err(format!(
+                        "expected ',' or '}}' after a property value, found {}",
+                        self.describe_here()
+                    ));
+                }
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Value, (usize, String)> {
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            return Ok(Value::Array(items));
+        }
+        loop {
+            self.skip_ws();
+            let saved = self.pointer.len();
+            self.pointer.push('/');
+            self.pointer.push_str(&items.len().to_string());
+            let v = self.value(depth + 1, None)?;
+            self.pointer.truncate(saved);
+            items.push(v);
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(Value::Array(items));
+                }
+                _ => {
+                    return self.err(format!(
+                        "expected ',' or ']' after an array element, found {}",
+                        self.describe_here()
+                    ));
+                }
+            }
+        }
+    }
+
+    fn string(&mut self) -> Result<String, (usize, String)> {
+        self.pos += 1; // opening quote
+        let mut out = String::new();
+        loop {
+            let run_start = self.pos;
+            while let Some(&b) = self.bytes.get(self.pos) {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            out.push_str(&self.text[run_start..self.pos]);
+            match self.bytes.get(self.pos) {
+                None => return self.err("unterminated string"),
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    let c = match self.bytes.get(self.pos) {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => {
+                            self.pos += 1;
+                            let hi = self.hex4()?;
+                            let c = if (0xD800..0xDC00).contains(&hi)
+                                && self.text[self.pos..].starts_with("\\u")
+                            {
+                                self.pos += 2;
+                                let lo = self.hex4()?;
+                                let code = 0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF);
+                                char::from_u32(code).unwrap_or('\u{FFFD}')
+                            } else {
+                                char::from_u32(hi).unwrap_or('\u{FFFD}')
+                            };
+                            out.push(c);
+                            continue;
+                        }
+                        _ => return self.err("invalid escape sequence in string"),
+                    };
+                    self.pos += 1;
+                    out.push(c);
+                }
+                Some(_) => return self.err("control character inside a string (use an escape such as \\n)"),
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, (usize, String)> {
+        let digits = self.text.get(self.pos..self.pos + 4).unwrap_or("");
+        match u32::from_str_radix(digits, 16) {
+            Ok(v) if digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                self.pos += 4;
+                Ok(v)
+            }
+            _ => self.err("invalid \\u escape: expected four hex digits"),
+        }
+    }
+
+    fn number(&mut self) -> Result<Value, (usize, String)> {
+        let start = self.pos;
+        let b = self.bytes;
+        if b.get(self.pos) == Some(&b'-') {
+            self.pos += 1;
+        }
+        let int_start = self.pos;
+        while b.get(self.pos).is_some_and(u8::is_ascii_digit) {
+            self.pos += 1;
+        }
+        if self.pos == int_start {
+            return self.err("invalid number: expected a digit");
+        }
+        if b[int_start] == b'0' && self.pos - int_start > 1 {
+            return Err((int_start, "invalid number: leading zeros are not allowed".into()));
+        }
+        let mut is_float = false;
+        if b.get(self.pos) == Some(&b'.') {
+            is_float = true;
+            self.pos += 1;
+            let s = self.pos;
+            while b.get(self.pos).is_some_and(u8::is_ascii_digit) {
+                self.pos += 1;
+            }
+            if s == self.pos {
+                return self.err("invalid number: expected a digit after '.'");
+            }
+        }
+        if matches!(b.get(self.pos), Some(b'e' | b'E')) {
+            is_float = true;
+            self.pos += 1;
+            if matches!(b.get(self.pos), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            let s = self.pos;
+            while b.get(self.pos).is_some_and(u8::is_ascii_digit) {
+                self.pos += 1;
+            }
+            if s == self.pos {
+                return self.err("invalid number: expected a digit in the exponent");
+            }
+        }
+        let text = &self.text[start..self.pos];
+        Ok(number_value(text, is_float))
+    }
+}
+
+/// A JSON number from its text, as serde_json would read it.
+fn number_value(text: &str, is_float: bool) -> Value {
+    if !is_float {
+        if let Ok(i) = text.parse::<i64>() {
+            return Value::Number(i.into());
+        }
+        if let Ok(u) = text.parse::<u64>() {
+            return Value::Number(u.into());
+        }
+    }
+    text.parse::<f64>()
+        .ok()
+        .and_then(Number::from_f64)
+        .map_or(Value::Null, Value::Number)
+}
+
+/// YAML through saphyr-parser's event stream. Scalars follow the YAML 1.2 core schema
+/// (plain `true`, `null`, numbers are typed; quoted scalars are strings).
+fn parse_yaml(text: &str) -> ParseOutcome {
+    use saphyr_parser::{Event, Parser, ScalarStyle};
+
+    // Marker indexes count characters; spans are in bytes.
+    let char_to_byte: Option<Vec<usize>> = if text.is_ascii() {
+        None
+    } else {
+        let mut v: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        v.push(text.len());
+        Some(v)
+    };
+    let byte = |ci: usize| match &char_to_byte {
+        None => ci.min(text.len()),
+        Some(v) => v.get(ci).copied().unwrap_or(text.len()),
+    };
+
+    enum Frame {
+        Map {
+            map: Map<String, Value>,
+            pending_key: Option<(String, Span)>,
+            start: usize,
+            key: Option<Span>,
+            ptr_len: usize,
+        },
+        Seq {
+            items: Vec<Value>,
+            start: usize,
+            key: Option<Span>,
+            ptr_len: usize,
+        },
+    }
+
+    let mut spans = SpanIndex::default();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut pointer = String::new();
+    let mut root: Option<Value> = None;
+    let mut anchors: HashMap<usize, Value> = HashMap::new();
+    let mut docs = 0;
+
+    // Where the next value goes: returns the key span to record and extends the pointer.
+    fn enter(stack: &mut [Frame], pointer: &mut String) -> Result<Option<Span>, String> {
+        match stack.last_mut() {
+            None => Ok(None),
+            Some(Frame::Map { pending_key, .. }) => match pending_key {
+                Some((k, ks)) => {
+                    pointer.push('/');
+                    pointer.push_str(&pointer_token(k));
+                    Ok(Some(*ks))
+                }
+                None => Err("a mapping key must be a plain string".into()),
+            },
+            Some(Frame::Seq { items, .. }) => {
+                pointer.push('/');
+                pointer.push_str(&items.len().to_string());
+                Ok(None)
+            }
+        }
+    }
+
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        let (event, span) = match parser.next_event() {
+            None => break,
+            Some(Ok(e)) => e,
+            Some(Err(e)) => {
+                return Err((byte(e.marker().index()), e.info().to_string()));
+            }
+        };
+        let (s, e) = (byte(span.start.index()), byte(span.end.index()));
+        // A finished value: attach it to its parent.
+        let mut finished: Option<(Value, Span, Option<Span>, usize)> = None;
+        match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => {}
+            Event::DocumentStart(_) => {
+                docs += 1;
+                if docs > 1 {
+                    return Err((s, "the file holds more than one YAML document".into()));
+                }
+            }
+            Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err((s, format!("nesting deeper than {MAX_DEPTH} levels")));
+                }
+                let ptr_len = pointer.len();
+                let key = enter(&mut stack, &mut pointer).map_err(|m| (s, m))?;
+                let _ = anchor;
+                if matches!(event, Event::MappingStart(..)) {
+                    stack.push(Frame::Map {
+                        map: Map::new(),
+                        pending_key: None,
+                        start: s,
+                        key,
+                        ptr_len,
+                    });
+                } else {
+                    stack.push(Frame::Seq {
+                        items: Vec::new(),
+                        start: s,
+                        key,
+                        ptr_len,
+                    });
+                }
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                let (value, start, key, ptr_len) = match stack.pop() {
+                    Some(Frame::Map {
+                        map,
+                        start,
+                        key,
+                        ptr_len,
+                        ..
+                    }) => (Value::Object(map), start, key, ptr_len),
+                    Some(Frame::Seq {
+                        items,
+                        start,
+                        key,
+                        ptr_len,
+                    }) => (Value::Array(items), start, key, ptr_len),
+                    None => continue,
+                };
+                finished = Some((value, Span { start, end: e.max(start) }, key, ptr_len));
+            }
+            Event::Alias(id) => {
+                let ptr_len = pointer.len();
+                let key = enter(&mut stack, &mut pointer).map_err(|m| (s, m))?;
+                let v = anchors.get(&id).cloned().unwrap_or(Value::Null);
+                finished = Some((v, Span { start: s, end: e }, key, ptr_len));
+            }
+            Event::Scalar(text_value, style, anchor, tag) => {
+                // A scalar in key position of a mapping is a key.
+                if let Some(Frame::Map { pending_key, .. }) = stack.last_mut()
+                    && pending_key.is_none()
+                {
+                    *pending_key = Some((text_value.into_owned(), Span { start: s, end: e }));
+                    continue;
+                }
+                let ptr_len = pointer.len();
+                let key = enter(&mut stack, &mut pointer).map_err(|m| (s, m))?;
+                let plain = style == ScalarStyle::Plain;
+                let tagged_str = tag.as_ref().is_some_and(|t| t.suffix == "str");
+                let v = if plain && !tagged_str {
+                    yaml_plain_scalar(&text_value)
+                } else {
+                    Value::String(text_value.into_owned())
+                };
+                if anchor > 0 {
+                    anchors.insert(anchor, v.clone());
+                }
+                finished = Some((v, Span { start: s, end: e }, key, ptr_len));
+            }
+        }
+        if let Some((value, span, key, ptr_len)) = finished {
+            spans.map.insert(pointer.clone(), NodeSpan { value: span, key });
+            pointer.truncate(ptr_len);
+            match stack.last_mut() {
+                None => root = Some(value),
+                Some(Frame::Map {
+                    map, pending_key, ..
+                }) => {
+                    if let Some((k, ks)) = pending_key.take() {
+                        if map.contains_key(&k) {
+                            return Err((ks.start, format!("duplicate mapping key \"{k}\"")));
+                        }
+                        map.insert(k, value);
+                    }
+                }
+                Some(Frame::Seq { items, .. }) => items.push(value),
+            }
+        }
+    }
+    match root {
+        Some(v) => Ok((v, spans)),
+        None => Err((0, "the file is empty: expected a YAML mapping".into())),
+    }
+}
+
+/// The YAML 1.2 core schema for plain scalars.
+fn yaml_plain_scalar(s: &str) -> Value {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let t = s.strip_prefix('+').unwrap_or(s);
+        return number_value(t, false);
+    }
+    if let Some(hex) = s.strip_prefix("0x")
+        && let Ok(v) = i64::from_str_radix(hex, 16)
+    {
+        return Value::Number(v.into());
+    }
+    if let Some(oct) = s.strip_prefix("0o")
+        && let Ok(v) = i64::from_str_radix(oct, 8)
+    {
+        return Value::Number(v.into());
+    }
+    let looks_float = s
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
+        && s.bytes().any(|b| b.is_ascii_digit());
+    if looks_float && let Ok(f) = s.parse::<f64>() {
+        return Number::from_f64(f).map_or(Value::Null, Value::Number);
+    }
+    Value::String(s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(text: &str) -> Result<Document, LoadError> {
+        parse_text(Path::new("t.json"), text.to_string(), Format::Json)
+    }
+
+    #[test]
+    fn spans_point_at_values_and_keys() {
+        let text = "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\"Type\": \"Pass\", \"End\": true}\n  }\n}";
+        let doc = json(text).unwrap();
+        let a = doc.spans.get("/States/A").unwrap();
+        assert_eq!(doc.source.line_col(a.value.start), LineCol { line: 4, col: 10 });
+        assert_eq!(doc.source.line_col(a.key.unwrap().start).col, 5);
+        let t = doc.spans.get("/States/A/Type").unwrap();
+        assert_eq!(&text[t.value.start..t.value.end], "\"Pass\"");
+        assert_eq!(doc.value["States"]["A"]["End"], Value::Bool(true));
+    }
+
+    #[test]
+    fn syntax_errors_have_line_and_column() {
+        let err = json("{\n  \"a\": 1\n  \"b\": 2\n}").unwrap_err();
+        match err {
+            LoadError::Syntax { line, col, message, .. } => {
+                assert_eq!((line, col), (3, 3));
+                assert!(message.contains("expected ',' or '}'"), "{message}");
+            }
+            e => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn empty_garbage_and_deep_input_are_errors_not_panics() {
+        assert!(json("").is_err());
+        assert!(json("   \n").is_err());
+        assert!(json("\u{1}\u{2}garbage").is_err());
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        let err = json(&deep).unwrap_err();
+        assert!(err.to_string().contains("nesting deeper"), "{err}");
+        let deep_yaml = "[".repeat(10_000);
+        assert!(parse_text(Path::new("t.yaml"), deep_yaml, Format::Yaml).is_err());
+    }
+
+    #[test]
+    fn numbers_strings_and_escapes() {
+        let doc = json(r#"{"a": -1.5e2, "b": 12345678901234, "c": "x\u00e9\ud83d\ude00\n", "d": [true, null]}"#).unwrap();
+        assert_eq!(doc.value["a"], serde_json::json!(-150.0));
+        assert_eq!(doc.value["b"], serde_json::json!(12345678901234i64));
+        assert_eq!(doc.value["c"], "xé😀\n");
+        assert!(json(r#"{"a": 01}"#).is_err());
+        assert!(json(r#"{"a": 1, "a": 2}"#).is_err());
+    }
+
+    #[test]
+    fn yaml_values_and_spans() {
+        let text = "StartAt: A\nStates:\n  A:\n    Type: Pass\n    Result: {n: 1, s: '2', b: true, z: null}\n    End: true\n";
+        let doc = parse_text(Path::new("t.yaml"), text.into(), Format::Yaml).unwrap();
+        assert_eq!(doc.value["States"]["A"]["Result"], serde_json::json!({"n": 1, "s": "2", "b": true, "z": null}));
+        let a = doc.spans.get("/States/A/Type").unwrap();
+        assert_eq!(doc.source.line_col(a.value.start), LineCol { line: 4, col: 11 });
+        let err = parse_text(Path::new("t.yaml"), "a: [1, 2\nb: 3\n".into(), Format::Yaml).unwrap_err();
+        assert!(matches!(err, LoadError::Syntax { .. }));
+    }
+}

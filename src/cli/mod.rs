@@ -1,0 +1,64 @@
+//! The command line: thin over the layers below.
+
+mod run;
+mod validate;
+
+use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+
+/// A terminal debugger for AWS Step Functions state machines.
+#[derive(Parser, Debug)]
+#[command(name = "stepdbg", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check definitions and print located diagnostics (exit 0 valid, 1 invalid, 2 unreadable).
+    Validate(validate::ValidateArgs),
+    /// Run a definition headless and print its result as one JSON object.
+    Run(run::RunArgs),
+}
+
+/// Exit codes shared by the subcommands.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const FAILED: i32 = 1;
+    pub const USAGE: i32 = 2;
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Validate(a) => validate::run(a),
+        Command::Run(a) => run::run(a),
+    }
+}
+
+/// Colour on stderr only for terminals, and never with NO_COLOR.
+pub fn stderr_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+/// Read a JSON argument given inline, as `file://PATH`, or `-` for standard input.
+pub fn read_json_arg(arg: &str, what: &str) -> Result<serde_json::Value, String> {
+    let (text, origin) = if let Some(path) = arg.strip_prefix("file://") {
+        (std::fs::read_to_string(path).map_err(|e| format!("{what}: cannot read {path}: {e}"))?, path.to_string())
+    } else if arg == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| format!("{what}: cannot read standard input: {e}"))?;
+        (s, "standard input".to_string())
+    } else {
+        (arg.to_string(), "the argument".to_string())
+    };
+    serde_json::from_str(&text).map_err(|e| format!("{what}: {origin} is not valid JSON: {e}"))
+}

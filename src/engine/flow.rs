@@ -1,0 +1,1255 @@
+//! What each state does: input processing, the state's own work, result processing,
+//! Retry/Catch, transitions, and Parallel/Map children.
+
+use super::env::{Env, StateFacts, Vars};
+use super::time::parse_timestamp;
+use super::*;
+use crate::asl::build::is_lambda_function_arn;
+use crate::asl::model::*;
+use crate::expr::ExprError;
+use crate::expr::jsonata::{self as jsonata, JsonataTemplate};
+use crate::expr::jsonpath::JsonPath;
+use crate::expr::template::{PathFailure, PayloadTemplate, resolve_path};
+use rand::RngExt;
+use std::cell::OnceCell;
+
+/// Compact JSON text, as AWS writes payloads in history events and messages.
+pub(crate) fn compact(v: &Value) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// The size of `v` as compact JSON, without building the text.
+fn json_size(v: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    let _ = serde_json::to_writer(&mut c, v);
+    c.0
+}
+
+/// A value as AWS quotes it after `==` in Wait messages: strings raw, the rest as JSON.
+fn raw_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        v => compact(v),
+    }
+}
+
+/// How a piece of state work ended.
+enum Flow {
+    /// Go on to `next` (None: the thread ends) with `output`.
+    Exit { output: Value, next: Option<usize> },
+    /// The thread now waits (task, timer, children); `step` is what to report.
+    Wait(Step),
+    /// The state failed; Retry/Catch decide.
+    Fail(Failure),
+}
+
+/// An expression error inside state `name`: AWS prefixes its cause with where it happened.
+fn located(name: &str, entered: u64, e: ExprError) -> Failure {
+    Failure::new(e.error, format!("An error occurred while executing the state '{name}' (entered at the event id #{entered}). {}", e.cause))
+}
+
+/// Build the evaluation environment for a thread from disjoint borrows of the execution.
+macro_rules! env {
+    ($self:ident, $i:expr, $name:expr) => {{
+        let t = &$self.threads[$i];
+        Env {
+            facts: StateFacts {
+                cfg: &$self.cfg,
+                input: &$self.input,
+                state_name: $name,
+                entered_ms: t.entered_ms,
+                retry_count: t.retry_total,
+                token: t.token.as_deref(),
+                map_item: None,
+            },
+            context: OnceCell::new(),
+            vars: &t.vars,
+            rng: &mut $self.rng,
+            clock: $self.clock,
+        }
+    }};
+}
+
+fn select_path(path: &JsonPath, input: &Value, env: &Env<'_>) -> Result<Value, ExprError> {
+    resolve_path(path, input, env).map_err(|e| match e {
+        PathFailure::Error(e) => e,
+        PathFailure::NotFound => {
+            let root = match path.root() {
+                crate::expr::jsonpath::PathRoot::Input => Some(input),
+                crate::expr::jsonpath::PathRoot::Context => Some(env.context_value()),
+                crate::expr::jsonpath::PathRoot::Variable(n) => env.vars.get(n),
+            };
+            let msg = match root {
+                Some(r) => path.select(r).err().map(|e| e.0).unwrap_or_default(),
+                None => format!("The variable '{}' is not defined", path.text()),
+            };
+            ExprError::runtime(format!("Invalid path '{}' : {msg}", path.text()))
+        }
+    })
+}
+
+/// InputPath/OutputPath: absent keeps the value, null gives `{}`.
+fn apply_filter(path: &Option<Option<JsonPath>>, v: &Value, env: &Env<'_>) -> Result<Value, ExprError> {
+    match path {
+        None => Ok(v.clone()),
+        Some(None) => Ok(json!({})),
+        Some(Some(p)) => select_path(p, v, env),
+    }
+}
+
+fn states_var(input: &Value, result: Option<&Value>, error_output: Option<&Value>, env: &Env<'_>) -> Value {
+    let mut m = Map::new();
+    m.insert("input".into(), input.clone());
+    if let Some(r) = result {
+        m.insert("result".into(), r.clone());
+    }
+    if let Some(e) = error_output {
+        m.insert("errorOutput".into(), e.clone());
+    }
+    m.insert("context".into(), env.context_value().clone());
+    Value::Object(m)
+}
+
+/// Evaluate an `Assign` block; the new values are applied by the caller afterwards, so
+/// every value is computed from the state-entry variables.
+fn eval_assign(assign: &Assign, dollar: &Value, states: impl FnOnce(&Env<'_>) -> Value, env: &mut Env<'_>) -> Result<Map<String, Value>, ExprError> {
+    let v = match assign {
+        Assign::JsonPath(t) => t.eval(dollar, env)?,
+        Assign::Jsonata(t) => {
+            let s = states(env);
+            t.eval("Assign", &s, env)?
+        }
+    };
+    Ok(match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    })
+}
+
+fn apply_vars(vars: &mut Arc<Vars>, assigned: Map<String, Value>) {
+    if assigned.is_empty() {
+        return;
+    }
+    let v = Arc::make_mut(vars);
+    for (k, val) in assigned {
+        v.own.insert(k, val);
+    }
+}
+
+fn resource_parts(resource: &str) -> (String, String) {
+    if let Some(rest) = resource.strip_prefix("arn:aws:states:::") {
+        if let Some((ty, action)) = rest.rsplit_once(':') {
+            return (ty.to_string(), action.to_string());
+        }
+        return (rest.to_string(), String::new());
+    }
+    let parts: Vec<&str> = resource.split(':').collect();
+    if parts.len() >= 7 && parts[2] == "states" && parts[5] == "activity" {
+        return ("activity".into(), resource.to_string());
+    }
+    ("custom".into(), resource.to_string())
+}
+
+/// A count/percentage/concurrency from a `...Path`: AWS's messages for bad values.
+fn path_number(field: &str, path: &JsonPath, input: &Value, env: &Env<'_>, float: bool) -> Result<f64, ExprError> {
+    let v = select_path(path, input, env)?;
+    let n = match &v {
+        Value::Number(n) if float => n.as_f64(),
+        Value::Number(n) => n.as_i64().map(|i| i as f64),
+        _ => None,
+    };
+    n.ok_or_else(|| {
+        ExprError::runtime(format!(
+            "The {field} field refers to value \"{}\" which is not a valid {}: {}",
+            raw_text(&v),
+            if float { "float" } else { "integer" },
+            path.text()
+        ))
+    })
+}
+
+fn dyn_number(d: &Dyn<f64>, field: &str, input: &Value, states: &dyn Fn(&Env<'_>) -> Value, env: &mut Env<'_>, float: bool) -> Result<f64, ExprError> {
+    match d {
+        Dyn::Static(n) => Ok(*n),
+        Dyn::Path(p) => path_number(&format!("{field}Path"), p, input, env, float),
+        Dyn::Expr(e) => {
+            let s = states(env);
+            let v = jsonata::eval(e, &s, env)?;
+            match v.as_ref().and_then(Value::as_f64) {
+                Some(n) if float || n.fract() == 0.0 => Ok(n),
+                _ => Err(ExprError {
+                    error: "States.QueryEvaluationError".into(),
+                    cause: format!(
+                        "The JSONata expression '{}' specified for the field '{field}' returned an unexpected result type. Expected '{}', but was '{}' for value: {}",
+                        e.text(),
+                        if float { "number" } else { "integer" },
+                        v.as_ref().map_or("undefined", jsonata_type),
+                        v.as_ref().map_or("undefined".into(), compact)
+                    ),
+                }),
+            }
+        }
+    }
+}
+
+fn jsonata_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+impl Execution {
+    pub(crate) fn run_thread(&mut self, i: usize) -> Step {
+        let phase = match std::mem::replace(&mut self.threads[i].status, ThreadStatus::Ready(Phase::Enter)) {
+            ThreadStatus::Ready(p) => p,
+            other => {
+                self.threads[i].status = other;
+                return Step::Blocked;
+            }
+        };
+        let machine = self.machine.clone();
+        let m = machine_at(&machine, &self.threads[i].machine);
+        let state = &m.states[self.threads[i].state];
+        let flow = match phase {
+            Phase::Enter => {
+                if let Some(step) = self.enter(i, state) {
+                    return step;
+                }
+                self.run_state(i, state)
+            }
+            Phase::Run => self.run_state(i, state),
+            Phase::TaskDone(outcome) => self.task_done(i, state, outcome),
+            Phase::WaitDone => {
+                let effective = std::mem::take(&mut self.threads[i].effective);
+                self.finish_io(i, state, effective, None)
+            }
+            Phase::ChildrenDone => self.children_done(i, state),
+        };
+        self.apply_flow(i, state, flow)
+    }
+
+    fn apply_flow(&mut self, i: usize, state: &State, flow: Flow) -> Step {
+        match flow {
+            Flow::Exit { output, next } => self.exit(i, state, output, next),
+            Flow::Wait(step) => step,
+            Flow::Fail(f) => self.handle_failure(i, state, f),
+        }
+    }
+
+    /// Emit `<Type>StateEntered`; returns a step when the execution ended here (quota).
+    fn enter(&mut self, i: usize, state: &State) -> Option<Step> {
+        if self.cfg.workflow_type == WorkflowType::Standard && self.history.len() + 2 > MAX_HISTORY_EVENTS {
+            let cause = format!(
+                "The execution reached the maximum number of history events ({MAX_HISTORY_EVENTS}) before entering the state '{}'.",
+                state.name
+            );
+            self.emit(0, "ExecutionFailed", json!({"error": "States.Runtime", "cause": cause}));
+            self.finish(Status::Failed { error: Some("States.Runtime".into()), cause: Some(cause) });
+            return Some(Step::Finished);
+        }
+        let kind: &'static str = match &state.kind {
+            StateKind::Pass(_) => "PassStateEntered",
+            StateKind::Task(_) => "TaskStateEntered",
+            StateKind::Choice(_) => "ChoiceStateEntered",
+            StateKind::Wait(_) => "WaitStateEntered",
+            StateKind::Succeed => "SucceedStateEntered",
+            StateKind::Fail(_) => "FailStateEntered",
+            StateKind::Parallel(_) => "ParallelStateEntered",
+            StateKind::Map(_) => "MapStateEntered",
+        };
+        let input_text = compact(&self.threads[i].input);
+        let id = self.emit(i, kind, json!({"name": state.name, "input": input_text, "inputDetails": {"truncated": false}}));
+        let now = self.clock;
+        let t = &mut self.threads[i];
+        t.entered_event = id;
+        t.entered_ms = now;
+        t.retry_counts.clear();
+        t.retry_counts.resize(state.retry.len(), 0);
+        t.retry_total = 0;
+        t.token = None;
+        if self.cfg.record_steps {
+            let mut rec = StepRecord {
+                thread: i,
+                state: state.name.clone(),
+                state_pointer: state.pointer.clone(),
+                state_type: state.type_name(),
+                first_event: id,
+                last_event: id,
+                entered_ms: now,
+                ..StepRecord::default()
+            };
+            rec.set("input", &t.input);
+            if let Some(vars) = Some(t.vars.flatten()).filter(|v| !v.is_empty()) {
+                rec.set("variablesBefore", &Value::Object(vars));
+            }
+            t.record = Some(rec);
+        }
+        None
+    }
+
+    fn record(&mut self, i: usize, stage: &'static str, v: &Value) {
+        if let Some(r) = &mut self.threads[i].record {
+            r.set(stage, v);
+        }
+    }
+
+    /// The state's effective input and its own work.
+    fn run_state(&mut self, i: usize, state: &State) -> Flow {
+        let name = state.name.as_str();
+        let entered = self.threads[i].entered_event;
+        let lang = state.query_language;
+        let raw = self.threads[i].input.clone();
+        // Input processing.
+        let effective = if lang == QueryLanguage::JsonPath {
+            let mut env = env!(self, i, name);
+            let after_input = match &state.kind {
+                StateKind::Fail(_) => raw.clone(),
+                _ => match apply_filter(&state.io.input_path, &raw, &env) {
+                    Ok(v) => v,
+                    Err(e) => return Flow::Fail(located(name, entered, e)),
+                },
+            };
+            let after_params = match (&state.kind, &state.io.parameters) {
+                (StateKind::Map(_), _) | (_, None) => None,
+                (_, Some(t)) => match t.eval(&after_input, &mut env) {
+                    Ok(v) => Some(v),
+                    Err(e) => return Flow::Fail(located(name, entered, e)),
+                },
+            };
+            drop(env);
+            if state.io.input_path.is_some() {
+                self.record(i, "afterInputPath", &after_input);
+            }
+            match after_params {
+                Some(p) => {
+                    self.record(i, "afterParameters", &p);
+                    p
+                }
+                None => after_input,
+            }
+        } else {
+            match &state.io.arguments {
+                Some(args) => {
+                    let mut env = env!(self, i, name);
+                    let s = states_var(&raw, None, None, &env);
+                    match args.eval("Arguments", &s, &mut env) {
+                        Ok(v) => {
+                            drop(env);
+                            self.record(i, "afterArguments", &v);
+                            v
+                        }
+                        Err(e) => return Flow::Fail(located(name, entered, e)),
+                    }
+                }
+                None => raw.clone(),
+            }
+        };
+
+        match &state.kind {
+            StateKind::Pass(p) => {
+                let result = p.result.clone().unwrap_or(effective);
+                self.finish_io(i, state, result, None)
+            }
+            StateKind::Succeed => self.finish_io(i, state, effective, None),
+            StateKind::Task(task) => self.schedule_task(i, state, task, effective),
+            StateKind::Choice(c) => self.choose(i, state, c, effective),
+            StateKind::Wait(w) => self.wait(i, state, w, effective),
+            StateKind::Fail(f) => self.fail_state(i, state, f, &effective),
+            StateKind::Parallel(p) => {
+                let inputs = vec![effective; p.branches.len()];
+                self.emit(i, "ParallelStateStarted", json!({}));
+                self.spawn_children(i, state, inputs, false, 0, None, None);
+                Flow::Wait(Step::Progressed { thread: i, state: name.into() })
+            }
+            StateKind::Map(map) => self.start_map(i, state, map, effective),
+        }
+    }
+
+    fn fail_state(&mut self, i: usize, state: &State, f: &Fail, input: &Value) -> Flow {
+        let mut env = env!(self, i, &state.name);
+        let raw = self.threads[i].input.clone();
+        let field = |ff: &Option<FailField>, env: &mut Env<'_>| -> Result<Option<String>, ExprError> {
+            Ok(match ff {
+                None => None,
+                Some(FailField::Static(s)) => Some(s.clone()),
+                Some(FailField::Path(p)) => {
+                    let v = select_path(p, input, env)?;
+                    Some(raw_text(&v))
+                }
+                Some(FailField::Intrinsic(call)) => {
+                    let mut t = PayloadTemplate::Intrinsic { field: "Error".into(), call: call.clone() };
+                    let v = std::mem::replace(&mut t, PayloadTemplate::Const(Value::Null)).eval(input, env)?;
+                    Some(raw_text(&v))
+                }
+                Some(FailField::Expr(e)) => {
+                    let s = states_var(&raw, None, None, env);
+                    jsonata::eval(e, &s, env)?.map(|v| raw_text(&v))
+                }
+            })
+        };
+        let error = field(&f.error, &mut env);
+        let cause = field(&f.cause, &mut env);
+        drop(env);
+        match (error, cause) {
+            (Ok(error), Ok(cause)) => {
+                let failure = Failure { error, cause };
+                self.close_record(i, None, Some(&failure));
+                self.thread_failed(i, failure);
+                Flow::Wait(Step::Progressed { thread: i, state: state.name.clone() })
+            }
+            (Err(e), _) | (_, Err(e)) => Flow::Fail(located(&state.name, self.threads[i].entered_event, e)),
+        }
+    }
+
+    fn choose(&mut self, i: usize, state: &State, c: &Choice, input: Value) -> Flow {
+        let name = state.name.as_str();
+        let entered = self.threads[i].entered_event;
+        let raw = self.threads[i].input.clone();
+        let mut env = env!(self, i, name);
+        let mut chosen: Option<&ChoiceBranch> = None;
+        for b in &c.choices {
+            let r = match &b.rule {
+                Rule::Condition(ConditionExpr::Literal(v)) => Ok(*v),
+                Rule::Condition(ConditionExpr::Expr(e)) => {
+                    let s = states_var(&raw, None, None, &env);
+                    match jsonata::eval(e, &s, &mut env) {
+                        Ok(Some(Value::Bool(v))) => Ok(v),
+                        Ok(other) => Err(ExprError {
+                            error: "States.QueryEvaluationError".into(),
+                            cause: format!(
+                                "The JSONata expression '{}' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '{}' for value: {}",
+                                e.text(),
+                                other.as_ref().map_or("undefined", jsonata_type),
+                                other.as_ref().map_or("undefined".into(), compact)
+                            ),
+                        }),
+                        Err(e) => Err(e),
+                    }
+                }
+                rule => choice::eval_rule(rule, &input, &env),
+            };
+            match r {
+                Ok(true) => {
+                    chosen = Some(b);
+                    break;
+                }
+                Ok(false) => {}
+                Err(e) => return Flow::Fail(located(name, entered, e)),
+            }
+        }
+        let (next, output_t, assign) = match chosen {
+            Some(b) => (Some(b.next.index), b.output.as_ref().or(state.io.output.as_ref()), b.assign.as_ref().or(state.io.assign.as_ref())),
+            None => match &c.default {
+                Some(d) => (Some(d.index), state.io.output.as_ref(), state.io.assign.as_ref()),
+                None => {
+                    drop(env);
+                    return Flow::Fail(Failure::new(
+                        "States.NoChoiceMatched",
+                        format!("No Choice Rules matched and no Default was specified in the state '{name}'"),
+                    ));
+                }
+            },
+        };
+        let out = (|| -> Result<(Value, Map<String, Value>), ExprError> {
+            let assigned = match assign {
+                Some(a) => eval_assign(a, &input, |e| states_var(&raw, None, None, e), &mut env)?,
+                None => Map::new(),
+            };
+            let output = if state.query_language == QueryLanguage::Jsonata {
+                match output_t {
+                    Some(t) => {
+                        let s = states_var(&raw, None, None, &env);
+                        t.eval("Output", &s, &mut env)?
+                    }
+                    None => raw.clone(),
+                }
+            } else {
+                apply_filter(&state.io.output_path, &input, &env)?
+            };
+            Ok((output, assigned))
+        })();
+        drop(env);
+        match out {
+            Ok((output, assigned)) => {
+                apply_vars(&mut self.threads[i].vars, assigned);
+                Flow::Exit { output, next }
+            }
+            Err(e) => Flow::Fail(located(name, entered, e)),
+        }
+    }
+
+    fn wait(&mut self, i: usize, state: &State, w: &Wait, input: Value) -> Flow {
+        let name = state.name.as_str();
+        let entered = self.threads[i].entered_event;
+        let raw = self.threads[i].input.clone();
+        let mut env = env!(self, i, name);
+        let now = env.clock;
+        let until = (|| -> Result<i64, ExprError> {
+            match &w.how {
+                WaitFor::Seconds(Dyn::Path(p)) => {
+                    let v = select_path(p, &input, &env)?;
+                    match v.as_i64() {
+                        Some(n) if n >= 0 => Ok(now + n * 1000),
+                        Some(_) => Err(ExprError::runtime(format!("The SecondsPath parameter references a negative value: {} == {}", p.text(), raw_text(&v)))),
+                        None => Err(ExprError::runtime(format!("The SecondsPath parameter cannot be parsed as a long value: {} == {}", p.text(), raw_text(&v)))),
+                    }
+                }
+                WaitFor::Seconds(d) => {
+                    let secs = dyn_number(d, "Seconds", &input, &|e| states_var(&raw, None, None, e), &mut env, false)?;
+                    if secs < 0.0 {
+                        return Err(ExprError::runtime("The Seconds field must not be negative".to_string()));
+                    }
+                    Ok(now + (secs * 1000.0) as i64)
+                }
+                WaitFor::Timestamp(Dyn::Static(s)) => parse_timestamp(s)
+                    .map(|t| t.timestamp_millis())
+                    .ok_or_else(|| ExprError::runtime(format!("The Timestamp field is not a valid ISO-8601 extended offset date-time: {s}"))),
+                WaitFor::Timestamp(Dyn::Path(p)) => {
+                    let v = select_path(p, &input, &env)?;
+                    v.as_str().and_then(parse_timestamp).map(|t| t.timestamp_millis()).ok_or_else(|| {
+                        ExprError::runtime(format!(
+                            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
+                            p.text(),
+                            raw_text(&v)
+                        ))
+                    })
+                }
+                WaitFor::Timestamp(Dyn::Expr(e)) => {
+                    let s = states_var(&raw, None, None, &env);
+                    let v = jsonata::eval(e, &s, &mut env)?.unwrap_or(Value::Null);
+                    v.as_str().and_then(parse_timestamp).map(|t| t.timestamp_millis()).ok_or_else(|| ExprError {
+                        error: "States.QueryEvaluationError".into(),
+                        cause: format!("The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {}", raw_text(&v)),
+                    })
+                }
+            }
+        })();
+        drop(env);
+        match until {
+            Ok(until) => {
+                self.threads[i].effective = input;
+                self.threads[i].status = ThreadStatus::Sleeping { until: until.max(now), then: Phase::WaitDone };
+                Flow::Wait(Step::Progressed { thread: i, state: name.into() })
+            }
+            Err(e) => Flow::Fail(located(name, entered, e)),
+        }
+    }
+
+    fn schedule_task(&mut self, i: usize, state: &State, task: &Task, mut effective: Value) -> Flow {
+        let name = state.name.as_str();
+        let entered = self.threads[i].entered_event;
+        if task.pattern() == IntegrationPattern::WaitForTaskToken && self.threads[i].token.is_none() {
+            // 128 random bits, hex: unguessable, and deterministic for a seed.
+            let (a, b): (u64, u64) = (self.rng.random(), self.rng.random());
+            self.threads[i].token = Some(format!("{a:016x}{b:016x}"));
+            // The token must be visible to Parameters: evaluate them again with it.
+            if state.query_language == QueryLanguage::JsonPath
+                && let Some(params) = &state.io.parameters
+            {
+                let raw = self.threads[i].input.clone();
+                let mut env = env!(self, i, name);
+                let base = match apply_filter(&state.io.input_path, &raw, &env) {
+                    Ok(v) => v,
+                    Err(e) => return Flow::Fail(located(name, entered, e)),
+                };
+                match params.eval(&base, &mut env) {
+                    Ok(v) => effective = v,
+                    Err(e) => return Flow::Fail(located(name, entered, e)),
+                }
+                drop(env);
+                self.record(i, "afterParameters", &effective);
+            } else if let Some(args) = &state.io.arguments {
+                let raw = self.threads[i].input.clone();
+                let mut env = env!(self, i, name);
+                let s = states_var(&raw, None, None, &env);
+                match args.eval("Arguments", &s, &mut env) {
+                    Ok(v) => effective = v,
+                    Err(e) => return Flow::Fail(located(name, entered, e)),
+                }
+                drop(env);
+                self.record(i, "afterArguments", &effective);
+            }
+        }
+        let raw = self.threads[i].input.clone();
+        let mut env = env!(self, i, name);
+        let states = |e: &Env<'_>| states_var(&raw, None, None, e);
+        let timeout = task.timeout_seconds.as_ref().map(|d| dyn_number(d, "TimeoutSeconds", &raw, &states, &mut env, false)).transpose();
+        let heartbeat = task.heartbeat_seconds.as_ref().map(|d| dyn_number(d, "HeartbeatSeconds", &raw, &states, &mut env, false)).transpose();
+        drop(env);
+        let (timeout, heartbeat) = match (timeout, heartbeat) {
+            (Ok(t), Ok(h)) => (t.map(|v| v.max(1.0) as u64), h.map(|v| v.max(1.0) as u64)),
+            (Err(e), _) | (_, Err(e)) => return Flow::Fail(located(name, entered, e)),
+        };
+        let id = self.next_task;
+        self.next_task += 1;
+        let attempt = self.threads[i].retry_total;
+        let req = TaskRequest {
+            id,
+            thread: i,
+            state: name.to_string(),
+            state_pointer: state.pointer.clone(),
+            resource: task.resource.clone(),
+            input: effective.clone(),
+            token: self.threads[i].token.clone(),
+            attempt,
+            scheduled_ms: self.clock,
+            timeout_seconds: timeout,
+            heartbeat_seconds: heartbeat,
+            started_ms: None,
+            last_heartbeat_ms: None,
+        };
+        if is_lambda_function_arn(&task.resource) {
+            let mut d = json!({"resource": task.resource, "input": compact(&effective), "inputDetails": {"truncated": false}});
+            if let Some(t) = timeout {
+                d["timeoutInSeconds"] = json!(t);
+            }
+            self.emit(i, "LambdaFunctionScheduled", d);
+            self.emit(i, "LambdaFunctionStarted", json!({}));
+        } else {
+            let (rt, r) = resource_parts(&task.resource);
+            let mut d = json!({"resourceType": rt, "resource": r, "region": self.cfg.region, "parameters": compact(&effective)});
+            if let Some(t) = timeout {
+                d["timeoutInSeconds"] = json!(t);
+            }
+            if let Some(h) = heartbeat {
+                d["heartbeatInSeconds"] = json!(h);
+            }
+            self.emit(i, "TaskScheduled", d);
+            self.emit(i, "TaskStarted", json!({"resourceType": rt, "resource": r}));
+        }
+        self.threads[i].effective = effective;
+        self.threads[i].status = ThreadStatus::WaitingTask(id);
+        self.tasks.insert(id, req.clone());
+        Flow::Wait(Step::Task(req))
+    }
+
+    fn task_done(&mut self, i: usize, state: &State, outcome: TaskOutcome) -> Flow {
+        let StateKind::Task(task) = &state.kind else { unreachable!() };
+        let lambda = is_lambda_function_arn(&task.resource);
+        let (rt, r) = resource_parts(&task.resource);
+        match outcome {
+            TaskOutcome::Success(result) => {
+                if json_size(&result) > MAX_PAYLOAD_BYTES {
+                    return Flow::Fail(Failure::new(
+                        "States.DataLimitExceeded",
+                        format!("The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.", state.name),
+                    ));
+                }
+                let out = compact(&result);
+                if lambda {
+                    self.emit(i, "LambdaFunctionSucceeded", json!({"output": out, "outputDetails": {"truncated": false}}));
+                } else {
+                    self.emit(i, "TaskSucceeded", json!({"resourceType": rt, "resource": r, "output": out, "outputDetails": {"truncated": false}}));
+                }
+                self.finish_io(i, state, result, None)
+            }
+            TaskOutcome::Failure(f) => {
+                let timed_out = matches!(f.error_name(), "States.Timeout" | "States.HeartbeatTimeout");
+                let mut d = if lambda { json!({}) } else { json!({"resourceType": rt, "resource": r}) };
+                if let Some(e) = &f.error {
+                    d["error"] = json!(e);
+                }
+                if let Some(c) = &f.cause {
+                    d["cause"] = json!(c);
+                }
+                let kind = match (lambda, timed_out) {
+                    (true, true) => "LambdaFunctionTimedOut",
+                    (true, false) => "LambdaFunctionFailed",
+                    (false, true) => "TaskTimedOut",
+                    (false, false) => "TaskFailed",
+                };
+                self.emit(i, kind, d);
+                Flow::Fail(f)
+            }
+        }
+    }
+
+    /// Result processing after a state's work produced `result`:
+    /// ResultSelector → ResultPath → OutputPath (JSONPath) or Output (JSONata), and Assign.
+    fn finish_io(&mut self, i: usize, state: &State, result: Value, error_output: Option<&Value>) -> Flow {
+        let name = state.name.as_str();
+        let entered = self.threads[i].entered_event;
+        let raw = self.threads[i].input.clone();
+        let has_result = !matches!(state.kind, StateKind::Succeed | StateKind::Wait(_));
+        if has_result && self.cfg.record_steps {
+            self.record(i, "result", &result);
+        }
+        let mut env = env!(self, i, name);
+        let r = (|| -> Result<(Value, Map<String, Value>, Option<Value>, Option<Value>), ExprError> {
+            if state.query_language == QueryLanguage::Jsonata {
+                let res = if has_result { Some(&result) } else { None };
+                let s = states_var(&raw, res, error_output, &env);
+                let assigned = match &state.io.assign {
+                    Some(a) => eval_assign(a, &result, |_| s.clone(), &mut env)?,
+                    None => Map::new(),
+                };
+                let output = match &state.io.output {
+                    Some(t) => t.eval("Output", &s, &mut env)?,
+                    None => result,
+                };
+                return Ok((output, assigned, None, None));
+            }
+            let selected = match &state.io.result_selector {
+                Some(t) => Some(t.eval(&result, &mut env)?),
+                None => None,
+            };
+            let result = selected.clone().unwrap_or(result);
+            let assigned = match &state.io.assign {
+                Some(a) => eval_assign(a, &result, |_| Value::Null, &mut env)?,
+                None => Map::new(),
+            };
+            let after_result_path = match (&state.kind, &state.io.result_path) {
+                (StateKind::Succeed | StateKind::Wait(_), _) => result,
+                (_, None) => result,
+                (_, Some(None)) => raw.clone(),
+                (_, Some(Some(p))) => p
+                    .write(raw.clone(), result)
+                    .map_err(|e| ExprError::runtime(format!("Invalid path '{}' : {}", p.text(), e.0)))?,
+            };
+            let output = apply_filter(&state.io.output_path, &after_result_path, &env)?;
+            Ok((output, assigned, selected, state.io.result_path.is_some().then_some(after_result_path)))
+        })();
+        drop(env);
+        match r {
+            Ok((output, assigned, selected, after_rp)) => {
+                if let Some(s) = &selected {
+                    self.record(i, "afterResultSelector", s);
+                }
+                if let Some(a) = &after_rp {
+                    self.record(i, "afterResultPath", a);
+                }
+                if json_size(&output) > MAX_PAYLOAD_BYTES {
+                    return Flow::Fail(Failure::new(
+                        "States.DataLimitExceeded",
+                        format!("The state/task '{name}' returned a result with a size exceeding the maximum number of bytes service limit."),
+                    ));
+                }
+                apply_vars(&mut self.threads[i].vars, assigned);
+                let next = match &state.kind {
+                    StateKind::Succeed => None,
+                    _ if state.end => None,
+                    _ => state.next.as_ref().map(|t| t.index),
+                };
+                Flow::Exit { output, next }
+            }
+            Err(e) => Flow::Fail(located(name, entered, e)),
+        }
+    }
+
+    fn close_record(&mut self, i: usize, output: Option<&Value>, error: Option<&Failure>) {
+        let last = self.history.len() as u64;
+        let vars = self.threads[i].vars.flatten();
+        if let Some(mut rec) = self.threads[i].record.take() {
+            if let Some(o) = output {
+                rec.set("output", o);
+            }
+            if !vars.is_empty() {
+                rec.set("variables", &Value::Object(vars));
+            }
+            rec.error = error.cloned();
+            rec.last_event = last;
+            self.steps.push(rec);
+        }
+    }
+
+    fn exit(&mut self, i: usize, state: &State, output: Value, next: Option<usize>) -> Step {
+        let kind: &'static str = match &state.kind {
+            StateKind::Pass(_) => "PassStateExited",
+            StateKind::Task(_) => "TaskStateExited",
+            StateKind::Choice(_) => "ChoiceStateExited",
+            StateKind::Wait(_) => "WaitStateExited",
+            StateKind::Succeed => "SucceedStateExited",
+            StateKind::Fail(_) => "FailStateExited",
+            StateKind::Parallel(_) => "ParallelStateExited",
+            StateKind::Map(_) => "MapStateExited",
+        };
+        self.emit(i, kind, json!({"name": state.name, "output": compact(&output), "outputDetails": {"truncated": false}}));
+        self.transitions += 1;
+        let machine = self.machine.clone();
+        let next_name = next.and_then(|n| machine_at(&machine, &self.threads[i].machine).states.get(n)).map(|s| s.name.clone());
+        if let Some(r) = &mut self.threads[i].record {
+            r.next = next_name;
+        }
+        self.close_record(i, Some(&output), None);
+        match next {
+            Some(n) => {
+                let t = &mut self.threads[i];
+                t.state = n;
+                t.input = output;
+                t.status = ThreadStatus::Ready(Phase::Enter);
+            }
+            None => self.thread_done(i, output),
+        }
+        Step::Progressed { thread: i, state: state.name.clone() }
+    }
+
+    /// Retry, then Catch, then fail the thread.
+    fn handle_failure(&mut self, i: usize, state: &State, failure: Failure) -> Step {
+        let name = failure.error_name().to_string();
+        if !is_uncatchable(&name) {
+            if let Some(k) = state.retry.iter().position(|r| error_matches(&r.error_equals, &name)) {
+                let r = &state.retry[k];
+                let count = self.threads[i].retry_counts[k];
+                if u64::from(count) < r.max_attempts {
+                    let mut delay = r.interval_seconds * r.backoff_rate.powi(count as i32);
+                    if let Some(max) = r.max_delay_seconds {
+                        delay = delay.min(max);
+                    }
+                    if r.jitter_full {
+                        delay *= self.rng.random::<f64>();
+                    }
+                    let t = &mut self.threads[i];
+                    t.retry_counts[k] += 1;
+                    t.retry_total += 1;
+                    t.status = ThreadStatus::Sleeping { until: self.clock + (delay * 1000.0) as i64, then: Phase::Run };
+                    if let Some(rec) = &mut t.record {
+                        rec.set("retryCount", &json!(t.retry_total));
+                    }
+                    return Step::Progressed { thread: i, state: state.name.clone() };
+                }
+            }
+            if let Some(c) = state.catch.iter().find(|c| error_matches(&c.error_equals, &name)) {
+                return self.catch(i, state, c, failure);
+            }
+        }
+        self.close_record(i, None, Some(&failure));
+        self.thread_failed(i, failure);
+        Step::Progressed { thread: i, state: state.name.clone() }
+    }
+
+    fn catch(&mut self, i: usize, state: &State, c: &Catcher, failure: Failure) -> Step {
+        let error_output = failure.to_error_output();
+        let raw = self.threads[i].input.clone();
+        let name = state.name.as_str();
+        let entered = self.threads[i].entered_event;
+        let mut env = env!(self, i, name);
+        let r = (|| -> Result<(Value, Map<String, Value>), ExprError> {
+            if state.query_language == QueryLanguage::Jsonata {
+                let s = states_var(&raw, None, Some(&error_output), &env);
+                let assigned = match &c.assign {
+                    Some(a) => eval_assign(a, &error_output, |_| s.clone(), &mut env)?,
+                    None => Map::new(),
+                };
+                let output = match &c.output {
+                    Some(t) => t.eval("Output", &s, &mut env)?,
+                    None => error_output.clone(),
+                };
+                return Ok((output, assigned));
+            }
+            let assigned = match &c.assign {
+                Some(a) => eval_assign(a, &error_output, |_| Value::Null, &mut env)?,
+                None => Map::new(),
+            };
+            let output = match &c.result_path {
+                None => error_output.clone(),
+                Some(None) => raw.clone(),
+                Some(Some(p)) => p
+                    .write(raw.clone(), error_output.clone())
+                    .map_err(|e| ExprError::runtime(format!("Invalid path '{}' : {}", p.text(), e.0)))?,
+            };
+            Ok((output, assigned))
+        })();
+        drop(env);
+        if let Some(rec) = &mut self.threads[i].record {
+            rec.error = Some(failure.clone());
+            rec.set("errorOutput", &error_output);
+        }
+        match r {
+            Ok((output, assigned)) => {
+                apply_vars(&mut self.threads[i].vars, assigned);
+                self.exit(i, state, output, Some(c.next.index))
+            }
+            Err(e) => {
+                let f = located(name, entered, e);
+                self.close_record(i, None, Some(&f));
+                self.thread_failed(i, f);
+                Step::Progressed { thread: i, state: name.into() }
+            }
+        }
+    }
+
+    fn thread_done(&mut self, i: usize, output: Value) {
+        match self.threads[i].parent {
+            None => {
+                self.threads[i].status = ThreadStatus::Done(output.clone());
+                self.emit(0, "ExecutionSucceeded", json!({"output": compact(&output), "outputDetails": {"truncated": false}}));
+                self.finish(Status::Succeeded { output });
+            }
+            Some((p, index)) => {
+                self.threads[i].status = ThreadStatus::Done(Value::Null);
+                let is_map = self.threads[p].children.as_ref().is_some_and(|c| c.is_map);
+                if is_map {
+                    let name = self.state_name_of(p);
+                    self.emit(i, "MapIterationSucceeded", json!({"name": name, "index": index}));
+                }
+                if let Some(ch) = self.threads[p].children.as_mut() {
+                    ch.results[index] = Some(output);
+                    ch.running -= 1;
+                }
+                self.after_child(p);
+            }
+        }
+    }
+
+    fn thread_failed(&mut self, i: usize, failure: Failure) {
+        self.threads[i].status = ThreadStatus::Failed(failure.clone());
+        match self.threads[i].parent {
+            None => {
+                let mut d = json!({});
+                if let Some(e) = &failure.error {
+                    d["error"] = json!(e);
+                }
+                if let Some(c) = &failure.cause {
+                    d["cause"] = json!(c);
+                }
+                self.emit(0, "ExecutionFailed", d);
+                self.finish(Status::Failed { error: failure.error, cause: failure.cause });
+            }
+            Some((p, index)) => {
+                let is_map = self.threads[p].children.as_ref().is_some_and(|c| c.is_map);
+                if is_map {
+                    let name = self.state_name_of(p);
+                    self.emit(i, "MapIterationFailed", json!({"name": name, "index": index}));
+                }
+                if let Some(ch) = self.threads[p].children.as_mut() {
+                    ch.running -= 1;
+                    ch.failures += 1;
+                    ch.results[index] = Some(failure.to_error_output());
+                    if ch.first_failure.is_none() {
+                        ch.first_failure = Some(failure);
+                    }
+                }
+                self.after_child(p);
+            }
+        }
+    }
+
+    fn state_name_of(&self, thread: usize) -> String {
+        let t = &self.threads[thread];
+        machine_at(&self.machine, &t.machine).states[t.state].name.clone()
+    }
+
+    /// A child ended: start more iterations, or wake the parent when all are done or the
+    /// failures exceed what the state tolerates.
+    fn after_child(&mut self, p: usize) {
+        let Some(ch) = self.threads[p].children.as_ref() else { return };
+        let total = ch.results.len();
+        let exceeded = if ch.is_map {
+            let count_ok = ch.tolerated_count.is_none_or(|n| ch.failures <= n);
+            let pct_ok = ch.tolerated_percentage.is_none_or(|pct| total == 0 || (ch.failures as f64) * 100.0 / (total as f64) <= pct);
+            let tolerant = ch.tolerated_count.is_some() || ch.tolerated_percentage.is_some();
+            (tolerant && !(count_ok && pct_ok)) || (!tolerant && ch.failures > 0)
+        } else {
+            ch.failures > 0
+        };
+        if exceeded || (ch.running == 0 && ch.next_to_start >= total) {
+            if exceeded {
+                self.abort_children(p);
+            }
+            self.threads[p].status = ThreadStatus::Ready(Phase::ChildrenDone);
+        } else {
+            self.start_more_children(p);
+        }
+    }
+
+    fn abort_children(&mut self, p: usize) {
+        let Some(ch) = self.threads[p].children.as_ref() else { return };
+        let kids: Vec<usize> = ch.threads.clone();
+        let is_map = ch.is_map;
+        let name = self.state_name_of(p);
+        for k in kids {
+            if !matches!(self.threads[k].status, ThreadStatus::Done(_) | ThreadStatus::Failed(_) | ThreadStatus::Aborted) {
+                self.abort_thread(k);
+                if is_map && self.threads[k].started {
+                    let index = self.threads[k].parent.map_or(0, |x| x.1);
+                    self.emit(k, "MapIterationAborted", json!({"name": name, "index": index}));
+                }
+            }
+        }
+        if let Some(ch) = self.threads[p].children.as_mut() {
+            ch.next_to_start = ch.results.len();
+        }
+    }
+
+    fn abort_thread(&mut self, k: usize) {
+        self.threads[k].status = ThreadStatus::Aborted;
+        self.tasks.retain(|_, t| t.thread != k);
+        if let Some(ch) = self.threads[k].children.as_ref() {
+            for g in ch.threads.clone() {
+                if !matches!(self.threads[g].status, ThreadStatus::Done(_) | ThreadStatus::Failed(_) | ThreadStatus::Aborted) {
+                    self.abort_thread(g);
+                }
+            }
+        }
+    }
+
+    fn children_done(&mut self, i: usize, state: &State) -> Flow {
+        let ch = self.threads[i].children.take().expect("children of a Map/Parallel state");
+        let tolerant = ch.tolerated_count.is_some() || ch.tolerated_percentage.is_some();
+        let total = ch.results.len();
+        let exceeded = if ch.is_map {
+            if tolerant {
+                !(ch.tolerated_count.is_none_or(|n| ch.failures <= n)
+                    && ch.tolerated_percentage.is_none_or(|pct| total == 0 || (ch.failures as f64) * 100.0 / (total as f64) <= pct))
+            } else {
+                ch.failures > 0
+            }
+        } else {
+            ch.failures > 0
+        };
+        // Free the finished children.
+        for k in &ch.threads {
+            self.threads[*k].status = ThreadStatus::Aborted;
+            self.threads[*k].input = Value::Null;
+            self.threads[*k].children = None;
+        }
+        let (ok_kind, fail_kind) = if ch.is_map { ("MapStateSucceeded", "MapStateFailed") } else { ("ParallelStateSucceeded", "ParallelStateFailed") };
+        if exceeded {
+            self.emit(i, fail_kind, json!({}));
+            let f = if ch.is_map && tolerant {
+                Failure::new("States.ExceedToleratedFailureThreshold", "The specified tolerated failure threshold was exceeded")
+            } else {
+                ch.first_failure.clone().unwrap_or(Failure { error: None, cause: None })
+            };
+            return Flow::Fail(f);
+        }
+        self.emit(i, ok_kind, json!({}));
+        let results: Vec<Value> = ch.results.into_iter().map(|r| r.unwrap_or(Value::Null)).collect();
+        self.finish_io(i, state, Value::Array(results), None)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn spawn_children(&mut self, p: usize, state: &State, inputs: Vec<Value>, is_map: bool, limit: usize, tolerated_count: Option<usize>, tolerated_percentage: Option<f64>) {
+        let n = inputs.len();
+        let t = &self.threads[p];
+        let state_idx = t.state;
+        let outer = t.vars.clone();
+        let base_path = t.machine.clone();
+        let mut threads = Vec::with_capacity(n);
+        for (index, input) in inputs.into_iter().enumerate() {
+            let mut path = base_path.clone();
+            path.push((state_idx, if is_map { 0 } else { index }));
+            let m = machine_at(&self.machine, &path);
+            let start = m.start().unwrap_or(0);
+            threads.push(self.threads.len());
+            self.threads.push(Thread {
+                parent: Some((p, index)),
+                machine: path,
+                state: start,
+                input,
+                effective: Value::Null,
+                entered_event: 0,
+                last_event: self.threads[p].last_event,
+                entered_ms: self.clock,
+                retry_counts: Vec::new(),
+                retry_total: 0,
+                status: ThreadStatus::Aborted, // not started yet
+                vars: Arc::new(Vars::child_of(&outer)),
+                map_index: is_map.then_some(index),
+                token: None,
+                children: None,
+                record: None,
+                started: false,
+            });
+        }
+        let _ = state;
+        self.threads[p].children = Some(Box::new(Children {
+            is_map,
+            items: Vec::new(),
+            results: vec![None; n],
+            threads,
+            next_to_start: 0,
+            running: 0,
+            limit: if limit == 0 { usize::MAX } else { limit },
+            failures: 0,
+            tolerated_count,
+            tolerated_percentage,
+            first_failure: None,
+        }));
+        self.threads[p].status = ThreadStatus::WaitingChildren;
+        if n == 0 {
+            self.threads[p].status = ThreadStatus::Ready(Phase::ChildrenDone);
+        } else {
+            self.start_more_children(p);
+        }
+    }
+
+    fn start_more_children(&mut self, p: usize) {
+        let name = self.state_name_of(p);
+        loop {
+            let Some(ch) = self.threads[p].children.as_mut() else { return };
+            if ch.running >= ch.limit || ch.next_to_start >= ch.threads.len() {
+                return;
+            }
+            let k = ch.threads[ch.next_to_start];
+            let index = ch.next_to_start;
+            ch.next_to_start += 1;
+            ch.running += 1;
+            let is_map = ch.is_map;
+            self.threads[k].started = true;
+            self.threads[k].status = ThreadStatus::Ready(Phase::Enter);
+            if is_map {
+                self.emit(k, "MapIterationStarted", json!({"name": name, "index": index}));
+            }
+        }
+    }
+
+    fn start_map(&mut self, i: usize, state: &State, map: &MapState, effective: Value) -> Flow {
+        let name = state.name.as_str();
+        let entered = self.threads[i].entered_event;
+        if map.item_reader.is_some() {
+            return Flow::Fail(Failure::new(
+                "States.ItemReaderFailed",
+                format!(
+                    "The Map state '{name}' reads its items with an ItemReader, which is not available locally: stepdbg has no access to S3. \
+                     Give the items in the input and use ItemsPath (or Items) while debugging."
+                ),
+            ));
+        }
+        let raw = self.threads[i].input.clone();
+        let jsonata_mode = state.query_language == QueryLanguage::Jsonata;
+        let mut env = env!(self, i, name);
+        let setup = (|| -> Result<(Vec<Value>, usize, Option<usize>, Option<f64>), ExprError> {
+            let states = |e: &Env<'_>| states_var(&raw, None, None, e);
+            let items_value = if jsonata_mode {
+                match &map.items {
+                    Some(t) => {
+                        let s = states(&env);
+                        let v = t.eval("Items", &s, &mut env)?;
+                        if let (JsonataTemplate::Expr(e), false) = (t, v.is_array()) {
+                            return Err(ExprError {
+                                error: "States.QueryEvaluationError".into(),
+                                cause: format!(
+                                    "The JSONata expression '{}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {}",
+                                    e.text(),
+                                    jsonata_type(&v),
+                                    compact(&v)
+                                ),
+                            });
+                        }
+                        v
+                    }
+                    None => effective.clone(),
+                }
+            } else {
+                match &map.items_path {
+                    Some(p) => select_path(p, &effective, &env)?,
+                    None => effective.clone(),
+                }
+            };
+            let Value::Array(items) = items_value else {
+                let e = ExprError {
+                    error: if jsonata_mode { "States.QueryEvaluationError" } else { "States.Runtime" }.into(),
+                    cause: format!("Map state input must be an array but was: {}", compact(&items_value)),
+                };
+                return Err(e);
+            };
+            let limit = match &map.max_concurrency {
+                Some(d) => dyn_number(d, "MaxConcurrency", &effective, &states, &mut env, false)?,
+                None => 0.0,
+            };
+            let count = match &map.tolerated_failure_count {
+                Some(d) => {
+                    let n = dyn_number(d, "ToleratedFailureCount", &effective, &states, &mut env, false)?;
+                    if n < 0.0 {
+                        return Err(ExprError::runtime("ToleratedFailureCount cannot be negative."));
+                    }
+                    Some(n as usize)
+                }
+                None => None,
+            };
+            let pct = match &map.tolerated_failure_percentage {
+                Some(d) => {
+                    let n = dyn_number(d, "ToleratedFailurePercentage", &effective, &states, &mut env, true)?;
+                    if !(0.0..=100.0).contains(&n) {
+                        return Err(ExprError::runtime("ToleratedFailurePercentage must be between 0 and 100."));
+                    }
+                    Some(n)
+                }
+                None => None,
+            };
+            // ItemSelector / legacy Parameters, with $$.Map.Item in the context.
+            let mut inputs = Vec::with_capacity(items.len());
+            for (index, item) in items.iter().enumerate() {
+                let input = match &map.item_selector {
+                    None => item.clone(),
+                    Some(sel) => {
+                        env.facts.map_item = Some((index, item.clone()));
+                        env.context = OnceCell::new();
+                        let v = match sel {
+                            ItemSelector::JsonPath(t) => t.eval(&effective, &mut env)?,
+                            ItemSelector::Jsonata(t) => {
+                                let s = states_var(&raw, None, None, &env);
+                                t.eval("ItemSelector", &s, &mut env)?
+                            }
+                        };
+                        env.facts.map_item = None;
+                        env.context = OnceCell::new();
+                        v
+                    }
+                };
+                inputs.push(input);
+            }
+            if let Some(b) = &map.item_batcher {
+                let max_items = match &b.max_items_per_batch {
+                    Some(d) => dyn_number(d, "MaxItemsPerBatch", &effective, &states, &mut env, false)? as usize,
+                    None => usize::MAX,
+                };
+                let batch_input = match &b.batch_input {
+                    Some(ItemSelector::JsonPath(t)) => Some(t.eval(&effective, &mut env)?),
+                    Some(ItemSelector::Jsonata(t)) => {
+                        let s = states(&env);
+                        Some(t.eval("BatchInput", &s, &mut env)?)
+                    }
+                    None => None,
+                };
+                inputs = inputs
+                    .chunks(max_items.max(1))
+                    .map(|c| {
+                        let mut m = Map::new();
+                        if let Some(bi) = &batch_input {
+                            m.insert("BatchInput".into(), bi.clone());
+                        }
+                        m.insert("Items".into(), Value::Array(c.to_vec()));
+                        Value::Object(m)
+                    })
+                    .collect();
+            }
+            Ok((inputs, limit as usize, count, pct))
+        })();
+        drop(env);
+        match setup {
+            Ok((inputs, limit, count, pct)) => {
+                if self.cfg.record_steps {
+                    self.record(i, "maxConcurrency", &json!(limit));
+                    if let Some(c) = count {
+                        self.record(i, "toleratedFailureCount", &json!(c));
+                    }
+                    if let Some(p) = pct {
+                        self.record(i, "toleratedFailurePercentage", &json!(p));
+                    }
+                    self.record(i, "afterItemSelector", &Value::Array(inputs.clone()));
+                }
+                self.emit(i, "MapStateStarted", json!({"length": inputs.len()}));
+                self.spawn_children(i, state, inputs, true, limit, count, pct);
+                Flow::Wait(Step::Progressed { thread: i, state: name.into() })
+            }
+            Err(e) => Flow::Fail(located(name, entered, e)),
+        }
+    }
+}

@@ -1,0 +1,724 @@
+//! The interpreter: pure, deterministic and steppable.
+//!
+//! [`Execution::step`] advances one path of execution ("thread": the top-level machine,
+//! a Parallel branch or a Map iteration) by one state transition and reports what it
+//! needs: a task result ([`Step::Task`]), time to pass ([`Step::Sleeping`]), or nothing.
+//! The caller fulfils tasks with [`Execution::resolve_task`] and moves the virtual clock
+//! with [`Execution::advance_to`]. No I/O, threads or wall clock happen here, so an
+//! execution can be cloned (step back) and replayed.
+//!
+//! Scheduling: the runnable thread with the lowest id runs next. Threads are numbered in
+//! creation order, and Map iterations and Parallel branches are created in index order,
+//! so every run of the same inputs yields the same history.
+
+pub mod choice;
+pub mod history;
+pub mod time;
+
+mod env;
+mod flow;
+
+use crate::asl::model::{Machine, State};
+use history::HistoryEvent;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub use env::Vars;
+
+/// AWS's per-payload quota (input, output, result): 256 KiB.
+pub const MAX_PAYLOAD_BYTES: usize = 262_144;
+/// AWS's history quota for STANDARD workflows.
+pub const MAX_HISTORY_EVENTS: usize = 25_000;
+/// The EXPRESS workflow duration limit (5 minutes).
+pub const EXPRESS_MAX_MS: i64 = 5 * 60 * 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WorkflowType {
+    #[default]
+    Standard,
+    Express,
+}
+
+/// How an execution starts: its identity (for the context object), clock and seed.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub workflow_type: WorkflowType,
+    pub seed: u64,
+    pub start_time_ms: i64,
+    pub region: String,
+    pub account: String,
+    pub state_machine_name: String,
+    pub execution_name: String,
+    pub role_arn: String,
+    /// Values merged over the generated context object (`--context`).
+    pub context_overrides: Option<Value>,
+    /// Keep per-step inspection records (the debugger wants them; benches may not).
+    pub record_steps: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            workflow_type: WorkflowType::Standard,
+            seed: 0,
+            start_time_ms: 1_704_067_200_000, // 2024-01-01T00:00:00Z
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+            state_machine_name: "StateMachine".into(),
+            execution_name: "local-execution".into(),
+            role_arn: "arn:aws:iam::123456789012:role/StepFunctions-local".into(),
+            context_overrides: None,
+            record_steps: true,
+        }
+    }
+}
+
+impl Config {
+    pub fn state_machine_arn(&self) -> String {
+        format!("arn:aws:states:{}:{}:stateMachine:{}", self.region, self.account, self.state_machine_name)
+    }
+
+    pub fn execution_arn(&self) -> String {
+        let kind = match self.workflow_type {
+            WorkflowType::Standard => "execution",
+            WorkflowType::Express => "express",
+        };
+        format!("arn:aws:states:{}:{}:{kind}:{}:{}", self.region, self.account, self.state_machine_name, self.execution_name)
+    }
+}
+
+/// Where an execution stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    Running,
+    Succeeded { output: Value },
+    Failed { error: Option<String>, cause: Option<String> },
+    TimedOut { error: Option<String>, cause: Option<String> },
+}
+
+impl Status {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Status::Running => "RUNNING",
+            Status::Succeeded { .. } => "SUCCEEDED",
+            Status::Failed { .. } => "FAILED",
+            Status::TimedOut { .. } => "TIMED_OUT",
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        !matches!(self, Status::Running)
+    }
+
+    /// `{"status": ..., "output"|"error"|"cause": ...}` as `stepdbg run` prints it.
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("status".into(), json!(self.name()));
+        match self {
+            Status::Running => {}
+            Status::Succeeded { output } => {
+                m.insert("output".into(), output.clone());
+            }
+            Status::Failed { error, cause } | Status::TimedOut { error, cause } => {
+                if let Some(e) = error {
+                    m.insert("error".into(), json!(e));
+                }
+                if let Some(c) = cause {
+                    m.insert("cause".into(), json!(c));
+                }
+            }
+        }
+        Value::Object(m)
+    }
+}
+
+/// An ASL error travelling through Retry/Catch (never a Rust error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub error: Option<String>,
+    pub cause: Option<String>,
+}
+
+impl Failure {
+    pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {
+        Failure { error: Some(error.into()), cause: Some(cause.into()) }
+    }
+
+    pub fn error_name(&self) -> &str {
+        self.error.as_deref().unwrap_or("")
+    }
+
+    /// `{"Error": ..., "Cause": ...}`, the error output Catch passes on.
+    pub fn to_error_output(&self) -> Value {
+        let mut m = Map::new();
+        if let Some(e) = &self.error {
+            m.insert("Error".into(), json!(e));
+        }
+        if let Some(c) = &self.cause {
+            m.insert("Cause".into(), json!(c));
+        }
+        Value::Object(m)
+    }
+}
+
+/// How a task ended, as reported by whoever fulfilled it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskOutcome {
+    Success(Value),
+    Failure(Failure),
+}
+
+pub type TaskId = u64;
+
+/// A task the engine needs a result for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRequest {
+    pub id: TaskId,
+    pub thread: usize,
+    pub state: String,
+    pub state_pointer: String,
+    pub resource: String,
+    /// The effective input: Parameters/Arguments after evaluation.
+    pub input: Value,
+    /// For `.waitForTaskToken`: the token placed at `$$.Task.Token`.
+    pub token: Option<String>,
+    /// 0 for the first try, then 1, 2, ... for retries.
+    pub attempt: u32,
+    pub scheduled_ms: i64,
+    pub timeout_seconds: Option<u64>,
+    pub heartbeat_seconds: Option<u64>,
+    /// Set when the caller reported that the invoked function returned (callback tasks);
+    /// the heartbeat clock starts then.
+    pub started_ms: Option<i64>,
+    pub last_heartbeat_ms: Option<i64>,
+}
+
+impl TaskRequest {
+    /// When the task times out on the virtual clock, and with which error.
+    pub fn deadline(&self) -> Option<(i64, &'static str)> {
+        let timeout = self.timeout_seconds.map(|s| (self.scheduled_ms + s as i64 * 1000, "States.Timeout"));
+        let heartbeat = self.heartbeat_seconds.and_then(|s| {
+            let from = self.last_heartbeat_ms.or(self.started_ms)?;
+            Some((from + s as i64 * 1000, "States.HeartbeatTimeout"))
+        });
+        match (timeout, heartbeat) {
+            (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// What one call to [`Execution::step`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// A thread made one transition (or part of one) without needing anything.
+    Progressed { thread: usize, state: String },
+    /// A thread scheduled a task and waits for [`Execution::resolve_task`].
+    Task(TaskRequest),
+    /// Nothing can run until the virtual clock reaches `until`.
+    Sleeping { until: i64 },
+    /// Nothing can run: tasks are pending and only their results can unblock.
+    Blocked,
+    /// The execution has ended; see [`Execution::status`].
+    Finished,
+}
+
+/// The data-flow stages of one visit to one state, named as TestState's inspection data.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StepRecord {
+    pub thread: usize,
+    pub state: String,
+    pub state_pointer: String,
+    pub state_type: &'static str,
+    /// History ids this visit produced: [first, last].
+    pub first_event: u64,
+    pub last_event: u64,
+    pub entered_ms: i64,
+    pub stages: Vec<(&'static str, Value)>,
+    pub error: Option<Failure>,
+    pub next: Option<String>,
+}
+
+impl StepRecord {
+    pub fn stage(&self, name: &str) -> Option<&Value> {
+        self.stages.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+
+    fn set(&mut self, name: &'static str, v: &Value) {
+        match self.stages.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = v.clone(),
+            None => self.stages.push((name, v.clone())),
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("state".into(), json!(self.state));
+        m.insert("type".into(), json!(self.state_type));
+        m.insert("thread".into(), json!(self.thread));
+        m.insert("events".into(), json!([self.first_event, self.last_event]));
+        for (k, v) in &self.stages {
+            m.insert((*k).into(), v.clone());
+        }
+        if let Some(e) = &self.error {
+            m.insert("error".into(), e.to_error_output());
+        }
+        if let Some(n) = &self.next {
+            m.insert("nextState".into(), json!(n));
+        }
+        Value::Object(m)
+    }
+}
+
+/// Which sub-machine a thread runs: the path of (state index, branch index) from the root.
+pub type MachinePath = Vec<(usize, usize)>;
+
+pub(crate) fn machine_at<'a>(root: &'a Machine, path: &MachinePath) -> &'a Machine {
+    let mut m = root;
+    for &(state, branch) in path {
+        m = match &m.states[state].kind {
+            crate::asl::model::StateKind::Parallel(p) => &p.branches[branch],
+            crate::asl::model::StateKind::Map(map) => &map.processor,
+            _ => unreachable!("machine paths only go through Parallel and Map"),
+        };
+    }
+    m
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Phase {
+    Enter,
+    /// Run the state's work (again, after a retry interval).
+    Run,
+    TaskDone(TaskOutcome),
+    /// Wait state finished waiting.
+    WaitDone,
+    ChildrenDone,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum ThreadStatus {
+    Ready(Phase),
+    WaitingTask(TaskId),
+    Sleeping { until: i64, then: Phase },
+    WaitingChildren,
+    Done(Value),
+    Failed(Failure),
+    /// Stopped because a sibling failed or the execution ended.
+    Aborted,
+}
+
+/// Children of a Parallel or Map state being run.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Children {
+    pub is_map: bool,
+    pub items: Vec<Value>,
+    pub results: Vec<Option<Value>>,
+    pub threads: Vec<usize>,
+    pub next_to_start: usize,
+    pub running: usize,
+    pub limit: usize,
+    pub failures: usize,
+    pub tolerated_count: Option<usize>,
+    pub tolerated_percentage: Option<f64>,
+    pub first_failure: Option<Failure>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Thread {
+    pub parent: Option<(usize, usize)>,
+    pub machine: MachinePath,
+    pub state: usize,
+    /// The raw input of the current state.
+    pub input: Value,
+    /// The state's effective input (after InputPath/Parameters/Arguments), kept for tasks.
+    pub effective: Value,
+    pub entered_event: u64,
+    pub last_event: u64,
+    pub entered_ms: i64,
+    pub retry_counts: Vec<u32>,
+    pub retry_total: u32,
+    pub status: ThreadStatus,
+    pub vars: Arc<Vars>,
+    pub map_index: Option<usize>,
+    pub token: Option<String>,
+    pub children: Option<Box<Children>>,
+    pub record: Option<StepRecord>,
+    pub started: bool,
+}
+
+/// One execution of a state machine.
+#[derive(Debug, Clone)]
+pub struct Execution {
+    pub(crate) machine: Arc<Machine>,
+    pub(crate) cfg: Arc<Config>,
+    pub(crate) input: Value,
+    pub(crate) clock: i64,
+    pub(crate) rng: ChaCha8Rng,
+    pub(crate) threads: Vec<Thread>,
+    pub(crate) history: Vec<HistoryEvent>,
+    pub(crate) steps: Vec<StepRecord>,
+    pub(crate) status: Status,
+    pub(crate) tasks: BTreeMap<TaskId, TaskRequest>,
+    pub(crate) next_task: TaskId,
+    pub(crate) transitions: u64,
+}
+
+impl Execution {
+    /// Start an execution of `machine` (which must be valid) with `input`.
+    pub fn new(machine: Arc<Machine>, input: Value, cfg: Config) -> Execution {
+        let rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+        let start = cfg.start_time_ms;
+        let mut ex = Execution {
+            machine,
+            cfg: Arc::new(cfg),
+            input: input.clone(),
+            clock: start,
+            rng,
+            threads: Vec::new(),
+            history: Vec::new(),
+            steps: Vec::new(),
+            status: Status::Running,
+            tasks: BTreeMap::new(),
+            next_task: 1,
+            transitions: 0,
+        };
+        ex.threads.push(Thread {
+            parent: None,
+            machine: Vec::new(),
+            state: ex.machine.start().unwrap_or(0),
+            input: input.clone(),
+            effective: Value::Null,
+            entered_event: 0,
+            last_event: 0,
+            entered_ms: start,
+            retry_counts: Vec::new(),
+            retry_total: 0,
+            status: ThreadStatus::Ready(Phase::Enter),
+            vars: Arc::new(Vars::default()),
+            map_index: None,
+            token: None,
+            children: None,
+            record: None,
+            started: true,
+        });
+        let role = ex.cfg.role_arn.clone();
+        ex.emit(0, "ExecutionStarted", json!({
+            "input": flow::compact(&input),
+            "inputDetails": {"truncated": false},
+            "roleArn": role,
+        }));
+        if ex.machine.start().is_none() {
+            ex.status = Status::Failed {
+                error: Some("States.Runtime".into()),
+                cause: Some(format!("StartAt '{}' is not a state of this state machine", ex.machine.start_at)),
+            };
+        }
+        ex
+    }
+
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    pub fn history(&self) -> &[HistoryEvent] {
+        &self.history
+    }
+
+    pub fn steps(&self) -> &[StepRecord] {
+        &self.steps
+    }
+
+    pub fn machine(&self) -> &Machine {
+        &self.machine
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    pub fn input(&self) -> &Value {
+        &self.input
+    }
+
+    /// The virtual clock, milliseconds since the epoch.
+    pub fn clock(&self) -> i64 {
+        self.clock
+    }
+
+    /// State transitions performed so far.
+    pub fn transitions(&self) -> u64 {
+        self.transitions
+    }
+
+    /// Tasks waiting for a result, in the order they were scheduled.
+    pub fn pending_tasks(&self) -> impl Iterator<Item = &TaskRequest> {
+        self.tasks.values()
+    }
+
+    pub fn task(&self, id: TaskId) -> Option<&TaskRequest> {
+        self.tasks.get(&id)
+    }
+
+    pub fn task_by_token(&self, token: &str) -> Option<&TaskRequest> {
+        self.tasks.values().find(|t| t.token.as_deref() == Some(token))
+    }
+
+    /// Number of threads (top level, branches, iterations) created so far.
+    pub fn thread_count(&self) -> usize {
+        self.threads.len()
+    }
+
+    /// Where each live thread is: (thread, parent thread, state name, status word).
+    pub fn thread_positions(&self) -> Vec<ThreadPosition> {
+        self.threads
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.started)
+            .map(|(i, t)| {
+                let m = machine_at(&self.machine, &t.machine);
+                ThreadPosition {
+                    thread: i,
+                    parent: t.parent.map(|p| p.0),
+                    index: t.parent.map(|p| p.1),
+                    state: m.states.get(t.state).map(|s| s.name.clone()).unwrap_or_default(),
+                    state_pointer: m.states.get(t.state).map(|s| s.pointer.clone()).unwrap_or_default(),
+                    status: match &t.status {
+                        ThreadStatus::Ready(Phase::Enter) => "ready",
+                        ThreadStatus::Ready(_) => "running",
+                        ThreadStatus::WaitingTask(_) => "waiting-task",
+                        ThreadStatus::Sleeping { .. } => "sleeping",
+                        ThreadStatus::WaitingChildren => "waiting-children",
+                        ThreadStatus::Done(_) => "succeeded",
+                        ThreadStatus::Failed(_) => "failed",
+                        ThreadStatus::Aborted => "aborted",
+                    },
+                }
+            })
+            .collect()
+    }
+
+    /// The variables visible to `thread` (own scope over its outer scopes).
+    pub fn variables(&self, thread: usize) -> Map<String, Value> {
+        self.threads.get(thread).map(|t| t.vars.flatten()).unwrap_or_default()
+    }
+
+    /// The state the next step of `thread` will run, if it is about to enter one.
+    pub fn next_state_of(&self, thread: usize) -> Option<&State> {
+        let t = self.threads.get(thread)?;
+        if !matches!(t.status, ThreadStatus::Ready(Phase::Enter)) {
+            return None;
+        }
+        machine_at(&self.machine, &t.machine).states.get(t.state)
+    }
+
+    /// Which thread runs on the next [`Execution::step`], if any is runnable.
+    pub fn next_runnable(&self) -> Option<usize> {
+        if self.status.is_done() {
+            return None;
+        }
+        self.threads.iter().position(|t| matches!(t.status, ThreadStatus::Ready(_)))
+    }
+
+    /// Perform one transition of the next runnable thread.
+    pub fn step(&mut self) -> Step {
+        if self.status.is_done() {
+            return Step::Finished;
+        }
+        if let Some(i) = self.next_runnable() {
+            return self.run_thread(i);
+        }
+        let sleeping = self.threads.iter().filter_map(|t| match t.status {
+            ThreadStatus::Sleeping { until, .. } => Some(until),
+            _ => None,
+        });
+        let deadlines = self.tasks.values().filter_map(|t| t.deadline().map(|d| d.0));
+        let machine_deadline = self.machine_deadline();
+        match sleeping.chain(deadlines).chain(machine_deadline).min() {
+            Some(until) if self.tasks.is_empty() || self.threads.iter().any(|t| matches!(t.status, ThreadStatus::Sleeping { .. })) => {
+                Step::Sleeping { until }
+            }
+            _ if !self.tasks.is_empty() => Step::Blocked,
+            Some(until) => Step::Sleeping { until },
+            None => {
+                // Nothing runnable, nothing pending: a bug, but never a hang.
+                self.finish(Status::Failed {
+                    error: Some("States.Runtime".into()),
+                    cause: Some("the execution cannot make progress".into()),
+                });
+                Step::Finished
+            }
+        }
+    }
+
+    /// The earliest time at which something waits on the clock (sleepers, task deadlines,
+    /// the machine's own timeout).
+    pub fn next_wakeup(&self) -> Option<i64> {
+        let sleeping = self.threads.iter().filter_map(|t| match t.status {
+            ThreadStatus::Sleeping { until, .. } => Some(until),
+            _ => None,
+        });
+        let deadlines = self.tasks.values().filter_map(|t| t.deadline().map(|d| d.0));
+        sleeping.chain(deadlines).chain(self.machine_deadline()).min()
+    }
+
+    fn machine_deadline(&self) -> Option<i64> {
+        let own = self.machine.timeout_seconds.map(|s| self.cfg.start_time_ms + s as i64 * 1000);
+        let express = (self.cfg.workflow_type == WorkflowType::Express).then_some(self.cfg.start_time_ms + EXPRESS_MAX_MS);
+        own.into_iter().chain(express).min()
+    }
+
+    /// Move the virtual clock forward to `ms`, waking sleepers and expiring deadlines.
+    pub fn advance_to(&mut self, ms: i64) {
+        if ms <= self.clock || self.status.is_done() {
+            return;
+        }
+        if let Some(d) = self.machine_deadline()
+            && ms >= d
+        {
+            self.clock = d;
+            let express = self.cfg.workflow_type == WorkflowType::Express
+                && d == self.cfg.start_time_ms + EXPRESS_MAX_MS
+                && self.machine.timeout_seconds.is_none_or(|s| self.cfg.start_time_ms + s as i64 * 1000 > d);
+            let cause = if express {
+                "The execution exceeded the 5-minute duration limit of EXPRESS workflows."
+            } else {
+                "The execution timed out: it ran longer than the state machine's TimeoutSeconds."
+            };
+            let details = json!({"error": "States.Timeout", "cause": cause});
+            self.emit(0, "ExecutionTimedOut", details);
+            self.finish(Status::TimedOut { error: Some("States.Timeout".into()), cause: Some(cause.into()) });
+            return;
+        }
+        self.clock = ms;
+        for i in 0..self.threads.len() {
+            if let ThreadStatus::Sleeping { until, then } = &self.threads[i].status
+                && *until <= ms
+            {
+                let then = then.clone();
+                self.threads[i].status = ThreadStatus::Ready(then);
+            }
+        }
+        let expired: Vec<(TaskId, &'static str)> = self
+            .tasks
+            .values()
+            .filter_map(|t| t.deadline().filter(|d| d.0 <= ms).map(|d| (t.id, d.1)))
+            .collect();
+        for (id, error) in expired {
+            let cause = if error == "States.HeartbeatTimeout" {
+                "The task did not send a heartbeat within HeartbeatSeconds."
+            } else {
+                "The task did not complete within TimeoutSeconds."
+            };
+            self.resolve_task(id, TaskOutcome::Failure(Failure::new(error, cause)));
+        }
+    }
+
+    /// Report that the function behind a callback task returned: the heartbeat clock starts.
+    pub fn task_started(&mut self, id: TaskId) {
+        let now = self.clock;
+        if let Some(t) = self.tasks.get_mut(&id) {
+            t.started_ms.get_or_insert(now);
+        }
+    }
+
+    /// SendTaskHeartbeat: resets the heartbeat timer. False when the task is not pending.
+    pub fn heartbeat(&mut self, id: TaskId) -> bool {
+        let now = self.clock;
+        match self.tasks.get_mut(&id) {
+            Some(t) => {
+                t.last_heartbeat_ms = Some(now);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Feed a task's result back. False when no such task is pending.
+    pub fn resolve_task(&mut self, id: TaskId, outcome: TaskOutcome) -> bool {
+        let Some(task) = self.tasks.remove(&id) else { return false };
+        if let Some(t) = self.threads.get_mut(task.thread)
+            && matches!(t.status, ThreadStatus::WaitingTask(w) if w == id)
+        {
+            t.status = ThreadStatus::Ready(Phase::TaskDone(outcome));
+        }
+        true
+    }
+
+    /// Replace the raw input of a thread that is about to enter a state (edit-and-continue).
+    pub fn set_pending_input(&mut self, thread: usize, input: Value) -> bool {
+        match self.threads.get_mut(thread) {
+            Some(t) if matches!(t.status, ThreadStatus::Ready(Phase::Enter)) => {
+                t.input = input;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The raw input a thread will enter its next state with.
+    pub fn pending_input(&self, thread: usize) -> Option<&Value> {
+        self.threads.get(thread).filter(|t| matches!(t.status, ThreadStatus::Ready(Phase::Enter))).map(|t| &t.input)
+    }
+
+    /// Run until the execution ends or needs something: tasks are answered by `resolve`
+    /// (None leaves the task pending and returns), time passes instantly.
+    pub fn run_with(&mut self, mut resolve: impl FnMut(&TaskRequest) -> Option<TaskOutcome>) -> Step {
+        loop {
+            match self.step() {
+                Step::Progressed { .. } => {}
+                Step::Task(req) => match resolve(&req) {
+                    Some(outcome) => {
+                        self.resolve_task(req.id, outcome);
+                    }
+                    None => return Step::Task(req),
+                },
+                Step::Sleeping { until } => self.advance_to(until),
+                other => return other,
+            }
+        }
+    }
+
+    pub(crate) fn finish(&mut self, status: Status) {
+        self.status = status;
+        for t in &mut self.threads {
+            if !matches!(t.status, ThreadStatus::Done(_) | ThreadStatus::Failed(_)) {
+                t.status = ThreadStatus::Aborted;
+            }
+        }
+        self.tasks.clear();
+    }
+
+    /// Append a history event for `thread`.
+    pub(crate) fn emit(&mut self, thread: usize, kind: &'static str, details: Value) -> u64 {
+        let id = self.history.len() as u64 + 1;
+        let prev = self.threads.get(thread).map_or(0, |t| t.last_event);
+        self.history.push(HistoryEvent {
+            id,
+            previous_event_id: prev,
+            timestamp_ms: self.clock,
+            kind,
+            details,
+            thread,
+        });
+        if let Some(t) = self.threads.get_mut(thread) {
+            t.last_event = id;
+        }
+        id
+    }
+}
+
+/// Where a thread is, for displays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadPosition {
+    pub thread: usize,
+    pub parent: Option<usize>,
+    /// Branch or iteration index within the parent.
+    pub index: Option<usize>,
+    pub state: String,
+    pub state_pointer: String,
+    pub status: &'static str,
+}

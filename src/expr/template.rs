@@ -1,0 +1,232 @@
+//! JSONPath-mode payload templates (Parameters, ResultSelector, ItemSelector, ...):
+//! a JSON value whose keys ending in `.$` take their value from a path or an intrinsic
+//! function. Compiled once; static subtrees are kept as constants.
+
+use super::intrinsics::{self, Intrinsic, IntrinsicEnv};
+use super::jsonpath::{JsonPath, PathRoot};
+use super::ExprError;
+use serde_json::{Map, Value};
+
+/// Everything a JSONPath expression can read besides `$`.
+pub trait Scope {
+    fn context(&self) -> &Value;
+    fn variable(&self, name: &str) -> Option<&Value>;
+    /// Deterministic randomness for States.MathRandom and States.UUID.
+    fn next_u64(&mut self) -> u64;
+}
+
+/// A compiled payload template.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PayloadTemplate {
+    Const(Value),
+    Object(Vec<(String, PayloadTemplate)>),
+    Array(Vec<PayloadTemplate>),
+    /// `"key.$": "$.path"`, with the key as written (for messages).
+    Path { field: String, path: JsonPath },
+    Intrinsic { field: String, call: Intrinsic },
+}
+
+/// A compile error at `pointer` (relative to the template's root, RFC 6901).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    pub pointer: String,
+    pub message: String,
+}
+
+impl PayloadTemplate {
+    pub fn compile(value: &Value) -> Result<PayloadTemplate, Vec<TemplateError>> {
+        let mut errors = Vec::new();
+        let t = compile_node(value, &mut String::new(), &mut errors, 0);
+        if errors.is_empty() { Ok(t) } else { Err(errors) }
+    }
+
+    pub fn is_const(&self) -> bool {
+        matches!(self, PayloadTemplate::Const(_))
+    }
+
+    /// Evaluate against `input` (the value of `$`).
+    pub fn eval(&self, input: &Value, scope: &mut dyn Scope) -> Result<Value, ExprError> {
+        match self {
+            PayloadTemplate::Const(v) => Ok(v.clone()),
+            PayloadTemplate::Object(fields) => {
+                let mut map = Map::with_capacity(fields.len());
+                for (k, t) in fields {
+                    map.insert(k.clone(), t.eval(input, scope)?);
+                }
+                Ok(Value::Object(map))
+            }
+            PayloadTemplate::Array(items) => items
+                .iter()
+                .map(|t| t.eval(input, scope))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array),
+            PayloadTemplate::Path { field, path } => {
+                resolve_path(path, input, scope).map_err(|e| match e {
+                    PathFailure::NotFound => ExprError::runtime(format!(
+                        "The JSONPath '{}' specified for the field '{}' could not be found in the input '{}'",
+                        path.text(),
+                        field,
+                        compact(root_for(path, input, scope).unwrap_or(&Value::Null))
+                    )),
+                    PathFailure::Error(e) => e,
+                })
+            }
+            PayloadTemplate::Intrinsic { call, .. } => {
+                let mut env = IntrinsicScope { input, scope };
+                intrinsics::eval(call, &mut env)
+            }
+        }
+    }
+}
+
+fn compile_node(
+    value: &Value,
+    pointer: &mut String,
+    errors: &mut Vec<TemplateError>,
+    depth: usize,
+) -> PayloadTemplate {
+    if depth > 256 {
+        errors.push(TemplateError {
+            pointer: pointer.clone(),
+            message: "the template is nested too deeply".into(),
+        });
+        return PayloadTemplate::Const(Value::Null);
+    }
+    match value {
+        Value::Object(map) => {
+            let mut fields = Vec::with_capacity(map.len());
+            let mut all_const = true;
+            for (k, v) in map {
+                let saved = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&crate::asl::source::pointer_token(k));
+                let t = if let Some(name) = k.strip_suffix(".$") {
+                    let t = compile_dynamic(k, v, pointer, errors);
+                    fields.push((name.to_string(), t));
+                    all_const = false;
+                    pointer.truncate(saved);
+                    continue;
+                } else {
+                    compile_node(v, pointer, errors, depth + 1)
+                };
+                pointer.truncate(saved);
+                all_const &= t.is_const();
+                fields.push((k.clone(), t));
+            }
+            if all_const {
+                PayloadTemplate::Const(value.clone())
+            } else {
+                PayloadTemplate::Object(fields)
+            }
+        }
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, v) in items.iter().enumerate() {
+                let saved = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&i.to_string());
+                out.push(compile_node(v, pointer, errors, depth + 1));
+                pointer.truncate(saved);
+            }
+            if out.iter().all(PayloadTemplate::is_const) {
+                PayloadTemplate::Const(value.clone())
+            } else {
+                PayloadTemplate::Array(out)
+            }
+        }
+        v => PayloadTemplate::Const(v.clone()),
+    }
+}
+
+/// The value of a `key.$` field: a path or an intrinsic call.
+fn compile_dynamic(
+    key: &str,
+    v: &Value,
+    pointer: &str,
+    errors: &mut Vec<TemplateError>,
+) -> PayloadTemplate {
+    let mut fail = |message: String| {
+        errors.push(TemplateError {
+            pointer: pointer.to_string(),
+            message,
+        });
+        PayloadTemplate::Const(Value::Null)
+    };
+    let Some(text) = v.as_str() else {
+        return fail(format!(
+            "the value of '{key}' must be a string holding a JSONPath or an intrinsic function"
+        ));
+    };
+    if intrinsics::is_intrinsic(text) {
+        match intrinsics::parse(text) {
+            Ok(call) => PayloadTemplate::Intrinsic {
+                field: key.to_string(),
+                call,
+            },
+            Err(m) => fail(format!("invalid intrinsic function: {m}")),
+        }
+    } else {
+        match JsonPath::parse(text) {
+            Ok(path) => PayloadTemplate::Path {
+                field: key.to_string(),
+                path,
+            },
+            Err(m) => fail(format!("invalid JSONPath '{text}': {m}")),
+        }
+    }
+}
+
+/// Why a path yielded nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathFailure {
+    /// The path selects nothing (a definite path with a missing node, or an unknown variable).
+    NotFound,
+    Error(ExprError),
+}
+
+fn root_for<'a>(path: &JsonPath, input: &'a Value, scope: &'a dyn Scope) -> Option<&'a Value> {
+    match path.root() {
+        PathRoot::Input => Some(input),
+        PathRoot::Context => Some(scope.context()),
+        PathRoot::Variable(name) => scope.variable(name),
+    }
+}
+
+/// Evaluate a query path against the right root.
+pub fn resolve_path(
+    path: &JsonPath,
+    input: &Value,
+    scope: &dyn Scope,
+) -> Result<Value, PathFailure> {
+    let Some(root) = root_for(path, input, scope) else {
+        return Err(PathFailure::NotFound);
+    };
+    path.select(root).map_err(|_| PathFailure::NotFound)
+}
+
+/// Compact JSON text, as AWS quotes values in messages.
+pub fn compact(v: &Value) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+struct IntrinsicScope<'a> {
+    input: &'a Value,
+    scope: &'a mut dyn Scope,
+}
+
+impl IntrinsicEnv for IntrinsicScope<'_> {
+    fn resolve(&self, path: &JsonPath) -> Result<Value, ExprError> {
+        resolve_path(path, self.input, &*self.scope).map_err(|e| match e {
+            PathFailure::Error(e) => e,
+            PathFailure::NotFound => ExprError::runtime(format!(
+                "The JSONPath '{}' could not be found in the input '{}'",
+                path.text(),
+                compact(root_for(path, self.input, &*self.scope).unwrap_or(&Value::Null))
+            )),
+        })
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.scope.next_u64()
+    }
+}
