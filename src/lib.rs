@@ -13,3 +13,4 @@ pub mod cli;
 pub mod engine;
 pub mod expr;
 pub mod integrations;
+pub mod session;

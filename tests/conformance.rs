@@ -18,8 +18,14 @@ fn cases_dir() -> Option<PathBuf> {
 }
 
 fn pointer_delete(doc: &mut Value, ptr: &str) {
-    let parts: Vec<String> = ptr.split('/').skip(1).map(|p| p.replace("~1", "/").replace("~0", "~")).collect();
-    let Some((last, parents)) = parts.split_last() else { return };
+    let parts: Vec<String> = ptr
+        .split('/')
+        .skip(1)
+        .map(|p| p.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let Some((last, parents)) = parts.split_last() else {
+        return;
+    };
     let mut cur = doc;
     for p in parents {
         cur = match cur {
@@ -51,8 +57,14 @@ fn pointer_delete(doc: &mut Value, ptr: &str) {
 fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b)),
-        (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w))),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+        }
         _ => a == b,
     }
 }
@@ -61,10 +73,16 @@ fn json_eq(a: &Value, b: &Value) -> bool {
 fn run_case(case: &Value) -> Result<(), String> {
     let def = stepdbg::asl::from_value(case["definition"].clone());
     if def.has_errors() {
-        let msgs: Vec<String> = def.errors().map(|d| format!("{} ({})", d.message, d.pointer)).collect();
+        let msgs: Vec<String> = def
+            .errors()
+            .map(|d| format!("{} ({})", d.message, d.pointer))
+            .collect();
         return Err(format!("validator rejected it: {}", msgs.join("; ")));
     }
-    let mut cfg = Config { record_steps: false, ..Config::default() };
+    let mut cfg = Config {
+        record_steps: false,
+        ..Config::default()
+    };
     if let Some(ctx) = case.get("context") {
         cfg.context_overrides = Some(ctx.clone());
         if let Some(n) = ctx.pointer("/Execution/Name").and_then(Value::as_str) {
@@ -98,19 +116,32 @@ fn run_case(case: &Value) -> Result<(), String> {
     let got = ex.status().to_json();
     let want_status = exp["status"].as_str().unwrap_or("");
     if got["status"] != exp["status"] {
-        return Err(format!("status {} != {want_status}: {}", got["status"], trunc(&got.to_string())));
+        return Err(format!(
+            "status {} != {want_status}: {}",
+            got["status"],
+            trunc(&got.to_string())
+        ));
     }
     if matches!(ex.status(), Status::Succeeded { .. }) {
         let mut want = exp.get("output").cloned().unwrap_or(Value::Null);
         let mut have = got.get("output").cloned().unwrap_or(Value::Null);
-        for p in exp.get("ignore").and_then(Value::as_array).into_iter().flatten() {
+        for p in exp
+            .get("ignore")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(p) = p.as_str() {
                 pointer_delete(&mut want, p);
                 pointer_delete(&mut have, p);
             }
         }
         if !json_eq(&want, &have) {
-            return Err(format!("output differs: got {} want {}", trunc(&have.to_string()), trunc(&want.to_string())));
+            return Err(format!(
+                "output differs: got {} want {}",
+                trunc(&have.to_string()),
+                trunc(&want.to_string())
+            ));
         }
     } else {
         if let Some(e) = exp.get("error")
@@ -121,14 +152,22 @@ fn run_case(case: &Value) -> Result<(), String> {
         if let Some(c) = exp.get("cause")
             && got.get("cause") != Some(c)
         {
-            return Err(format!("cause {} != {}", trunc(&got.get("cause").cloned().unwrap_or_default().to_string()), trunc(&c.to_string())));
+            return Err(format!(
+                "cause {} != {}",
+                trunc(&got.get("cause").cloned().unwrap_or_default().to_string()),
+                trunc(&c.to_string())
+            ));
         }
     }
     Ok(())
 }
 
 fn trunc(s: &str) -> String {
-    if s.len() > 300 { format!("{}…", &s[..s.floor_char_boundary(300)]) } else { s.to_string() }
+    if s.len() > 300 {
+        format!("{}…", &s[..s.floor_char_boundary(300)])
+    } else {
+        s.to_string()
+    }
 }
 
 fn known_failures() -> BTreeMap<String, String> {
@@ -138,7 +177,10 @@ fn known_failures() -> BTreeMap<String, String> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(|l| {
             let (name, reason) = l.split_once(':').unwrap_or((l, ""));
-            assert!(!reason.trim().is_empty(), "known failure '{name}' needs a reason");
+            assert!(
+                !reason.trim().is_empty(),
+                "known failure '{name}' needs a reason"
+            );
             (name.trim().to_string(), reason.trim().to_string())
         })
         .collect()
@@ -155,17 +197,27 @@ fn conformance_corpus_matches_aws() {
     let mut unexpected = Vec::new();
     let mut fixed = Vec::new();
     let mut seen = BTreeSet::new();
-    let mut groups: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    let mut groups: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
     groups.sort();
     for g in groups {
         let group = g.file_name().unwrap().to_string_lossy().to_string();
-        let mut files: Vec<_> = std::fs::read_dir(&g).unwrap().flatten().map(|e| e.path()).collect();
+        let mut files: Vec<_> = std::fs::read_dir(&g)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
         files.sort();
         for f in files {
             let case: Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
             let id = format!("{group}/{}", case["name"].as_str().unwrap_or(""));
             seen.insert(id.clone());
-            let result = std::panic::catch_unwind(|| run_case(&case)).unwrap_or_else(|_| Err("panicked".into()));
+            let result = std::panic::catch_unwind(|| run_case(&case))
+                .unwrap_or_else(|_| Err("panicked".into()));
             let entry = per_group.entry(group.clone()).or_default();
             entry.1 += 1;
             match (result, known.contains_key(&id)) {
@@ -185,13 +237,24 @@ fn conformance_corpus_matches_aws() {
         pass += p;
         total += t;
     }
-    eprintln!("conformance: {pass}/{total} passed, {} known failures", known.len());
+    eprintln!(
+        "conformance: {pass}/{total} passed, {} known failures",
+        known.len()
+    );
     let stale: Vec<_> = known.keys().filter(|k| !seen.contains(*k)).collect();
-    assert!(stale.is_empty(), "known failures that are not cases: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "known failures that are not cases: {stale:?}"
+    );
     assert!(
         fixed.is_empty(),
         "these cases now pass; remove them from tests/conformance-known-failures.txt:\n{}",
         fixed.join("\n")
     );
-    assert!(unexpected.is_empty(), "{} cases fail that are not in the known-failures list:\n{}", unexpected.len(), unexpected.join("\n"));
+    assert!(
+        unexpected.is_empty(),
+        "{} cases fail that are not in the known-failures list:\n{}",
+        unexpected.len(),
+        unexpected.join("\n")
+    );
 }

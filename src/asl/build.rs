@@ -49,48 +49,138 @@ fn json_type(v: &Value) -> &'static str {
 }
 
 /// The fields each state type accepts: (both languages, JSONPath only, JSONata only).
-fn allowed_fields(ty: &str) -> Option<(&'static [&'static str], &'static [&'static str], &'static [&'static str])> {
+fn allowed_fields(
+    ty: &str,
+) -> Option<(
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+)> {
     const IO_JP: &[&str] = &["InputPath", "OutputPath"];
     Some(match ty {
         "Pass" => (
-            &["Type", "Comment", "QueryLanguage", "Next", "End", "Result", "Assign"],
+            &[
+                "Type",
+                "Comment",
+                "QueryLanguage",
+                "Next",
+                "End",
+                "Result",
+                "Assign",
+            ],
             &["InputPath", "OutputPath", "Parameters", "ResultPath"],
             &["Output"],
         ),
         "Task" => (
             &[
-                "Type", "Comment", "QueryLanguage", "Next", "End", "Resource", "TimeoutSeconds",
-                "HeartbeatSeconds", "Retry", "Catch", "Credentials", "Assign",
+                "Type",
+                "Comment",
+                "QueryLanguage",
+                "Next",
+                "End",
+                "Resource",
+                "TimeoutSeconds",
+                "HeartbeatSeconds",
+                "Retry",
+                "Catch",
+                "Credentials",
+                "Assign",
             ],
             &[
-                "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath",
-                "TimeoutSecondsPath", "HeartbeatSecondsPath",
+                "InputPath",
+                "OutputPath",
+                "Parameters",
+                "ResultSelector",
+                "ResultPath",
+                "TimeoutSecondsPath",
+                "HeartbeatSecondsPath",
             ],
             &["Arguments", "Output"],
         ),
-        "Choice" => (&["Type", "Comment", "QueryLanguage", "Choices", "Default", "Assign"], IO_JP, &["Output"]),
+        "Choice" => (
+            &[
+                "Type",
+                "Comment",
+                "QueryLanguage",
+                "Choices",
+                "Default",
+                "Assign",
+            ],
+            IO_JP,
+            &["Output"],
+        ),
         "Wait" => (
-            &["Type", "Comment", "QueryLanguage", "Next", "End", "Seconds", "Timestamp", "Assign"],
+            &[
+                "Type",
+                "Comment",
+                "QueryLanguage",
+                "Next",
+                "End",
+                "Seconds",
+                "Timestamp",
+                "Assign",
+            ],
             &["InputPath", "OutputPath", "SecondsPath", "TimestampPath"],
             &["Output"],
         ),
         "Succeed" => (&["Type", "Comment", "QueryLanguage"], IO_JP, &["Output"]),
-        "Fail" => (&["Type", "Comment", "QueryLanguage", "Error", "Cause"], &["ErrorPath", "CausePath"], &[]),
+        "Fail" => (
+            &["Type", "Comment", "QueryLanguage", "Error", "Cause"],
+            &["ErrorPath", "CausePath"],
+            &[],
+        ),
         "Parallel" => (
-            &["Type", "Comment", "QueryLanguage", "Next", "End", "Branches", "Retry", "Catch", "Assign"],
-            &["InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath"],
+            &[
+                "Type",
+                "Comment",
+                "QueryLanguage",
+                "Next",
+                "End",
+                "Branches",
+                "Retry",
+                "Catch",
+                "Assign",
+            ],
+            &[
+                "InputPath",
+                "OutputPath",
+                "Parameters",
+                "ResultSelector",
+                "ResultPath",
+            ],
             &["Arguments", "Output"],
         ),
         "Map" => (
             &[
-                "Type", "Comment", "QueryLanguage", "Next", "End", "ItemProcessor", "Iterator",
-                "ItemReader", "ItemBatcher", "ResultWriter", "MaxConcurrency",
-                "ToleratedFailureCount", "ToleratedFailurePercentage", "Label", "ItemSelector",
-                "Retry", "Catch", "Assign",
+                "Type",
+                "Comment",
+                "QueryLanguage",
+                "Next",
+                "End",
+                "ItemProcessor",
+                "Iterator",
+                "ItemReader",
+                "ItemBatcher",
+                "ResultWriter",
+                "MaxConcurrency",
+                "ToleratedFailureCount",
+                "ToleratedFailurePercentage",
+                "Label",
+                "ItemSelector",
+                "Retry",
+                "Catch",
+                "Assign",
             ],
             &[
-                "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "ItemsPath",
-                "MaxConcurrencyPath", "ToleratedFailureCountPath", "ToleratedFailurePercentagePath",
+                "InputPath",
+                "OutputPath",
+                "Parameters",
+                "ResultSelector",
+                "ResultPath",
+                "ItemsPath",
+                "MaxConcurrencyPath",
+                "ToleratedFailureCountPath",
+                "ToleratedFailurePercentagePath",
             ],
             &["Items", "Output"],
         ),
@@ -120,34 +210,69 @@ fn other_language_hint(field: &str, lang: QueryLanguage) -> String {
 }
 
 impl Builder {
-    fn err(&mut self, code: &'static str, pointer: impl Into<String>, msg: impl Into<String>) -> &mut Diagnostic {
+    fn err(
+        &mut self,
+        code: &'static str,
+        pointer: impl Into<String>,
+        msg: impl Into<String>,
+    ) -> &mut Diagnostic {
         self.diags.push(Diagnostic::error(code, pointer, msg));
         self.diags.last_mut().unwrap()
     }
 
-    fn machine(&mut self, obj: &Map<String, Value>, p: &str, inherited: QueryLanguage, top: bool, depth: usize) -> Machine {
+    fn machine(
+        &mut self,
+        obj: &Map<String, Value>,
+        p: &str,
+        inherited: QueryLanguage,
+        top: bool,
+        depth: usize,
+    ) -> Machine {
         let mut m = Machine {
             pointer: p.to_string(),
             query_language: inherited,
             ..Machine::default()
         };
         if depth > MAX_NESTING {
-            self.err("too-deep", p, format!("Map/Parallel nesting deeper than {MAX_NESTING} levels"));
+            self.err(
+                "too-deep",
+                p,
+                format!("Map/Parallel nesting deeper than {MAX_NESTING} levels"),
+            );
             return m;
         }
         let allowed: &[&str] = if top {
-            &["Comment", "StartAt", "States", "TimeoutSeconds", "Version", "QueryLanguage"]
+            &[
+                "Comment",
+                "StartAt",
+                "States",
+                "TimeoutSeconds",
+                "Version",
+                "QueryLanguage",
+            ]
         } else {
-            &["Comment", "StartAt", "States", "ProcessorConfig", "QueryLanguage"]
+            &[
+                "Comment",
+                "StartAt",
+                "States",
+                "ProcessorConfig",
+                "QueryLanguage",
+            ]
         };
         for (k, _) in obj {
             if !allowed.contains(&k.as_str()) {
-                self.err("unknown-field", ptr(p, k), format!("'{k}' is not a field of a state machine"))
-                    .at_key = true;
+                self.err(
+                    "unknown-field",
+                    ptr(p, k),
+                    format!("'{k}' is not a field of a state machine"),
+                )
+                .at_key = true;
             }
         }
         if let Some(q) = obj.get("QueryLanguage") {
-            m.query_language = self.query_language(q, &ptr(p, "QueryLanguage")).unwrap_or(inherited);
+            m.query_language = self
+                .query_language(q, &ptr(p, "QueryLanguage"))
+                .unwrap_or(inherited);
         }
         m.comment = self.opt_string(obj, p, "Comment");
         m.version = self.opt_string(obj, p, "Version");
@@ -155,30 +280,50 @@ impl Builder {
             match t.as_u64() {
                 Some(n) if n > 0 => m.timeout_seconds = Some(n),
                 _ => {
-                    self.err("bad-type", ptr(p, "TimeoutSeconds"), "TimeoutSeconds must be a positive integer");
+                    self.err(
+                        "bad-type",
+                        ptr(p, "TimeoutSeconds"),
+                        "TimeoutSeconds must be a positive integer",
+                    );
                 }
             }
         }
         match obj.get("StartAt") {
             Some(Value::String(s)) => m.start_at = s.clone(),
             Some(v) => {
-                self.err("bad-type", ptr(p, "StartAt"), format!("StartAt must be a string, found {}", json_type(v)));
+                self.err(
+                    "bad-type",
+                    ptr(p, "StartAt"),
+                    format!("StartAt must be a string, found {}", json_type(v)),
+                );
             }
             None => {
-                self.err("missing-field", p, "the required field 'StartAt' is missing")
-                    .help = Some("name the first state to run: \"StartAt\": \"MyFirstState\"".into());
+                self.err(
+                    "missing-field",
+                    p,
+                    "the required field 'StartAt' is missing",
+                )
+                .help = Some("name the first state to run: \"StartAt\": \"MyFirstState\"".into());
             }
         }
         let states_ptr = ptr(p, "States");
         match obj.get("States") {
             Some(Value::Object(states)) => {
                 if states.is_empty() {
-                    self.err("empty-states", &states_ptr, "'States' must hold at least one state");
+                    self.err(
+                        "empty-states",
+                        &states_ptr,
+                        "'States' must hold at least one state",
+                    );
                 }
                 for (name, sv) in states {
                     let sp = ptr(&states_ptr, name);
                     let Some(so) = sv.as_object() else {
-                        self.err("bad-type", &sp, format!("state '{name}' must be an object, found {}", json_type(sv)));
+                        self.err(
+                            "bad-type",
+                            &sp,
+                            format!("state '{name}' must be an object, found {}", json_type(sv)),
+                        );
                         continue;
                     };
                     if let Some(s) = self.state(name, so, &sp, m.query_language, depth) {
@@ -188,7 +333,11 @@ impl Builder {
                 }
             }
             Some(v) => {
-                self.err("bad-type", &states_ptr, format!("'States' must be an object, found {}", json_type(v)));
+                self.err(
+                    "bad-type",
+                    &states_ptr,
+                    format!("'States' must be an object, found {}", json_type(v)),
+                );
             }
             None => {
                 self.err("missing-field", p, "the required field 'States' is missing");
@@ -203,7 +352,11 @@ impl Builder {
             Some("JSONPath") => Some(QueryLanguage::JsonPath),
             Some("JSONata") => Some(QueryLanguage::Jsonata),
             _ => {
-                self.err("bad-value", p, "QueryLanguage must be \"JSONPath\" or \"JSONata\"");
+                self.err(
+                    "bad-value",
+                    p,
+                    "QueryLanguage must be \"JSONPath\" or \"JSONata\"",
+                );
                 None
             }
         }
@@ -213,36 +366,62 @@ impl Builder {
         match obj.get(key)? {
             Value::String(s) => Some(s.clone()),
             v => {
-                self.err("bad-type", ptr(p, key), format!("'{key}' must be a string, found {}", json_type(v)));
+                self.err(
+                    "bad-type",
+                    ptr(p, key),
+                    format!("'{key}' must be a string, found {}", json_type(v)),
+                );
                 None
             }
         }
     }
 
-    fn state(&mut self, name: &str, o: &Map<String, Value>, p: &str, inherited: QueryLanguage, depth: usize) -> Option<State> {
+    fn state(
+        &mut self,
+        name: &str,
+        o: &Map<String, Value>,
+        p: &str,
+        inherited: QueryLanguage,
+        depth: usize,
+    ) -> Option<State> {
         let ty = match o.get("Type") {
             Some(Value::String(t)) => t.as_str(),
             Some(v) => {
-                self.err("bad-type", ptr(p, "Type"), format!("'Type' must be a string, found {}", json_type(v)));
+                self.err(
+                    "bad-type",
+                    ptr(p, "Type"),
+                    format!("'Type' must be a string, found {}", json_type(v)),
+                );
                 return None;
             }
             None => {
                 self.err("missing-field", p, format!("state '{name}' has no 'Type'"))
-                    .help = Some("one of Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map".into());
+                    .help =
+                    Some("one of Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map".into());
                 return None;
             }
         };
         let Some((both, jp_only, ja_only)) = allowed_fields(ty) else {
-            self.err("unknown-type", ptr(p, "Type"), format!("unknown state type '{ty}'"))
-                .help = Some("one of Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map".into());
+            self.err(
+                "unknown-type",
+                ptr(p, "Type"),
+                format!("unknown state type '{ty}'"),
+            )
+            .help = Some("one of Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map".into());
             return None;
         };
         if name.chars().count() > 80 {
-            self.err("name-too-long", p, format!("state name '{name}' is longer than 80 characters"))
-                .at_key = true;
+            self.err(
+                "name-too-long",
+                p,
+                format!("state name '{name}' is longer than 80 characters"),
+            )
+            .at_key = true;
         }
         let lang = match o.get("QueryLanguage") {
-            Some(q) => self.query_language(q, &ptr(p, "QueryLanguage")).unwrap_or(inherited),
+            Some(q) => self
+                .query_language(q, &ptr(p, "QueryLanguage"))
+                .unwrap_or(inherited),
             None => inherited,
         };
         for k in o.keys() {
@@ -265,7 +444,11 @@ impl Builder {
                 )
                 .help(other_language_hint(k, lang))
             } else {
-                Diagnostic::error("unknown-field", ptr(p, k), format!("'{k}' is not a field of a {ty} state"))
+                Diagnostic::error(
+                    "unknown-field",
+                    ptr(p, k),
+                    format!("'{k}' is not a field of a {ty} state"),
+                )
             };
             self.diags.push(d.at_key());
         }
@@ -287,9 +470,18 @@ impl Builder {
         let terminal_type = matches!(ty, "Choice" | "Succeed" | "Fail");
         if let Some(n) = o.get("Next") {
             match n.as_str() {
-                Some(s) => st.next = Some(Target { name: s.to_string(), index: usize::MAX }),
+                Some(s) => {
+                    st.next = Some(Target {
+                        name: s.to_string(),
+                        index: usize::MAX,
+                    })
+                }
                 None => {
-                    self.err("bad-type", ptr(p, "Next"), "'Next' must be a state name (a string)");
+                    self.err(
+                        "bad-type",
+                        ptr(p, "Next"),
+                        "'Next' must be a state name (a string)",
+                    );
                 }
             }
         }
@@ -304,12 +496,22 @@ impl Builder {
         if !terminal_type {
             match (o.contains_key("Next"), st.end) {
                 (true, true) => {
-                    self.err("next-and-end", p, format!("state '{name}' has both 'Next' and \"End\": true"))
-                        .help = Some("keep one: a state either goes on to 'Next' or ends the machine".into());
+                    self.err(
+                        "next-and-end",
+                        p,
+                        format!("state '{name}' has both 'Next' and \"End\": true"),
+                    )
+                    .help = Some(
+                        "keep one: a state either goes on to 'Next' or ends the machine".into(),
+                    );
                 }
                 (false, false) => {
-                    self.err("missing-next", p, format!("state '{name}' has neither 'Next' nor \"End\": true"))
-                        .help = Some("add \"Next\": \"<state>\" or \"End\": true".into());
+                    self.err(
+                        "missing-next",
+                        p,
+                        format!("state '{name}' has neither 'Next' nor \"End\": true"),
+                    )
+                    .help = Some("add \"Next\": \"<state>\" or \"End\": true".into());
                 }
                 _ => {}
             }
@@ -337,7 +539,9 @@ impl Builder {
         }
 
         st.kind = match ty {
-            "Pass" => StateKind::Pass(Pass { result: o.get("Result").cloned() }),
+            "Pass" => StateKind::Pass(Pass {
+                result: o.get("Result").cloned(),
+            }),
             "Task" => StateKind::Task(Box::new(self.task(o, p, lang))),
             "Choice" => StateKind::Choice(self.choice(o, p, lang)),
             "Wait" => StateKind::Wait(self.wait(o, p, lang)),
@@ -351,7 +555,13 @@ impl Builder {
     }
 
     /// InputPath/OutputPath/ResultPath: `None` when absent, `Some(None)` for null.
-    fn opt_path(&mut self, o: &Map<String, Value>, p: &str, key: &str, reference: bool) -> Option<Option<JsonPath>> {
+    fn opt_path(
+        &mut self,
+        o: &Map<String, Value>,
+        p: &str,
+        key: &str,
+        reference: bool,
+    ) -> Option<Option<JsonPath>> {
         match o.get(key)? {
             Value::Null => Some(None),
             Value::String(s) => match JsonPath::parse(s) {
@@ -363,12 +573,23 @@ impl Builder {
                     Some(Some(path))
                 }
                 Err(m) => {
-                    self.err("bad-path", ptr(p, key), format!("invalid JSONPath in {key}: {m}"));
+                    self.err(
+                        "bad-path",
+                        ptr(p, key),
+                        format!("invalid JSONPath in {key}: {m}"),
+                    );
                     None
                 }
             },
             v => {
-                self.err("bad-type", ptr(p, key), format!("{key} must be a JSONPath string or null, found {}", json_type(v)));
+                self.err(
+                    "bad-type",
+                    ptr(p, key),
+                    format!(
+                        "{key} must be a JSONPath string or null, found {}",
+                        json_type(v)
+                    ),
+                );
                 None
             }
         }
@@ -384,7 +605,11 @@ impl Builder {
                 }
             },
             None => {
-                self.err("bad-type", p, format!("{key} must be a JSONPath string, found {}", json_type(v)));
+                self.err(
+                    "bad-type",
+                    p,
+                    format!("{key} must be a JSONPath string, found {}", json_type(v)),
+                );
                 None
             }
         }
@@ -395,15 +620,24 @@ impl Builder {
             Ok(t) => Some(t),
             Err(errors) => {
                 for e in errors {
-                    self.err("bad-template", format!("{p}{}", e.pointer), format!("{key}: {}", e.message))
-                        .at_key = true;
+                    self.err(
+                        "bad-template",
+                        format!("{p}{}", e.pointer),
+                        format!("{key}: {}", e.message),
+                    )
+                    .at_key = true;
                 }
                 None
             }
         }
     }
 
-    fn opt_template(&mut self, o: &Map<String, Value>, p: &str, key: &str) -> Option<PayloadTemplate> {
+    fn opt_template(
+        &mut self,
+        o: &Map<String, Value>,
+        p: &str,
+        key: &str,
+    ) -> Option<PayloadTemplate> {
         let v = o.get(key)?;
         self.template(v, &ptr(p, key), key)
     }
@@ -418,16 +652,33 @@ impl Builder {
         }
     }
 
-    fn opt_jsonata_template(&mut self, o: &Map<String, Value>, p: &str, key: &str) -> Option<JsonataTemplate> {
+    fn opt_jsonata_template(
+        &mut self,
+        o: &Map<String, Value>,
+        p: &str,
+        key: &str,
+    ) -> Option<JsonataTemplate> {
         let v = o.get(key)?;
         self.jsonata_template(v, &ptr(p, key), key)
     }
 
-    fn opt_assign(&mut self, o: &Map<String, Value>, p: &str, lang: QueryLanguage) -> Option<Assign> {
+    fn opt_assign(
+        &mut self,
+        o: &Map<String, Value>,
+        p: &str,
+        lang: QueryLanguage,
+    ) -> Option<Assign> {
         let v = o.get("Assign")?;
         let ap = ptr(p, "Assign");
         let Some(obj) = v.as_object() else {
-            self.err("bad-type", &ap, format!("'Assign' must be an object of variable names, found {}", json_type(v)));
+            self.err(
+                "bad-type",
+                &ap,
+                format!(
+                    "'Assign' must be an object of variable names, found {}",
+                    json_type(v)
+                ),
+            );
             return None;
         };
         for k in obj.keys() {
@@ -443,13 +694,28 @@ impl Builder {
     }
 
     /// A number field that may also come from `<key>Path` (JSONPath) or `{% %}` (JSONata).
-    fn dyn_number(&mut self, o: &Map<String, Value>, p: &str, key: &str, lang: QueryLanguage, min: f64, max: f64, integer: bool) -> Option<Dyn<f64>> {
+    fn dyn_number(
+        &mut self,
+        o: &Map<String, Value>,
+        p: &str,
+        key: &str,
+        lang: QueryLanguage,
+        min: f64,
+        max: f64,
+        integer: bool,
+    ) -> Option<Dyn<f64>> {
         let path_key = format!("{key}Path");
         if let Some(v) = o.get(&path_key) {
             if o.contains_key(key) {
-                self.err("exclusive-fields", ptr(p, &path_key), format!("'{key}' and '{path_key}' cannot both be set"));
+                self.err(
+                    "exclusive-fields",
+                    ptr(p, &path_key),
+                    format!("'{key}' and '{path_key}' cannot both be set"),
+                );
             }
-            return self.path_field(v, &ptr(p, &path_key), &path_key).map(Dyn::Path);
+            return self
+                .path_field(v, &ptr(p, &path_key), &path_key)
+                .map(Dyn::Path);
         }
         let v = o.get(key)?;
         let fp = ptr(p, key);
@@ -460,20 +726,36 @@ impl Builder {
                 return Some(Dyn::Expr(e));
             }
             if lang == QueryLanguage::JsonPath {
-                self.err("bad-type", &fp, format!("'{key}' must be a number, found a string"))
-                    .help = Some(format!("to read it from the input use \"{path_key}\": \"$.field\""));
+                self.err(
+                    "bad-type",
+                    &fp,
+                    format!("'{key}' must be a number, found a string"),
+                )
+                .help = Some(format!(
+                    "to read it from the input use \"{path_key}\": \"$.field\""
+                ));
             }
             return None;
         }
         match v.as_f64() {
-            Some(n) if n >= min && n <= max && (!integer || n.fract() == 0.0) => Some(Dyn::Static(n)),
+            Some(n) if n >= min && n <= max && (!integer || n.fract() == 0.0) => {
+                Some(Dyn::Static(n))
+            }
             Some(_) => {
                 let kind = if integer { "an integer" } else { "a number" };
-                self.err("bad-value", &fp, format!("'{key}' must be {kind} between {min} and {max}"));
+                self.err(
+                    "bad-value",
+                    &fp,
+                    format!("'{key}' must be {kind} between {min} and {max}"),
+                );
                 None
             }
             None => {
-                self.err("bad-type", &fp, format!("'{key}' must be a number, found {}", json_type(v)));
+                self.err(
+                    "bad-type",
+                    &fp,
+                    format!("'{key}' must be a number, found {}", json_type(v)),
+                );
                 None
             }
         }
@@ -482,7 +764,11 @@ impl Builder {
     /// A `{% %}` string, parsed; reports an error when `s` is not one.
     fn jsonata_expr(&mut self, s: &str, p: &str, key: &str) -> Option<JsonataExpr> {
         let Some(inner) = jsonata::strip_delimiters(s) else {
-            self.err("bad-jsonata", p, format!("'{key}' must be a {{% %}} JSONata expression here"));
+            self.err(
+                "bad-jsonata",
+                p,
+                format!("'{key}' must be a {{% %}} JSONata expression here"),
+            );
             return None;
         };
         match JsonataExpr::parse(inner) {
@@ -497,28 +783,47 @@ impl Builder {
     fn error_equals(&mut self, o: &Map<String, Value>, p: &str, last: bool) -> Vec<String> {
         let ep = ptr(p, "ErrorEquals");
         let Some(v) = o.get("ErrorEquals") else {
-            self.err("missing-field", p, "'ErrorEquals' is required").help =
-                Some("list the error names to match, e.g. [\"States.ALL\"]".into());
+            self.err("missing-field", p, "'ErrorEquals' is required")
+                .help = Some("list the error names to match, e.g. [\"States.ALL\"]".into());
             return vec![];
         };
         let Some(arr) = v.as_array() else {
-            self.err("bad-type", &ep, "'ErrorEquals' must be a non-empty array of error names");
+            self.err(
+                "bad-type",
+                &ep,
+                "'ErrorEquals' must be a non-empty array of error names",
+            );
             return vec![];
         };
         if arr.is_empty() {
             self.err("bad-value", &ep, "'ErrorEquals' must not be empty");
         }
-        let names: Vec<String> = arr.iter().filter_map(|e| e.as_str().map(str::to_string)).collect();
+        let names: Vec<String> = arr
+            .iter()
+            .filter_map(|e| e.as_str().map(str::to_string))
+            .collect();
         if names.len() != arr.len() {
-            self.err("bad-type", &ep, "every entry of 'ErrorEquals' must be a string");
+            self.err(
+                "bad-type",
+                &ep,
+                "every entry of 'ErrorEquals' must be a string",
+            );
         }
         if names.iter().any(|n| n == "States.ALL") {
             if names.len() > 1 {
-                self.err("states-all-not-alone", &ep, "'States.ALL' must appear alone in its ErrorEquals");
+                self.err(
+                    "states-all-not-alone",
+                    &ep,
+                    "'States.ALL' must appear alone in its ErrorEquals",
+                );
             }
             if !last {
-                self.err("states-all-not-last", p, "a retrier or catcher with 'States.ALL' must be the last one")
-                    .help = Some("move it to the end: later entries could never match".into());
+                self.err(
+                    "states-all-not-last",
+                    p,
+                    "a retrier or catcher with 'States.ALL' must be the last one",
+                )
+                .help = Some("move it to the end: later entries could never match".into());
             }
         }
         names
@@ -537,8 +842,23 @@ impl Builder {
                 continue;
             };
             for k in o.keys() {
-                if !["ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy", "Comment"].contains(&k.as_str()) {
-                    self.err("unknown-field", ptr(&rp, k), format!("'{k}' is not a field of a retrier")).at_key = true;
+                if ![
+                    "ErrorEquals",
+                    "IntervalSeconds",
+                    "MaxAttempts",
+                    "BackoffRate",
+                    "MaxDelaySeconds",
+                    "JitterStrategy",
+                    "Comment",
+                ]
+                .contains(&k.as_str())
+                {
+                    self.err(
+                        "unknown-field",
+                        ptr(&rp, k),
+                        format!("'{k}' is not a field of a retrier"),
+                    )
+                    .at_key = true;
                 }
             }
             let error_equals = self.error_equals(o, &rp, i + 1 == arr.len());
@@ -548,7 +868,11 @@ impl Builder {
                     Some(v) => match v.as_u64() {
                         Some(n) if n >= min && n <= 99_999_999 => n,
                         _ => {
-                            b.err("bad-value", ptr(&rp, key), format!("'{key}' must be an integer from {min} to 99999999"));
+                            b.err(
+                                "bad-value",
+                                ptr(&rp, key),
+                                format!("'{key}' must be an integer from {min} to 99999999"),
+                            );
                             default
                         }
                     },
@@ -556,13 +880,19 @@ impl Builder {
             };
             let interval_seconds = int(self, "IntervalSeconds", 1, 1) as f64;
             let max_attempts = int(self, "MaxAttempts", 0, 3);
-            let max_delay_seconds = o.get("MaxDelaySeconds").map(|_| int(self, "MaxDelaySeconds", 1, 1) as f64);
+            let max_delay_seconds = o
+                .get("MaxDelaySeconds")
+                .map(|_| int(self, "MaxDelaySeconds", 1, 1) as f64);
             let backoff_rate = match o.get("BackoffRate") {
                 None => 2.0,
                 Some(v) => match v.as_f64() {
                     Some(n) if n >= 1.0 => n,
                     _ => {
-                        self.err("bad-value", ptr(&rp, "BackoffRate"), "'BackoffRate' must be a number of at least 1.0");
+                        self.err(
+                            "bad-value",
+                            ptr(&rp, "BackoffRate"),
+                            "'BackoffRate' must be a number of at least 1.0",
+                        );
                         2.0
                     }
                 },
@@ -573,12 +903,24 @@ impl Builder {
                     Some("FULL") => true,
                     Some("NONE") => false,
                     _ => {
-                        self.err("bad-value", ptr(&rp, "JitterStrategy"), "'JitterStrategy' must be \"FULL\" or \"NONE\"");
+                        self.err(
+                            "bad-value",
+                            ptr(&rp, "JitterStrategy"),
+                            "'JitterStrategy' must be \"FULL\" or \"NONE\"",
+                        );
                         false
                     }
                 },
             };
-            out.push(Retrier { pointer: rp, error_equals, interval_seconds, max_attempts, backoff_rate, max_delay_seconds, jitter_full });
+            out.push(Retrier {
+                pointer: rp,
+                error_equals,
+                interval_seconds,
+                max_attempts,
+                backoff_rate,
+                max_delay_seconds,
+                jitter_full,
+            });
         }
         out
     }
@@ -596,18 +938,32 @@ impl Builder {
                 continue;
             };
             let (allowed, other): (&[&str], &[&str]) = match lang {
-                QueryLanguage::JsonPath => (&["ErrorEquals", "Next", "ResultPath", "Assign", "Comment"], &["Output"]),
-                QueryLanguage::Jsonata => (&["ErrorEquals", "Next", "Output", "Assign", "Comment"], &["ResultPath"]),
+                QueryLanguage::JsonPath => (
+                    &["ErrorEquals", "Next", "ResultPath", "Assign", "Comment"],
+                    &["Output"],
+                ),
+                QueryLanguage::Jsonata => (
+                    &["ErrorEquals", "Next", "Output", "Assign", "Comment"],
+                    &["ResultPath"],
+                ),
             };
             for k in o.keys() {
                 if allowed.contains(&k.as_str()) {
                     continue;
                 }
                 let d = if other.contains(&k.as_str()) {
-                    Diagnostic::error("wrong-language-field", ptr(&cp, k), format!("'{k}' is not allowed in a {} catcher", lang.as_str()))
-                        .help(other_language_hint(k, lang))
+                    Diagnostic::error(
+                        "wrong-language-field",
+                        ptr(&cp, k),
+                        format!("'{k}' is not allowed in a {} catcher", lang.as_str()),
+                    )
+                    .help(other_language_hint(k, lang))
                 } else {
-                    Diagnostic::error("unknown-field", ptr(&cp, k), format!("'{k}' is not a field of a catcher"))
+                    Diagnostic::error(
+                        "unknown-field",
+                        ptr(&cp, k),
+                        format!("'{k}' is not a field of a catcher"),
+                    )
                 };
                 self.diags.push(d.at_key());
             }
@@ -615,14 +971,36 @@ impl Builder {
             let next = match o.get("Next").and_then(Value::as_str) {
                 Some(n) => n.to_string(),
                 None => {
-                    self.err("missing-field", &cp, "a catcher needs 'Next': the state to go to when it catches");
+                    self.err(
+                        "missing-field",
+                        &cp,
+                        "a catcher needs 'Next': the state to go to when it catches",
+                    );
                     String::new()
                 }
             };
-            let result_path = if lang == QueryLanguage::JsonPath { self.opt_path(o, &cp, "ResultPath", true) } else { None };
-            let output = if lang == QueryLanguage::Jsonata { self.opt_jsonata_template(o, &cp, "Output") } else { None };
+            let result_path = if lang == QueryLanguage::JsonPath {
+                self.opt_path(o, &cp, "ResultPath", true)
+            } else {
+                None
+            };
+            let output = if lang == QueryLanguage::Jsonata {
+                self.opt_jsonata_template(o, &cp, "Output")
+            } else {
+                None
+            };
             let assign = self.opt_assign(o, &cp, lang);
-            out.push(Catcher { pointer: cp, error_equals, next: Target { name: next, index: usize::MAX }, result_path, output, assign });
+            out.push(Catcher {
+                pointer: cp,
+                error_equals,
+                next: Target {
+                    name: next,
+                    index: usize::MAX,
+                },
+                result_path,
+                output,
+                assign,
+            });
         }
         out
     }
@@ -631,7 +1009,11 @@ impl Builder {
         let resource = match o.get("Resource") {
             Some(Value::String(s)) => s.clone(),
             Some(v) => {
-                self.err("bad-type", ptr(p, "Resource"), format!("'Resource' must be an ARN string, found {}", json_type(v)));
+                self.err(
+                    "bad-type",
+                    ptr(p, "Resource"),
+                    format!("'Resource' must be an ARN string, found {}", json_type(v)),
+                );
                 String::new()
             }
             None => {
@@ -657,9 +1039,18 @@ impl Builder {
         let mut c = Choice::default();
         if let Some(d) = o.get("Default") {
             match d.as_str() {
-                Some(s) => c.default = Some(Target { name: s.into(), index: usize::MAX }),
+                Some(s) => {
+                    c.default = Some(Target {
+                        name: s.into(),
+                        index: usize::MAX,
+                    })
+                }
                 None => {
-                    self.err("bad-type", ptr(p, "Default"), "'Default' must be a state name (a string)");
+                    self.err(
+                        "bad-type",
+                        ptr(p, "Default"),
+                        "'Default' must be a state name (a string)",
+                    );
                 }
             }
         }
@@ -667,7 +1058,11 @@ impl Builder {
         let arr = match o.get("Choices") {
             Some(Value::Array(a)) if !a.is_empty() => a,
             Some(_) => {
-                self.err("bad-value", &cp, "'Choices' must be a non-empty array of choice rules");
+                self.err(
+                    "bad-value",
+                    &cp,
+                    "'Choices' must be a non-empty array of choice rules",
+                );
                 return c;
             }
             None => {
@@ -692,42 +1087,83 @@ impl Builder {
                 QueryLanguage::JsonPath => (&["Next", "Assign"], &["Output"]),
                 QueryLanguage::Jsonata => (&["Next", "Assign", "Output"], &[]),
             };
-            let Some(rule) = self.rule(ro, &rp, lang, extra_ok, extra_bad, 0) else { continue };
-            let output = if lang == QueryLanguage::Jsonata { self.opt_jsonata_template(ro, &rp, "Output") } else { None };
+            let Some(rule) = self.rule(ro, &rp, lang, extra_ok, extra_bad, 0) else {
+                continue;
+            };
+            let output = if lang == QueryLanguage::Jsonata {
+                self.opt_jsonata_template(ro, &rp, "Output")
+            } else {
+                None
+            };
             let assign = self.opt_assign(ro, &rp, lang);
-            c.choices.push(ChoiceBranch { pointer: rp, rule, next: Target { name: next, index: usize::MAX }, output, assign });
+            c.choices.push(ChoiceBranch {
+                pointer: rp,
+                rule,
+                next: Target {
+                    name: next,
+                    index: usize::MAX,
+                },
+                output,
+                assign,
+            });
         }
         c
     }
 
-    fn rule(&mut self, o: &Map<String, Value>, p: &str, lang: QueryLanguage, extra_ok: &[&str], extra_bad: &[&str], depth: usize) -> Option<Rule> {
+    fn rule(
+        &mut self,
+        o: &Map<String, Value>,
+        p: &str,
+        lang: QueryLanguage,
+        extra_ok: &[&str],
+        extra_bad: &[&str],
+        depth: usize,
+    ) -> Option<Rule> {
         if depth > 64 {
             self.err("too-deep", p, "choice rules nested deeper than 64 levels");
             return None;
         }
         for k in extra_bad {
             if o.contains_key(*k) {
-                self.err("wrong-language-field", ptr(p, k), format!("'{k}' is not allowed in a {} choice rule", lang.as_str()))
-                    .help = Some(other_language_hint(k, lang));
+                self.err(
+                    "wrong-language-field",
+                    ptr(p, k),
+                    format!("'{k}' is not allowed in a {} choice rule", lang.as_str()),
+                )
+                .help = Some(other_language_hint(k, lang));
             }
         }
         let known = |k: &str| extra_ok.contains(&k) || extra_bad.contains(&k) || k == "Comment";
         if lang == QueryLanguage::Jsonata {
             for k in o.keys() {
                 if !known(k) && k != "Condition" {
-                    self.err("wrong-language-field", ptr(p, k), format!("'{k}' is not allowed in a JSONata choice rule"))
-                        .help = Some("JSONata choice rules use \"Condition\": \"{% ... %}\"".into());
+                    self.err(
+                        "wrong-language-field",
+                        ptr(p, k),
+                        format!("'{k}' is not allowed in a JSONata choice rule"),
+                    )
+                    .help = Some("JSONata choice rules use \"Condition\": \"{% ... %}\"".into());
                 }
             }
             let cond = match o.get("Condition") {
                 Some(Value::Bool(b)) => ConditionExpr::Literal(*b),
-                Some(Value::String(s)) => ConditionExpr::Expr(self.jsonata_expr(s, &ptr(p, "Condition"), "Condition")?),
+                Some(Value::String(s)) => {
+                    ConditionExpr::Expr(self.jsonata_expr(s, &ptr(p, "Condition"), "Condition")?)
+                }
                 Some(_) => {
-                    self.err("bad-type", ptr(p, "Condition"), "'Condition' must be a {% %} expression or a boolean");
+                    self.err(
+                        "bad-type",
+                        ptr(p, "Condition"),
+                        "'Condition' must be a {% %} expression or a boolean",
+                    );
                     return None;
                 }
                 None => {
-                    self.err("missing-field", p, "a JSONata choice rule needs 'Condition'");
+                    self.err(
+                        "missing-field",
+                        p,
+                        "a JSONata choice rule needs 'Condition'",
+                    );
                     return None;
                 }
             };
@@ -740,7 +1176,10 @@ impl Builder {
             let msg = if ops.is_empty() {
                 "a choice rule needs a comparison (e.g. StringEquals), or And/Or/Not".to_string()
             } else {
-                format!("a choice rule must have exactly one comparison, found {}", ops.join(", "))
+                format!(
+                    "a choice rule must have exactly one comparison, found {}",
+                    ops.join(", ")
+                )
             };
             self.err("bad-rule", p, msg);
             return None;
@@ -751,7 +1190,11 @@ impl Builder {
         match op_name {
             "And" | "Or" => {
                 let Some(arr) = v.as_array().filter(|a| !a.is_empty()) else {
-                    self.err("bad-type", &op_ptr, format!("'{op_name}' must be a non-empty array of rules"));
+                    self.err(
+                        "bad-type",
+                        &op_ptr,
+                        format!("'{op_name}' must be a non-empty array of rules"),
+                    );
                     return None;
                 };
                 let mut rules = Vec::new();
@@ -764,14 +1207,25 @@ impl Builder {
                         }
                     }
                 }
-                Some(if op_name == "And" { Rule::And(rules) } else { Rule::Or(rules) })
+                Some(if op_name == "And" {
+                    Rule::And(rules)
+                } else {
+                    Rule::Or(rules)
+                })
             }
             "Not" => {
                 let Some(ro) = v.as_object() else {
                     self.err("bad-type", &op_ptr, "'Not' must be a single rule object");
                     return None;
                 };
-                Some(Rule::Not(Box::new(self.rule(ro, &op_ptr, lang, &[], &[], depth + 1)?)))
+                Some(Rule::Not(Box::new(self.rule(
+                    ro,
+                    &op_ptr,
+                    lang,
+                    &[],
+                    &[],
+                    depth + 1,
+                )?)))
             }
             _ => {
                 let (base, is_path) = match op_name.strip_suffix("Path") {
@@ -779,17 +1233,31 @@ impl Builder {
                     None => (op_name, false),
                 };
                 let Some(op) = Op::ALL.iter().copied().find(|op| op.name() == base) else {
-                    self.err("unknown-operator", &op_ptr, format!("unknown choice operator '{op_name}'")).at_key = true;
+                    self.err(
+                        "unknown-operator",
+                        &op_ptr,
+                        format!("unknown choice operator '{op_name}'"),
+                    )
+                    .at_key = true;
                     return None;
                 };
                 if is_path && op.is_type_test() {
-                    self.err("unknown-operator", &op_ptr, format!("'{op_name}' has no Path form")).at_key = true;
+                    self.err(
+                        "unknown-operator",
+                        &op_ptr,
+                        format!("'{op_name}' has no Path form"),
+                    )
+                    .at_key = true;
                     return None;
                 }
                 let variable = match o.get("Variable") {
                     Some(var) => self.path_field(var, &ptr(p, "Variable"), "Variable")?,
                     None => {
-                        self.err("missing-field", p, format!("the rule '{op_name}' needs a 'Variable'"));
+                        self.err(
+                            "missing-field",
+                            p,
+                            format!("the rule '{op_name}' needs a 'Variable'"),
+                        );
                         return None;
                     }
                 };
@@ -797,14 +1265,24 @@ impl Builder {
                     Operand::Path(self.path_field(v, &op_ptr, op_name)?)
                 } else {
                     let ok = match op {
-                        Op::StringEquals | Op::StringLessThan | Op::StringGreaterThan | Op::StringLessThanEquals
-                        | Op::StringGreaterThanEquals | Op::StringMatches => v.is_string(),
-                        Op::NumericEquals | Op::NumericLessThan | Op::NumericGreaterThan
-                        | Op::NumericLessThanEquals | Op::NumericGreaterThanEquals => v.is_number(),
-                        Op::TimestampEquals | Op::TimestampLessThan | Op::TimestampGreaterThan
-                        | Op::TimestampLessThanEquals | Op::TimestampGreaterThanEquals => {
-                            v.as_str().is_some_and(|s| crate::engine::time::parse_timestamp(s).is_some())
-                        }
+                        Op::StringEquals
+                        | Op::StringLessThan
+                        | Op::StringGreaterThan
+                        | Op::StringLessThanEquals
+                        | Op::StringGreaterThanEquals
+                        | Op::StringMatches => v.is_string(),
+                        Op::NumericEquals
+                        | Op::NumericLessThan
+                        | Op::NumericGreaterThan
+                        | Op::NumericLessThanEquals
+                        | Op::NumericGreaterThanEquals => v.is_number(),
+                        Op::TimestampEquals
+                        | Op::TimestampLessThan
+                        | Op::TimestampGreaterThan
+                        | Op::TimestampLessThanEquals
+                        | Op::TimestampGreaterThanEquals => v
+                            .as_str()
+                            .is_some_and(|s| crate::engine::time::parse_timestamp(s).is_some()),
                         _ => v.is_boolean(),
                     };
                     if !ok {
@@ -814,18 +1292,29 @@ impl Builder {
                             n if n.starts_with("Timestamp") => "an ISO-8601 timestamp string",
                             _ => "true or false",
                         };
-                        self.err("bad-operand", &op_ptr, format!("'{op_name}' must be {want}, found {}", json_type(v)));
+                        self.err(
+                            "bad-operand",
+                            &op_ptr,
+                            format!("'{op_name}' must be {want}, found {}", json_type(v)),
+                        );
                         return None;
                     }
                     Operand::Value(v.clone())
                 };
-                Some(Rule::Compare { variable, op, operand })
+                Some(Rule::Compare {
+                    variable,
+                    op,
+                    operand,
+                })
             }
         }
     }
 
     fn wait(&mut self, o: &Map<String, Value>, p: &str, lang: QueryLanguage) -> Wait {
-        let set: Vec<&str> = ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"].into_iter().filter(|k| o.contains_key(*k)).collect();
+        let set: Vec<&str> = ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"]
+            .into_iter()
+            .filter(|k| o.contains_key(*k))
+            .collect();
         if set.len() != 1 {
             self.err("wait-fields", p, if set.is_empty() {
                 "a Wait state needs one of Seconds, SecondsPath, Timestamp, TimestampPath".to_string()
@@ -834,33 +1323,53 @@ impl Builder {
             });
         }
         if o.contains_key("Seconds") || o.contains_key("SecondsPath") {
-            let how = self.dyn_number(o, p, "Seconds", lang, 0.0, 99_999_999.0, true).unwrap_or(Dyn::Static(0.0));
-            return Wait { how: WaitFor::Seconds(how) };
+            let how = self
+                .dyn_number(o, p, "Seconds", lang, 0.0, 99_999_999.0, true)
+                .unwrap_or(Dyn::Static(0.0));
+            return Wait {
+                how: WaitFor::Seconds(how),
+            };
         }
         if let Some(v) = o.get("TimestampPath") {
             if let Some(path) = self.path_field(v, &ptr(p, "TimestampPath"), "TimestampPath") {
-                return Wait { how: WaitFor::Timestamp(Dyn::Path(path)) };
+                return Wait {
+                    how: WaitFor::Timestamp(Dyn::Path(path)),
+                };
             }
         } else if let Some(v) = o.get("Timestamp") {
             let tp = ptr(p, "Timestamp");
             match v.as_str() {
-                Some(s) if lang == QueryLanguage::Jsonata && jsonata::strip_delimiters(s).is_some() => {
+                Some(s)
+                    if lang == QueryLanguage::Jsonata && jsonata::strip_delimiters(s).is_some() =>
+                {
                     if let Some(e) = self.jsonata_expr(s, &tp, "Timestamp") {
-                        return Wait { how: WaitFor::Timestamp(Dyn::Expr(e)) };
+                        return Wait {
+                            how: WaitFor::Timestamp(Dyn::Expr(e)),
+                        };
                     }
                 }
                 Some(s) => {
                     if crate::engine::time::parse_timestamp(s).is_none() {
-                        self.err("bad-timestamp", &tp, format!("'{s}' is not an ISO-8601 timestamp such as 2024-01-01T00:00:00Z"));
+                        self.err(
+                            "bad-timestamp",
+                            &tp,
+                            format!(
+                                "'{s}' is not an ISO-8601 timestamp such as 2024-01-01T00:00:00Z"
+                            ),
+                        );
                     }
-                    return Wait { how: WaitFor::Timestamp(Dyn::Static(s.to_string())) };
+                    return Wait {
+                        how: WaitFor::Timestamp(Dyn::Static(s.to_string())),
+                    };
                 }
                 None => {
                     self.err("bad-type", &tp, "'Timestamp' must be a string");
                 }
             }
         }
-        Wait { how: WaitFor::Seconds(Dyn::Static(0.0)) }
+        Wait {
+            how: WaitFor::Seconds(Dyn::Static(0.0)),
+        }
     }
 
     fn fail(&mut self, o: &Map<String, Value>, p: &str, lang: QueryLanguage) -> Fail {
@@ -868,7 +1377,11 @@ impl Builder {
             let path_key = format!("{key}Path");
             if let Some(v) = o.get(&path_key) {
                 if o.contains_key(key) {
-                    b.err("exclusive-fields", ptr(p, &path_key), format!("'{key}' and '{path_key}' cannot both be set"));
+                    b.err(
+                        "exclusive-fields",
+                        ptr(p, &path_key),
+                        format!("'{key}' and '{path_key}' cannot both be set"),
+                    );
                 }
                 let pp = ptr(p, &path_key);
                 let s = v.as_str().unwrap_or("");
@@ -876,7 +1389,11 @@ impl Builder {
                     return match intrinsics::parse(s) {
                         Ok(call) => Some(FailField::Intrinsic(call)),
                         Err(m) => {
-                            b.err("bad-intrinsic", pp, format!("invalid intrinsic function in {path_key}: {m}"));
+                            b.err(
+                                "bad-intrinsic",
+                                pp,
+                                format!("invalid intrinsic function in {path_key}: {m}"),
+                            );
                             None
                         }
                     };
@@ -886,7 +1403,9 @@ impl Builder {
             let v = o.get(key)?;
             let fp = ptr(p, key);
             match v.as_str() {
-                Some(s) if lang == QueryLanguage::Jsonata && jsonata::strip_delimiters(s).is_some() => {
+                Some(s)
+                    if lang == QueryLanguage::Jsonata && jsonata::strip_delimiters(s).is_some() =>
+                {
                     b.jsonata_expr(s, &fp, key).map(FailField::Expr)
                 }
                 Some(s) => Some(FailField::Static(s.to_string())),
@@ -896,10 +1415,19 @@ impl Builder {
                 }
             }
         };
-        Fail { error: field(self, "Error"), cause: field(self, "Cause") }
+        Fail {
+            error: field(self, "Error"),
+            cause: field(self, "Cause"),
+        }
     }
 
-    fn parallel(&mut self, o: &Map<String, Value>, p: &str, lang: QueryLanguage, depth: usize) -> Parallel {
+    fn parallel(
+        &mut self,
+        o: &Map<String, Value>,
+        p: &str,
+        lang: QueryLanguage,
+        depth: usize,
+    ) -> Parallel {
         let bp = ptr(p, "Branches");
         let mut par = Parallel::default();
         match o.get("Branches") {
@@ -907,9 +1435,16 @@ impl Builder {
                 for (i, b) in a.iter().enumerate() {
                     let ip = ptr(&bp, &i.to_string());
                     match b.as_object() {
-                        Some(bo) => par.branches.push(self.machine(bo, &ip, lang, false, depth + 1)),
+                        Some(bo) => {
+                            par.branches
+                                .push(self.machine(bo, &ip, lang, false, depth + 1))
+                        }
                         None => {
-                            self.err("bad-type", &ip, "a branch must be an object with StartAt and States");
+                            self.err(
+                                "bad-type",
+                                &ip,
+                                "a branch must be an object with StartAt and States",
+                            );
                         }
                     }
                 }
@@ -924,16 +1459,30 @@ impl Builder {
         par
     }
 
-    fn map(&mut self, o: &Map<String, Value>, p: &str, lang: QueryLanguage, depth: usize) -> MapState {
+    fn map(
+        &mut self,
+        o: &Map<String, Value>,
+        p: &str,
+        lang: QueryLanguage,
+        depth: usize,
+    ) -> MapState {
         let (proc_key, proc_val) = match (o.get("ItemProcessor"), o.get("Iterator")) {
             (Some(v), None) => ("ItemProcessor", Some(v)),
             (None, Some(v)) => ("Iterator", Some(v)),
             (Some(v), Some(_)) => {
-                self.err("exclusive-fields", ptr(p, "Iterator"), "'ItemProcessor' and 'Iterator' cannot both be set");
+                self.err(
+                    "exclusive-fields",
+                    ptr(p, "Iterator"),
+                    "'ItemProcessor' and 'Iterator' cannot both be set",
+                );
                 ("ItemProcessor", Some(v))
             }
             (None, None) => {
-                self.err("missing-field", p, "a Map state needs 'ItemProcessor' (or the legacy 'Iterator')");
+                self.err(
+                    "missing-field",
+                    p,
+                    "a Map state needs 'ItemProcessor' (or the legacy 'Iterator')",
+                );
                 ("ItemProcessor", None)
             }
         };
@@ -950,15 +1499,30 @@ impl Builder {
                                 match (k.as_str(), v.as_str()) {
                                     ("Mode", Some("INLINE")) => mode = MapMode::Inline,
                                     ("Mode", Some("DISTRIBUTED")) => mode = MapMode::Distributed,
-                                    ("ExecutionType", Some(t @ ("STANDARD" | "EXPRESS"))) => execution_type = Some(t.to_string()),
+                                    ("ExecutionType", Some(t @ ("STANDARD" | "EXPRESS"))) => {
+                                        execution_type = Some(t.to_string())
+                                    }
                                     ("Mode", _) => {
-                                        self.err("bad-value", ptr(&cp, k), "Mode must be \"INLINE\" or \"DISTRIBUTED\"");
+                                        self.err(
+                                            "bad-value",
+                                            ptr(&cp, k),
+                                            "Mode must be \"INLINE\" or \"DISTRIBUTED\"",
+                                        );
                                     }
                                     ("ExecutionType", _) => {
-                                        self.err("bad-value", ptr(&cp, k), "ExecutionType must be \"STANDARD\" or \"EXPRESS\"");
+                                        self.err(
+                                            "bad-value",
+                                            ptr(&cp, k),
+                                            "ExecutionType must be \"STANDARD\" or \"EXPRESS\"",
+                                        );
                                     }
                                     _ => {
-                                        self.err("unknown-field", ptr(&cp, k), format!("'{k}' is not a field of ProcessorConfig")).at_key = true;
+                                        self.err(
+                                            "unknown-field",
+                                            ptr(&cp, k),
+                                            format!("'{k}' is not a field of ProcessorConfig"),
+                                        )
+                                        .at_key = true;
                                     }
                                 }
                             }
@@ -972,31 +1536,53 @@ impl Builder {
             }
             None => {
                 if proc_val.is_some() {
-                    self.err("bad-type", &pp, format!("'{proc_key}' must be an object with StartAt and States"));
+                    self.err(
+                        "bad-type",
+                        &pp,
+                        format!("'{proc_key}' must be an object with StartAt and States"),
+                    );
                 }
                 Machine::default()
             }
         };
-        if mode == MapMode::Inline && (o.contains_key("ItemReader") || o.contains_key("ResultWriter")) {
+        if mode == MapMode::Inline
+            && (o.contains_key("ItemReader") || o.contains_key("ResultWriter"))
+        {
             self.err("inline-map-reader", p, "ItemReader and ResultWriter need a DISTRIBUTED Map")
                 .help = Some("set \"ProcessorConfig\": {\"Mode\": \"DISTRIBUTED\", \"ExecutionType\": \"STANDARD\"}".into());
         }
         let item_selector = match (o.get("ItemSelector"), o.get("Parameters")) {
             (Some(_), Some(_)) => {
-                self.err("exclusive-fields", ptr(p, "Parameters"), "'ItemSelector' and 'Parameters' cannot both be set in a Map state");
+                self.err(
+                    "exclusive-fields",
+                    ptr(p, "Parameters"),
+                    "'ItemSelector' and 'Parameters' cannot both be set in a Map state",
+                );
                 None
             }
             (Some(v), None) | (None, Some(v)) => {
-                let key = if o.contains_key("ItemSelector") { "ItemSelector" } else { "Parameters" };
+                let key = if o.contains_key("ItemSelector") {
+                    "ItemSelector"
+                } else {
+                    "Parameters"
+                };
                 match lang {
-                    QueryLanguage::JsonPath => self.template(v, &ptr(p, key), key).map(ItemSelector::JsonPath),
-                    QueryLanguage::Jsonata => self.jsonata_template(v, &ptr(p, key), key).map(ItemSelector::Jsonata),
+                    QueryLanguage::JsonPath => self
+                        .template(v, &ptr(p, key), key)
+                        .map(ItemSelector::JsonPath),
+                    QueryLanguage::Jsonata => self
+                        .jsonata_template(v, &ptr(p, key), key)
+                        .map(ItemSelector::Jsonata),
                 }
             }
             (None, None) => None,
         };
-        let items_path = o.get("ItemsPath").and_then(|v| self.path_field(v, &ptr(p, "ItemsPath"), "ItemsPath"));
-        let items = o.get("Items").and_then(|v| self.jsonata_template(v, &ptr(p, "Items"), "Items"));
+        let items_path = o
+            .get("ItemsPath")
+            .and_then(|v| self.path_field(v, &ptr(p, "ItemsPath"), "ItemsPath"));
+        let items = o
+            .get("Items")
+            .and_then(|v| self.jsonata_template(v, &ptr(p, "Items"), "Items"));
         let item_batcher = o.get("ItemBatcher").and_then(|v| {
             let bp = ptr(p, "ItemBatcher");
             let Some(bo) = v.as_object() else {
@@ -1004,20 +1590,46 @@ impl Builder {
                 return None;
             };
             let batch_input = bo.get("BatchInput").and_then(|bi| match lang {
-                QueryLanguage::JsonPath => self.template(bi, &ptr(&bp, "BatchInput"), "BatchInput").map(ItemSelector::JsonPath),
-                QueryLanguage::Jsonata => self.jsonata_template(bi, &ptr(&bp, "BatchInput"), "BatchInput").map(ItemSelector::Jsonata),
+                QueryLanguage::JsonPath => self
+                    .template(bi, &ptr(&bp, "BatchInput"), "BatchInput")
+                    .map(ItemSelector::JsonPath),
+                QueryLanguage::Jsonata => self
+                    .jsonata_template(bi, &ptr(&bp, "BatchInput"), "BatchInput")
+                    .map(ItemSelector::Jsonata),
             });
             Some(ItemBatcher {
-                max_items_per_batch: self.dyn_number(bo, &bp, "MaxItemsPerBatch", lang, 0.0, 1e12, true),
-                max_input_bytes_per_batch: self.dyn_number(bo, &bp, "MaxInputBytesPerBatch", lang, 0.0, 262_144.0, true),
+                max_items_per_batch: self.dyn_number(
+                    bo,
+                    &bp,
+                    "MaxItemsPerBatch",
+                    lang,
+                    0.0,
+                    1e12,
+                    true,
+                ),
+                max_input_bytes_per_batch: self.dyn_number(
+                    bo,
+                    &bp,
+                    "MaxInputBytesPerBatch",
+                    lang,
+                    0.0,
+                    262_144.0,
+                    true,
+                ),
                 batch_input,
             })
         });
         let label = self.opt_string(o, p, "Label");
         if let Some(l) = &label
-            && (l.chars().count() > 40 || l.chars().any(|c| c.is_whitespace() || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c)))
+            && (l.chars().count() > 40
+                || l.chars()
+                    .any(|c| c.is_whitespace() || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c)))
         {
-            self.err("bad-value", ptr(p, "Label"), "'Label' must be at most 40 characters, without whitespace or special characters");
+            self.err(
+                "bad-value",
+                ptr(p, "Label"),
+                "'Label' must be at most 40 characters, without whitespace or special characters",
+            );
         }
         MapState {
             processor,
@@ -1030,8 +1642,24 @@ impl Builder {
             item_batcher,
             result_writer: o.get("ResultWriter").cloned(),
             max_concurrency: self.dyn_number(o, p, "MaxConcurrency", lang, 0.0, 1e12, true),
-            tolerated_failure_count: self.dyn_number(o, p, "ToleratedFailureCount", lang, 0.0, 1e12, true),
-            tolerated_failure_percentage: self.dyn_number(o, p, "ToleratedFailurePercentage", lang, 0.0, 100.0, false),
+            tolerated_failure_count: self.dyn_number(
+                o,
+                p,
+                "ToleratedFailureCount",
+                lang,
+                0.0,
+                1e12,
+                true,
+            ),
+            tolerated_failure_percentage: self.dyn_number(
+                o,
+                p,
+                "ToleratedFailurePercentage",
+                lang,
+                0.0,
+                100.0,
+                false,
+            ),
             label,
         }
     }
@@ -1046,7 +1674,10 @@ pub fn check_variable_name(name: &str) -> Result<(), String> {
     if name == "states" {
         return Err("'states' is reserved for $states and cannot be assigned".into());
     }
-    let first_ok = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_');
+    let first_ok = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_');
     if !first_ok || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
         return Err(format!(
             "variable name '{name}' may hold only letters, digits and '_', and must not start with a digit"

@@ -33,7 +33,11 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, pointer: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn error(
+        code: &'static str,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -44,7 +48,11 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: &'static str, pointer: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn warning(
+        code: &'static str,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, pointer, message)
@@ -107,7 +115,9 @@ impl Diagnostic {
 
     /// A rustc-style report with the source excerpt (colour when `color`).
     pub fn render(&self, doc: &Document, color: bool) -> String {
-        use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
+        use miette::{
+            GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource,
+        };
         let (start, end) = self.byte_range(doc);
         // Long spans (a whole state) are shown by their first line only.
         let end = doc.source.text[start..end]
@@ -120,12 +130,23 @@ impl Diagnostic {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
             })
-            .with_label(LabeledSpan::at(start..end.max(start), format!("at {}", if self.pointer.is_empty() { "/" } else { &self.pointer })));
+            .with_label(LabeledSpan::at(
+                start..end.max(start),
+                format!(
+                    "at {}",
+                    if self.pointer.is_empty() {
+                        "/"
+                    } else {
+                        &self.pointer
+                    }
+                ),
+            ));
         if let Some(h) = &self.help {
             d = d.with_help(h.clone());
         }
         let name = format!("{}:{}:{}", doc.source.path.display(), lc.line, lc.col);
-        let report = miette::Report::new(d).with_source_code(NamedSource::new(name, doc.source.text.clone()));
+        let report = miette::Report::new(d)
+            .with_source_code(NamedSource::new(name, doc.source.text.clone()));
         let theme = if color {
             GraphicalTheme::unicode()
         } else {

@@ -26,15 +26,23 @@ impl Definition {
         let (machine, mut diagnostics) = build::build(&doc.value);
         diagnostics.extend(validate::validate(&machine));
         diagnostics.sort_by_key(|d| (d.byte_range(&doc).0, d.severity));
-        Definition { doc, machine, diagnostics }
+        Definition {
+            doc,
+            machine,
+            diagnostics,
+        }
     }
 
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
     }
 
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
     }
 }
 

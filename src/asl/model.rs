@@ -312,7 +312,12 @@ impl Op {
     pub fn is_type_test(self) -> bool {
         matches!(
             self,
-            Op::IsNull | Op::IsPresent | Op::IsNumeric | Op::IsString | Op::IsBoolean | Op::IsTimestamp
+            Op::IsNull
+                | Op::IsPresent
+                | Op::IsNumeric
+                | Op::IsString
+                | Op::IsBoolean
+                | Op::IsTimestamp
         )
     }
 }
@@ -418,7 +423,8 @@ pub fn error_matches(error_equals: &[String], error: &str) -> bool {
     error_equals.iter().any(|e| match e.as_str() {
         "States.ALL" => !TERMINAL.contains(&error),
         "States.TaskFailed" => {
-            !TERMINAL.contains(&error) && !matches!(error, "States.Timeout" | "States.HeartbeatTimeout")
+            !TERMINAL.contains(&error)
+                && !matches!(error, "States.Timeout" | "States.HeartbeatTimeout")
         }
         "States.Timeout" => matches!(error, "States.Timeout" | "States.HeartbeatTimeout"),
         other => other == error,

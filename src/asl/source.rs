@@ -274,7 +274,10 @@ impl<'a> JsonParser<'a> {
         let value = self.value(0, None)?;
         self.skip_ws();
         if self.pos < self.bytes.len() {
-            return Err((self.pos, "unexpected text after the end of the JSON document".into()));
+            return Err((
+                self.pos,
+                "unexpected text after the end of the JSON document".into(),
+            ));
         }
         Ok((value, self.spans))
     }
@@ -314,7 +317,12 @@ impl<'a> JsonParser<'a> {
             Some(b'f') => self.literal("false", Value::Bool(false))?,
             Some(b'n') => self.literal("null", Value::Null)?,
             Some(b'-' | b'0'..=b'9') => self.number()?,
-            _ => return self.err(format!("expected a JSON value, found {}", self.describe_here())),
+            _ => {
+                return self.err(format!(
+                    "expected a JSON value, found {}",
+                    self.describe_here()
+                ));
+            }
         };
         self.spans.map.insert(
             self.pointer.clone(),
@@ -334,7 +342,10 @@ impl<'a> JsonParser<'a> {
             self.pos += word.len();
             Ok(v)
         } else {
-            self.err(format!("expected a JSON value, found {}", self.describe_here()))
+            self.err(format!(
+                "expected a JSON value, found {}",
+                self.describe_here()
+            ))
         }
     }
 
@@ -469,7 +480,9 @@ impl<'a> JsonParser<'a> {
                             {
                                 self.pos += 2;
                                 let lo = self.hex4()?;
-                                let code = 0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF);
+                                let code = 0x10000
+                                    + ((hi - 0xD800) << 10)
+                                    + (lo.wrapping_sub(0xDC00) & 0x3FF);
                                 char::from_u32(code).unwrap_or('\u{FFFD}')
                             } else {
                                 char::from_u32(hi).unwrap_or('\u{FFFD}')
@@ -482,7 +495,10 @@ impl<'a> JsonParser<'a> {
                     self.pos += 1;
                     out.push(c);
                 }
-                Some(_) => return self.err("control character inside a string (use an escape such as \\n)"),
+                Some(_) => {
+                    return self
+                        .err("control character inside a string (use an escape such as \\n)");
+                }
             }
         }
     }
@@ -512,7 +528,10 @@ impl<'a> JsonParser<'a> {
             return self.err("invalid number: expected a digit");
         }
         if b[int_start] == b'0' && self.pos - int_start > 1 {
-            return Err((int_start, "invalid number: leading zeros are not allowed".into()));
+            return Err((
+                int_start,
+                "invalid number: leading zeros are not allowed".into(),
+            ));
         }
         let mut is_float = false;
         if b.get(self.pos) == Some(&b'.') {
@@ -683,7 +702,15 @@ fn parse_yaml(text: &str) -> ParseOutcome {
                     }) => (Value::Array(items), start, key, ptr_len),
                     None => continue,
                 };
-                finished = Some((value, Span { start, end: e.max(start) }, key, ptr_len));
+                finished = Some((
+                    value,
+                    Span {
+                        start,
+                        end: e.max(start),
+                    },
+                    key,
+                    ptr_len,
+                ));
             }
             Event::Alias(id) => {
                 let ptr_len = pointer.len();
@@ -715,7 +742,9 @@ fn parse_yaml(text: &str) -> ParseOutcome {
             }
         }
         if let Some((value, span, key, ptr_len)) = finished {
-            spans.map.insert(pointer.clone(), NodeSpan { value: span, key });
+            spans
+                .map
+                .insert(pointer.clone(), NodeSpan { value: span, key });
             pointer.truncate(ptr_len);
             match stack.last_mut() {
                 None => root = Some(value),
@@ -785,7 +814,10 @@ mod tests {
         let text = "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\"Type\": \"Pass\", \"End\": true}\n  }\n}";
         let doc = json(text).unwrap();
         let a = doc.spans.get("/States/A").unwrap();
-        assert_eq!(doc.source.line_col(a.value.start), LineCol { line: 4, col: 10 });
+        assert_eq!(
+            doc.source.line_col(a.value.start),
+            LineCol { line: 4, col: 10 }
+        );
         assert_eq!(doc.source.line_col(a.key.unwrap().start).col, 5);
         let t = doc.spans.get("/States/A/Type").unwrap();
         assert_eq!(&text[t.value.start..t.value.end], "\"Pass\"");
@@ -796,7 +828,9 @@ mod tests {
     fn syntax_errors_have_line_and_column() {
         let err = json("{\n  \"a\": 1\n  \"b\": 2\n}").unwrap_err();
         match err {
-            LoadError::Syntax { line, col, message, .. } => {
+            LoadError::Syntax {
+                line, col, message, ..
+            } => {
                 assert_eq!((line, col), (3, 3));
                 assert!(message.contains("expected ',' or '}'"), "{message}");
             }
@@ -830,10 +864,17 @@ mod tests {
     fn yaml_values_and_spans() {
         let text = "StartAt: A\nStates:\n  A:\n    Type: Pass\n    Result: {n: 1, s: '2', b: true, z: null}\n    End: true\n";
         let doc = parse_text(Path::new("t.yaml"), text.into(), Format::Yaml).unwrap();
-        assert_eq!(doc.value["States"]["A"]["Result"], serde_json::json!({"n": 1, "s": "2", "b": true, "z": null}));
+        assert_eq!(
+            doc.value["States"]["A"]["Result"],
+            serde_json::json!({"n": 1, "s": "2", "b": true, "z": null})
+        );
         let a = doc.spans.get("/States/A/Type").unwrap();
-        assert_eq!(doc.source.line_col(a.value.start), LineCol { line: 4, col: 11 });
-        let err = parse_text(Path::new("t.yaml"), "a: [1, 2\nb: 3\n".into(), Format::Yaml).unwrap_err();
+        assert_eq!(
+            doc.source.line_col(a.value.start),
+            LineCol { line: 4, col: 11 }
+        );
+        let err =
+            parse_text(Path::new("t.yaml"), "a: [1, 2\nb: 3\n".into(), Format::Yaml).unwrap_err();
         assert!(matches!(err, LoadError::Syntax { .. }));
     }
 }

@@ -41,7 +41,14 @@ fn check_machine(m: &Machine, diags: &mut Vec<Diagnostic>) {
         let mut d = Diagnostic::error(
             "unknown-state",
             pointer,
-            format!("{what} '{target}' is not a state of this {}", if m.pointer.is_empty() { "state machine" } else { "branch" }),
+            format!(
+                "{what} '{target}' is not a state of this {}",
+                if m.pointer.is_empty() {
+                    "state machine"
+                } else {
+                    "branch"
+                }
+            ),
         );
         d.help = suggest(target).or_else(|| Some(format!("known states: {}", names.join(", "))));
         found.push(d);
@@ -57,7 +64,11 @@ fn check_machine(m: &Machine, diags: &mut Vec<Diagnostic>) {
         }
         for (i, c) in s.catch.iter().enumerate() {
             if c.next.index == usize::MAX && !c.next.name.is_empty() {
-                missing(&c.next.name, format!("{}/Catch/{i}/Next", s.pointer), "Catch Next");
+                missing(
+                    &c.next.name,
+                    format!("{}/Catch/{i}/Next", s.pointer),
+                    "Catch Next",
+                );
             }
         }
         if let StateKind::Choice(c) = &s.kind {
@@ -111,9 +122,16 @@ fn check_machine(m: &Machine, diags: &mut Vec<Diagnostic>) {
     for (i, s) in m.states.iter().enumerate() {
         if !reached[i] {
             diags.push(
-                Diagnostic::warning("unreachable", &s.pointer, format!("state '{}' can never be reached from StartAt '{}'", s.name, m.start_at))
-                    .help("no Next, Default, Choice or Catch leads here; remove it or link it")
-                    .at_key(),
+                Diagnostic::warning(
+                    "unreachable",
+                    &s.pointer,
+                    format!(
+                        "state '{}' can never be reached from StartAt '{}'",
+                        s.name, m.start_at
+                    ),
+                )
+                .help("no Next, Default, Choice or Catch leads here; remove it or link it")
+                .at_key(),
             );
         }
     }

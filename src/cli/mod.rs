@@ -1,5 +1,6 @@
 //! The command line: thin over the layers below.
 
+mod policy;
 mod run;
 mod validate;
 
@@ -20,6 +21,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Run a definition headless and print its result as one JSON object.
     Run(run::RunArgs),
+    /// Print the IAM policy Step Functions needs for the definition's Lambda calls.
+    Policy(policy::PolicyArgs),
 }
 
 /// Exit codes shared by the subcommands.
@@ -33,7 +36,11 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
             let _ = e.print();
             return code;
         }
@@ -41,6 +48,7 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Validate(a) => validate::run(a),
         Command::Run(a) => run::run(a),
+        Command::Policy(a) => policy::run(a),
     }
 }
 
@@ -52,10 +60,15 @@ pub fn stderr_color() -> bool {
 /// Read a JSON argument given inline, as `file://PATH`, or `-` for standard input.
 pub fn read_json_arg(arg: &str, what: &str) -> Result<serde_json::Value, String> {
     let (text, origin) = if let Some(path) = arg.strip_prefix("file://") {
-        (std::fs::read_to_string(path).map_err(|e| format!("{what}: cannot read {path}: {e}"))?, path.to_string())
+        (
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("{what}: cannot read {path}: {e}"))?,
+            path.to_string(),
+        )
     } else if arg == "-" {
         let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| format!("{what}: cannot read standard input: {e}"))?;
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| format!("{what}: cannot read standard input: {e}"))?;
         (s, "standard input".to_string())
     } else {
         (arg.to_string(), "the argument".to_string())

@@ -55,11 +55,21 @@ pub enum TypeArg {
 
 /// `samples/x.asl.json` → `samples/x.<suffix>` (and `x.json` → `x.<suffix>`).
 pub fn sibling(definition: &Path, suffix: &str) -> PathBuf {
-    let name = definition.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let stem = [".asl.json", ".asl.yaml", ".asl.yml", ".json", ".yaml", ".yml"]
-        .iter()
-        .find_map(|ext| name.strip_suffix(ext))
-        .unwrap_or(name);
+    let name = definition
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    let stem = [
+        ".asl.json",
+        ".asl.yaml",
+        ".asl.yml",
+        ".json",
+        ".yaml",
+        ".yml",
+    ]
+    .iter()
+    .find_map(|ext| name.strip_suffix(ext))
+    .unwrap_or(name);
     definition.with_file_name(format!("{stem}.{suffix}"))
 }
 
@@ -78,7 +88,10 @@ pub fn run(args: RunArgs) -> i32 {
         for d in def.errors() {
             eprintln!("{}", d.render(&def.doc, color));
         }
-        return usage(format!("{} is not a valid state machine; fix the errors above", args.definition.display()));
+        return usage(format!(
+            "{} is not a valid state machine; fix the errors above",
+            args.definition.display()
+        ));
     }
     let input = match &args.input {
         Some(i) => match read_json_arg(i, "--input") {
@@ -104,9 +117,17 @@ pub fn run(args: RunArgs) -> i32 {
         },
         None => None,
     };
-    let mock_path = args.mock_config.clone().or_else(|| Some(sibling(&args.definition, "mocks.json")).filter(|p| p.is_file()));
+    let mock_path = args
+        .mock_config
+        .clone()
+        .or_else(|| Some(sibling(&args.definition, "mocks.json")).filter(|p| p.is_file()));
     let mut mocks = match &mock_path {
-        Some(p) => match MockConfig::load(p).and_then(|m| m.case(args.state_machine_name.as_deref(), args.test_case.as_deref())) {
+        Some(p) => match MockConfig::load(p).and_then(|m| {
+            m.case(
+                args.state_machine_name.as_deref(),
+                args.test_case.as_deref(),
+            )
+        }) {
             Ok(c) => c,
             Err(e) => return usage(e),
         },
@@ -150,11 +171,15 @@ pub fn run(args: RunArgs) -> i32 {
     });
     if args.trace {
         for s in ex.steps() {
-            eprintln!("{}", serde_json::to_string(&s.to_json()).unwrap_or_default());
+            eprintln!(
+                "{}",
+                serde_json::to_string(&s.to_json()).unwrap_or_default()
+            );
         }
     }
     if let Some(path) = &args.history {
-        let text = serde_json::to_string_pretty(&engine::history::to_json(ex.history())).unwrap_or_default();
+        let text = serde_json::to_string_pretty(&engine::history::to_json(ex.history()))
+            .unwrap_or_default();
         if let Err(e) = std::fs::write(path, text) {
             return usage(format!("cannot write {}: {e}", path.display()));
         }
@@ -171,6 +196,13 @@ pub fn run(args: RunArgs) -> i32 {
         ));
     }
     let status = ex.status();
-    println!("{}", serde_json::to_string(&status.to_json()).unwrap_or_default());
-    if matches!(status, engine::Status::Succeeded { .. }) { exit::OK } else { exit::FAILED }
+    println!(
+        "{}",
+        serde_json::to_string(&status.to_json()).unwrap_or_default()
+    );
+    if matches!(status, engine::Status::Succeeded { .. }) {
+        exit::OK
+    } else {
+        exit::FAILED
+    }
 }

@@ -72,7 +72,10 @@ pub fn run(args: ValidateArgs) -> i32 {
         }
     }
     if args.format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&json!({"files": reports})).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"files": reports})).unwrap_or_default()
+        );
     }
     worst
 }
@@ -94,7 +97,13 @@ fn load_error_json(e: &LoadError) -> serde_json::Value {
             "valid": false,
             "error": message,
         }),
-        LoadError::Syntax { path, message, line, col, offset } => json!({
+        LoadError::Syntax {
+            path,
+            message,
+            line,
+            col,
+            offset,
+        } => json!({
             "file": path.display().to_string(),
             "valid": false,
             "diagnostics": [{

@@ -29,8 +29,14 @@ pub fn eval_rule(rule: &Rule, input: &Value, scope: &dyn Scope) -> Result<bool, 
             Ok(false)
         }
         Rule::Not(r) => Ok(!eval_rule(r, input, scope)?),
-        Rule::Compare { variable, op, operand } => compare(variable, *op, operand, input, scope),
-        Rule::Condition(_) => Err(ExprError::runtime("a JSONata Condition in a JSONPath state")),
+        Rule::Compare {
+            variable,
+            op,
+            operand,
+        } => compare(variable, *op, operand, input, scope),
+        Rule::Condition(_) => Err(ExprError::runtime(
+            "a JSONata Condition in a JSONPath state",
+        )),
     }
 }
 
@@ -41,7 +47,13 @@ fn invalid_path(path: &JsonPath) -> ExprError {
     ))
 }
 
-fn compare(variable: &JsonPath, op: Op, operand: &Operand, input: &Value, scope: &dyn Scope) -> Result<bool, ExprError> {
+fn compare(
+    variable: &JsonPath,
+    op: Op,
+    operand: &Operand,
+    input: &Value,
+    scope: &dyn Scope,
+) -> Result<bool, ExprError> {
     let var = match resolve_path(variable, input, scope) {
         Ok(v) => Some(v),
         Err(PathFailure::NotFound) => None,
@@ -69,27 +81,37 @@ fn compare(variable: &JsonPath, op: Op, operand: &Operand, input: &Value, scope:
         Op::IsBoolean => var.is_boolean() == want,
         Op::IsTimestamp => var.as_str().and_then(parse_timestamp).is_some() == want,
         Op::IsPresent => unreachable!(),
-        Op::BooleanEquals => matches!((&var, &expected), (Value::Bool(a), Value::Bool(b)) if a == b),
+        Op::BooleanEquals => {
+            matches!((&var, &expected), (Value::Bool(a), Value::Bool(b)) if a == b)
+        }
         Op::StringMatches => match (&var, &expected) {
             (Value::String(s), Value::String(pattern)) => string_matches(s, pattern),
             _ => false,
         },
-        Op::StringEquals | Op::StringLessThan | Op::StringGreaterThan | Op::StringLessThanEquals | Op::StringGreaterThanEquals => {
-            match (&var, &expected) {
-                (Value::String(a), Value::String(b)) => ordering_holds(op, java_compare(a, b)),
-                _ => false,
-            }
-        }
-        Op::NumericEquals | Op::NumericLessThan | Op::NumericGreaterThan | Op::NumericLessThanEquals | Op::NumericGreaterThanEquals => {
-            match (&var, &expected) {
-                (Value::Number(a), Value::Number(b)) => match numeric_compare(a, b) {
-                    Some(o) => ordering_holds(op, o),
-                    None => false,
-                },
-                _ => false,
-            }
-        }
-        Op::TimestampEquals | Op::TimestampLessThan | Op::TimestampGreaterThan | Op::TimestampLessThanEquals | Op::TimestampGreaterThanEquals => {
+        Op::StringEquals
+        | Op::StringLessThan
+        | Op::StringGreaterThan
+        | Op::StringLessThanEquals
+        | Op::StringGreaterThanEquals => match (&var, &expected) {
+            (Value::String(a), Value::String(b)) => ordering_holds(op, java_compare(a, b)),
+            _ => false,
+        },
+        Op::NumericEquals
+        | Op::NumericLessThan
+        | Op::NumericGreaterThan
+        | Op::NumericLessThanEquals
+        | Op::NumericGreaterThanEquals => match (&var, &expected) {
+            (Value::Number(a), Value::Number(b)) => match numeric_compare(a, b) {
+                Some(o) => ordering_holds(op, o),
+                None => false,
+            },
+            _ => false,
+        },
+        Op::TimestampEquals
+        | Op::TimestampLessThan
+        | Op::TimestampGreaterThan
+        | Op::TimestampLessThanEquals
+        | Op::TimestampGreaterThanEquals => {
             let a = var.as_str().and_then(parse_timestamp);
             let b = expected.as_str().and_then(parse_timestamp);
             match (a, b) {

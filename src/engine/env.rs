@@ -1,8 +1,8 @@
 //! What expressions see while a state runs: workflow variables, the context object
 //! (built only when an expression asks for it) and the seeded random source.
 
-use super::time::format_millis;
 use super::Config;
+use super::time::format_millis;
 use crate::expr::jsonata::JsonataEnv;
 use crate::expr::template::Scope;
 use rand::RngExt;
@@ -21,7 +21,9 @@ pub struct Vars {
 
 impl Vars {
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.own.get(name).or_else(|| self.outer.as_ref()?.get(name))
+        self.own
+            .get(name)
+            .or_else(|| self.outer.as_ref()?.get(name))
     }
 
     /// Every visible variable, inner names hiding outer ones.
@@ -34,7 +36,10 @@ impl Vars {
     }
 
     pub fn child_of(outer: &Arc<Vars>) -> Vars {
-        Vars { own: Map::new(), outer: Some(outer.clone()) }
+        Vars {
+            own: Map::new(),
+            outer: Some(outer.clone()),
+        }
     }
 }
 
@@ -44,7 +49,8 @@ pub(crate) struct StateFacts<'a> {
     pub input: &'a Value,
     pub state_name: &'a str,
     pub entered_ms: i64,
-    pub retry_count: u32,
+    /// Only states that can retry (Task, Parallel, Map) report State.RetryCount.
+    pub retry_count: Option<u32>,
     pub token: Option<&'a str>,
     pub map_item: Option<(usize, Value)>,
 }
@@ -64,13 +70,15 @@ impl StateFacts<'_> {
             "State": {
                 "EnteredTime": format_millis(self.entered_ms),
                 "Name": self.state_name,
-                "RetryCount": self.retry_count,
             },
             "StateMachine": {
                 "Id": c.state_machine_arn(),
                 "Name": c.state_machine_name,
             },
         });
+        if let Some(n) = self.retry_count {
+            ctx["State"]["RetryCount"] = json!(n);
+        }
         if let Some(t) = self.token {
             ctx["Task"] = json!({ "Token": t });
         }

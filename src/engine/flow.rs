@@ -55,20 +55,33 @@ enum Flow {
 
 /// An expression error inside state `name`: AWS prefixes its cause with where it happened.
 fn located(name: &str, entered: u64, e: ExprError) -> Failure {
-    Failure::new(e.error, format!("An error occurred while executing the state '{name}' (entered at the event id #{entered}). {}", e.cause))
+    Failure::new(
+        e.error,
+        format!(
+            "An error occurred while executing the state '{name}' (entered at the event id #{entered}). {}",
+            e.cause
+        ),
+    )
 }
 
 /// Build the evaluation environment for a thread from disjoint borrows of the execution.
 macro_rules! env {
     ($self:ident, $i:expr, $name:expr) => {{
         let t = &$self.threads[$i];
+        let can_retry = {
+            let m = machine_at(&$self.machine, &t.machine);
+            matches!(
+                m.states[t.state].kind,
+                StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)
+            )
+        };
         Env {
             facts: StateFacts {
                 cfg: &$self.cfg,
                 input: &$self.input,
                 state_name: $name,
                 entered_ms: t.entered_ms,
-                retry_count: t.retry_total,
+                retry_count: can_retry.then_some(t.retry_total),
                 token: t.token.as_deref(),
                 map_item: None,
             },
@@ -99,7 +112,11 @@ fn select_path(path: &JsonPath, input: &Value, env: &Env<'_>) -> Result<Value, E
 }
 
 /// InputPath/OutputPath: absent keeps the value, null gives `{}`.
-fn apply_filter(path: &Option<Option<JsonPath>>, v: &Value, env: &Env<'_>) -> Result<Value, ExprError> {
+fn apply_filter(
+    path: &Option<Option<JsonPath>>,
+    v: &Value,
+    env: &Env<'_>,
+) -> Result<Value, ExprError> {
     match path {
         None => Ok(v.clone()),
         Some(None) => Ok(json!({})),
@@ -107,7 +124,12 @@ fn apply_filter(path: &Option<Option<JsonPath>>, v: &Value, env: &Env<'_>) -> Re
     }
 }
 
-fn states_var(input: &Value, result: Option<&Value>, error_output: Option<&Value>, env: &Env<'_>) -> Value {
+fn states_var(
+    input: &Value,
+    result: Option<&Value>,
+    error_output: Option<&Value>,
+    env: &Env<'_>,
+) -> Value {
     let mut m = Map::new();
     m.insert("input".into(), input.clone());
     if let Some(r) = result {
@@ -122,7 +144,12 @@ fn states_var(input: &Value, result: Option<&Value>, error_output: Option<&Value
 
 /// Evaluate an `Assign` block; the new values are applied by the caller afterwards, so
 /// every value is computed from the state-entry variables.
-fn eval_assign(assign: &Assign, dollar: &Value, states: impl FnOnce(&Env<'_>) -> Value, env: &mut Env<'_>) -> Result<Map<String, Value>, ExprError> {
+fn eval_assign(
+    assign: &Assign,
+    dollar: &Value,
+    states: impl FnOnce(&Env<'_>) -> Value,
+    env: &mut Env<'_>,
+) -> Result<Map<String, Value>, ExprError> {
     let v = match assign {
         Assign::JsonPath(t) => t.eval(dollar, env)?,
         Assign::Jsonata(t) => {
@@ -161,11 +188,20 @@ fn resource_parts(resource: &str) -> (String, String) {
 }
 
 /// A count/percentage/concurrency from a `...Path`: AWS's messages for bad values.
-fn path_number(field: &str, path: &JsonPath, input: &Value, env: &Env<'_>, float: bool) -> Result<f64, ExprError> {
+fn path_number(
+    field: &str,
+    path: &JsonPath,
+    input: &Value,
+    env: &Env<'_>,
+    float: bool,
+) -> Result<f64, ExprError> {
     let v = select_path(path, input, env)?;
+    // AWS also accepts numeric strings ("1") here.
     let n = match &v {
         Value::Number(n) if float => n.as_f64(),
         Value::Number(n) => n.as_i64().map(|i| i as f64),
+        Value::String(s) if float => s.trim().parse::<f64>().ok(),
+        Value::String(s) => s.trim().parse::<i64>().ok().map(|i| i as f64),
         _ => None,
     };
     n.ok_or_else(|| {
@@ -178,44 +214,39 @@ fn path_number(field: &str, path: &JsonPath, input: &Value, env: &Env<'_>, float
     })
 }
 
-fn dyn_number(d: &Dyn<f64>, field: &str, input: &Value, states: &dyn Fn(&Env<'_>) -> Value, env: &mut Env<'_>, float: bool) -> Result<f64, ExprError> {
+fn dyn_number(
+    d: &Dyn<f64>,
+    field: &str,
+    input: &Value,
+    states: &dyn Fn(&Env<'_>) -> Value,
+    env: &mut Env<'_>,
+    float: bool,
+) -> Result<f64, ExprError> {
     match d {
         Dyn::Static(n) => Ok(*n),
         Dyn::Path(p) => path_number(&format!("{field}Path"), p, input, env, float),
         Dyn::Expr(e) => {
             let s = states(env);
-            let v = jsonata::eval(e, &s, env)?;
-            match v.as_ref().and_then(Value::as_f64) {
+            let v = jsonata::eval_field(e, field, &s, env)?;
+            match v.as_f64() {
                 Some(n) if float || n.fract() == 0.0 => Ok(n),
-                _ => Err(ExprError {
-                    error: "States.QueryEvaluationError".into(),
-                    cause: format!(
-                        "The JSONata expression '{}' specified for the field '{field}' returned an unexpected result type. Expected '{}', but was '{}' for value: {}",
-                        e.text(),
-                        if float { "number" } else { "integer" },
-                        v.as_ref().map_or("undefined", jsonata_type),
-                        v.as_ref().map_or("undefined".into(), compact)
-                    ),
-                }),
+                _ => Err(jsonata::unexpected_type_error(
+                    e,
+                    field,
+                    if float { "number" } else { "integer" },
+                    &v,
+                )),
             }
         }
     }
 }
 
-fn jsonata_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
 impl Execution {
     pub(crate) fn run_thread(&mut self, i: usize) -> Step {
-        let phase = match std::mem::replace(&mut self.threads[i].status, ThreadStatus::Ready(Phase::Enter)) {
+        let phase = match std::mem::replace(
+            &mut self.threads[i].status,
+            ThreadStatus::Ready(Phase::Enter),
+        ) {
             ThreadStatus::Ready(p) => p,
             other => {
                 self.threads[i].status = other;
@@ -253,13 +284,22 @@ impl Execution {
 
     /// Emit `<Type>StateEntered`; returns a step when the execution ended here (quota).
     fn enter(&mut self, i: usize, state: &State) -> Option<Step> {
-        if self.cfg.workflow_type == WorkflowType::Standard && self.history.len() + 2 > MAX_HISTORY_EVENTS {
+        if self.cfg.workflow_type == WorkflowType::Standard
+            && self.history.len() + 2 > MAX_HISTORY_EVENTS
+        {
             let cause = format!(
                 "The execution reached the maximum number of history events ({MAX_HISTORY_EVENTS}) before entering the state '{}'.",
                 state.name
             );
-            self.emit(0, "ExecutionFailed", json!({"error": "States.Runtime", "cause": cause}));
-            self.finish(Status::Failed { error: Some("States.Runtime".into()), cause: Some(cause) });
+            self.emit(
+                0,
+                "ExecutionFailed",
+                json!({"error": "States.Runtime", "cause": cause}),
+            );
+            self.finish(Status::Failed {
+                error: Some("States.Runtime".into()),
+                cause: Some(cause),
+            });
             return Some(Step::Finished);
         }
         let kind: &'static str = match &state.kind {
@@ -273,7 +313,11 @@ impl Execution {
             StateKind::Map(_) => "MapStateEntered",
         };
         let input_text = compact(&self.threads[i].input);
-        let id = self.emit(i, kind, json!({"name": state.name, "input": input_text, "inputDetails": {"truncated": false}}));
+        let id = self.emit(
+            i,
+            kind,
+            json!({"name": state.name, "input": input_text, "inputDetails": {"truncated": false}}),
+        );
         let now = self.clock;
         let t = &mut self.threads[i];
         t.entered_event = id;
@@ -314,6 +358,15 @@ impl Execution {
         let entered = self.threads[i].entered_event;
         let lang = state.query_language;
         let raw = self.threads[i].input.clone();
+        // A callback task's token must exist before Parameters/Arguments read $$.Task.Token.
+        if let StateKind::Task(task) = &state.kind
+            && task.pattern() == IntegrationPattern::WaitForTaskToken
+            && self.threads[i].token.is_none()
+        {
+            // 128 random bits, hex: unguessable, and deterministic for a seed.
+            let (a, b): (u64, u64) = (self.rng.random(), self.rng.random());
+            self.threads[i].token = Some(format!("{a:016x}{b:016x}"));
+        }
         // Input processing.
         let effective = if lang == QueryLanguage::JsonPath {
             let mut env = env!(self, i, name);
@@ -374,7 +427,10 @@ impl Execution {
                 let inputs = vec![effective; p.branches.len()];
                 self.emit(i, "ParallelStateStarted", json!({}));
                 self.spawn_children(i, state, inputs, false, 0, None, None);
-                Flow::Wait(Step::Progressed { thread: i, state: name.into() })
+                Flow::Wait(Step::Progressed {
+                    thread: i,
+                    state: name.into(),
+                })
             }
             StateKind::Map(map) => self.start_map(i, state, map, effective),
         }
@@ -383,7 +439,10 @@ impl Execution {
     fn fail_state(&mut self, i: usize, state: &State, f: &Fail, input: &Value) -> Flow {
         let mut env = env!(self, i, &state.name);
         let raw = self.threads[i].input.clone();
-        let field = |ff: &Option<FailField>, env: &mut Env<'_>| -> Result<Option<String>, ExprError> {
+        let field = |ff: &Option<FailField>,
+                     key: &str,
+                     env: &mut Env<'_>|
+         -> Result<Option<String>, ExprError> {
             Ok(match ff {
                 None => None,
                 Some(FailField::Static(s)) => Some(s.clone()),
@@ -392,27 +451,36 @@ impl Execution {
                     Some(raw_text(&v))
                 }
                 Some(FailField::Intrinsic(call)) => {
-                    let mut t = PayloadTemplate::Intrinsic { field: "Error".into(), call: call.clone() };
-                    let v = std::mem::replace(&mut t, PayloadTemplate::Const(Value::Null)).eval(input, env)?;
+                    let mut t = PayloadTemplate::Intrinsic {
+                        field: "Error".into(),
+                        call: call.clone(),
+                    };
+                    let v = std::mem::replace(&mut t, PayloadTemplate::Const(Value::Null))
+                        .eval(input, env)?;
                     Some(raw_text(&v))
                 }
                 Some(FailField::Expr(e)) => {
                     let s = states_var(&raw, None, None, env);
-                    jsonata::eval(e, &s, env)?.map(|v| raw_text(&v))
+                    Some(raw_text(&jsonata::eval_field(e, key, &s, env)?))
                 }
             })
         };
-        let error = field(&f.error, &mut env);
-        let cause = field(&f.cause, &mut env);
+        let error = field(&f.error, "Error", &mut env);
+        let cause = field(&f.cause, "Cause", &mut env);
         drop(env);
         match (error, cause) {
             (Ok(error), Ok(cause)) => {
                 let failure = Failure { error, cause };
                 self.close_record(i, None, Some(&failure));
                 self.thread_failed(i, failure);
-                Flow::Wait(Step::Progressed { thread: i, state: state.name.clone() })
+                Flow::Wait(Step::Progressed {
+                    thread: i,
+                    state: state.name.clone(),
+                })
             }
-            (Err(e), _) | (_, Err(e)) => Flow::Fail(located(&state.name, self.threads[i].entered_event, e)),
+            (Err(e), _) | (_, Err(e)) => {
+                Flow::Fail(located(&state.name, self.threads[i].entered_event, e))
+            }
         }
     }
 
@@ -427,17 +495,14 @@ impl Execution {
                 Rule::Condition(ConditionExpr::Literal(v)) => Ok(*v),
                 Rule::Condition(ConditionExpr::Expr(e)) => {
                     let s = states_var(&raw, None, None, &env);
-                    match jsonata::eval(e, &s, &mut env) {
-                        Ok(Some(Value::Bool(v))) => Ok(v),
-                        Ok(other) => Err(ExprError {
-                            error: "States.QueryEvaluationError".into(),
-                            cause: format!(
-                                "The JSONata expression '{}' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '{}' for value: {}",
-                                e.text(),
-                                other.as_ref().map_or("undefined", jsonata_type),
-                                other.as_ref().map_or("undefined".into(), compact)
-                            ),
-                        }),
+                    match jsonata::eval_field(e, "Condition", &s, &mut env) {
+                        Ok(Value::Bool(v)) => Ok(v),
+                        Ok(other) => Err(jsonata::unexpected_type_error(
+                            e,
+                            "Condition",
+                            "boolean",
+                            &other,
+                        )),
                         Err(e) => Err(e),
                     }
                 }
@@ -453,14 +518,24 @@ impl Execution {
             }
         }
         let (next, output_t, assign) = match chosen {
-            Some(b) => (Some(b.next.index), b.output.as_ref().or(state.io.output.as_ref()), b.assign.as_ref().or(state.io.assign.as_ref())),
+            Some(b) => (
+                Some(b.next.index),
+                b.output.as_ref().or(state.io.output.as_ref()),
+                b.assign.as_ref().or(state.io.assign.as_ref()),
+            ),
             None => match &c.default {
-                Some(d) => (Some(d.index), state.io.output.as_ref(), state.io.assign.as_ref()),
+                Some(d) => (
+                    Some(d.index),
+                    state.io.output.as_ref(),
+                    state.io.assign.as_ref(),
+                ),
                 None => {
                     drop(env);
                     return Flow::Fail(Failure::new(
                         "States.NoChoiceMatched",
-                        format!("No Choice Rules matched and no Default was specified in the state '{name}'"),
+                        format!(
+                            "No Choice Rules matched and no Default was specified in the state '{name}'"
+                        ),
                     ));
                 }
             },
@@ -531,7 +606,7 @@ impl Execution {
                 }
                 WaitFor::Timestamp(Dyn::Expr(e)) => {
                     let s = states_var(&raw, None, None, &env);
-                    let v = jsonata::eval(e, &s, &mut env)?.unwrap_or(Value::Null);
+                    let v = jsonata::eval_field(e, "Timestamp", &s, &mut env)?;
                     v.as_str().and_then(parse_timestamp).map(|t| t.timestamp_millis()).ok_or_else(|| ExprError {
                         error: "States.QueryEvaluationError".into(),
                         cause: format!("The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {}", raw_text(&v)),
@@ -543,53 +618,35 @@ impl Execution {
         match until {
             Ok(until) => {
                 self.threads[i].effective = input;
-                self.threads[i].status = ThreadStatus::Sleeping { until: until.max(now), then: Phase::WaitDone };
-                Flow::Wait(Step::Progressed { thread: i, state: name.into() })
+                self.threads[i].status = ThreadStatus::Sleeping {
+                    until: until.max(now),
+                    then: Phase::WaitDone,
+                };
+                Flow::Wait(Step::Progressed {
+                    thread: i,
+                    state: name.into(),
+                })
             }
             Err(e) => Flow::Fail(located(name, entered, e)),
         }
     }
 
-    fn schedule_task(&mut self, i: usize, state: &State, task: &Task, mut effective: Value) -> Flow {
+    fn schedule_task(&mut self, i: usize, state: &State, task: &Task, effective: Value) -> Flow {
         let name = state.name.as_str();
         let entered = self.threads[i].entered_event;
-        if task.pattern() == IntegrationPattern::WaitForTaskToken && self.threads[i].token.is_none() {
-            // 128 random bits, hex: unguessable, and deterministic for a seed.
-            let (a, b): (u64, u64) = (self.rng.random(), self.rng.random());
-            self.threads[i].token = Some(format!("{a:016x}{b:016x}"));
-            // The token must be visible to Parameters: evaluate them again with it.
-            if state.query_language == QueryLanguage::JsonPath
-                && let Some(params) = &state.io.parameters
-            {
-                let raw = self.threads[i].input.clone();
-                let mut env = env!(self, i, name);
-                let base = match apply_filter(&state.io.input_path, &raw, &env) {
-                    Ok(v) => v,
-                    Err(e) => return Flow::Fail(located(name, entered, e)),
-                };
-                match params.eval(&base, &mut env) {
-                    Ok(v) => effective = v,
-                    Err(e) => return Flow::Fail(located(name, entered, e)),
-                }
-                drop(env);
-                self.record(i, "afterParameters", &effective);
-            } else if let Some(args) = &state.io.arguments {
-                let raw = self.threads[i].input.clone();
-                let mut env = env!(self, i, name);
-                let s = states_var(&raw, None, None, &env);
-                match args.eval("Arguments", &s, &mut env) {
-                    Ok(v) => effective = v,
-                    Err(e) => return Flow::Fail(located(name, entered, e)),
-                }
-                drop(env);
-                self.record(i, "afterArguments", &effective);
-            }
-        }
         let raw = self.threads[i].input.clone();
         let mut env = env!(self, i, name);
         let states = |e: &Env<'_>| states_var(&raw, None, None, e);
-        let timeout = task.timeout_seconds.as_ref().map(|d| dyn_number(d, "TimeoutSeconds", &raw, &states, &mut env, false)).transpose();
-        let heartbeat = task.heartbeat_seconds.as_ref().map(|d| dyn_number(d, "HeartbeatSeconds", &raw, &states, &mut env, false)).transpose();
+        let timeout = task
+            .timeout_seconds
+            .as_ref()
+            .map(|d| dyn_number(d, "TimeoutSeconds", &raw, &states, &mut env, false))
+            .transpose();
+        let heartbeat = task
+            .heartbeat_seconds
+            .as_ref()
+            .map(|d| dyn_number(d, "HeartbeatSeconds", &raw, &states, &mut env, false))
+            .transpose();
         drop(env);
         let (timeout, heartbeat) = match (timeout, heartbeat) {
             (Ok(t), Ok(h)) => (t.map(|v| v.max(1.0) as u64), h.map(|v| v.max(1.0) as u64)),
@@ -639,7 +696,9 @@ impl Execution {
     }
 
     fn task_done(&mut self, i: usize, state: &State, outcome: TaskOutcome) -> Flow {
-        let StateKind::Task(task) = &state.kind else { unreachable!() };
+        let StateKind::Task(task) = &state.kind else {
+            unreachable!()
+        };
         let lambda = is_lambda_function_arn(&task.resource);
         let (rt, r) = resource_parts(&task.resource);
         match outcome {
@@ -647,20 +706,32 @@ impl Execution {
                 if json_size(&result) > MAX_PAYLOAD_BYTES {
                     return Flow::Fail(Failure::new(
                         "States.DataLimitExceeded",
-                        format!("The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.", state.name),
+                        format!(
+                            "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
+                            state.name
+                        ),
                     ));
                 }
                 let out = compact(&result);
                 if lambda {
-                    self.emit(i, "LambdaFunctionSucceeded", json!({"output": out, "outputDetails": {"truncated": false}}));
+                    self.emit(
+                        i,
+                        "LambdaFunctionSucceeded",
+                        json!({"output": out, "outputDetails": {"truncated": false}}),
+                    );
                 } else {
                     self.emit(i, "TaskSucceeded", json!({"resourceType": rt, "resource": r, "output": out, "outputDetails": {"truncated": false}}));
                 }
                 self.finish_io(i, state, result, None)
             }
             TaskOutcome::Failure(f) => {
-                let timed_out = matches!(f.error_name(), "States.Timeout" | "States.HeartbeatTimeout");
-                let mut d = if lambda { json!({}) } else { json!({"resourceType": rt, "resource": r}) };
+                let timed_out =
+                    matches!(f.error_name(), "States.Timeout" | "States.HeartbeatTimeout");
+                let mut d = if lambda {
+                    json!({})
+                } else {
+                    json!({"resourceType": rt, "resource": r})
+                };
                 if let Some(e) = &f.error {
                     d["error"] = json!(e);
                 }
@@ -681,7 +752,13 @@ impl Execution {
 
     /// Result processing after a state's work produced `result`:
     /// ResultSelector → ResultPath → OutputPath (JSONPath) or Output (JSONata), and Assign.
-    fn finish_io(&mut self, i: usize, state: &State, result: Value, error_output: Option<&Value>) -> Flow {
+    fn finish_io(
+        &mut self,
+        i: usize,
+        state: &State,
+        result: Value,
+        error_output: Option<&Value>,
+    ) -> Flow {
         let name = state.name.as_str();
         let entered = self.threads[i].entered_event;
         let raw = self.threads[i].input.clone();
@@ -690,40 +767,46 @@ impl Execution {
             self.record(i, "result", &result);
         }
         let mut env = env!(self, i, name);
-        let r = (|| -> Result<(Value, Map<String, Value>, Option<Value>, Option<Value>), ExprError> {
-            if state.query_language == QueryLanguage::Jsonata {
-                let res = if has_result { Some(&result) } else { None };
-                let s = states_var(&raw, res, error_output, &env);
+        let r =
+            (|| -> Result<(Value, Map<String, Value>, Option<Value>, Option<Value>), ExprError> {
+                if state.query_language == QueryLanguage::Jsonata {
+                    let res = if has_result { Some(&result) } else { None };
+                    let s = states_var(&raw, res, error_output, &env);
+                    let assigned = match &state.io.assign {
+                        Some(a) => eval_assign(a, &result, |_| s.clone(), &mut env)?,
+                        None => Map::new(),
+                    };
+                    let output = match &state.io.output {
+                        Some(t) => t.eval("Output", &s, &mut env)?,
+                        None => result,
+                    };
+                    return Ok((output, assigned, None, None));
+                }
+                let selected = match &state.io.result_selector {
+                    Some(t) => Some(t.eval(&result, &mut env)?),
+                    None => None,
+                };
+                let result = selected.clone().unwrap_or(result);
                 let assigned = match &state.io.assign {
-                    Some(a) => eval_assign(a, &result, |_| s.clone(), &mut env)?,
+                    Some(a) => eval_assign(a, &result, |_| Value::Null, &mut env)?,
                     None => Map::new(),
                 };
-                let output = match &state.io.output {
-                    Some(t) => t.eval("Output", &s, &mut env)?,
-                    None => result,
+                let after_result_path = match (&state.kind, &state.io.result_path) {
+                    (StateKind::Succeed | StateKind::Wait(_), _) => result,
+                    (_, None) => result,
+                    (_, Some(None)) => raw.clone(),
+                    (_, Some(Some(p))) => p.write(raw.clone(), result).map_err(|e| {
+                        ExprError::runtime(format!("Invalid path '{}' : {}", p.text(), e.0))
+                    })?,
                 };
-                return Ok((output, assigned, None, None));
-            }
-            let selected = match &state.io.result_selector {
-                Some(t) => Some(t.eval(&result, &mut env)?),
-                None => None,
-            };
-            let result = selected.clone().unwrap_or(result);
-            let assigned = match &state.io.assign {
-                Some(a) => eval_assign(a, &result, |_| Value::Null, &mut env)?,
-                None => Map::new(),
-            };
-            let after_result_path = match (&state.kind, &state.io.result_path) {
-                (StateKind::Succeed | StateKind::Wait(_), _) => result,
-                (_, None) => result,
-                (_, Some(None)) => raw.clone(),
-                (_, Some(Some(p))) => p
-                    .write(raw.clone(), result)
-                    .map_err(|e| ExprError::runtime(format!("Invalid path '{}' : {}", p.text(), e.0)))?,
-            };
-            let output = apply_filter(&state.io.output_path, &after_result_path, &env)?;
-            Ok((output, assigned, selected, state.io.result_path.is_some().then_some(after_result_path)))
-        })();
+                let output = apply_filter(&state.io.output_path, &after_result_path, &env)?;
+                Ok((
+                    output,
+                    assigned,
+                    selected,
+                    state.io.result_path.is_some().then_some(after_result_path),
+                ))
+            })();
         drop(env);
         match r {
             Ok((output, assigned, selected, after_rp)) => {
@@ -736,7 +819,9 @@ impl Execution {
                 if json_size(&output) > MAX_PAYLOAD_BYTES {
                     return Flow::Fail(Failure::new(
                         "States.DataLimitExceeded",
-                        format!("The state/task '{name}' returned a result with a size exceeding the maximum number of bytes service limit."),
+                        format!(
+                            "The state/task '{name}' returned a result with a size exceeding the maximum number of bytes service limit."
+                        ),
                     ));
                 }
                 apply_vars(&mut self.threads[i].vars, assigned);
@@ -781,7 +866,9 @@ impl Execution {
         self.emit(i, kind, json!({"name": state.name, "output": compact(&output), "outputDetails": {"truncated": false}}));
         self.transitions += 1;
         let machine = self.machine.clone();
-        let next_name = next.and_then(|n| machine_at(&machine, &self.threads[i].machine).states.get(n)).map(|s| s.name.clone());
+        let next_name = next
+            .and_then(|n| machine_at(&machine, &self.threads[i].machine).states.get(n))
+            .map(|s| s.name.clone());
         if let Some(r) = &mut self.threads[i].record {
             r.next = next_name;
         }
@@ -795,14 +882,21 @@ impl Execution {
             }
             None => self.thread_done(i, output),
         }
-        Step::Progressed { thread: i, state: state.name.clone() }
+        Step::Progressed {
+            thread: i,
+            state: state.name.clone(),
+        }
     }
 
     /// Retry, then Catch, then fail the thread.
     fn handle_failure(&mut self, i: usize, state: &State, failure: Failure) -> Step {
         let name = failure.error_name().to_string();
         if !is_uncatchable(&name) {
-            if let Some(k) = state.retry.iter().position(|r| error_matches(&r.error_equals, &name)) {
+            if let Some(k) = state
+                .retry
+                .iter()
+                .position(|r| error_matches(&r.error_equals, &name))
+            {
                 let r = &state.retry[k];
                 let count = self.threads[i].retry_counts[k];
                 if u64::from(count) < r.max_attempts {
@@ -816,20 +910,34 @@ impl Execution {
                     let t = &mut self.threads[i];
                     t.retry_counts[k] += 1;
                     t.retry_total += 1;
-                    t.status = ThreadStatus::Sleeping { until: self.clock + (delay * 1000.0) as i64, then: Phase::Run };
+                    t.token = None;
+                    t.status = ThreadStatus::Sleeping {
+                        until: self.clock + (delay * 1000.0) as i64,
+                        then: Phase::Run,
+                    };
                     if let Some(rec) = &mut t.record {
                         rec.set("retryCount", &json!(t.retry_total));
                     }
-                    return Step::Progressed { thread: i, state: state.name.clone() };
+                    return Step::Progressed {
+                        thread: i,
+                        state: state.name.clone(),
+                    };
                 }
             }
-            if let Some(c) = state.catch.iter().find(|c| error_matches(&c.error_equals, &name)) {
+            if let Some(c) = state
+                .catch
+                .iter()
+                .find(|c| error_matches(&c.error_equals, &name))
+            {
                 return self.catch(i, state, c, failure);
             }
         }
         self.close_record(i, None, Some(&failure));
         self.thread_failed(i, failure);
-        Step::Progressed { thread: i, state: state.name.clone() }
+        Step::Progressed {
+            thread: i,
+            state: state.name.clone(),
+        }
     }
 
     fn catch(&mut self, i: usize, state: &State, c: &Catcher, failure: Failure) -> Step {
@@ -858,9 +966,9 @@ impl Execution {
             let output = match &c.result_path {
                 None => error_output.clone(),
                 Some(None) => raw.clone(),
-                Some(Some(p)) => p
-                    .write(raw.clone(), error_output.clone())
-                    .map_err(|e| ExprError::runtime(format!("Invalid path '{}' : {}", p.text(), e.0)))?,
+                Some(Some(p)) => p.write(raw.clone(), error_output.clone()).map_err(|e| {
+                    ExprError::runtime(format!("Invalid path '{}' : {}", p.text(), e.0))
+                })?,
             };
             Ok((output, assigned))
         })();
@@ -878,7 +986,10 @@ impl Execution {
                 let f = located(name, entered, e);
                 self.close_record(i, None, Some(&f));
                 self.thread_failed(i, f);
-                Step::Progressed { thread: i, state: name.into() }
+                Step::Progressed {
+                    thread: i,
+                    state: name.into(),
+                }
             }
         }
     }
@@ -886,16 +997,24 @@ impl Execution {
     fn thread_done(&mut self, i: usize, output: Value) {
         match self.threads[i].parent {
             None => {
-                self.threads[i].status = ThreadStatus::Done(output.clone());
-                self.emit(0, "ExecutionSucceeded", json!({"output": compact(&output), "outputDetails": {"truncated": false}}));
+                self.threads[i].status = ThreadStatus::Done;
+                self.emit(
+                    0,
+                    "ExecutionSucceeded",
+                    json!({"output": compact(&output), "outputDetails": {"truncated": false}}),
+                );
                 self.finish(Status::Succeeded { output });
             }
             Some((p, index)) => {
-                self.threads[i].status = ThreadStatus::Done(Value::Null);
+                self.threads[i].status = ThreadStatus::Done;
                 let is_map = self.threads[p].children.as_ref().is_some_and(|c| c.is_map);
                 if is_map {
                     let name = self.state_name_of(p);
-                    self.emit(i, "MapIterationSucceeded", json!({"name": name, "index": index}));
+                    self.emit(
+                        i,
+                        "MapIterationSucceeded",
+                        json!({"name": name, "index": index}),
+                    );
                 }
                 if let Some(ch) = self.threads[p].children.as_mut() {
                     ch.results[index] = Some(output);
@@ -907,7 +1026,7 @@ impl Execution {
     }
 
     fn thread_failed(&mut self, i: usize, failure: Failure) {
-        self.threads[i].status = ThreadStatus::Failed(failure.clone());
+        self.threads[i].status = ThreadStatus::Failed;
         match self.threads[i].parent {
             None => {
                 let mut d = json!({});
@@ -918,13 +1037,20 @@ impl Execution {
                     d["cause"] = json!(c);
                 }
                 self.emit(0, "ExecutionFailed", d);
-                self.finish(Status::Failed { error: failure.error, cause: failure.cause });
+                self.finish(Status::Failed {
+                    error: failure.error,
+                    cause: failure.cause,
+                });
             }
             Some((p, index)) => {
                 let is_map = self.threads[p].children.as_ref().is_some_and(|c| c.is_map);
                 if is_map {
                     let name = self.state_name_of(p);
-                    self.emit(i, "MapIterationFailed", json!({"name": name, "index": index}));
+                    self.emit(
+                        i,
+                        "MapIterationFailed",
+                        json!({"name": name, "index": index}),
+                    );
                 }
                 if let Some(ch) = self.threads[p].children.as_mut() {
                     ch.running -= 1;
@@ -941,17 +1067,23 @@ impl Execution {
 
     fn state_name_of(&self, thread: usize) -> String {
         let t = &self.threads[thread];
-        machine_at(&self.machine, &t.machine).states[t.state].name.clone()
+        machine_at(&self.machine, &t.machine).states[t.state]
+            .name
+            .clone()
     }
 
     /// A child ended: start more iterations, or wake the parent when all are done or the
     /// failures exceed what the state tolerates.
     fn after_child(&mut self, p: usize) {
-        let Some(ch) = self.threads[p].children.as_ref() else { return };
+        let Some(ch) = self.threads[p].children.as_ref() else {
+            return;
+        };
         let total = ch.results.len();
         let exceeded = if ch.is_map {
             let count_ok = ch.tolerated_count.is_none_or(|n| ch.failures <= n);
-            let pct_ok = ch.tolerated_percentage.is_none_or(|pct| total == 0 || (ch.failures as f64) * 100.0 / (total as f64) <= pct);
+            let pct_ok = ch.tolerated_percentage.is_none_or(|pct| {
+                total == 0 || (ch.failures as f64) * 100.0 / (total as f64) <= pct
+            });
             let tolerant = ch.tolerated_count.is_some() || ch.tolerated_percentage.is_some();
             (tolerant && !(count_ok && pct_ok)) || (!tolerant && ch.failures > 0)
         } else {
@@ -968,16 +1100,25 @@ impl Execution {
     }
 
     fn abort_children(&mut self, p: usize) {
-        let Some(ch) = self.threads[p].children.as_ref() else { return };
+        let Some(ch) = self.threads[p].children.as_ref() else {
+            return;
+        };
         let kids: Vec<usize> = ch.threads.clone();
         let is_map = ch.is_map;
         let name = self.state_name_of(p);
         for k in kids {
-            if !matches!(self.threads[k].status, ThreadStatus::Done(_) | ThreadStatus::Failed(_) | ThreadStatus::Aborted) {
+            if !matches!(
+                self.threads[k].status,
+                ThreadStatus::Done | ThreadStatus::Failed | ThreadStatus::Aborted
+            ) {
                 self.abort_thread(k);
                 if is_map && self.threads[k].started {
                     let index = self.threads[k].parent.map_or(0, |x| x.1);
-                    self.emit(k, "MapIterationAborted", json!({"name": name, "index": index}));
+                    self.emit(
+                        k,
+                        "MapIterationAborted",
+                        json!({"name": name, "index": index}),
+                    );
                 }
             }
         }
@@ -991,7 +1132,10 @@ impl Execution {
         self.tasks.retain(|_, t| t.thread != k);
         if let Some(ch) = self.threads[k].children.as_ref() {
             for g in ch.threads.clone() {
-                if !matches!(self.threads[g].status, ThreadStatus::Done(_) | ThreadStatus::Failed(_) | ThreadStatus::Aborted) {
+                if !matches!(
+                    self.threads[g].status,
+                    ThreadStatus::Done | ThreadStatus::Failed | ThreadStatus::Aborted
+                ) {
                     self.abort_thread(g);
                 }
             }
@@ -999,13 +1143,18 @@ impl Execution {
     }
 
     fn children_done(&mut self, i: usize, state: &State) -> Flow {
-        let ch = self.threads[i].children.take().expect("children of a Map/Parallel state");
+        let ch = self.threads[i]
+            .children
+            .take()
+            .expect("children of a Map/Parallel state");
         let tolerant = ch.tolerated_count.is_some() || ch.tolerated_percentage.is_some();
         let total = ch.results.len();
         let exceeded = if ch.is_map {
             if tolerant {
                 !(ch.tolerated_count.is_none_or(|n| ch.failures <= n)
-                    && ch.tolerated_percentage.is_none_or(|pct| total == 0 || (ch.failures as f64) * 100.0 / (total as f64) <= pct))
+                    && ch.tolerated_percentage.is_none_or(|pct| {
+                        total == 0 || (ch.failures as f64) * 100.0 / (total as f64) <= pct
+                    }))
             } else {
                 ch.failures > 0
             }
@@ -1018,23 +1167,46 @@ impl Execution {
             self.threads[*k].input = Value::Null;
             self.threads[*k].children = None;
         }
-        let (ok_kind, fail_kind) = if ch.is_map { ("MapStateSucceeded", "MapStateFailed") } else { ("ParallelStateSucceeded", "ParallelStateFailed") };
+        let (ok_kind, fail_kind) = if ch.is_map {
+            ("MapStateSucceeded", "MapStateFailed")
+        } else {
+            ("ParallelStateSucceeded", "ParallelStateFailed")
+        };
         if exceeded {
             self.emit(i, fail_kind, json!({}));
             let f = if ch.is_map && tolerant {
-                Failure::new("States.ExceedToleratedFailureThreshold", "The specified tolerated failure threshold was exceeded")
+                Failure::new(
+                    "States.ExceedToleratedFailureThreshold",
+                    "The specified tolerated failure threshold was exceeded",
+                )
             } else {
-                ch.first_failure.clone().unwrap_or(Failure { error: None, cause: None })
+                ch.first_failure.clone().unwrap_or(Failure {
+                    error: None,
+                    cause: None,
+                })
             };
             return Flow::Fail(f);
         }
         self.emit(i, ok_kind, json!({}));
-        let results: Vec<Value> = ch.results.into_iter().map(|r| r.unwrap_or(Value::Null)).collect();
+        let results: Vec<Value> = ch
+            .results
+            .into_iter()
+            .map(|r| r.unwrap_or(Value::Null))
+            .collect();
         self.finish_io(i, state, Value::Array(results), None)
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn spawn_children(&mut self, p: usize, state: &State, inputs: Vec<Value>, is_map: bool, limit: usize, tolerated_count: Option<usize>, tolerated_percentage: Option<f64>) {
+    pub(crate) fn spawn_children(
+        &mut self,
+        p: usize,
+        state: &State,
+        inputs: Vec<Value>,
+        is_map: bool,
+        limit: usize,
+        tolerated_count: Option<usize>,
+        tolerated_percentage: Option<f64>,
+    ) {
         let n = inputs.len();
         let t = &self.threads[p];
         let state_idx = t.state;
@@ -1060,7 +1232,6 @@ impl Execution {
                 retry_total: 0,
                 status: ThreadStatus::Aborted, // not started yet
                 vars: Arc::new(Vars::child_of(&outer)),
-                map_index: is_map.then_some(index),
                 token: None,
                 children: None,
                 record: None,
@@ -1070,7 +1241,6 @@ impl Execution {
         let _ = state;
         self.threads[p].children = Some(Box::new(Children {
             is_map,
-            items: Vec::new(),
             results: vec![None; n],
             threads,
             next_to_start: 0,
@@ -1092,7 +1262,9 @@ impl Execution {
     fn start_more_children(&mut self, p: usize) {
         let name = self.state_name_of(p);
         loop {
-            let Some(ch) = self.threads[p].children.as_mut() else { return };
+            let Some(ch) = self.threads[p].children.as_mut() else {
+                return;
+            };
             if ch.running >= ch.limit || ch.next_to_start >= ch.threads.len() {
                 return;
             }
@@ -1104,7 +1276,11 @@ impl Execution {
             self.threads[k].started = true;
             self.threads[k].status = ThreadStatus::Ready(Phase::Enter);
             if is_map {
-                self.emit(k, "MapIterationStarted", json!({"name": name, "index": index}));
+                self.emit(
+                    k,
+                    "MapIterationStarted",
+                    json!({"name": name, "index": index}),
+                );
             }
         }
     }
@@ -1132,15 +1308,7 @@ impl Execution {
                         let s = states(&env);
                         let v = t.eval("Items", &s, &mut env)?;
                         if let (JsonataTemplate::Expr(e), false) = (t, v.is_array()) {
-                            return Err(ExprError {
-                                error: "States.QueryEvaluationError".into(),
-                                cause: format!(
-                                    "The JSONata expression '{}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {}",
-                                    e.text(),
-                                    jsonata_type(&v),
-                                    compact(&v)
-                                ),
-                            });
+                            return Err(jsonata::unexpected_type_error(e, "Items", "array", &v));
                         }
                         v
                     }
@@ -1154,8 +1322,16 @@ impl Execution {
             };
             let Value::Array(items) = items_value else {
                 let e = ExprError {
-                    error: if jsonata_mode { "States.QueryEvaluationError" } else { "States.Runtime" }.into(),
-                    cause: format!("Map state input must be an array but was: {}", compact(&items_value)),
+                    error: if jsonata_mode {
+                        "States.QueryEvaluationError"
+                    } else {
+                        "States.Runtime"
+                    }
+                    .into(),
+                    cause: format!(
+                        "Map state input must be an array but was: {}",
+                        compact(&items_value)
+                    ),
                 };
                 return Err(e);
             };
@@ -1165,9 +1341,18 @@ impl Execution {
             };
             let count = match &map.tolerated_failure_count {
                 Some(d) => {
-                    let n = dyn_number(d, "ToleratedFailureCount", &effective, &states, &mut env, false)?;
+                    let n = dyn_number(
+                        d,
+                        "ToleratedFailureCount",
+                        &effective,
+                        &states,
+                        &mut env,
+                        false,
+                    )?;
                     if n < 0.0 {
-                        return Err(ExprError::runtime("ToleratedFailureCount cannot be negative."));
+                        return Err(ExprError::runtime(
+                            "ToleratedFailureCount cannot be negative.",
+                        ));
                     }
                     Some(n as usize)
                 }
@@ -1175,9 +1360,18 @@ impl Execution {
             };
             let pct = match &map.tolerated_failure_percentage {
                 Some(d) => {
-                    let n = dyn_number(d, "ToleratedFailurePercentage", &effective, &states, &mut env, true)?;
+                    let n = dyn_number(
+                        d,
+                        "ToleratedFailurePercentage",
+                        &effective,
+                        &states,
+                        &mut env,
+                        true,
+                    )?;
                     if !(0.0..=100.0).contains(&n) {
-                        return Err(ExprError::runtime("ToleratedFailurePercentage must be between 0 and 100."));
+                        return Err(ExprError::runtime(
+                            "ToleratedFailurePercentage must be between 0 and 100.",
+                        ));
                     }
                     Some(n)
                 }
@@ -1207,7 +1401,10 @@ impl Execution {
             }
             if let Some(b) = &map.item_batcher {
                 let max_items = match &b.max_items_per_batch {
-                    Some(d) => dyn_number(d, "MaxItemsPerBatch", &effective, &states, &mut env, false)? as usize,
+                    Some(d) => {
+                        dyn_number(d, "MaxItemsPerBatch", &effective, &states, &mut env, false)?
+                            as usize
+                    }
                     None => usize::MAX,
                 };
                 let batch_input = match &b.batch_input {
@@ -1247,7 +1444,10 @@ impl Execution {
                 }
                 self.emit(i, "MapStateStarted", json!({"length": inputs.len()}));
                 self.spawn_children(i, state, inputs, true, limit, count, pct);
-                Flow::Wait(Step::Progressed { thread: i, state: name.into() })
+                Flow::Wait(Step::Progressed {
+                    thread: i,
+                    state: name.into(),
+                })
             }
             Err(e) => Flow::Fail(located(name, entered, e)),
         }

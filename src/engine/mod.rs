@@ -78,7 +78,10 @@ impl Default for Config {
 
 impl Config {
     pub fn state_machine_arn(&self) -> String {
-        format!("arn:aws:states:{}:{}:stateMachine:{}", self.region, self.account, self.state_machine_name)
+        format!(
+            "arn:aws:states:{}:{}:stateMachine:{}",
+            self.region, self.account, self.state_machine_name
+        )
     }
 
     pub fn execution_arn(&self) -> String {
@@ -86,7 +89,10 @@ impl Config {
             WorkflowType::Standard => "execution",
             WorkflowType::Express => "express",
         };
-        format!("arn:aws:states:{}:{}:{kind}:{}:{}", self.region, self.account, self.state_machine_name, self.execution_name)
+        format!(
+            "arn:aws:states:{}:{}:{kind}:{}:{}",
+            self.region, self.account, self.state_machine_name, self.execution_name
+        )
     }
 }
 
@@ -94,9 +100,17 @@ impl Config {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Status {
     Running,
-    Succeeded { output: Value },
-    Failed { error: Option<String>, cause: Option<String> },
-    TimedOut { error: Option<String>, cause: Option<String> },
+    Succeeded {
+        output: Value,
+    },
+    Failed {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    TimedOut {
+        error: Option<String>,
+        cause: Option<String>,
+    },
 }
 
 impl Status {
@@ -144,7 +158,10 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {
-        Failure { error: Some(error.into()), cause: Some(cause.into()) }
+        Failure {
+            error: Some(error.into()),
+            cause: Some(cause.into()),
+        }
     }
 
     pub fn error_name(&self) -> &str {
@@ -199,7 +216,9 @@ pub struct TaskRequest {
 impl TaskRequest {
     /// When the task times out on the virtual clock, and with which error.
     pub fn deadline(&self) -> Option<(i64, &'static str)> {
-        let timeout = self.timeout_seconds.map(|s| (self.scheduled_ms + s as i64 * 1000, "States.Timeout"));
+        let timeout = self
+            .timeout_seconds
+            .map(|s| (self.scheduled_ms + s as i64 * 1000, "States.Timeout"));
         let heartbeat = self.heartbeat_seconds.and_then(|s| {
             let from = self.last_heartbeat_ms.or(self.started_ms)?;
             Some((from + s as i64 * 1000, "States.HeartbeatTimeout"))
@@ -303,10 +322,13 @@ pub(crate) enum Phase {
 pub(crate) enum ThreadStatus {
     Ready(Phase),
     WaitingTask(TaskId),
-    Sleeping { until: i64, then: Phase },
+    Sleeping {
+        until: i64,
+        then: Phase,
+    },
     WaitingChildren,
-    Done(Value),
-    Failed(Failure),
+    Done,
+    Failed,
     /// Stopped because a sibling failed or the execution ended.
     Aborted,
 }
@@ -315,7 +337,6 @@ pub(crate) enum ThreadStatus {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Children {
     pub is_map: bool,
-    pub items: Vec<Value>,
     pub results: Vec<Option<Value>>,
     pub threads: Vec<usize>,
     pub next_to_start: usize,
@@ -343,7 +364,6 @@ pub(crate) struct Thread {
     pub retry_total: u32,
     pub status: ThreadStatus,
     pub vars: Arc<Vars>,
-    pub map_index: Option<usize>,
     pub token: Option<String>,
     pub children: Option<Box<Children>>,
     pub record: Option<StepRecord>,
@@ -399,22 +419,28 @@ impl Execution {
             retry_total: 0,
             status: ThreadStatus::Ready(Phase::Enter),
             vars: Arc::new(Vars::default()),
-            map_index: None,
             token: None,
             children: None,
             record: None,
             started: true,
         });
         let role = ex.cfg.role_arn.clone();
-        ex.emit(0, "ExecutionStarted", json!({
-            "input": flow::compact(&input),
-            "inputDetails": {"truncated": false},
-            "roleArn": role,
-        }));
+        ex.emit(
+            0,
+            "ExecutionStarted",
+            json!({
+                "input": flow::compact(&input),
+                "inputDetails": {"truncated": false},
+                "roleArn": role,
+            }),
+        );
         if ex.machine.start().is_none() {
             ex.status = Status::Failed {
                 error: Some("States.Runtime".into()),
-                cause: Some(format!("StartAt '{}' is not a state of this state machine", ex.machine.start_at)),
+                cause: Some(format!(
+                    "StartAt '{}' is not a state of this state machine",
+                    ex.machine.start_at
+                )),
             };
         }
         ex
@@ -464,7 +490,9 @@ impl Execution {
     }
 
     pub fn task_by_token(&self, token: &str) -> Option<&TaskRequest> {
-        self.tasks.values().find(|t| t.token.as_deref() == Some(token))
+        self.tasks
+            .values()
+            .find(|t| t.token.as_deref() == Some(token))
     }
 
     /// Number of threads (top level, branches, iterations) created so far.
@@ -484,16 +512,24 @@ impl Execution {
                     thread: i,
                     parent: t.parent.map(|p| p.0),
                     index: t.parent.map(|p| p.1),
-                    state: m.states.get(t.state).map(|s| s.name.clone()).unwrap_or_default(),
-                    state_pointer: m.states.get(t.state).map(|s| s.pointer.clone()).unwrap_or_default(),
+                    state: m
+                        .states
+                        .get(t.state)
+                        .map(|s| s.name.clone())
+                        .unwrap_or_default(),
+                    state_pointer: m
+                        .states
+                        .get(t.state)
+                        .map(|s| s.pointer.clone())
+                        .unwrap_or_default(),
                     status: match &t.status {
                         ThreadStatus::Ready(Phase::Enter) => "ready",
                         ThreadStatus::Ready(_) => "running",
                         ThreadStatus::WaitingTask(_) => "waiting-task",
                         ThreadStatus::Sleeping { .. } => "sleeping",
                         ThreadStatus::WaitingChildren => "waiting-children",
-                        ThreadStatus::Done(_) => "succeeded",
-                        ThreadStatus::Failed(_) => "failed",
+                        ThreadStatus::Done => "succeeded",
+                        ThreadStatus::Failed => "failed",
                         ThreadStatus::Aborted => "aborted",
                     },
                 }
@@ -503,7 +539,10 @@ impl Execution {
 
     /// The variables visible to `thread` (own scope over its outer scopes).
     pub fn variables(&self, thread: usize) -> Map<String, Value> {
-        self.threads.get(thread).map(|t| t.vars.flatten()).unwrap_or_default()
+        self.threads
+            .get(thread)
+            .map(|t| t.vars.flatten())
+            .unwrap_or_default()
     }
 
     /// The state the next step of `thread` will run, if it is about to enter one.
@@ -520,7 +559,9 @@ impl Execution {
         if self.status.is_done() {
             return None;
         }
-        self.threads.iter().position(|t| matches!(t.status, ThreadStatus::Ready(_)))
+        self.threads
+            .iter()
+            .position(|t| matches!(t.status, ThreadStatus::Ready(_)))
     }
 
     /// Perform one transition of the next runnable thread.
@@ -535,10 +576,19 @@ impl Execution {
             ThreadStatus::Sleeping { until, .. } => Some(until),
             _ => None,
         });
-        let deadlines = self.tasks.values().filter_map(|t| t.deadline().map(|d| d.0));
+        let deadlines = self
+            .tasks
+            .values()
+            .filter_map(|t| t.deadline().map(|d| d.0));
         let machine_deadline = self.machine_deadline();
         match sleeping.chain(deadlines).chain(machine_deadline).min() {
-            Some(until) if self.tasks.is_empty() || self.threads.iter().any(|t| matches!(t.status, ThreadStatus::Sleeping { .. })) => {
+            Some(until)
+                if self.tasks.is_empty()
+                    || self
+                        .threads
+                        .iter()
+                        .any(|t| matches!(t.status, ThreadStatus::Sleeping { .. })) =>
+            {
                 Step::Sleeping { until }
             }
             _ if !self.tasks.is_empty() => Step::Blocked,
@@ -561,28 +611,42 @@ impl Execution {
             ThreadStatus::Sleeping { until, .. } => Some(until),
             _ => None,
         });
-        let deadlines = self.tasks.values().filter_map(|t| t.deadline().map(|d| d.0));
-        sleeping.chain(deadlines).chain(self.machine_deadline()).min()
+        let deadlines = self
+            .tasks
+            .values()
+            .filter_map(|t| t.deadline().map(|d| d.0));
+        sleeping
+            .chain(deadlines)
+            .chain(self.machine_deadline())
+            .min()
     }
 
     fn machine_deadline(&self) -> Option<i64> {
-        let own = self.machine.timeout_seconds.map(|s| self.cfg.start_time_ms + s as i64 * 1000);
-        let express = (self.cfg.workflow_type == WorkflowType::Express).then_some(self.cfg.start_time_ms + EXPRESS_MAX_MS);
+        let own = self
+            .machine
+            .timeout_seconds
+            .map(|s| self.cfg.start_time_ms + s as i64 * 1000);
+        let express = (self.cfg.workflow_type == WorkflowType::Express)
+            .then_some(self.cfg.start_time_ms + EXPRESS_MAX_MS);
         own.into_iter().chain(express).min()
     }
 
     /// Move the virtual clock forward to `ms`, waking sleepers and expiring deadlines.
     pub fn advance_to(&mut self, ms: i64) {
-        if ms <= self.clock || self.status.is_done() {
+        if self.status.is_done() {
             return;
         }
+        let ms = ms.max(self.clock);
         if let Some(d) = self.machine_deadline()
             && ms >= d
         {
             self.clock = d;
             let express = self.cfg.workflow_type == WorkflowType::Express
                 && d == self.cfg.start_time_ms + EXPRESS_MAX_MS
-                && self.machine.timeout_seconds.is_none_or(|s| self.cfg.start_time_ms + s as i64 * 1000 > d);
+                && self
+                    .machine
+                    .timeout_seconds
+                    .is_none_or(|s| self.cfg.start_time_ms + s as i64 * 1000 > d);
             let cause = if express {
                 "The execution exceeded the 5-minute duration limit of EXPRESS workflows."
             } else {
@@ -590,7 +654,10 @@ impl Execution {
             };
             let details = json!({"error": "States.Timeout", "cause": cause});
             self.emit(0, "ExecutionTimedOut", details);
-            self.finish(Status::TimedOut { error: Some("States.Timeout".into()), cause: Some(cause.into()) });
+            self.finish(Status::TimedOut {
+                error: Some("States.Timeout".into()),
+                cause: Some(cause.into()),
+            });
             return;
         }
         self.clock = ms;
@@ -639,7 +706,9 @@ impl Execution {
 
     /// Feed a task's result back. False when no such task is pending.
     pub fn resolve_task(&mut self, id: TaskId, outcome: TaskOutcome) -> bool {
-        let Some(task) = self.tasks.remove(&id) else { return false };
+        let Some(task) = self.tasks.remove(&id) else {
+            return false;
+        };
         if let Some(t) = self.threads.get_mut(task.thread)
             && matches!(t.status, ThreadStatus::WaitingTask(w) if w == id)
         {
@@ -661,12 +730,18 @@ impl Execution {
 
     /// The raw input a thread will enter its next state with.
     pub fn pending_input(&self, thread: usize) -> Option<&Value> {
-        self.threads.get(thread).filter(|t| matches!(t.status, ThreadStatus::Ready(Phase::Enter))).map(|t| &t.input)
+        self.threads
+            .get(thread)
+            .filter(|t| matches!(t.status, ThreadStatus::Ready(Phase::Enter)))
+            .map(|t| &t.input)
     }
 
     /// Run until the execution ends or needs something: tasks are answered by `resolve`
     /// (None leaves the task pending and returns), time passes instantly.
-    pub fn run_with(&mut self, mut resolve: impl FnMut(&TaskRequest) -> Option<TaskOutcome>) -> Step {
+    pub fn run_with(
+        &mut self,
+        mut resolve: impl FnMut(&TaskRequest) -> Option<TaskOutcome>,
+    ) -> Step {
         loop {
             match self.step() {
                 Step::Progressed { .. } => {}
@@ -685,7 +760,7 @@ impl Execution {
     pub(crate) fn finish(&mut self, status: Status) {
         self.status = status;
         for t in &mut self.threads {
-            if !matches!(t.status, ThreadStatus::Done(_) | ThreadStatus::Failed(_)) {
+            if !matches!(t.status, ThreadStatus::Done | ThreadStatus::Failed) {
                 t.status = ThreadStatus::Aborted;
             }
         }

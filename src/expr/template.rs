@@ -2,9 +2,9 @@
 //! a JSON value whose keys ending in `.$` take their value from a path or an intrinsic
 //! function. Compiled once; static subtrees are kept as constants.
 
+use super::ExprError;
 use super::intrinsics::{self, Intrinsic, IntrinsicEnv};
 use super::jsonpath::{JsonPath, PathRoot};
-use super::ExprError;
 use serde_json::{Map, Value};
 
 /// Everything a JSONPath expression can read besides `$`.
@@ -22,8 +22,14 @@ pub enum PayloadTemplate {
     Object(Vec<(String, PayloadTemplate)>),
     Array(Vec<PayloadTemplate>),
     /// `"key.$": "$.path"`, with the key as written (for messages).
-    Path { field: String, path: JsonPath },
-    Intrinsic { field: String, call: Intrinsic },
+    Path {
+        field: String,
+        path: JsonPath,
+    },
+    Intrinsic {
+        field: String,
+        call: Intrinsic,
+    },
 }
 
 /// A compile error at `pointer` (relative to the template's root, RFC 6901).
@@ -37,7 +43,11 @@ impl PayloadTemplate {
     pub fn compile(value: &Value) -> Result<PayloadTemplate, Vec<TemplateError>> {
         let mut errors = Vec::new();
         let t = compile_node(value, &mut String::new(), &mut errors, 0);
-        if errors.is_empty() { Ok(t) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(t)
+        } else {
+            Err(errors)
+        }
     }
 
     pub fn is_const(&self) -> bool {

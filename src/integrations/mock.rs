@@ -30,7 +30,8 @@ pub enum MockResponse {
 impl MockConfig {
     pub fn load(path: &Path) -> Result<MockConfig, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let doc: Value = serde_json::from_str(&text).map_err(|e| format!("{}: not valid JSON: {e}", path.display()))?;
+        let doc: Value = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not valid JSON: {e}", path.display()))?;
         MockConfig::from_value(doc).map_err(|e| format!("{}: {e}", path.display()))
     }
 
@@ -42,11 +43,17 @@ impl MockConfig {
     }
 
     pub fn state_machine_names(&self) -> Vec<String> {
-        self.doc["StateMachines"].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default()
+        self.doc["StateMachines"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     pub fn test_case_names(&self, machine: &str) -> Vec<String> {
-        self.doc["StateMachines"][machine]["TestCases"].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default()
+        self.doc["StateMachines"][machine]["TestCases"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Choose a test case. `machine` may be omitted when the file has exactly one machine,
@@ -55,16 +62,36 @@ impl MockConfig {
         let machines = self.state_machine_names();
         let machine = match machine {
             Some(m) if machines.iter().any(|x| x == m) => m.to_string(),
-            Some(m) => return Err(format!("the mock config has no state machine '{m}' (it has: {})", machines.join(", "))),
+            Some(m) => {
+                return Err(format!(
+                    "the mock config has no state machine '{m}' (it has: {})",
+                    machines.join(", ")
+                ));
+            }
             None if machines.len() == 1 => machines[0].clone(),
-            None => return Err(format!("the mock config has several state machines ({}); choose one with --state-machine-name", machines.join(", "))),
+            None => {
+                return Err(format!(
+                    "the mock config has several state machines ({}); choose one with --state-machine-name",
+                    machines.join(", ")
+                ));
+            }
         };
         let cases = self.test_case_names(&machine);
         let case = match case {
             Some(c) if cases.iter().any(|x| x == c) => c.to_string(),
-            Some(c) => return Err(format!("state machine '{machine}' has no test case '{c}' (it has: {})", cases.join(", "))),
+            Some(c) => {
+                return Err(format!(
+                    "state machine '{machine}' has no test case '{c}' (it has: {})",
+                    cases.join(", ")
+                ));
+            }
             None if cases.len() == 1 => cases[0].clone(),
-            None => return Err(format!("state machine '{machine}' has several test cases ({}); choose one with --test-case", cases.join(", "))),
+            None => {
+                return Err(format!(
+                    "state machine '{machine}' has several test cases ({}); choose one with --test-case",
+                    cases.join(", ")
+                ));
+            }
         };
         let mut out = MockCase::default();
         let Some(map) = self.doc["StateMachines"][&machine]["TestCases"][&case].as_object() else {
@@ -72,9 +99,9 @@ impl MockConfig {
         };
         for (state, response_name) in map {
             let rn = response_name.as_str().ok_or_else(|| format!("test case '{case}': the mock for state '{state}' must name a MockedResponses entry"))?;
-            let responses = self.doc["MockedResponses"][rn]
-                .as_object()
-                .ok_or_else(|| format!("MockedResponses has no entry '{rn}' (used by state '{state}')"))?;
+            let responses = self.doc["MockedResponses"][rn].as_object().ok_or_else(|| {
+                format!("MockedResponses has no entry '{rn}' (used by state '{state}')")
+            })?;
             let mut list = Vec::new();
             for (key, r) in responses {
                 let (lo, hi) = parse_range(key).ok_or_else(|| format!("MockedResponses.{rn}: '{key}' is not an invocation number or range like \"1-2\""))?;
@@ -86,7 +113,9 @@ impl MockConfig {
                         cause: t.get("Cause").and_then(Value::as_str).map(str::to_string),
                     })
                 } else {
-                    return Err(format!("MockedResponses.{rn}.{key} needs \"Return\" or \"Throw\""));
+                    return Err(format!(
+                        "MockedResponses.{rn}.{key} needs \"Return\" or \"Throw\""
+                    ));
                 };
                 list.push((lo, hi, resp));
             }
@@ -118,13 +147,17 @@ impl MockCase {
         let n = self.calls.entry(state.to_string()).or_insert(0);
         let attempt = *n;
         *n += 1;
-        let found = list.iter().find(|(lo, hi, _)| (*lo..=*hi).contains(&attempt));
+        let found = list
+            .iter()
+            .find(|(lo, hi, _)| (*lo..=*hi).contains(&attempt));
         Some(match found {
             Some((_, _, MockResponse::Return(v))) => TaskOutcome::Success(v.clone()),
             Some((_, _, MockResponse::Throw(f))) => TaskOutcome::Failure(f.clone()),
             None => TaskOutcome::Failure(Failure::new(
                 "States.Runtime",
-                format!("the mock config has no response for invocation {attempt} of state '{state}'"),
+                format!(
+                    "the mock config has no response for invocation {attempt} of state '{state}'"
+                ),
             )),
         })
     }
@@ -143,7 +176,9 @@ mod tests {
         }))
         .unwrap();
         let mut case = cfg.case(None, None).unwrap();
-        assert!(matches!(case.next("A"), Some(TaskOutcome::Failure(f)) if f.error.as_deref() == Some("E")));
+        assert!(
+            matches!(case.next("A"), Some(TaskOutcome::Failure(f)) if f.error.as_deref() == Some("E"))
+        );
         assert_eq!(case.next("A"), Some(TaskOutcome::Success(json!(7))));
         assert_eq!(case.next("A"), Some(TaskOutcome::Success(json!(7))));
         assert!(matches!(case.next("A"), Some(TaskOutcome::Failure(_))));

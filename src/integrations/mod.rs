@@ -1,4 +1,10 @@
-//! Fulfilling the engine's task effects: Step Functions Local mock files (and, later,
-//! function backends).
+//! Fulfilling the engine's task effects: Step Functions Local mock files and Lambda
+//! function backends, behind one [`dispatch::Dispatcher`].
 
+pub mod backend;
+pub mod dispatch;
+mod http;
+pub mod lambda;
 pub mod mock;
+mod process;
+pub mod routes;

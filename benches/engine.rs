@@ -1,0 +1,115 @@
+//! Engine throughput, in state transitions per second (criterion's "elements").
+//! Run: `cargo bench --bench engine`.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use serde_json::{Value, json};
+use std::hint::black_box;
+use std::sync::Arc;
+use stepdbg::asl::{self, Machine};
+use stepdbg::engine::{Config, Execution, Status, WorkflowType};
+
+fn machine(def: Value) -> Arc<Machine> {
+    let d = asl::from_value(def);
+    assert!(!d.has_errors(), "{:?}", d.diagnostics);
+    Arc::new(d.machine)
+}
+
+/// Run to the end; returns the number of transitions.
+fn run(m: &Arc<Machine>, input: &Value, record_steps: bool) -> u64 {
+    let cfg = Config {
+        workflow_type: WorkflowType::Express,
+        record_steps,
+        ..Config::default()
+    };
+    let mut ex = Execution::new(m.clone(), input.clone(), cfg);
+    ex.run_with(|_| None);
+    assert!(
+        matches!(ex.status(), Status::Succeeded { .. }),
+        "{:?}",
+        ex.status()
+    );
+    ex.transitions()
+}
+
+fn counter_loop(n: u64) -> Value {
+    json!({
+        "StartAt": "Check",
+        "States": {
+            "Check": {"Type": "Choice", "Choices": [{"Variable": "$.i", "NumericGreaterThanEquals": n, "Next": "Done"}], "Default": "Increment"},
+            "Increment": {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.i, 1)"}, "Next": "Check"},
+            "Done": {"Type": "Succeed"}
+        }
+    })
+}
+
+fn bench(c: &mut Criterion, name: &str, def: Value, input: Value) {
+    let m = machine(def);
+    let transitions = run(&m, &input, false);
+    let mut g = c.benchmark_group(name);
+    g.throughput(Throughput::Elements(transitions));
+    g.sample_size(10);
+    g.bench_function("run", |b| b.iter(|| black_box(run(&m, &input, false))));
+    g.bench_function("run+inspection", |b| {
+        b.iter(|| black_box(run(&m, &input, true)))
+    });
+    g.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    // (a) a 10,000-iteration Choice/Pass counter loop with States.MathAdd.
+    bench(
+        c,
+        "a_counter_loop_10k",
+        counter_loop(10_000),
+        json!({"i": 0}),
+    );
+
+    // (b) a Map over 10,000 items.
+    let items: Vec<Value> = (0..10_000)
+        .map(|i| json!({"id": i, "price": i % 97}))
+        .collect();
+    bench(
+        c,
+        "b_map_10k_items",
+        json!({
+            "StartAt": "Each",
+            "States": {"Each": {
+                "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 0,
+                "ItemSelector": {"item.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"},
+                "ItemProcessor": {"StartAt": "Price", "States": {"Price": {"Type": "Pass", "Parameters": {"id.$": "$.item.id", "total.$": "$.item.price"}, "End": true}}},
+                "End": true
+            }}
+        }),
+        json!({"items": items}),
+    );
+
+    // (c) 1,000 chained Pass states with InputPath/Parameters/ResultPath.
+    let mut states = serde_json::Map::new();
+    for i in 0..1000 {
+        let mut s = json!({"Type": "Pass", "InputPath": "$.data", "Parameters": {"value.$": "$.value", "step": i}, "ResultPath": "$.last"});
+        if i == 999 {
+            s["End"] = json!(true);
+        } else {
+            s["Next"] = json!(format!("S{}", i + 1));
+        }
+        states.insert(format!("S{i}"), s);
+    }
+    bench(
+        c,
+        "c_chain_1000_pass",
+        json!({"StartAt": "S0", "States": states}),
+        json!({"data": {"value": 42}}),
+    );
+
+    // (d) a Parallel of 8 branches, each a 100-iteration loop.
+    let branches: Vec<Value> = (0..8).map(|_| counter_loop(100)).collect();
+    bench(
+        c,
+        "d_parallel_8x100",
+        json!({"StartAt": "Fan", "States": {"Fan": {"Type": "Parallel", "Branches": branches, "End": true}}}),
+        json!({"i": 0}),
+    );
+}
+
+criterion_group!(engine, benches);
+criterion_main!(engine);

@@ -1,0 +1,328 @@
+//! Answering the engine's tasks: the one place the CLI and the debugger session send each
+//! [`TaskRequest`] to.
+//!
+//! Order of answers, as Step Functions Local and Lambda would give them:
+//! 1. a state in the mock file's test case is answered by the mock (for `.waitForTaskToken`
+//!    tasks the mock's `Return` is the token's result);
+//! 2. other services' tasks (SQS, DynamoDB, ...) have no other answer: [`Dispatch::Unhandled`];
+//! 3. a Lambda call goes to the first route matching its function ([`Routes`]); without one it
+//!    is unhandled, and so is a `manual` route (a person answers).
+//!
+//! A call is synchronous for the caller and never outlasts its route's timeout (or the task's
+//! TimeoutSeconds, when that is sooner). Request ids, trace ids and response dates are
+//! derived from the seed, the task id and the task's virtual time, so runs repeat exactly.
+
+use super::backend::{self, CallContext};
+use super::lambda::{self, AwsScope, InvocationType, InvokeRequest, ResponseMeta};
+use super::mock::MockCase;
+use super::routes::{Backend, Routes};
+use crate::engine::{Failure, TaskId, TaskOutcome, TaskRequest};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::{Map, Value, json};
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Keeps request ids apart from the engine's own draws (task tokens) for the same seed.
+const REQUEST_ID_SALT: u64 = 0x6c61_6d62_6461_6964;
+
+/// Sends each task to whoever answers it.
+#[derive(Debug, Clone)]
+pub struct Dispatcher {
+    mocks: MockCase,
+    routes: Routes,
+    base_dir: PathBuf,
+    seed: u64,
+    scope: AwsScope,
+}
+
+/// What became of one task.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dispatch {
+    /// The task has its result: give it to [`Execution::resolve_task`](crate::engine::Execution::resolve_task).
+    Handled {
+        outcome: TaskOutcome,
+        invocation: Invocation,
+    },
+    /// A `.waitForTaskToken` task whose function returned: call
+    /// [`Execution::task_started`](crate::engine::Execution::task_started) and wait for
+    /// SendTaskSuccess/Failure/Heartbeat with its token.
+    CallbackPending { invocation: Invocation },
+    /// Nobody here answers: a person must (the debugger asks; `run` stops with the reason).
+    Unhandled(Unhandled),
+}
+
+/// Why a task was left unanswered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unhandled {
+    /// The function's route says `manual`.
+    Manual {
+        state: String,
+        function: String,
+        route: String,
+    },
+    /// The route says `mock`, but the mock file's test case has no entry for the state.
+    NotMocked {
+        state: String,
+        function: String,
+        route: String,
+    },
+    /// No route matches the function (a Lambda call).
+    NoRoute { state: String, function: String },
+    /// Not a Lambda call, and no mock for the state.
+    NoMock { state: String, resource: String },
+}
+
+impl fmt::Display for Unhandled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unhandled::Manual {
+                state,
+                function,
+                route,
+            } => {
+                write!(
+                    f,
+                    "the Task state '{state}' calls {function}, which {route} leaves to be answered by hand (manual)"
+                )
+            }
+            Unhandled::NotMocked {
+                state,
+                function,
+                route,
+            } => write!(
+                f,
+                "the Task state '{state}' calls {function}, which {route} sends to the mock file, but its test case has no entry for '{state}'"
+            ),
+            Unhandled::NoRoute { state, function } => write!(
+                f,
+                "the Task state '{state}' calls {function} and nothing is configured to answer it: give the function a backend with \
+                 --function 'PATTERN=BACKEND' or in the [functions] table of stepdbg.toml (handler:PATH:NAME, command:PROGRAM, \
+                 endpoint:URL, mock, manual), or mock the state in a mock file"
+            ),
+            Unhandled::NoMock { state, resource } => write!(
+                f,
+                "the Task state '{state}' calls {resource}, which only a mock file can answer: add an entry for '{state}' to the test case"
+            ),
+        }
+    }
+}
+
+/// One answered call, for the debugger to show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invocation {
+    pub task: TaskId,
+    pub state: String,
+    /// Who answered: `mock`, or the route's backend as written (`handler:app.py:handler`).
+    pub backend: String,
+    /// Where that backend was configured (`--function`, `stepdbg.toml:3`); None for mocks.
+    pub route: Option<String>,
+    /// The qualified ARN of the function called, for Lambda calls.
+    pub function: Option<String>,
+    pub request_id: Option<String>,
+    /// The Invoke request (Lambda calls), or the task's effective input (mocks).
+    pub request: Value,
+    /// Lambda's response as received (status, headers, payload text), when a backend ran.
+    pub response: Option<Value>,
+    /// The function's log: its stdout and stderr, or an endpoint's log tail.
+    pub log: String,
+    pub elapsed: Duration,
+}
+
+impl Invocation {
+    /// The record of `req` before anything answered it.
+    fn of(req: &TaskRequest, backend: &str) -> Invocation {
+        Invocation {
+            task: req.id,
+            state: req.state.clone(),
+            backend: backend.into(),
+            route: None,
+            function: None,
+            request_id: None,
+            request: req.input.clone(),
+            response: None,
+            log: String::new(),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("task".into(), json!(self.task));
+        m.insert("state".into(), json!(self.state));
+        m.insert("backend".into(), json!(self.backend));
+        if let Some(r) = &self.route {
+            m.insert("route".into(), json!(r));
+        }
+        if let Some(f) = &self.function {
+            m.insert("function".into(), json!(f));
+        }
+        if let Some(id) = &self.request_id {
+            m.insert("requestId".into(), json!(id));
+        }
+        m.insert("request".into(), self.request.clone());
+        if let Some(r) = &self.response {
+            m.insert("response".into(), r.clone());
+        }
+        m.insert("log".into(), json!(self.log));
+        m.insert("elapsedMs".into(), json!(self.elapsed.as_millis() as u64));
+        Value::Object(m)
+    }
+}
+
+impl Dispatcher {
+    /// `mocks` answers first; `routes` choose the backends of Lambda functions; `base_dir`
+    /// anchors the relative paths of routes that have no folder of their own (`--function`
+    /// routes: the CLI passes the current directory); `seed` fixes request ids.
+    pub fn new(
+        mocks: MockCase,
+        routes: Routes,
+        base_dir: impl Into<PathBuf>,
+        seed: u64,
+    ) -> Dispatcher {
+        Dispatcher {
+            mocks,
+            routes,
+            base_dir: base_dir.into(),
+            seed,
+            scope: AwsScope::default(),
+        }
+    }
+
+    /// Complete short function names with this region and account (the execution's:
+    /// `AwsScope::of(execution.config())`).
+    pub fn with_scope(mut self, scope: AwsScope) -> Dispatcher {
+        self.scope = scope;
+        self
+    }
+
+    pub fn routes(&self) -> &Routes {
+        &self.routes
+    }
+
+    /// Answer `req`, running its function if a backend is configured.
+    pub fn dispatch(&mut self, req: &TaskRequest) -> Dispatch {
+        if let Some(outcome) = self.mocks.next(&req.state) {
+            let invocation = Invocation::of(req, "mock");
+            return Dispatch::Handled {
+                outcome,
+                invocation,
+            };
+        }
+        let Some(parsed) = InvokeRequest::from_task(req, &self.scope) else {
+            return Dispatch::Unhandled(Unhandled::NoMock {
+                state: req.state.clone(),
+                resource: req.resource.clone(),
+            });
+        };
+        let meta = self.response_meta(req);
+        let mut invocation = Invocation::of(req, "");
+        invocation.request_id = Some(meta.request_id.clone());
+        let invoke = match parsed {
+            Ok(invoke) => invoke,
+            // Lambda rejects the request before any backend is involved.
+            Err(e) => {
+                return Dispatch::Handled {
+                    outcome: TaskOutcome::Failure(e.to_failure(&meta.request_id)),
+                    invocation,
+                };
+            }
+        };
+        let function = invoke.function.qualified_arn();
+        invocation.function = Some(function.clone());
+        invocation.request = invoke.to_json();
+        let Some(route) = self.routes.find(&invoke.function) else {
+            return Dispatch::Unhandled(Unhandled::NoRoute {
+                state: req.state.clone(),
+                function,
+            });
+        };
+        invocation.backend = route.spec.clone();
+        invocation.route = Some(route.origin.clone());
+
+        let task_limit = req.timeout_seconds.map(Duration::from_secs);
+        let time_limit = task_limit.map_or(route.options.timeout, |t| t.min(route.options.timeout));
+        let ctx = CallContext {
+            request_id: &meta.request_id,
+            scope: &self.scope,
+            base_dir: &self.base_dir,
+            time_limit,
+        };
+        let Some(answer) = backend::invoke(route, &invoke, &ctx) else {
+            let (state, route_origin) = (req.state.clone(), route.origin.clone());
+            return Dispatch::Unhandled(match route.backend {
+                Backend::Manual => Unhandled::Manual {
+                    state,
+                    function,
+                    route: route_origin,
+                },
+                _ => Unhandled::NotMocked {
+                    state,
+                    function,
+                    route: route_origin,
+                },
+            });
+        };
+        let mut outcome = lambda::task_outcome(&invoke, &answer.response, &meta);
+        if answer.timed_out
+            && invoke.invocation_type == InvocationType::RequestResponse
+            && task_limit.is_some_and(|t| t < route.options.timeout)
+        {
+            // The task's own TimeoutSeconds ran out before the function's timeout did.
+            outcome = TaskOutcome::Failure(Failure::new(
+                "States.Timeout",
+                "The task did not complete within TimeoutSeconds.",
+            ));
+        }
+        invocation.response = Some(match &answer.response {
+            Ok(r) => r.to_json(),
+            Err(e) => e.to_json(),
+        });
+        invocation.log = answer.log;
+        if let Some(discarded) = answer.discarded_payload {
+            invocation.log.push_str(&format!(
+                "stepdbg: the Event invocation answered (Lambda discards it): {discarded}\n"
+            ));
+        }
+        invocation.elapsed = answer.elapsed;
+        match outcome {
+            TaskOutcome::Success(_) if req.resource.ends_with(".waitForTaskToken") => {
+                Dispatch::CallbackPending { invocation }
+            }
+            outcome => Dispatch::Handled {
+                outcome,
+                invocation,
+            },
+        }
+    }
+
+    /// The response identity of `req`: the same for the same seed and task, whatever ran before.
+    fn response_meta(&self, req: &TaskRequest) -> ResponseMeta {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ REQUEST_ID_SALT);
+        rng.set_stream(req.id);
+        let (a, b): (u64, u64) = (rng.random(), rng.random());
+        // A version-4 UUID, as Lambda's request ids are.
+        let a = (a & !0xf000) | 0x4000;
+        let b = (b & !(0b11 << 62)) | (0b10 << 62);
+        let request_id = format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xffff,
+            b >> 48,
+            b & 0xffff_ffff_ffff
+        );
+        let (root, parent): (u128, u64) = (rng.random(), rng.random());
+        let seconds = req.scheduled_ms.div_euclid(1000);
+        let trace_id = format!(
+            "Root=1-{seconds:08x}-{:024x};Parent={parent:016x};Sampled=0",
+            root & ((1 << 96) - 1)
+        );
+        ResponseMeta {
+            request_id,
+            date_ms: req.scheduled_ms,
+            trace_id,
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Breakpoints: by state name (so they survive reloads), on entry to the state, with an
+//! optional condition over the state input and a hit count; plus breaks on events
+//! (failures, caught errors, retries, tasks waiting for a person).
+
+use crate::expr::jsonata::{self, JsonataEnv, JsonataExpr};
+use crate::expr::jsonpath::JsonPath;
+use serde_json::{Map, Value, json};
+
+/// A condition a breakpoint checks against the state input.
+#[derive(Debug, Clone)]
+pub enum Condition {
+    /// A JSONPath query: true when it selects something that is not false/null (an
+    /// indefinite path: a non-empty result).
+    JsonPath(JsonPath),
+    /// A JSONata expression with `$states.input` (and `$` bound to the input too).
+    Jsonata(JsonataExpr),
+}
+
+impl Condition {
+    /// `$.x`, `$[...]` and `$$...` are JSONPath; anything else (optionally in `{% %}`) is JSONata.
+    pub fn parse(text: &str) -> Result<Condition, String> {
+        let t = text.trim();
+        if t == "$" || t.starts_with("$.") || t.starts_with("$[") {
+            return JsonPath::parse(t).map(Condition::JsonPath);
+        }
+        let inner = jsonata::strip_delimiters(t).unwrap_or(t);
+        JsonataExpr::parse(inner).map(Condition::Jsonata)
+    }
+
+    pub fn holds(&self, input: &Value, vars: &Map<String, Value>) -> bool {
+        match self {
+            Condition::JsonPath(p) => match p.select(input) {
+                Ok(v) if !p.is_definite() => v.as_array().is_some_and(|a| !a.is_empty()),
+                Ok(v) => !matches!(v, Value::Null | Value::Bool(false)),
+                Err(_) => false,
+            },
+            Condition::Jsonata(e) => {
+                let states = json!({ "input": input });
+                let mut env = NoEnv { vars };
+                matches!(jsonata::eval(e, &states, &mut env), Ok(Some(v)) if truthy(&v))
+            }
+        }
+    }
+}
+
+/// Conditions read variables but have no clock or randomness of their own.
+struct NoEnv<'a> {
+    vars: &'a Map<String, Value>,
+}
+
+impl JsonataEnv for NoEnv<'_> {
+    fn variable(&self, name: &str) -> Option<Value> {
+        self.vars.get(name).cloned()
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        0
+    }
+
+    fn now_millis(&self) -> i64 {
+        0
+    }
+}
+
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null | Value::Bool(false) => false,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        _ => true,
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Breakpoint {
+    pub id: u32,
+    pub state: String,
+    pub condition: Option<(String, Condition)>,
+    pub enabled: bool,
+    pub hits: u64,
+    /// Stop only from this hit on (gdb's ignore count + 1).
+    pub hit_target: Option<u64>,
+}
+
+/// Events that can pause execution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BreakKind {
+    Failure,
+    CaughtError,
+    Retry,
+    Pending,
+}
+
+#[derive(Debug, Clone)]
+pub struct Breakpoints {
+    list: Vec<Breakpoint>,
+    next_id: u32,
+    pub on_failure: bool,
+    pub on_caught: bool,
+    pub on_retry: bool,
+    pub on_pending: bool,
+}
+
+impl Default for Breakpoints {
+    fn default() -> Self {
+        Breakpoints {
+            list: Vec::new(),
+            next_id: 1,
+            on_failure: true,
+            on_caught: false,
+            on_retry: false,
+            on_pending: true,
+        }
+    }
+}
+
+impl Breakpoints {
+    pub fn add(&mut self, state: &str, condition: Option<&str>) -> Result<u32, String> {
+        let condition = match condition {
+            Some(c) => Some((c.to_string(), Condition::parse(c)?)),
+            None => None,
+        };
+        let id = self.next_id;
+        self.next_id += 1;
+        self.list.push(Breakpoint {
+            id,
+            state: state.to_string(),
+            condition,
+            enabled: true,
+            hits: 0,
+            hit_target: None,
+        });
+        Ok(id)
+    }
+
+    /// Add an unconditional breakpoint on `state`, or remove the ones it has. Returns
+    /// whether a breakpoint is now set.
+    pub fn toggle(&mut self, state: &str) -> bool {
+        let before = self.list.len();
+        self.list.retain(|b| b.state != state);
+        if self.list.len() == before {
+            let _ = self.add(state, None);
+            true
+        } else {
+            false
+        }
+    }
+
+    pub fn remove(&mut self, id: u32) -> bool {
+        let before = self.list.len();
+        self.list.retain(|b| b.id != id);
+        self.list.len() != before
+    }
+
+    pub fn set_enabled(&mut self, id: u32, enabled: bool) -> bool {
+        match self.list.iter_mut().find(|b| b.id == id) {
+            Some(b) => {
+                b.enabled = enabled;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn set_hit_target(&mut self, id: u32, target: Option<u64>) -> bool {
+        match self.list.iter_mut().find(|b| b.id == id) {
+            Some(b) => {
+                b.hit_target = target;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn list(&self) -> &[Breakpoint] {
+        &self.list
+    }
+
+    pub fn has(&self, state: &str) -> bool {
+        self.list.iter().any(|b| b.state == state && b.enabled)
+    }
+
+    /// State names with breakpoints.
+    pub fn states(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.list.iter().map(|b| b.state.clone()).collect();
+        v.dedup();
+        v
+    }
+
+    pub fn breaks_on(&self, kind: BreakKind) -> bool {
+        match kind {
+            BreakKind::Failure => self.on_failure,
+            BreakKind::CaughtError => self.on_caught,
+            BreakKind::Retry => self.on_retry,
+            BreakKind::Pending => self.on_pending,
+        }
+    }
+
+    /// A state is about to be entered with `input`: count hits and say whether to stop
+    /// (returning the hit number).
+    pub fn hit(&mut self, state: &str, input: &Value, vars: &Map<String, Value>) -> Option<u64> {
+        let mut stop = None;
+        for b in self
+            .list
+            .iter_mut()
+            .filter(|b| b.enabled && b.state == state)
+        {
+            if b.condition
+                .as_ref()
+                .is_some_and(|(_, c)| !c.holds(input, vars))
+            {
+                continue;
+            }
+            b.hits += 1;
+            if b.hit_target.is_none_or(|t| b.hits >= t) {
+                stop = Some(b.hits);
+            }
+        }
+        stop
+    }
+}

@@ -1,0 +1,735 @@
+//! The debugger session: breakpoints, stepping, pending tasks, step back, reload and
+//! replay, all over one deterministic [`Execution`].
+//!
+//! Everything the session does to the engine is written to a journal (steps, task results,
+//! clock moves, edited inputs). Because the engine is deterministic, replaying the journal
+//! on a fresh execution rebuilds any earlier point exactly: step back replays all but the
+//! last step; a reload replays the journal against the new definition up to where it was
+//! or to the first divergence.
+
+pub mod breakpoints;
+pub mod record;
+
+use crate::asl::{self, Definition, Diagnostic, LoadError};
+use crate::engine::{Config, Execution, Failure, Status, Step, TaskId, TaskOutcome, TaskRequest};
+use breakpoints::{BreakKind, Breakpoints};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// How a task gets its result without a person.
+pub trait Resolver {
+    fn resolve(&mut self, req: &TaskRequest) -> Resolution;
+    /// Forget call counts (a restart replays from the first invocation).
+    fn reset(&mut self) {}
+}
+
+/// What a resolver did with a task.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolution {
+    /// The task has its result.
+    Done {
+        outcome: TaskOutcome,
+        log: Option<String>,
+    },
+    /// The function behind a `.waitForTaskToken` task returned; the token is now awaited.
+    CallbackPending { log: Option<String> },
+    /// Nobody is configured: a person completes it.
+    Manual,
+}
+
+/// A resolver that leaves every task to a person.
+pub struct ManualResolver;
+
+impl Resolver for ManualResolver {
+    fn resolve(&mut self, _req: &TaskRequest) -> Resolution {
+        Resolution::Manual
+    }
+}
+
+/// One thing done to the engine, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JournalEntry {
+    Step,
+    Resolve {
+        task: TaskId,
+        state: String,
+        outcome: TaskOutcome,
+    },
+    TaskStarted {
+        task: TaskId,
+    },
+    Heartbeat {
+        task: TaskId,
+    },
+    AdvanceTo(i64),
+    SetInput {
+        thread: usize,
+        input: Value,
+    },
+}
+
+/// Why execution stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StopReason {
+    /// One step was asked for and done.
+    Stepped,
+    Breakpoint {
+        state: String,
+        thread: usize,
+        hit: u64,
+    },
+    /// A failure, caught error or retry (when those breaks are on).
+    Event {
+        kind: BreakKind,
+        state: String,
+        detail: String,
+    },
+    /// A task waits for a person (token or manual result).
+    Pending {
+        task: TaskId,
+        state: String,
+    },
+    /// Nothing can run until a pending task is completed.
+    Blocked,
+    Finished,
+    /// A reload replay stopped where the new definition behaves differently.
+    Diverged {
+        at_step: usize,
+        reason: String,
+    },
+    /// A step limit (runaway loop guard for `continue`).
+    StepLimit,
+}
+
+/// Options to open a session.
+#[derive(Debug, Clone, Default)]
+pub struct SessionOptions {
+    pub input: Option<Value>,
+    pub config: Config,
+}
+
+/// What a reload did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReloadOutcome {
+    /// The file did not change.
+    Unchanged,
+    /// The new text is invalid; the last good definition stays.
+    Invalid { diagnostics: Vec<String> },
+    /// Swapped in and replayed; `stop` says where replay ended.
+    Reloaded {
+        removed_breakpoints: Vec<String>,
+        replayed_steps: usize,
+        stop: Option<StopReason>,
+    },
+    /// The file cannot be read.
+    Unreadable(String),
+}
+
+pub struct Session {
+    pub path: PathBuf,
+    /// The last good definition.
+    pub definition: Definition,
+    /// Diagnostics of the file as it is on disk now (may be an invalid save).
+    pub live_diagnostics: Vec<Diagnostic>,
+    pub live_error: Option<String>,
+    content_hash: u64,
+    pub input: Value,
+    config: Config,
+    exec: Execution,
+    journal: Vec<JournalEntry>,
+    pub breakpoints: Breakpoints,
+    resolver: Box<dyn Resolver>,
+    /// Logs of resolved function calls, by task id.
+    pub task_logs: Vec<(TaskId, String)>,
+    /// Tasks left to a person (manual results or callback tokens).
+    manual: Vec<TaskId>,
+    callback_waiting: Vec<TaskId>,
+    pub max_steps_per_continue: usize,
+}
+
+fn hash_text(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+impl Session {
+    /// Open `path` (it must load and validate without errors).
+    pub fn open(
+        path: &Path,
+        opts: SessionOptions,
+        resolver: Box<dyn Resolver>,
+    ) -> Result<Session, SessionError> {
+        let def = asl::load(path).map_err(SessionError::Load)?;
+        if def.has_errors() {
+            return Err(SessionError::Invalid(def));
+        }
+        Ok(Session::from_definition(path, def, opts, resolver))
+    }
+
+    pub fn from_definition(
+        path: &Path,
+        def: Definition,
+        opts: SessionOptions,
+        resolver: Box<dyn Resolver>,
+    ) -> Session {
+        let input = opts.input.unwrap_or_else(|| serde_json::json!({}));
+        let exec = Execution::new(
+            Arc::new(def.machine.clone()),
+            input.clone(),
+            opts.config.clone(),
+        );
+        Session {
+            path: path.to_path_buf(),
+            content_hash: hash_text(&def.doc.source.text),
+            live_diagnostics: def.diagnostics.clone(),
+            live_error: None,
+            definition: def,
+            input,
+            config: opts.config,
+            exec,
+            journal: Vec::new(),
+            breakpoints: Breakpoints::default(),
+            resolver,
+            task_logs: Vec::new(),
+            manual: Vec::new(),
+            callback_waiting: Vec::new(),
+            max_steps_per_continue: 1_000_000,
+        }
+    }
+
+    pub fn execution(&self) -> &Execution {
+        &self.exec
+    }
+
+    pub fn status(&self) -> &Status {
+        self.exec.status()
+    }
+
+    pub fn journal(&self) -> &[JournalEntry] {
+        &self.journal
+    }
+
+    /// Steps taken so far (what step back counts).
+    pub fn step_count(&self) -> usize {
+        self.journal
+            .iter()
+            .filter(|e| matches!(e, JournalEntry::Step))
+            .count()
+    }
+
+    /// Tasks waiting for a person: manual results and callback tokens.
+    pub fn pending(&self) -> Vec<&TaskRequest> {
+        self.exec
+            .pending_tasks()
+            .filter(|t| self.manual.contains(&t.id) || self.callback_waiting.contains(&t.id))
+            .collect()
+    }
+
+    /// Does this pending task wait for a token (rather than a manual function result)?
+    pub fn is_callback(&self, id: TaskId) -> bool {
+        self.callback_waiting.contains(&id)
+    }
+
+    fn apply(&mut self, e: JournalEntry) -> Option<Step> {
+        let r = match &e {
+            JournalEntry::Step => Some(self.exec.step()),
+            JournalEntry::Resolve { task, outcome, .. } => {
+                self.exec.resolve_task(*task, outcome.clone());
+                None
+            }
+            JournalEntry::TaskStarted { task } => {
+                self.exec.task_started(*task);
+                None
+            }
+            JournalEntry::Heartbeat { task } => {
+                self.exec.heartbeat(*task);
+                None
+            }
+            JournalEntry::AdvanceTo(ms) => {
+                self.exec.advance_to(*ms);
+                None
+            }
+            JournalEntry::SetInput { thread, input } => {
+                self.exec.set_pending_input(*thread, input.clone());
+                None
+            }
+        };
+        self.journal.push(e);
+        r
+    }
+
+    /// One engine step, with tasks handed to the resolver and time passing instantly.
+    /// Returns why it would stop, if it should.
+    fn engine_step(&mut self) -> Option<StopReason> {
+        let before_steps = self.exec.steps().len();
+        let step = self.apply(JournalEntry::Step)?;
+        let stop = match step {
+            Step::Progressed { .. } => None,
+            Step::Task(req) => self.dispatch(req),
+            Step::Sleeping { until } => {
+                self.apply(JournalEntry::AdvanceTo(until));
+                None
+            }
+            Step::Blocked => Some(StopReason::Blocked),
+            Step::Finished => Some(StopReason::Finished),
+        };
+        if stop.is_some() {
+            return stop;
+        }
+        if self.exec.status().is_done() {
+            return Some(StopReason::Finished);
+        }
+        // Event breakpoints look at the records the step closed.
+        let new: Vec<_> = self.exec.steps()[before_steps..].to_vec();
+        for rec in new {
+            if let Some(f) = &rec.error {
+                let caught = rec.next.is_some();
+                let kind = if caught {
+                    BreakKind::CaughtError
+                } else {
+                    BreakKind::Failure
+                };
+                if self.breakpoints.breaks_on(kind) {
+                    return Some(StopReason::Event {
+                        kind,
+                        state: rec.state.clone(),
+                        detail: format!(
+                            "{}: {}",
+                            f.error_name(),
+                            f.cause.clone().unwrap_or_default()
+                        ),
+                    });
+                }
+            }
+            if rec.stage("retryCount").is_some() && self.breakpoints.breaks_on(BreakKind::Retry) {
+                return Some(StopReason::Event {
+                    kind: BreakKind::Retry,
+                    state: rec.state.clone(),
+                    detail: String::new(),
+                });
+            }
+        }
+        None
+    }
+
+    fn dispatch(&mut self, req: TaskRequest) -> Option<StopReason> {
+        match self.resolver.resolve(&req) {
+            Resolution::Done { outcome, log } => {
+                if let Some(l) = log {
+                    self.task_logs.push((req.id, l));
+                }
+                self.apply(JournalEntry::Resolve {
+                    task: req.id,
+                    state: req.state.clone(),
+                    outcome,
+                });
+                None
+            }
+            Resolution::CallbackPending { log } => {
+                if let Some(l) = log {
+                    self.task_logs.push((req.id, l));
+                }
+                self.apply(JournalEntry::TaskStarted { task: req.id });
+                self.callback_waiting.push(req.id);
+                self.breakpoints
+                    .breaks_on(BreakKind::Pending)
+                    .then(|| StopReason::Pending {
+                        task: req.id,
+                        state: req.state,
+                    })
+            }
+            Resolution::Manual => {
+                self.manual.push(req.id);
+                self.breakpoints
+                    .breaks_on(BreakKind::Pending)
+                    .then(|| StopReason::Pending {
+                        task: req.id,
+                        state: req.state,
+                    })
+            }
+        }
+    }
+
+    /// Check breakpoints before the next runnable thread enters a state.
+    fn breakpoint_ahead(&mut self) -> Option<StopReason> {
+        let thread = self.exec.next_runnable()?;
+        let state = self.exec.next_state_of(thread)?;
+        let name = state.name.clone();
+        let input = self
+            .exec
+            .pending_input(thread)
+            .cloned()
+            .unwrap_or(Value::Null);
+        let vars = self.exec.variables(thread);
+        let hit = self.breakpoints.hit(&name, &input, &vars)?;
+        Some(StopReason::Breakpoint {
+            state: name,
+            thread,
+            hit,
+        })
+    }
+
+    /// Step into: exactly one engine transition (entering a Map/Parallel's first child state next).
+    pub fn step(&mut self) -> StopReason {
+        if self.exec.status().is_done() {
+            return StopReason::Finished;
+        }
+        self.engine_step().unwrap_or(StopReason::Stepped)
+    }
+
+    /// Run until a breakpoint, a pending task, a break event or the end.
+    pub fn continue_(&mut self) -> StopReason {
+        self.run_until(|_, _| false)
+    }
+
+    /// Run until the thread that runs next has finished its current state (children of a
+    /// Map/Parallel run whole), or something else stops us.
+    pub fn step_over(&mut self) -> StopReason {
+        let Some(thread) = self.exec.next_runnable() else {
+            return self.step();
+        };
+        let start_steps = self
+            .exec
+            .steps()
+            .iter()
+            .filter(|r| r.thread == thread)
+            .count();
+        self.run_until(move |s, first| {
+            !first && s.exec.steps().iter().filter(|r| r.thread == thread).count() > start_steps
+        })
+    }
+
+    /// Run until the current thread (a branch or iteration) ends and its parent goes on.
+    pub fn step_out(&mut self) -> StopReason {
+        let Some(thread) = self.exec.next_runnable() else {
+            return self.step();
+        };
+        let pos = self.exec.thread_positions();
+        let parent = pos
+            .iter()
+            .find(|p| p.thread == thread)
+            .and_then(|p| p.parent);
+        match parent {
+            None => self.continue_(),
+            Some(_) => self.run_until(move |s, first| {
+                !first
+                    && s.exec
+                        .thread_positions()
+                        .iter()
+                        .find(|p| p.thread == thread)
+                        .is_none_or(|p| matches!(p.status, "succeeded" | "failed" | "aborted"))
+            }),
+        }
+    }
+
+    /// Run until a state named `target` is about to be entered.
+    pub fn run_to(&mut self, target: &str) -> StopReason {
+        let target = target.to_string();
+        self.run_until(move |s, first| {
+            !first
+                && s.exec
+                    .next_runnable()
+                    .and_then(|t| s.exec.next_state_of(t))
+                    .is_some_and(|st| st.name == target)
+        })
+    }
+
+    fn run_until(&mut self, done: impl Fn(&Session, bool) -> bool) -> StopReason {
+        let mut first = true;
+        for _ in 0..self.max_steps_per_continue {
+            if self.exec.status().is_done() {
+                return StopReason::Finished;
+            }
+            if !first && let Some(bp) = self.breakpoint_ahead() {
+                return bp;
+            }
+            if let Some(stop) = self.engine_step() {
+                return stop;
+            }
+            first = false;
+            if done(self, false) {
+                return StopReason::Stepped;
+            }
+        }
+        StopReason::StepLimit
+    }
+
+    /// Complete a pending task by hand: SendTaskSuccess / a manual function result.
+    pub fn complete(&mut self, task: TaskId, outcome: TaskOutcome) -> Result<(), String> {
+        let Some(req) = self.exec.task(task).cloned() else {
+            return Err(format!("no pending task {task}"));
+        };
+        self.manual.retain(|t| *t != task);
+        self.callback_waiting.retain(|t| *t != task);
+        self.apply(JournalEntry::Resolve {
+            task,
+            state: req.state,
+            outcome,
+        });
+        Ok(())
+    }
+
+    /// Complete the task holding `token` (the callback endpoint's SendTask* actions).
+    pub fn complete_token(&mut self, token: &str, outcome: TaskOutcome) -> Result<(), TokenError> {
+        let id = self
+            .exec
+            .task_by_token(token)
+            .map(|t| t.id)
+            .ok_or(TokenError::TaskDoesNotExist)?;
+        self.complete(id, outcome)
+            .map_err(|_| TokenError::TaskDoesNotExist)
+    }
+
+    pub fn heartbeat_token(&mut self, token: &str) -> Result<(), TokenError> {
+        let id = self
+            .exec
+            .task_by_token(token)
+            .map(|t| t.id)
+            .ok_or(TokenError::TaskDoesNotExist)?;
+        self.apply(JournalEntry::Heartbeat { task: id });
+        Ok(())
+    }
+
+    pub fn heartbeat(&mut self, task: TaskId) -> bool {
+        if self.exec.task(task).is_none() {
+            return false;
+        }
+        self.apply(JournalEntry::Heartbeat { task });
+        true
+    }
+
+    /// Edit-and-continue: change the input the next state of `thread` will get.
+    pub fn set_input(&mut self, thread: usize, input: Value) -> bool {
+        if self.exec.pending_input(thread).is_none() {
+            return false;
+        }
+        self.apply(JournalEntry::SetInput { thread, input });
+        true
+    }
+
+    /// Start over (with a new input if given). Breakpoints stay.
+    pub fn restart(&mut self, input: Option<Value>) {
+        if let Some(i) = input {
+            self.input = i;
+        }
+        self.reset_execution();
+        self.journal.clear();
+    }
+
+    fn reset_execution(&mut self) {
+        self.exec = Execution::new(
+            Arc::new(self.definition.machine.clone()),
+            self.input.clone(),
+            self.config.clone(),
+        );
+        self.manual.clear();
+        self.callback_waiting.clear();
+        self.task_logs.clear();
+        self.resolver.reset();
+    }
+
+    /// Replay `entries` on a fresh execution. Stops at the first entry that no longer fits
+    /// (a task resolved for a different state): that is a divergence.
+    fn replay(&mut self, entries: Vec<JournalEntry>) -> Option<StopReason> {
+        self.reset_execution();
+        self.journal.clear();
+        let mut steps = 0;
+        for e in entries {
+            let mismatch = match &e {
+                JournalEntry::Resolve { task, state, .. } => self
+                    .exec
+                    .task(*task)
+                    .is_none_or(|t| t.state != *state)
+                    .then_some(*task),
+                JournalEntry::TaskStarted { task } | JournalEntry::Heartbeat { task } => {
+                    self.exec.task(*task).is_none().then_some(*task)
+                }
+                _ => None,
+            };
+            if let Some(task) = mismatch {
+                return Some(StopReason::Diverged {
+                    at_step: steps,
+                    reason: format!(
+                        "task {task} is not pending at this point in the new definition"
+                    ),
+                });
+            }
+            if matches!(e, JournalEntry::Step) {
+                if self.exec.status().is_done() {
+                    return Some(StopReason::Diverged {
+                        at_step: steps,
+                        reason: "the execution ended earlier".into(),
+                    });
+                }
+                steps += 1;
+                // Steps re-run the resolver for tasks the journal answered by itself.
+                let step = self.apply(JournalEntry::Step);
+                if let Some(Step::Task(req)) = step {
+                    self.replay_task(req);
+                }
+                continue;
+            }
+            if let JournalEntry::Resolve { task, .. } = &e {
+                self.manual.retain(|t| t != task);
+                self.callback_waiting.retain(|t| t != task);
+            }
+            self.apply(e);
+        }
+        None
+    }
+
+    /// During replay a new task gets the resolver's answer only when the journal does not
+    /// hold one (the journal's own Resolve entries come next).
+    fn replay_task(&mut self, req: TaskRequest) {
+        match self.resolver.resolve(&req) {
+            Resolution::Done { outcome, .. } => {
+                self.apply(JournalEntry::Resolve {
+                    task: req.id,
+                    state: req.state,
+                    outcome,
+                });
+            }
+            Resolution::CallbackPending { .. } => {
+                self.apply(JournalEntry::TaskStarted { task: req.id });
+                self.callback_waiting.push(req.id);
+            }
+            Resolution::Manual => self.manual.push(req.id),
+        }
+    }
+
+    /// Go back one step (by replaying all steps but the last).
+    pub fn step_back(&mut self) -> bool {
+        let Some(last) = self
+            .journal
+            .iter()
+            .rposition(|e| matches!(e, JournalEntry::Step))
+        else {
+            return false;
+        };
+        let mut entries = self.journal.clone();
+        entries.truncate(last);
+        // Drop the resolver's own answers: they are re-derived on replay.
+        let entries = strip_resolver_entries(entries);
+        self.replay(entries);
+        true
+    }
+
+    /// Re-read the definition file. Invalid: keep everything and report. Valid: swap it in,
+    /// keep breakpoints (report those whose states vanished) and replay to where we were.
+    pub fn reload(&mut self) -> ReloadOutcome {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(t) => t,
+            Err(e) => {
+                self.live_error = Some(e.to_string());
+                return ReloadOutcome::Unreadable(e.to_string());
+            }
+        };
+        let h = hash_text(&text);
+        if h == self.content_hash {
+            return ReloadOutcome::Unchanged;
+        }
+        self.content_hash = h;
+        let def = match asl::load(&self.path) {
+            Ok(d) => d,
+            Err(e) => {
+                self.live_error = Some(e.to_string());
+                self.live_diagnostics.clear();
+                return ReloadOutcome::Invalid {
+                    diagnostics: vec![e.to_string()],
+                };
+            }
+        };
+        self.live_diagnostics = def.diagnostics.clone();
+        if def.has_errors() {
+            self.live_error = None;
+            return ReloadOutcome::Invalid {
+                diagnostics: def.errors().map(|d| d.one_line(&def.doc)).collect(),
+            };
+        }
+        self.live_error = None;
+        let mut names = Vec::new();
+        def.machine.walk(&mut |s| names.push(s.name.clone()));
+        let removed = self
+            .breakpoints
+            .states()
+            .into_iter()
+            .filter(|b| !names.contains(b))
+            .collect();
+        self.definition = def;
+        let entries = strip_resolver_entries(std::mem::take(&mut self.journal));
+        let stop = self.replay(entries);
+        ReloadOutcome::Reloaded {
+            removed_breakpoints: removed,
+            replayed_steps: self.step_count(),
+            stop,
+        }
+    }
+}
+
+/// Resolve entries that the resolver produced (mock/handler answers) are re-derived on
+/// replay; only answers given by a person stay. We cannot tell them apart after the fact,
+/// so the journal marks them: see [`Session::dispatch`] — resolver answers come right after
+/// the Step that scheduled the task.
+fn strip_resolver_entries(entries: Vec<JournalEntry>) -> Vec<JournalEntry> {
+    let mut out: Vec<JournalEntry> = Vec::with_capacity(entries.len());
+    for e in entries {
+        let follows_step = matches!(out.last(), Some(JournalEntry::Step));
+        if follows_step
+            && matches!(
+                e,
+                JournalEntry::Resolve { .. } | JournalEntry::TaskStarted { .. }
+            )
+        {
+            continue;
+        }
+        out.push(e);
+    }
+    out
+}
+
+/// Why a token operation was refused (AWS's error names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenError {
+    TaskDoesNotExist,
+    InvalidToken,
+    TaskTimedOut,
+}
+
+impl TokenError {
+    pub fn aws_name(&self) -> &'static str {
+        match self {
+            TokenError::TaskDoesNotExist => "TaskDoesNotExist",
+            TokenError::InvalidToken => "InvalidToken",
+            TokenError::TaskTimedOut => "TaskTimedOut",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum SessionError {
+    Load(LoadError),
+    Invalid(Definition),
+}
+
+impl std::fmt::Display for SessionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SessionError::Load(e) => write!(f, "{e}"),
+            SessionError::Invalid(d) => {
+                let lines: Vec<String> = d.errors().map(|e| e.one_line(&d.doc)).collect();
+                write!(f, "{}", lines.join("\n"))
+            }
+        }
+    }
+}
+
+/// Build a failure outcome from an error name and cause typed by a person.
+pub fn failure(error: &str, cause: &str) -> TaskOutcome {
+    TaskOutcome::Failure(Failure {
+        error: (!error.is_empty()).then(|| error.to_string()),
+        cause: (!cause.is_empty()).then(|| cause.to_string()),
+    })
+}

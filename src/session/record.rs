@@ -1,0 +1,1 @@
+//! Saving a session to a file and loading it back.

@@ -1,0 +1,100 @@
+//! Every definition AWS accepted must load and validate without errors: the 938
+//! conformance definitions and the 176 real-world ones (except the one that is not JSON).
+
+use std::path::{Path, PathBuf};
+use stepdbg::asl::{self, LoadError};
+
+fn shared(rel: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(rel);
+    p.is_dir().then_some(p)
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_conformance_definition_validates() {
+    let Some(dir) = shared("conformance/cases") else {
+        eprintln!("skipped: ../shared/conformance is not present");
+        return;
+    };
+    let mut bad = Vec::new();
+    let mut n = 0;
+    for f in files(&dir) {
+        let case: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        let def = asl::from_value(case["definition"].clone());
+        n += 1;
+        for d in def.errors() {
+            bad.push(format!("{}: {} at {}", f.display(), d.message, d.pointer));
+        }
+    }
+    assert_eq!(n, 938, "the corpus holds 938 cases");
+    assert!(
+        bad.is_empty(),
+        "AWS accepted these definitions:\n{}",
+        bad.join("\n")
+    );
+}
+
+/// Definitions that AWS itself would reject, with the reason (from AWS's documentation).
+const REALWORLD_INVALID: &[(&str, &str)] = &[];
+
+#[test]
+fn every_realworld_definition_loads_and_validates() {
+    let Some(dir) = shared("realworld/definitions") else {
+        eprintln!("skipped: ../shared/realworld is not present");
+        return;
+    };
+    let mut bad = Vec::new();
+    let mut syntax = Vec::new();
+    let all = files(&dir);
+    assert_eq!(all.len(), 176);
+    for f in &all {
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        match asl::load(f) {
+            Err(LoadError::Syntax { line, col, .. }) => syntax.push((name, line, col)),
+            Err(e) => bad.push(format!("{name}: {e}")),
+            Ok(def) => {
+                let errors: Vec<_> = def.errors().map(|d| d.one_line(&def.doc)).collect();
+                let expected_invalid = REALWORLD_INVALID.iter().any(|(n, _)| *n == name);
+                if errors.is_empty() == expected_invalid {
+                    bad.push(format!(
+                        "{name}: expected {} but got: {errors:?}",
+                        if expected_invalid {
+                            "errors"
+                        } else {
+                            "no errors"
+                        }
+                    ));
+                }
+            }
+        }
+    }
+    assert_eq!(
+        syntax,
+        vec![(
+            "sfn-iot-data-analytics-dataset_statemachine_statemachine.asl.json".to_string(),
+            10,
+            7
+        )],
+        "exactly the one malformed file, at its line and column"
+    );
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
