@@ -56,22 +56,3 @@ pub fn main() -> i32 {
 pub fn stderr_color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
 }
-
-/// Read a JSON argument given inline, as `file://PATH`, or `-` for standard input.
-pub fn read_json_arg(arg: &str, what: &str) -> Result<serde_json::Value, String> {
-    let (text, origin) = if let Some(path) = arg.strip_prefix("file://") {
-        (
-            std::fs::read_to_string(path)
-                .map_err(|e| format!("{what}: cannot read {path}: {e}"))?,
-            path.to_string(),
-        )
-    } else if arg == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .map_err(|e| format!("{what}: cannot read standard input: {e}"))?;
-        (s, "standard input".to_string())
-    } else {
-        (arg.to_string(), "the argument".to_string())
-    };
-    serde_json::from_str(&text).map_err(|e| format!("{what}: {origin} is not valid JSON: {e}"))
-}

@@ -1,12 +1,12 @@
 //! `stepdbg run DEFINITION`: one headless execution, one JSON object on stdout.
 
-use super::{exit, read_json_arg, stderr_color};
+use super::{exit, stderr_color};
 use crate::asl;
-use crate::engine::{self, Config, Execution, Step, WorkflowType};
-use crate::integrations::mock::{MockCase, MockConfig};
+use crate::engine::{self, Execution, Step, WorkflowType};
+use crate::integrations::dispatch::Dispatch;
+use crate::session::launch::{LaunchOptions, sibling};
 use clap::{Args, ValueEnum};
-use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Args, Debug)]
@@ -41,6 +41,10 @@ pub struct RunArgs {
     /// Print each state's inspection record (data-flow stages) to stderr.
     #[arg(long)]
     pub trace: bool,
+    /// Route a Lambda function to a backend: 'PATTERN=mock|manual|handler:PATH:NAME|command:PROGRAM ARGS|endpoint:URL'
+    /// (repeatable; first match wins; also read from stepdbg.toml beside the definition).
+    #[arg(long = "function", value_name = "PATTERN=BACKEND")]
+    pub functions: Vec<String>,
     /// Seed for States.MathRandom, States.UUID, task tokens and retry jitter.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -51,26 +55,6 @@ pub struct RunArgs {
 pub enum TypeArg {
     Standard,
     Express,
-}
-
-/// `samples/x.asl.json` → `samples/x.<suffix>` (and `x.json` → `x.<suffix>`).
-pub fn sibling(definition: &Path, suffix: &str) -> PathBuf {
-    let name = definition
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("");
-    let stem = [
-        ".asl.json",
-        ".asl.yaml",
-        ".asl.yml",
-        ".json",
-        ".yaml",
-        ".yml",
-    ]
-    .iter()
-    .find_map(|ext| name.strip_suffix(ext))
-    .unwrap_or(name);
-    definition.with_file_name(format!("{stem}.{suffix}"))
 }
 
 fn usage(msg: impl std::fmt::Display) -> i32 {
@@ -93,81 +77,43 @@ pub fn run(args: RunArgs) -> i32 {
             args.definition.display()
         ));
     }
-    let input = match &args.input {
-        Some(i) => match read_json_arg(i, "--input") {
-            Ok(v) => v,
-            Err(e) => return usage(e),
-        },
-        None => {
-            let p = sibling(&args.definition, "input.json");
-            if p.is_file() {
-                match read_json_arg(&format!("file://{}", p.display()), "input") {
-                    Ok(v) => v,
-                    Err(e) => return usage(e),
-                }
-            } else {
-                serde_json::json!({})
-            }
-        }
-    };
-    let context = match &args.context {
-        Some(c) => match read_json_arg(c, "--context") {
-            Ok(v) => Some(v),
-            Err(e) => return usage(e),
-        },
-        None => None,
-    };
-    let mock_path = args
-        .mock_config
-        .clone()
-        .or_else(|| Some(sibling(&args.definition, "mocks.json")).filter(|p| p.is_file()));
-    let mut mocks = match &mock_path {
-        Some(p) => match MockConfig::load(p).and_then(|m| {
-            m.case(
-                args.state_machine_name.as_deref(),
-                args.test_case.as_deref(),
-            )
-        }) {
-            Ok(c) => c,
-            Err(e) => return usage(e),
-        },
-        None => MockCase::default(),
-    };
-
-    let mut cfg = Config {
+    let opts = LaunchOptions {
+        definition: args.definition.clone(),
+        input: args.input.clone(),
+        context: args.context.clone(),
+        mock_config: args.mock_config.clone(),
+        state_machine_name: args.state_machine_name.clone(),
+        test_case: args.test_case.clone(),
+        functions: args.functions.clone(),
+        execution_name: args.execution_name.clone(),
         workflow_type: match args.workflow_type {
             TypeArg::Standard => WorkflowType::Standard,
             TypeArg::Express => WorkflowType::Express,
         },
         seed: args.seed,
-        start_time_ms: engine::time::wall_clock_millis(),
-        context_overrides: context.clone(),
         record_steps: args.trace,
-        ..Config::default()
     };
-    if let Some(n) = &args.state_machine_name {
-        cfg.state_machine_name = n.clone();
-    }
-    if let Some(n) = &args.execution_name {
-        cfg.execution_name = n.clone();
-    }
-    if let Some(ctx) = &context {
-        if let Some(n) = ctx.pointer("/Execution/Name").and_then(Value::as_str) {
-            cfg.execution_name = n.to_string();
+    let launch = match opts.prepare() {
+        Ok(l) => l,
+        Err(e) => return usage(e),
+    };
+    let mut dispatcher = launch.dispatcher;
+    let mut ex = Execution::new(Arc::new(def.machine.clone()), launch.input, launch.config);
+    let mut stuck: Option<String> = None;
+    let end = ex.run_with(|req| match dispatcher.dispatch(req) {
+        Dispatch::Handled { outcome, .. } => Some(outcome),
+        Dispatch::CallbackPending { .. } => {
+            stuck = Some(format!(
+                "the Task state '{}' waits for its task token (SendTaskSuccess/SendTaskFailure), which nothing here can send; \
+                 mock the state, or open it in the debugger to complete the token by hand",
+                req.state
+            ));
+            None
         }
-        if let Some(n) = ctx.pointer("/StateMachine/Name").and_then(Value::as_str) {
-            cfg.state_machine_name = n.to_string();
+        Dispatch::Unhandled(why) => {
+            stuck = Some(why.to_string());
+            None
         }
-    }
-
-    let mut ex = Execution::new(Arc::new(def.machine.clone()), input, cfg);
-    let mut unconfigured = None;
-    let end = ex.run_with(|req| {
-        let r = mocks.next(&req.state);
-        if r.is_none() {
-            unconfigured = Some(req.clone());
-        }
-        r
     });
     if args.trace {
         for s in ex.steps() {
@@ -184,14 +130,9 @@ pub fn run(args: RunArgs) -> i32 {
             return usage(format!("cannot write {}: {e}", path.display()));
         }
     }
-    if let (Step::Task(req), Some(_)) = (&end, &unconfigured) {
+    if let (Step::Task(_), Some(why)) = (&end, stuck) {
         return usage(format!(
-            "the Task state '{}' calls {} and nothing is configured to answer it.\n  \
-             Give a Step Functions Local mock file with --mock-config (a \"{}\" entry in the test case), \
-             or put one at {}.",
-            req.state,
-            req.resource,
-            req.state,
+            "{why}.\n  (mock files: --mock-config PATH, or {})",
             sibling(&args.definition, "mocks.json").display()
         ));
     }

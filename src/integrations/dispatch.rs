@@ -197,6 +197,17 @@ impl Dispatcher {
         self
     }
 
+    /// Forget mock call counts (a restart starts from invocation 0).
+    pub fn reset(&mut self) {
+        self.mocks.reset();
+    }
+
+    /// `req` got its answer from a recording (replay): count it as a mock call so later
+    /// calls get the responses they got before.
+    pub fn replayed(&mut self, req: &TaskRequest) {
+        let _ = self.mocks.next(&req.state);
+    }
+
     pub fn routes(&self) -> &Routes {
         &self.routes
     }

@@ -137,6 +137,11 @@ fn parse_range(key: &str) -> Option<(u64, u64)> {
 }
 
 impl MockCase {
+    /// Forget how often each state was called (a restart starts from invocation 0).
+    pub fn reset(&mut self) {
+        self.calls.clear();
+    }
+
     pub fn has_state(&self, state: &str) -> bool {
         self.states.contains_key(state)
     }

@@ -8,6 +8,7 @@
 //! or to the first divergence.
 
 pub mod breakpoints;
+pub mod launch;
 pub mod record;
 
 use crate::asl::{self, Definition, Diagnostic, LoadError};
@@ -22,6 +23,8 @@ pub trait Resolver {
     fn resolve(&mut self, req: &TaskRequest) -> Resolution;
     /// Forget call counts (a restart replays from the first invocation).
     fn reset(&mut self) {}
+    /// During replay `req` gets its recorded answer: advance call counts as if answered.
+    fn replayed(&mut self, _req: &TaskRequest) {}
 }
 
 /// What a resolver did with a task.
@@ -30,10 +33,11 @@ pub enum Resolution {
     /// The task has its result.
     Done {
         outcome: TaskOutcome,
-        log: Option<String>,
+        /// What answered (request, response, log), for inspection.
+        detail: Option<Value>,
     },
     /// The function behind a `.waitForTaskToken` task returned; the token is now awaited.
-    CallbackPending { log: Option<String> },
+    CallbackPending { detail: Option<Value> },
     /// Nobody is configured: a person completes it.
     Manual,
 }
@@ -51,10 +55,13 @@ impl Resolver for ManualResolver {
 #[derive(Debug, Clone, PartialEq)]
 pub enum JournalEntry {
     Step,
+    /// A task's result; `by_person` when typed in or sent to the callback endpoint rather
+    /// than produced by the resolver.
     Resolve {
         task: TaskId,
         state: String,
         outcome: TaskOutcome,
+        by_person: bool,
     },
     TaskStarted {
         task: TaskId,
@@ -140,8 +147,8 @@ pub struct Session {
     journal: Vec<JournalEntry>,
     pub breakpoints: Breakpoints,
     resolver: Box<dyn Resolver>,
-    /// Logs of resolved function calls, by task id.
-    pub task_logs: Vec<(TaskId, String)>,
+    /// What answered each task (request, response, log), by task id, for inspection.
+    pub invocations: Vec<(TaskId, Value)>,
     /// Tasks left to a person (manual results or callback tokens).
     manual: Vec<TaskId>,
     callback_waiting: Vec<TaskId>,
@@ -193,7 +200,7 @@ impl Session {
             journal: Vec::new(),
             breakpoints: Breakpoints::default(),
             resolver,
-            task_logs: Vec::new(),
+            invocations: Vec::new(),
             manual: Vec::new(),
             callback_waiting: Vec::new(),
             max_steps_per_continue: 1_000_000,
@@ -317,20 +324,21 @@ impl Session {
 
     fn dispatch(&mut self, req: TaskRequest) -> Option<StopReason> {
         match self.resolver.resolve(&req) {
-            Resolution::Done { outcome, log } => {
-                if let Some(l) = log {
-                    self.task_logs.push((req.id, l));
+            Resolution::Done { outcome, detail } => {
+                if let Some(d) = detail {
+                    self.invocations.push((req.id, d));
                 }
                 self.apply(JournalEntry::Resolve {
                     task: req.id,
                     state: req.state.clone(),
                     outcome,
+                    by_person: false,
                 });
                 None
             }
-            Resolution::CallbackPending { log } => {
-                if let Some(l) = log {
-                    self.task_logs.push((req.id, l));
+            Resolution::CallbackPending { detail } => {
+                if let Some(d) = detail {
+                    self.invocations.push((req.id, d));
                 }
                 self.apply(JournalEntry::TaskStarted { task: req.id });
                 self.callback_waiting.push(req.id);
@@ -468,6 +476,7 @@ impl Session {
             task,
             state: req.state,
             outcome,
+            by_person: true,
         });
         Ok(())
     }
@@ -527,17 +536,19 @@ impl Session {
         );
         self.manual.clear();
         self.callback_waiting.clear();
-        self.task_logs.clear();
+        self.invocations.clear();
         self.resolver.reset();
     }
 
-    /// Replay `entries` on a fresh execution. Stops at the first entry that no longer fits
-    /// (a task resolved for a different state): that is a divergence.
+    /// Replay `entries` on a fresh execution: recorded answers are reused (handlers do not
+    /// run again). Stops at the first entry that no longer fits (a result recorded for a
+    /// task the new definition does not schedule): that is a divergence.
     fn replay(&mut self, entries: Vec<JournalEntry>) -> Option<StopReason> {
         self.reset_execution();
         self.journal.clear();
         let mut steps = 0;
-        for e in entries {
+        let mut it = entries.into_iter().peekable();
+        while let Some(e) = it.next() {
             let mismatch = match &e {
                 JournalEntry::Resolve { task, state, .. } => self
                     .exec
@@ -557,47 +568,50 @@ impl Session {
                     ),
                 });
             }
-            if matches!(e, JournalEntry::Step) {
-                if self.exec.status().is_done() {
-                    return Some(StopReason::Diverged {
-                        at_step: steps,
-                        reason: "the execution ended earlier".into(),
-                    });
+            match e {
+                JournalEntry::Step => {
+                    if self.exec.status().is_done() {
+                        return Some(StopReason::Diverged {
+                            at_step: steps,
+                            reason: "the execution ended earlier".into(),
+                        });
+                    }
+                    steps += 1;
+                    let Some(Step::Task(req)) = self.apply(JournalEntry::Step) else {
+                        continue;
+                    };
+                    let recorded = match it.peek() {
+                        Some(JournalEntry::Resolve {
+                            task,
+                            by_person: false,
+                            ..
+                        }) if *task == req.id => true,
+                        Some(JournalEntry::TaskStarted { task }) if *task == req.id => true,
+                        _ => false,
+                    };
+                    if recorded {
+                        self.resolver.replayed(&req);
+                        if matches!(it.peek(), Some(JournalEntry::TaskStarted { .. })) {
+                            self.callback_waiting.push(req.id);
+                        }
+                        if let Some(next) = it.next() {
+                            self.apply(next);
+                        }
+                    } else if self.dispatch(req).is_some() {
+                        // A new pending task: the person answers it (or the journal does next).
+                    }
                 }
-                steps += 1;
-                // Steps re-run the resolver for tasks the journal answered by itself.
-                let step = self.apply(JournalEntry::Step);
-                if let Some(Step::Task(req)) = step {
-                    self.replay_task(req);
+                JournalEntry::Resolve { task, .. } => {
+                    self.manual.retain(|t| *t != task);
+                    self.callback_waiting.retain(|t| *t != task);
+                    self.apply(e);
                 }
-                continue;
+                e => {
+                    self.apply(e);
+                }
             }
-            if let JournalEntry::Resolve { task, .. } = &e {
-                self.manual.retain(|t| t != task);
-                self.callback_waiting.retain(|t| t != task);
-            }
-            self.apply(e);
         }
         None
-    }
-
-    /// During replay a new task gets the resolver's answer only when the journal does not
-    /// hold one (the journal's own Resolve entries come next).
-    fn replay_task(&mut self, req: TaskRequest) {
-        match self.resolver.resolve(&req) {
-            Resolution::Done { outcome, .. } => {
-                self.apply(JournalEntry::Resolve {
-                    task: req.id,
-                    state: req.state,
-                    outcome,
-                });
-            }
-            Resolution::CallbackPending { .. } => {
-                self.apply(JournalEntry::TaskStarted { task: req.id });
-                self.callback_waiting.push(req.id);
-            }
-            Resolution::Manual => self.manual.push(req.id),
-        }
     }
 
     /// Go back one step (by replaying all steps but the last).
@@ -611,8 +625,6 @@ impl Session {
         };
         let mut entries = self.journal.clone();
         entries.truncate(last);
-        // Drop the resolver's own answers: they are re-derived on replay.
-        let entries = strip_resolver_entries(entries);
         self.replay(entries);
         true
     }
@@ -659,7 +671,7 @@ impl Session {
             .filter(|b| !names.contains(b))
             .collect();
         self.definition = def;
-        let entries = strip_resolver_entries(std::mem::take(&mut self.journal));
+        let entries = std::mem::take(&mut self.journal);
         let stop = self.replay(entries);
         ReloadOutcome::Reloaded {
             removed_breakpoints: removed,
@@ -667,27 +679,6 @@ impl Session {
             stop,
         }
     }
-}
-
-/// Resolve entries that the resolver produced (mock/handler answers) are re-derived on
-/// replay; only answers given by a person stay. We cannot tell them apart after the fact,
-/// so the journal marks them: see [`Session::dispatch`] — resolver answers come right after
-/// the Step that scheduled the task.
-fn strip_resolver_entries(entries: Vec<JournalEntry>) -> Vec<JournalEntry> {
-    let mut out: Vec<JournalEntry> = Vec::with_capacity(entries.len());
-    for e in entries {
-        let follows_step = matches!(out.last(), Some(JournalEntry::Step));
-        if follows_step
-            && matches!(
-                e,
-                JournalEntry::Resolve { .. } | JournalEntry::TaskStarted { .. }
-            )
-        {
-            continue;
-        }
-        out.push(e);
-    }
-    out
 }
 
 /// Why a token operation was refused (AWS's error names).

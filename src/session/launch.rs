@@ -1,0 +1,185 @@
+//! Setting up a run from what the user gives and what sits beside the definition:
+//! `NAME.input.json`, `NAME.mocks.json` and `stepdbg.toml` are picked up when no option
+//! names them. Shared by `stepdbg run` and the debugger.
+
+use super::{Resolution, Resolver};
+use crate::engine::{Config, TaskRequest, WorkflowType, time};
+use crate::integrations::dispatch::{Dispatch, Dispatcher};
+use crate::integrations::lambda::AwsScope;
+use crate::integrations::mock::{MockCase, MockConfig};
+use crate::integrations::routes::Routes;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// What the user asked for on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct LaunchOptions {
+    pub definition: PathBuf,
+    /// JSON text, `file://PATH` or `-`.
+    pub input: Option<String>,
+    /// JSON text, `file://PATH` or `-`, merged into the context object.
+    pub context: Option<String>,
+    pub mock_config: Option<PathBuf>,
+    pub state_machine_name: Option<String>,
+    pub test_case: Option<String>,
+    /// `PATTERN=BACKEND` routes for Lambda functions.
+    pub functions: Vec<String>,
+    pub execution_name: Option<String>,
+    pub workflow_type: WorkflowType,
+    pub seed: u64,
+    pub record_steps: bool,
+}
+
+/// Everything needed to start executions.
+pub struct Launch {
+    pub input: Value,
+    pub config: Config,
+    pub dispatcher: Dispatcher,
+    /// Files picked up beside the definition, for the user to see.
+    pub discovered: Vec<PathBuf>,
+}
+
+/// `samples/x.asl.json` → `samples/x.<suffix>` (and `x.json` → `x.<suffix>`).
+pub fn sibling(definition: &Path, suffix: &str) -> PathBuf {
+    let name = definition
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    let stem = [
+        ".asl.json",
+        ".asl.yaml",
+        ".asl.yml",
+        ".json",
+        ".yaml",
+        ".yml",
+    ]
+    .iter()
+    .find_map(|ext| name.strip_suffix(ext))
+    .unwrap_or(name);
+    definition.with_file_name(format!("{stem}.{suffix}"))
+}
+
+/// Read a JSON argument given inline, as `file://PATH`, or `-` for standard input.
+pub fn read_json_arg(arg: &str, what: &str) -> Result<Value, String> {
+    let (text, origin) = if let Some(path) = arg.strip_prefix("file://") {
+        (
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("{what}: cannot read {path}: {e}"))?,
+            path.to_string(),
+        )
+    } else if arg == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| format!("{what}: cannot read standard input: {e}"))?;
+        (s, "standard input".to_string())
+    } else {
+        (arg.to_string(), "the argument".to_string())
+    };
+    serde_json::from_str(&text).map_err(|e| format!("{what}: {origin} is not valid JSON: {e}"))
+}
+
+impl LaunchOptions {
+    pub fn prepare(&self) -> Result<Launch, String> {
+        let mut discovered = Vec::new();
+        let input = match &self.input {
+            Some(i) => read_json_arg(i, "--input")?,
+            None => {
+                let p = sibling(&self.definition, "input.json");
+                if p.is_file() {
+                    discovered.push(p.clone());
+                    read_json_arg(&format!("file://{}", p.display()), "input")?
+                } else {
+                    serde_json::json!({})
+                }
+            }
+        };
+        let context = match &self.context {
+            Some(c) => Some(read_json_arg(c, "--context")?),
+            None => None,
+        };
+        let mock_path = match &self.mock_config {
+            Some(p) => Some(p.clone()),
+            None => {
+                let p = sibling(&self.definition, "mocks.json");
+                p.is_file().then(|| {
+                    discovered.push(p.clone());
+                    p
+                })
+            }
+        };
+        let mocks = match &mock_path {
+            Some(p) => MockConfig::load(p)?.case(
+                self.state_machine_name.as_deref(),
+                self.test_case.as_deref(),
+            )?,
+            None => MockCase::default(),
+        };
+        let mut config = Config {
+            workflow_type: self.workflow_type,
+            seed: self.seed,
+            start_time_ms: time::wall_clock_millis(),
+            context_overrides: context.clone(),
+            record_steps: self.record_steps,
+            ..Config::default()
+        };
+        if let Some(n) = &self.state_machine_name {
+            config.state_machine_name = n.clone();
+        } else if let Some(stem) = sibling(&self.definition, "x")
+            .file_stem()
+            .and_then(|s| s.to_str())
+        {
+            config.state_machine_name = stem.to_string();
+        }
+        if let Some(n) = &self.execution_name {
+            config.execution_name = n.clone();
+        }
+        if let Some(ctx) = &context {
+            if let Some(n) = ctx.pointer("/Execution/Name").and_then(Value::as_str) {
+                config.execution_name = n.to_string();
+            }
+            if let Some(n) = ctx.pointer("/StateMachine/Name").and_then(Value::as_str) {
+                config.state_machine_name = n.to_string();
+            }
+        }
+        let routes = Routes::for_definition(&self.definition, &self.functions)?;
+        let toml = self.definition.with_file_name("stepdbg.toml");
+        if toml.is_file() {
+            discovered.push(toml);
+        }
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let dispatcher = Dispatcher::new(mocks, routes, cwd, self.seed)
+            .with_scope(AwsScope::new(&config.region, &config.account));
+        Ok(Launch {
+            input,
+            config,
+            dispatcher,
+            discovered,
+        })
+    }
+}
+
+impl Resolver for Dispatcher {
+    fn resolve(&mut self, req: &TaskRequest) -> Resolution {
+        match self.dispatch(req) {
+            Dispatch::Handled {
+                outcome,
+                invocation,
+            } => Resolution::Done {
+                outcome,
+                detail: Some(invocation.to_json()),
+            },
+            Dispatch::CallbackPending { invocation } => Resolution::CallbackPending {
+                detail: Some(invocation.to_json()),
+            },
+            Dispatch::Unhandled(_) => Resolution::Manual,
+        }
+    }
+
+    fn reset(&mut self) {
+        Dispatcher::reset(self);
+    }
+
+    fn replayed(&mut self, req: &TaskRequest) {
+        Dispatcher::replayed(self, req);
+    }
+}
