@@ -700,10 +700,9 @@ impl Builder {
         p: &str,
         key: &str,
         lang: QueryLanguage,
-        min: f64,
-        max: f64,
-        integer: bool,
+        bounds: Bounds,
     ) -> Option<Dyn<f64>> {
+        let Bounds { min, max, integer } = bounds;
         let path_key = format!("{key}Path");
         if let Some(v) = o.get(&path_key) {
             if o.contains_key(key) {
@@ -720,6 +719,17 @@ impl Builder {
         let v = o.get(key)?;
         let fp = ptr(p, key);
         if let Some(s) = v.as_str() {
+            if is_deployment_placeholder(s) {
+                self.diags.push(
+                    Diagnostic::warning(
+                        "placeholder",
+                        &fp,
+                        format!("'{key}' is the deployment placeholder {s}"),
+                    )
+                    .help("SAM/CloudFormation/Terraform substitute it at deploy time; give a number to run this state locally"),
+                );
+                return Some(Dyn::Placeholder(s.to_string()));
+            }
             if lang == QueryLanguage::Jsonata
                 && let Some(e) = self.jsonata_expr(s, &fp, key)
             {
@@ -1028,8 +1038,14 @@ impl Builder {
         }
         let max = 99_999_999.0;
         Task {
-            timeout_seconds: self.dyn_number(o, p, "TimeoutSeconds", lang, 1.0, max, true),
-            heartbeat_seconds: self.dyn_number(o, p, "HeartbeatSeconds", lang, 1.0, max, true),
+            timeout_seconds: self.dyn_number(o, p, "TimeoutSeconds", lang, Bounds::int(1.0, max)),
+            heartbeat_seconds: self.dyn_number(
+                o,
+                p,
+                "HeartbeatSeconds",
+                lang,
+                Bounds::int(1.0, max),
+            ),
             credentials: o.get("Credentials").cloned(),
             resource,
         }
@@ -1324,7 +1340,7 @@ impl Builder {
         }
         if o.contains_key("Seconds") || o.contains_key("SecondsPath") {
             let how = self
-                .dyn_number(o, p, "Seconds", lang, 0.0, 99_999_999.0, true)
+                .dyn_number(o, p, "Seconds", lang, Bounds::int(0.0, 99_999_999.0))
                 .unwrap_or(Dyn::Static(0.0));
             return Wait {
                 how: WaitFor::Seconds(how),
@@ -1603,18 +1619,14 @@ impl Builder {
                     &bp,
                     "MaxItemsPerBatch",
                     lang,
-                    0.0,
-                    1e12,
-                    true,
+                    Bounds::int(0.0, 1e12),
                 ),
                 max_input_bytes_per_batch: self.dyn_number(
                     bo,
                     &bp,
                     "MaxInputBytesPerBatch",
                     lang,
-                    0.0,
-                    262_144.0,
-                    true,
+                    Bounds::int(0.0, 262_144.0),
                 ),
                 batch_input,
             })
@@ -1641,26 +1653,48 @@ impl Builder {
             item_reader: o.get("ItemReader").cloned(),
             item_batcher,
             result_writer: o.get("ResultWriter").cloned(),
-            max_concurrency: self.dyn_number(o, p, "MaxConcurrency", lang, 0.0, 1e12, true),
+            max_concurrency: self.dyn_number(o, p, "MaxConcurrency", lang, Bounds::int(0.0, 1e12)),
             tolerated_failure_count: self.dyn_number(
                 o,
                 p,
                 "ToleratedFailureCount",
                 lang,
-                0.0,
-                1e12,
-                true,
+                Bounds::int(0.0, 1e12),
             ),
             tolerated_failure_percentage: self.dyn_number(
                 o,
                 p,
                 "ToleratedFailurePercentage",
                 lang,
-                0.0,
-                100.0,
-                false,
+                Bounds::float(0.0, 100.0),
             ),
             label,
+        }
+    }
+}
+
+/// The range a number field accepts.
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    min: f64,
+    max: f64,
+    integer: bool,
+}
+
+impl Bounds {
+    fn int(min: f64, max: f64) -> Bounds {
+        Bounds {
+            min,
+            max,
+            integer: true,
+        }
+    }
+
+    fn float(min: f64, max: f64) -> Bounds {
+        Bounds {
+            min,
+            max,
+            integer: false,
         }
     }
 }
@@ -1684,6 +1718,15 @@ pub fn check_variable_name(name: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// `${Name}`: a SAM DefinitionSubstitutions / CloudFormation / Terraform placeholder,
+/// substituted at deploy time.
+pub fn is_deployment_placeholder(s: &str) -> bool {
+    s.len() > 3
+        && s.starts_with("${")
+        && s.ends_with('}')
+        && !s[2..s.len() - 1].contains(['{', '}'])
 }
 
 /// `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]` (a bare function ARN).

@@ -121,6 +121,8 @@ pub enum Dyn<T> {
     Static(T),
     Path(JsonPath),
     Expr(JsonataExpr),
+    /// A deployment placeholder such as `${ReminderTimeout}`: valid, but unknown locally.
+    Placeholder(String),
 }
 
 #[derive(Debug, Clone)]

@@ -43,6 +43,19 @@ fn raw_text(v: &Value) -> String {
     }
 }
 
+/// Result processing's products: the output, the variables to assign, and the
+/// intermediate stages kept for inspection (after ResultSelector, after ResultPath).
+type Processed = (Value, Map<String, Value>, Option<Value>, Option<Value>);
+
+/// A Map state's iteration inputs, concurrency limit and failure tolerances.
+type MapSetup = (Vec<Value>, usize, Option<usize>, Option<f64>);
+
+fn placeholder_error(field: &str, text: &str) -> ExprError {
+    ExprError::runtime(format!(
+        "The field '{field}' holds the deployment placeholder {text}, which has no value locally; substitute it to run this state"
+    ))
+}
+
 /// How a piece of state work ended.
 enum Flow {
     /// Go on to `next` (None: the thread ends) with `output`.
@@ -224,6 +237,7 @@ fn dyn_number(
 ) -> Result<f64, ExprError> {
     match d {
         Dyn::Static(n) => Ok(*n),
+        Dyn::Placeholder(text) => Err(placeholder_error(field, text)),
         Dyn::Path(p) => path_number(&format!("{field}Path"), p, input, env, float),
         Dyn::Expr(e) => {
             let s = states(env);
@@ -591,6 +605,7 @@ impl Execution {
                     }
                     Ok(now + (secs * 1000.0) as i64)
                 }
+                WaitFor::Timestamp(Dyn::Placeholder(text)) => Err(placeholder_error("Timestamp", text)),
                 WaitFor::Timestamp(Dyn::Static(s)) => parse_timestamp(s)
                     .map(|t| t.timestamp_millis())
                     .ok_or_else(|| ExprError::runtime(format!("The Timestamp field is not a valid ISO-8601 extended offset date-time: {s}"))),
@@ -692,7 +707,7 @@ impl Execution {
         self.threads[i].effective = effective;
         self.threads[i].status = ThreadStatus::WaitingTask(id);
         self.tasks.insert(id, req.clone());
-        Flow::Wait(Step::Task(req))
+        Flow::Wait(Step::Task(Box::new(req)))
     }
 
     fn task_done(&mut self, i: usize, state: &State, outcome: TaskOutcome) -> Flow {
@@ -767,46 +782,45 @@ impl Execution {
             self.record(i, "result", &result);
         }
         let mut env = env!(self, i, name);
-        let r =
-            (|| -> Result<(Value, Map<String, Value>, Option<Value>, Option<Value>), ExprError> {
-                if state.query_language == QueryLanguage::Jsonata {
-                    let res = if has_result { Some(&result) } else { None };
-                    let s = states_var(&raw, res, error_output, &env);
-                    let assigned = match &state.io.assign {
-                        Some(a) => eval_assign(a, &result, |_| s.clone(), &mut env)?,
-                        None => Map::new(),
-                    };
-                    let output = match &state.io.output {
-                        Some(t) => t.eval("Output", &s, &mut env)?,
-                        None => result,
-                    };
-                    return Ok((output, assigned, None, None));
-                }
-                let selected = match &state.io.result_selector {
-                    Some(t) => Some(t.eval(&result, &mut env)?),
-                    None => None,
-                };
-                let result = selected.clone().unwrap_or(result);
+        let r = (|| -> Result<Processed, ExprError> {
+            if state.query_language == QueryLanguage::Jsonata {
+                let res = if has_result { Some(&result) } else { None };
+                let s = states_var(&raw, res, error_output, &env);
                 let assigned = match &state.io.assign {
-                    Some(a) => eval_assign(a, &result, |_| Value::Null, &mut env)?,
+                    Some(a) => eval_assign(a, &result, |_| s.clone(), &mut env)?,
                     None => Map::new(),
                 };
-                let after_result_path = match (&state.kind, &state.io.result_path) {
-                    (StateKind::Succeed | StateKind::Wait(_), _) => result,
-                    (_, None) => result,
-                    (_, Some(None)) => raw.clone(),
-                    (_, Some(Some(p))) => p.write(raw.clone(), result).map_err(|e| {
-                        ExprError::runtime(format!("Invalid path '{}' : {}", p.text(), e.0))
-                    })?,
+                let output = match &state.io.output {
+                    Some(t) => t.eval("Output", &s, &mut env)?,
+                    None => result,
                 };
-                let output = apply_filter(&state.io.output_path, &after_result_path, &env)?;
-                Ok((
-                    output,
-                    assigned,
-                    selected,
-                    state.io.result_path.is_some().then_some(after_result_path),
-                ))
-            })();
+                return Ok((output, assigned, None, None));
+            }
+            let selected = match &state.io.result_selector {
+                Some(t) => Some(t.eval(&result, &mut env)?),
+                None => None,
+            };
+            let result = selected.clone().unwrap_or(result);
+            let assigned = match &state.io.assign {
+                Some(a) => eval_assign(a, &result, |_| Value::Null, &mut env)?,
+                None => Map::new(),
+            };
+            let after_result_path = match (&state.kind, &state.io.result_path) {
+                (StateKind::Succeed | StateKind::Wait(_), _) => result,
+                (_, None) => result,
+                (_, Some(None)) => raw.clone(),
+                (_, Some(Some(p))) => p.write(raw.clone(), result).map_err(|e| {
+                    ExprError::runtime(format!("Invalid path '{}' : {}", p.text(), e.0))
+                })?,
+            };
+            let output = apply_filter(&state.io.output_path, &after_result_path, &env)?;
+            Ok((
+                output,
+                assigned,
+                selected,
+                state.io.result_path.is_some().then_some(after_result_path),
+            ))
+        })();
         drop(env);
         match r {
             Ok((output, assigned, selected, after_rp)) => {
@@ -1300,7 +1314,7 @@ impl Execution {
         let raw = self.threads[i].input.clone();
         let jsonata_mode = state.query_language == QueryLanguage::Jsonata;
         let mut env = env!(self, i, name);
-        let setup = (|| -> Result<(Vec<Value>, usize, Option<usize>, Option<f64>), ExprError> {
+        let setup = (|| -> Result<MapSetup, ExprError> {
             let states = |e: &Env<'_>| states_var(&raw, None, None, e);
             let items_value = if jsonata_mode {
                 match &map.items {

@@ -236,7 +236,7 @@ pub enum Step {
     /// A thread made one transition (or part of one) without needing anything.
     Progressed { thread: usize, state: String },
     /// A thread scheduled a task and waits for [`Execution::resolve_task`].
-    Task(TaskRequest),
+    Task(Box<TaskRequest>),
     /// Nothing can run until the virtual clock reaches `until`.
     Sleeping { until: i64 },
     /// Nothing can run: tasks are pending and only their results can unblock.

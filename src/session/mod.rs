@@ -171,7 +171,7 @@ impl Session {
     ) -> Result<Session, SessionError> {
         let def = asl::load(path).map_err(SessionError::Load)?;
         if def.has_errors() {
-            return Err(SessionError::Invalid(def));
+            return Err(SessionError::Invalid(Box::new(def)));
         }
         Ok(Session::from_definition(path, def, opts, resolver))
     }
@@ -275,7 +275,7 @@ impl Session {
         let step = self.apply(JournalEntry::Step)?;
         let stop = match step {
             Step::Progressed { .. } => None,
-            Step::Task(req) => self.dispatch(req),
+            Step::Task(req) => self.dispatch(*req),
             Step::Sleeping { until } => {
                 self.apply(JournalEntry::AdvanceTo(until));
                 None
@@ -344,7 +344,7 @@ impl Session {
                 self.callback_waiting.push(req.id);
                 self.breakpoints
                     .breaks_on(BreakKind::Pending)
-                    .then(|| StopReason::Pending {
+                    .then_some(StopReason::Pending {
                         task: req.id,
                         state: req.state,
                     })
@@ -353,7 +353,7 @@ impl Session {
                 self.manual.push(req.id);
                 self.breakpoints
                     .breaks_on(BreakKind::Pending)
-                    .then(|| StopReason::Pending {
+                    .then_some(StopReason::Pending {
                         task: req.id,
                         state: req.state,
                     })
@@ -597,8 +597,9 @@ impl Session {
                         if let Some(next) = it.next() {
                             self.apply(next);
                         }
-                    } else if self.dispatch(req).is_some() {
-                        // A new pending task: the person answers it (or the journal does next).
+                    } else {
+                        // No recorded answer: ask the resolver (a pending task stays pending).
+                        self.dispatch(*req);
                     }
                 }
                 JournalEntry::Resolve { task, .. } => {
@@ -702,7 +703,7 @@ impl TokenError {
 #[derive(Debug)]
 pub enum SessionError {
     Load(LoadError),
-    Invalid(Definition),
+    Invalid(Box<Definition>),
 }
 
 impl std::fmt::Display for SessionError {
