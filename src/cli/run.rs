@@ -4,6 +4,7 @@ use super::{exit, stderr_color};
 use crate::asl;
 use crate::engine::{self, Execution, Step, WorkflowType};
 use crate::integrations::dispatch::Dispatch;
+use crate::session::callback;
 use crate::session::launch::{LaunchOptions, sibling};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -45,6 +46,11 @@ pub struct RunArgs {
     /// (repeatable; first match wins; also read from stepdbg.toml beside the definition).
     #[arg(long = "function", value_name = "PATTERN=BACKEND")]
     pub functions: Vec<String>,
+    /// Serve SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat (AWS JSON 1.0) on this
+    /// address and wait for callbacks instead of failing on a task token; each pending
+    /// token is printed on stderr as {"pendingTaskToken": ..., "state": ...}.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
     /// Seed for States.MathRandom, States.UUID, task tokens and retry jitter.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -98,23 +104,92 @@ pub fn run(args: RunArgs) -> i32 {
         Err(e) => return usage(e),
     };
     let mut dispatcher = launch.dispatcher;
+    let server = match &args.listen {
+        Some(addr) => match callback::serve(addr) {
+            Ok(s) => {
+                eprintln!("listening for SendTask* callbacks on http://{}", s.addr);
+                Some(s)
+            }
+            Err(e) => return usage(format!("cannot listen on {addr}: {e}")),
+        },
+        None => None,
+    };
     let mut ex = Execution::new(Arc::new(def.machine.clone()), launch.input, launch.config);
-    let mut stuck: Option<String> = None;
-    let end = ex.run_with(|req| match dispatcher.dispatch(req) {
-        Dispatch::Handled { outcome, .. } => Some(outcome),
-        Dispatch::CallbackPending { .. } => {
-            stuck = Some(format!(
-                "the Task state '{}' waits for its task token (SendTaskSuccess/SendTaskFailure), which nothing here can send; \
-                 mock the state, or open it in the debugger to complete the token by hand",
-                req.state
-            ));
-            None
+    let mut announced = Vec::new();
+    let mut timed_out: Vec<String> = Vec::new();
+    let stuck = loop {
+        let mut stuck: Option<String> = None;
+        let mut callbacks = Vec::new();
+        let end = ex.run_with(|req| match dispatcher.dispatch(req) {
+            Dispatch::Handled { outcome, .. } => Some(outcome),
+            Dispatch::CallbackPending { .. } => {
+                callbacks.push(req.id);
+                stuck = Some(format!(
+                    "the Task state '{}' waits for its task token (SendTaskSuccess/SendTaskFailure); \
+                     run with --listen 127.0.0.1:PORT to send it, mock the state, or open the definition in the debugger",
+                    req.state
+                ));
+                None
+            }
+            Dispatch::Unhandled(why) => {
+                stuck = Some(why.to_string());
+                None
+            }
+        });
+        for id in callbacks {
+            ex.task_started(id);
         }
-        Dispatch::Unhandled(why) => {
-            stuck = Some(why.to_string());
-            None
+        let Some(server) = &server else {
+            break matches!(end, Step::Task(_)).then_some(stuck).flatten();
+        };
+        // With --listen, tasks that carry a token wait for callbacks; others still stop us.
+        match &end {
+            Step::Task(req) if req.token.is_none() => break stuck,
+            Step::Task(_) | Step::Blocked => {}
+            _ => break None,
         }
-    });
+        for t in ex.pending_tasks() {
+            if let Some(token) = &t.token
+                && !announced.contains(token)
+            {
+                announced.push(token.clone());
+                eprintln!(
+                    "{}",
+                    serde_json::json!({"pendingTaskToken": token, "state": t.state})
+                );
+            }
+        }
+        if !matches!(end, Step::Blocked) {
+            continue;
+        }
+        // Wait for a callback; time passes on the virtual clock as it does on the wall clock.
+        let wait_ms = ex
+            .next_wakeup()
+            .map_or(1000, |w| (w - ex.clock()).clamp(1, 1000));
+        let started = std::time::Instant::now();
+        match server
+            .requests
+            .recv_timeout(std::time::Duration::from_millis(wait_ms as u64))
+        {
+            Ok(req) => {
+                let result =
+                    callback::apply(&mut ex, &req.token.clone(), &req.action.clone(), &timed_out);
+                req.answer(result);
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(_) => break None,
+        }
+        let pending_tokens: Vec<(u64, String)> = ex
+            .pending_tasks()
+            .filter_map(|t| Some((t.id, t.token.clone()?)))
+            .collect();
+        ex.advance_to(ex.clock() + started.elapsed().as_millis() as i64);
+        for (id, token) in pending_tokens {
+            if ex.task(id).is_none() && !ex.status().is_done() && !timed_out.contains(&token) {
+                timed_out.push(token);
+            }
+        }
+    };
     if args.trace {
         for s in ex.steps() {
             eprintln!(
@@ -130,7 +205,7 @@ pub fn run(args: RunArgs) -> i32 {
             return usage(format!("cannot write {}: {e}", path.display()));
         }
     }
-    if let (Step::Task(_), Some(why)) = (&end, stuck) {
+    if let Some(why) = stuck {
         return usage(format!(
             "{why}.\n  (mock files: --mock-config PATH, or {})",
             sibling(&args.definition, "mocks.json").display()

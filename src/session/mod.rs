@@ -8,6 +8,7 @@
 //! or to the first divergence.
 
 pub mod breakpoints;
+pub mod callback;
 pub mod launch;
 pub mod record;
 
@@ -152,6 +153,8 @@ pub struct Session {
     /// Tasks left to a person (manual results or callback tokens).
     manual: Vec<TaskId>,
     callback_waiting: Vec<TaskId>,
+    /// Tokens of tasks that timed out (SendTask* on them gets TaskTimedOut).
+    timed_out_tokens: Vec<String>,
     pub max_steps_per_continue: usize,
 }
 
@@ -203,6 +206,7 @@ impl Session {
             invocations: Vec::new(),
             manual: Vec::new(),
             callback_waiting: Vec::new(),
+            timed_out_tokens: Vec::new(),
             max_steps_per_continue: 1_000_000,
         }
     }
@@ -277,7 +281,7 @@ impl Session {
             Step::Progressed { .. } => None,
             Step::Task(req) => self.dispatch(*req),
             Step::Sleeping { until } => {
-                self.apply(JournalEntry::AdvanceTo(until));
+                self.advance_clock(until);
                 None
             }
             Step::Blocked => Some(StopReason::Blocked),
@@ -357,6 +361,23 @@ impl Session {
                         task: req.id,
                         state: req.state,
                     })
+            }
+        }
+    }
+
+    /// Move the virtual clock, remembering the tokens of tasks that time out on the way.
+    pub fn advance_clock(&mut self, until: i64) {
+        let tokens: Vec<(TaskId, String)> = self
+            .exec
+            .pending_tasks()
+            .filter_map(|t| Some((t.id, t.token.clone()?)))
+            .collect();
+        self.apply(JournalEntry::AdvanceTo(until));
+        for (id, token) in tokens {
+            if self.exec.task(id).is_none() {
+                self.timed_out_tokens.push(token);
+                self.callback_waiting.retain(|t| *t != id);
+                self.manual.retain(|t| *t != id);
             }
         }
     }
@@ -481,25 +502,32 @@ impl Session {
         Ok(())
     }
 
-    /// Complete the task holding `token` (the callback endpoint's SendTask* actions).
-    pub fn complete_token(&mut self, token: &str, outcome: TaskOutcome) -> Result<(), TokenError> {
-        let id = self
-            .exec
-            .task_by_token(token)
-            .map(|t| t.id)
-            .ok_or(TokenError::TaskDoesNotExist)?;
-        self.complete(id, outcome)
-            .map_err(|_| TokenError::TaskDoesNotExist)
-    }
-
-    pub fn heartbeat_token(&mut self, token: &str) -> Result<(), TokenError> {
-        let id = self
-            .exec
-            .task_by_token(token)
-            .map(|t| t.id)
-            .ok_or(TokenError::TaskDoesNotExist)?;
-        self.apply(JournalEntry::Heartbeat { task: id });
-        Ok(())
+    /// A SendTaskSuccess/Failure/Heartbeat for `token` (from the callback endpoint).
+    pub fn callback(
+        &mut self,
+        token: &str,
+        action: &callback::CallbackAction,
+    ) -> Result<(), callback::CallbackError> {
+        use callback::CallbackError;
+        if !callback::is_well_formed_token(token) {
+            return Err(CallbackError::InvalidToken);
+        }
+        let Some(id) = self.exec.task_by_token(token).map(|t| t.id) else {
+            return Err(if self.timed_out_tokens.iter().any(|t| t == token) {
+                CallbackError::TaskTimedOut
+            } else {
+                CallbackError::TaskDoesNotExist
+            });
+        };
+        match action.outcome() {
+            Some(outcome) => self
+                .complete(id, outcome)
+                .map_err(|_| CallbackError::TaskDoesNotExist),
+            None => {
+                self.heartbeat(id);
+                Ok(())
+            }
+        }
     }
 
     pub fn heartbeat(&mut self, task: TaskId) -> bool {
@@ -678,24 +706,6 @@ impl Session {
             removed_breakpoints: removed,
             replayed_steps: self.step_count(),
             stop,
-        }
-    }
-}
-
-/// Why a token operation was refused (AWS's error names).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TokenError {
-    TaskDoesNotExist,
-    InvalidToken,
-    TaskTimedOut,
-}
-
-impl TokenError {
-    pub fn aws_name(&self) -> &'static str {
-        match self {
-            TokenError::TaskDoesNotExist => "TaskDoesNotExist",
-            TokenError::InvalidToken => "InvalidToken",
-            TokenError::TaskTimedOut => "TaskTimedOut",
         }
     }
 }
