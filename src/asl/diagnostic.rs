@@ -123,7 +123,6 @@ impl Diagnostic {
         let end = doc.source.text[start..end]
             .find('\n')
             .map_or(end, |n| start + n);
-        let lc = self.line_col(doc);
         let mut d = MietteDiagnostic::new(self.message.clone())
             .with_code(format!("{}[{}]", self.severity.as_str(), self.code))
             .with_severity(match self.severity {
@@ -144,7 +143,7 @@ impl Diagnostic {
         if let Some(h) = &self.help {
             d = d.with_help(h.clone());
         }
-        let name = format!("{}:{}:{}", doc.source.path.display(), lc.line, lc.col);
+        let name = doc.source.path.display().to_string();
         let report = miette::Report::new(d)
             .with_source_code(NamedSource::new(name, doc.source.text.clone()));
         let theme = if color {

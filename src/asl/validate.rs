@@ -28,9 +28,11 @@ pub fn validate(machine: &Machine) -> Vec<Diagnostic> {
 
 fn check_machine(m: &Machine, diags: &mut Vec<Diagnostic>) {
     let names: Vec<&str> = m.states.iter().map(|s| s.name.as_str()).collect();
-    let suggest = |name: &str| -> Option<String> {
+    // A close name, never the state the transition starts from.
+    let suggest = |name: &str, from: &str| -> Option<String> {
         names
             .iter()
+            .filter(|n| **n != from)
             .map(|n| (strsim_distance(n, name), *n))
             .filter(|(d, _)| *d <= 3)
             .min()
@@ -50,7 +52,14 @@ fn check_machine(m: &Machine, diags: &mut Vec<Diagnostic>) {
                 }
             ),
         );
-        d.help = suggest(target).or_else(|| Some(format!("known states: {}", names.join(", "))));
+        let from = d
+            .pointer
+            .rsplit_once("/States/")
+            .and_then(|(_, rest)| rest.split('/').next())
+            .unwrap_or("")
+            .to_string();
+        d.help =
+            suggest(target, &from).or_else(|| Some(format!("known states: {}", names.join(", "))));
         found.push(d);
     };
     if !m.start_at.is_empty() && !m.index.contains_key(&m.start_at) {

@@ -1,0 +1,375 @@
+//! The command line as a user runs it: exit codes, output shapes, bad input.
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+fn stepdbg() -> Command {
+    let mut c = Command::cargo_bin("stepdbg").unwrap();
+    c.env("NO_COLOR", "1");
+    c
+}
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name)
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn stdout_json(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn help_and_version() {
+    let out = stepdbg().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for cmd in ["validate", "run", "policy"] {
+        assert!(text.contains(cmd), "{text}");
+    }
+    let out = stepdbg().arg("--version").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("stepdbg "));
+    assert_eq!(
+        stepdbg().arg("frobnicate").output().unwrap().status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn every_sample_validates_clean() {
+    let mut n = 0;
+    for e in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("samples"))
+        .unwrap()
+        .flatten()
+    {
+        let name = e.file_name().to_string_lossy().to_string();
+        if !(name.ends_with(".asl.json") || name.ends_with(".asl.yaml")) {
+            continue;
+        }
+        n += 1;
+        let out = stepdbg()
+            .args(["validate", "--format", "json"])
+            .arg(e.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{name}");
+        let report = stdout_json(&out);
+        assert_eq!(
+            report["files"][0]["diagnostics"],
+            json!([]),
+            "{name}: no errors and no warnings"
+        );
+    }
+    assert!(n >= 9, "the samples are there");
+}
+
+#[test]
+fn validate_points_at_the_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = write(
+        dir.path(),
+        "bad.asl.json",
+        "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\"Type\": \"Pass\", \"Next\": \"B\"},\n    \"C\": {\"Type\": \"Pass\", \"End\": true}\n  }\n}\n",
+    );
+    let out = stepdbg()
+        .args(["validate", "--format", "json"])
+        .arg(&def)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report = stdout_json(&out);
+    let diags = report["files"][0]["diagnostics"].as_array().unwrap();
+    let missing = diags.iter().find(|d| d["code"] == "unknown-state").unwrap();
+    assert_eq!(
+        (missing["line"].as_u64(), missing["column"].as_u64()),
+        (Some(4), Some(35))
+    );
+    assert_eq!(missing["pointer"], "/States/A/Next");
+    assert!(missing["help"].as_str().unwrap().contains("C"));
+    let unreachable = diags.iter().find(|d| d["code"] == "unreachable").unwrap();
+    assert_eq!(unreachable["severity"], "warning");
+    assert_eq!(unreachable["line"], 5);
+    // Human output: rustc-like, with file:line:col.
+    let out = stepdbg().arg("validate").arg(&def).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.asl.json:4:35"), "{err}");
+    assert!(err.contains("'B' is not a state"), "{err}");
+}
+
+#[test]
+fn validate_exit_codes_for_unreadable_and_malformed_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<(PathBuf, &str)> = vec![
+        (write(dir.path(), "empty.json", ""), "empty"),
+        (
+            write(
+                dir.path(),
+                "broken.json",
+                "{\n  \"StartAt\": \"A\",\n  \"States\": {\n",
+            ),
+            "broken.json:4:1",
+        ),
+        (
+            write(dir.path(), "broken.yaml", "StartAt: A\nStates: [\n"),
+            "broken.yaml:",
+        ),
+        (dir.path().join("missing.json"), "No such file"),
+    ];
+    for (path, needle) in cases {
+        let out = stepdbg().arg("validate").arg(&path).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", path.display());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{}: {err}", path.display());
+    }
+    // Binary garbage, deep nesting and a huge file: clear errors, never a crash.
+    let garbage: Vec<u8> = (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect();
+    let g = dir.path().join("garbage.bin");
+    std::fs::write(&g, garbage).unwrap();
+    let deep = write(
+        dir.path(),
+        "deep.json",
+        &("[".repeat(10_000) + &"]".repeat(10_000)),
+    );
+    let huge = dir.path().join("huge.json");
+    std::fs::write(
+        &huge,
+        format!("{{\"Comment\": \"{}\"}}", "x".repeat(50 * 1024 * 1024)),
+    )
+    .unwrap();
+    for p in [&g, &deep, &huge] {
+        let out = stepdbg().arg("validate").arg(p).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", p.display());
+        assert!(!out.stderr.is_empty());
+    }
+}
+
+#[test]
+fn run_prints_one_json_object_with_exit_codes() {
+    let out = stepdbg()
+        .arg("run")
+        .arg(sample("lambda-invoke.asl.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v = stdout_json(&out);
+    assert_eq!(v["status"], "SUCCEEDED");
+    assert_eq!(v["output"]["customerId"], "C-1042");
+
+    let dir = tempfile::tempdir().unwrap();
+    let fail = write(
+        dir.path(),
+        "fail.asl.json",
+        r#"{"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Oops", "Cause": "why"}}}"#,
+    );
+    let out = stepdbg().arg("run").arg(&fail).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout_json(&out),
+        json!({"status": "FAILED", "error": "Oops", "cause": "why"})
+    );
+
+    let invalid = write(
+        dir.path(),
+        "invalid.asl.json",
+        r#"{"StartAt": "X", "States": {}}"#,
+    );
+    let out = stepdbg().arg("run").arg(&invalid).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn run_input_context_history_and_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = write(
+        dir.path(),
+        "ctx.asl.json",
+        r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"name.$": "$$.Execution.Name", "x.$": "$.x"}, "End": true}}}"#,
+    );
+    let input = write(dir.path(), "in.json", r#"{"x": 41}"#);
+    let history = dir.path().join("history.json");
+    let out = stepdbg()
+        .arg("run")
+        .arg(&def)
+        .arg("--input")
+        .arg(format!("file://{}", input.display()))
+        .args([
+            "--context",
+            r#"{"Execution": {"Name": "my-exec"}}"#,
+            "--trace",
+            "--history",
+        ])
+        .arg(&history)
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout_json(&out),
+        json!({"status": "SUCCEEDED", "output": {"name": "my-exec", "x": 41}})
+    );
+    let trace = String::from_utf8_lossy(&out.stderr);
+    let record: Value = serde_json::from_str(trace.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        record["afterParameters"],
+        json!({"name": "my-exec", "x": 41})
+    );
+    let h: Value = serde_json::from_str(&std::fs::read_to_string(&history).unwrap()).unwrap();
+    let types: Vec<&str> = h["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "PassStateEntered",
+            "PassStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    assert_eq!(h["events"][1]["previousEventId"], 1);
+
+    // Input from standard input.
+    let out = stepdbg()
+        .arg("run")
+        .arg(&def)
+        .args(["--input", "-"])
+        .write_stdin(r#"{"x": 1}"#)
+        .output()
+        .unwrap();
+    assert_eq!(stdout_json(&out)["output"]["x"], 1);
+}
+
+#[test]
+fn run_names_the_state_when_a_task_has_no_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = write(
+        dir.path(),
+        "t.asl.json",
+        r#"{"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "f", "Payload.$": "$"}, "End": true}}}"#,
+    );
+    let out = stepdbg().arg("run").arg(&def).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("'Call'") && err.contains("--function"),
+        "{err}"
+    );
+    // A command backend answers it.
+    let out = stepdbg()
+        .arg("run")
+        .arg(&def)
+        .args(["--function", "f=command:cat"])
+        .output()
+        .unwrap();
+    let v = stdout_json(&out);
+    assert_eq!(v["status"], "SUCCEEDED", "{v}");
+    assert_eq!(v["output"]["StatusCode"], 200);
+    assert_eq!(v["output"]["Payload"], json!({}));
+}
+
+#[test]
+fn the_history_quota_stops_an_endless_loop() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = write(
+        dir.path(),
+        "loop.asl.json",
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "A"}}}"#,
+    );
+    let out = stepdbg().arg("run").arg(&def).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v = stdout_json(&out);
+    assert_eq!(v["status"], "FAILED");
+    assert!(v["cause"].as_str().unwrap().contains("25000"), "{v}");
+}
+
+#[test]
+fn policy_lists_every_lambda_function() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = write(
+        dir.path(),
+        "p.asl.json",
+        r#"{"StartAt": "Fan", "States": {
+            "Fan": {"Type": "Parallel", "Next": "Each", "Branches": [
+                {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "function1", "Payload.$": "$"}, "End": true}}},
+                {"StartAt": "B", "States": {"B": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken", "Parameters": {"FunctionName": "function2:live", "Payload": {"t.$": "$$.Task.Token"}}, "End": true}}}
+            ]},
+            "Each": {"Type": "Map", "Next": "Direct", "ItemProcessor": {"StartAt": "C", "States": {
+                "C": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName.$": "$.fn"}, "End": true}}}},
+            "Direct": {"Type": "Task", "Resource": "arn:aws:lambda:eu-west-1:444455556666:function:function3:2", "Next": "Again"},
+            "Again": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "function1"}, "End": true}
+        }}"#,
+    );
+    let out = stepdbg()
+        .arg("policy")
+        .arg(&def)
+        .args(["--region", "us-east-1", "--account-id", "111122223333"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stdout_json(&out),
+        json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow",
+            "Action": ["lambda:InvokeFunction"],
+            "Resource": [
+                "arn:aws:lambda:us-east-1:111122223333:function:function1",
+                "arn:aws:lambda:us-east-1:111122223333:function:function2:live",
+                "arn:aws:lambda:us-east-1:111122223333:function:*",
+                "arn:aws:lambda:eu-west-1:444455556666:function:function3:2"
+            ]
+        }]})
+    );
+    // Without region and account: AWS's placeholders.
+    let out = stepdbg()
+        .arg("policy")
+        .arg(sample("lambda-function-arn.asl.json"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout_json(&out)["Statement"][0]["Resource"][0],
+        "arn:aws:lambda:us-east-1:123456789012:function:resize-image"
+    );
+    let out = stepdbg().arg("policy").arg(&def).output().unwrap();
+    assert_eq!(
+        stdout_json(&out)["Statement"][0]["Resource"][0],
+        "arn:aws:lambda:[[region]]:[[accountId]]:function:function1"
+    );
+}
+
+#[test]
+fn every_lambda_sample_runs_with_its_mocks() {
+    for name in [
+        "lambda-invoke",
+        "callback",
+        "lambda-async",
+        "lambda-function-arn",
+        "retry-catch",
+        "parallel",
+        "jsonata-variables",
+        "order-workflow",
+        "map",
+    ] {
+        let def = ["asl.json", "asl.yaml"]
+            .iter()
+            .map(|e| sample(&format!("{name}.{e}")))
+            .find(|p| p.is_file())
+            .unwrap();
+        let out = stepdbg().arg("run").arg(&def).output().unwrap();
+        assert_eq!(
+            stdout_json(&out)["status"],
+            "SUCCEEDED",
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
