@@ -481,3 +481,45 @@ fn heartbeat_timeouts_expire_on_the_virtual_clock() {
     };
     assert_eq!(error.as_deref(), Some("ReviewTimedOut"));
 }
+
+#[test]
+fn a_saved_session_replays_to_the_same_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = manual_session("callback.asl.json");
+    s.breakpoints
+        .add("Approved?", Some("$.review.decision"))
+        .unwrap();
+    let StopReason::Pending { .. } = s.continue_() else {
+        panic!()
+    };
+    let token = s.pending()[0].token.clone().unwrap();
+    s.callback(
+        &token,
+        &CallbackAction::Success {
+            output: json!({"decision": "APPROVED", "reviewer": "cy"}),
+        },
+    )
+    .unwrap();
+    let stop = s.continue_();
+    assert!(
+        matches!(stop, StopReason::Breakpoint { ref state, .. } if state == "Approved?"),
+        "{stop:?}"
+    );
+    let file = dir.path().join("session.json");
+    s.save(&file).unwrap();
+    let history = dir.path().join("history.json");
+    s.export_history(&history).unwrap();
+    let exported: Value =
+        serde_json::from_str(&std::fs::read_to_string(&history).unwrap()).unwrap();
+    assert_eq!(
+        exported["events"].as_array().unwrap().len(),
+        s.execution().history().len()
+    );
+
+    let mut again = manual_session("callback.asl.json");
+    assert_eq!(again.load_file(&file).unwrap(), None);
+    assert_eq!(again.execution().history(), s.execution().history());
+    assert_eq!(again.breakpoints.list().len(), 1);
+    assert_eq!(again.continue_(), StopReason::Finished);
+    assert!(matches!(again.status(), Status::Succeeded { output } if output["approvedBy"] == "cy"));
+}

@@ -11,6 +11,7 @@ pub mod breakpoints;
 pub mod callback;
 pub mod launch;
 pub mod record;
+pub mod watch;
 
 use crate::asl::{self, Definition, Diagnostic, LoadError};
 use crate::engine::{Config, Execution, Failure, Status, Step, TaskId, TaskOutcome, TaskRequest};
