@@ -109,6 +109,32 @@ fn benches(c: &mut Criterion) {
         json!({"StartAt": "Fan", "States": {"Fan": {"Type": "Parallel", "Branches": branches, "End": true}}}),
         json!({"i": 0}),
     );
+
+    // (e) JSONata: 1,000 chained Pass states, each with a typical Output and Assign.
+    let mut states = serde_json::Map::new();
+    for i in 0..1000 {
+        let mut s = json!({
+            "Type": "Pass",
+            "Assign": {"total": "{% $states.input.order.qty * $states.input.order.price %}"},
+            "Output": {
+                "order": "{% $states.input.order %}",
+                "step": i,
+                "label": "{% $uppercase($states.input.order.sku) & '-' & $string($states.input.order.qty) %}"
+            }
+        });
+        if i == 999 {
+            s["End"] = json!(true);
+        } else {
+            s["Next"] = json!(format!("S{}", i + 1));
+        }
+        states.insert(format!("S{i}"), s);
+    }
+    bench(
+        c,
+        "e_jsonata_chain_1000",
+        json!({"QueryLanguage": "JSONata", "StartAt": "S0", "States": states}),
+        json!({"order": {"sku": "abc-1", "qty": 3, "price": 9.5}}),
+    );
 }
 
 criterion_group!(engine, benches);

@@ -642,9 +642,57 @@ impl Builder {
         self.template(v, &ptr(p, key), key)
     }
 
+    /// AWS's rules on where `$states.result` and `$states.errorOutput` exist: the result
+    /// only once the state has one (Output, Assign), the error output only in a Catch.
+    fn check_states_refs(&mut self, text: &str, p: &str, key: &str) {
+        let in_catch = p.contains("/Catch/");
+        let before_result = matches!(
+            key,
+            "Arguments"
+                | "Items"
+                | "ItemSelector"
+                | "BatchInput"
+                | "Condition"
+                | "TimeoutSeconds"
+                | "HeartbeatSeconds"
+                | "Seconds"
+                | "Timestamp"
+                | "MaxConcurrency"
+                | "ToleratedFailureCount"
+                | "ToleratedFailurePercentage"
+        );
+        if text.contains("$states.result") && (before_result || in_catch) {
+            self.err(
+                "states-result-unavailable",
+                p,
+                format!(
+                    "$states.result is not available in {key}{}",
+                    if in_catch { " of a Catch" } else { "" }
+                ),
+            )
+            .help = Some(
+                "$states.result exists in the state's Output and Assign, after its work is done"
+                    .into(),
+            );
+        }
+        if text.contains("$states.errorOutput") && !in_catch {
+            self.err(
+                "states-error-output-unavailable",
+                p,
+                format!("$states.errorOutput is not available in {key} outside a Catch"),
+            )
+            .help = Some("use $states.errorOutput in a catcher's Output or Assign".into());
+        }
+    }
+
     fn jsonata_template(&mut self, v: &Value, p: &str, key: &str) -> Option<JsonataTemplate> {
         match JsonataTemplate::compile(v) {
-            Ok(t) => Some(t),
+            Ok(t) => {
+                for (suffix, e) in t.expressions() {
+                    self.check_states_refs(e.text(), &format!("{p}{suffix}"), key);
+                }
+                Some(t)
+            }
             Err(m) => {
                 self.err("bad-jsonata", p, format!("{key}: invalid JSONata: {m}"));
                 None
@@ -782,7 +830,10 @@ impl Builder {
             return None;
         };
         match JsonataExpr::parse(inner) {
-            Ok(e) => Some(e),
+            Ok(e) => {
+                self.check_states_refs(e.text(), p, key);
+                Some(e)
+            }
             Err(m) => {
                 self.err("bad-jsonata", p, format!("{key}: invalid JSONata: {m}"));
                 None

@@ -15,6 +15,8 @@ use std::time::Duration;
 /// How long to wait for a burst of events (write + rename + chmod) to settle.
 pub const DEBOUNCE: Duration = Duration::from_millis(100);
 
+/// Held only to keep the watch alive: dropping the debouncer stops it.
+#[allow(dead_code)]
 enum Backend {
     Native(Debouncer<RecommendedWatcher>),
     Poll(Debouncer<PollWatcher>),
