@@ -2,6 +2,7 @@
 //! Retry/Catch, transitions, and Parallel/Map children.
 
 use super::env::{Env, StateFacts, Vars};
+use super::history::EventData;
 use super::time::parse_timestamp;
 use super::*;
 use crate::asl::build::is_lambda_function_arn;
@@ -11,6 +12,7 @@ use crate::expr::jsonata::{self as jsonata, JsonataTemplate};
 use crate::expr::jsonpath::JsonPath;
 use crate::expr::template::{PathFailure, PayloadTemplate, resolve_path};
 use rand::RngExt;
+use std::borrow::Cow;
 use std::cell::OnceCell;
 
 /// Compact JSON text, as AWS writes payloads in history events and messages.
@@ -60,6 +62,8 @@ fn placeholder_error(field: &str, text: &str) -> ExprError {
 enum Flow {
     /// Go on to `next` (None: the thread ends) with `output`.
     Exit { output: Value, next: Option<usize> },
+    /// Go on to `next` with the state's raw input as its output (nothing changed it).
+    ExitUnchanged { next: Option<usize> },
     /// The thread now waits (task, timer, children); `step` is what to report.
     Wait(Step),
     /// The state failed; Retry/Catch decide.
@@ -130,10 +134,37 @@ fn apply_filter(
     v: &Value,
     env: &Env<'_>,
 ) -> Result<Value, ExprError> {
+    filter_ref(path, v, env).map(Cow::into_owned)
+}
+
+/// InputPath/OutputPath without copying when the value passes through whole.
+fn filter_ref<'a>(
+    path: &Option<Option<JsonPath>>,
+    v: &'a Value,
+    env: &Env<'_>,
+) -> Result<Cow<'a, Value>, ExprError> {
     match path {
-        None => Ok(v.clone()),
-        Some(None) => Ok(json!({})),
-        Some(Some(p)) => select_path(p, v, env),
+        None => Ok(Cow::Borrowed(v)),
+        Some(None) => Ok(Cow::Owned(json!({}))),
+        Some(Some(p)) if matches!(p.root(), crate::expr::jsonpath::PathRoot::Input) => {
+            match p.select_cow(v) {
+                Ok(c) => Ok(c),
+                Err(_) => select_path(p, v, env).map(Cow::Owned),
+            }
+        }
+        Some(Some(p)) => select_path(p, v, env).map(Cow::Owned),
+    }
+}
+
+/// OutputPath on a value we own.
+fn filter_owned(
+    path: &Option<Option<JsonPath>>,
+    v: Value,
+    env: &Env<'_>,
+) -> Result<Value, ExprError> {
+    match path {
+        None => Ok(v),
+        _ => apply_filter(path, &v, env),
     }
 }
 
@@ -290,7 +321,11 @@ impl Execution {
 
     fn apply_flow(&mut self, i: usize, state: &State, flow: Flow) -> Step {
         match flow {
-            Flow::Exit { output, next } => self.exit(i, state, output, next),
+            Flow::Exit { output, next } => self.exit(i, state, Arc::new(output), next),
+            Flow::ExitUnchanged { next } => {
+                let output = self.threads[i].input.clone();
+                self.exit(i, state, output, next)
+            }
             Flow::Wait(step) => step,
             Flow::Fail(f) => self.handle_failure(i, state, f),
         }
@@ -326,12 +361,11 @@ impl Execution {
             StateKind::Parallel(_) => "ParallelStateEntered",
             StateKind::Map(_) => "MapStateEntered",
         };
-        let input_text = compact(&self.threads[i].input);
-        let id = self.emit(
-            i,
-            kind,
-            json!({"name": state.name, "input": input_text, "inputDetails": {"truncated": false}}),
-        );
+        let data = EventData::State {
+            name: state.name.clone(),
+            payload: self.threads[i].input.clone(),
+        };
+        let id = self.emit_data(i, kind, data);
         let now = self.clock;
         let t = &mut self.threads[i];
         t.entered_event = id;
@@ -371,7 +405,6 @@ impl Execution {
         let name = state.name.as_str();
         let entered = self.threads[i].entered_event;
         let lang = state.query_language;
-        let raw = self.threads[i].input.clone();
         // A callback task's token must exist before Parameters/Arguments read $$.Task.Token.
         if let StateKind::Task(task) = &state.kind
             && task.pattern() == IntegrationPattern::WaitForTaskToken
@@ -381,50 +414,57 @@ impl Execution {
             let (a, b): (u64, u64) = (self.rng.random(), self.rng.random());
             self.threads[i].token = Some(format!("{a:016x}{b:016x}"));
         }
-        // Input processing.
-        let effective = if lang == QueryLanguage::JsonPath {
+        // A JSONPath Choice without InputPath reads the raw input as it is.
+        if let StateKind::Choice(c) = &state.kind
+            && lang == QueryLanguage::JsonPath
+            && state.io.input_path.is_none()
+        {
+            return self.choose(i, state, c, None);
+        }
+        // Input processing (borrowing the raw input: it stays the thread's for ResultPath).
+        let record = self.cfg.record_steps;
+        let processed = {
             let mut env = env!(self, i, name);
-            let after_input = match &state.kind {
-                StateKind::Fail(_) => raw.clone(),
-                _ => match apply_filter(&state.io.input_path, &raw, &env) {
-                    Ok(v) => v,
-                    Err(e) => return Flow::Fail(located(name, entered, e)),
-                },
-            };
-            let after_params = match (&state.kind, &state.io.parameters) {
-                (StateKind::Map(_), _) | (_, None) => None,
-                (_, Some(t)) => match t.eval(&after_input, &mut env) {
-                    Ok(v) => Some(v),
-                    Err(e) => return Flow::Fail(located(name, entered, e)),
-                },
-            };
-            drop(env);
-            if state.io.input_path.is_some() {
-                self.record(i, "afterInputPath", &after_input);
-            }
-            match after_params {
-                Some(p) => {
-                    self.record(i, "afterParameters", &p);
-                    p
-                }
-                None => after_input,
-            }
-        } else {
-            match &state.io.arguments {
-                Some(args) => {
-                    let mut env = env!(self, i, name);
-                    let s = states_var(&raw, None, None, &env);
-                    match args.eval("Arguments", &s, &mut env) {
-                        Ok(v) => {
-                            drop(env);
-                            self.record(i, "afterArguments", &v);
-                            v
-                        }
-                        Err(e) => return Flow::Fail(located(name, entered, e)),
+            let raw: &Value = &self.threads[i].input;
+            if lang == QueryLanguage::JsonPath {
+                let after_input = match &state.kind {
+                    StateKind::Fail(_) => Ok(Cow::Borrowed(raw)),
+                    _ => filter_ref(&state.io.input_path, raw, &env),
+                };
+                after_input.and_then(|after_input| {
+                    let after_params = match (&state.kind, &state.io.parameters) {
+                        (StateKind::Map(_), _) | (_, None) => None,
+                        (_, Some(t)) => Some(t.eval(&after_input, &mut env)?),
+                    };
+                    let shown = (record && state.io.input_path.is_some())
+                        .then(|| after_input.clone().into_owned());
+                    Ok(match after_params {
+                        Some(p) => (p, shown, Some("afterParameters")),
+                        None => (after_input.into_owned(), shown, None),
+                    })
+                })
+            } else {
+                match &state.io.arguments {
+                    Some(args) => {
+                        let s = states_var(raw, None, None, &env);
+                        args.eval("Arguments", &s, &mut env)
+                            .map(|v| (v, None, Some("afterArguments")))
                     }
+                    None => Ok((raw.clone(), None, None)),
                 }
-                None => raw.clone(),
             }
+        };
+        let effective = match processed {
+            Ok((effective, after_input, stage)) => {
+                if let Some(a) = after_input {
+                    self.record(i, "afterInputPath", &a);
+                }
+                if let Some(stage) = stage {
+                    self.record(i, stage, &effective);
+                }
+                effective
+            }
+            Err(e) => return Flow::Fail(located(name, entered, e)),
         };
 
         match &state.kind {
@@ -434,17 +474,14 @@ impl Execution {
             }
             StateKind::Succeed => self.finish_io(i, state, effective, None),
             StateKind::Task(task) => self.schedule_task(i, state, task, effective),
-            StateKind::Choice(c) => self.choose(i, state, c, effective),
+            StateKind::Choice(c) => self.choose(i, state, c, Some(effective)),
             StateKind::Wait(w) => self.wait(i, state, w, effective),
             StateKind::Fail(f) => self.fail_state(i, state, f, &effective),
             StateKind::Parallel(p) => {
                 let inputs = vec![effective; p.branches.len()];
                 self.emit(i, "ParallelStateStarted", json!({}));
                 self.spawn_children(i, state, inputs, false, 0, None, None);
-                Flow::Wait(Step::Progressed {
-                    thread: i,
-                    state: name.into(),
-                })
+                Flow::Wait(Step::Progressed { thread: i })
             }
             StateKind::Map(map) => self.start_map(i, state, map, effective),
         }
@@ -452,7 +489,8 @@ impl Execution {
 
     fn fail_state(&mut self, i: usize, state: &State, f: &Fail, input: &Value) -> Flow {
         let mut env = env!(self, i, &state.name);
-        let raw = self.threads[i].input.clone();
+        let raw_input = self.threads[i].input.clone();
+        let raw: &Value = &raw_input;
         let field = |ff: &Option<FailField>,
                      key: &str,
                      env: &mut Env<'_>|
@@ -487,10 +525,7 @@ impl Execution {
                 let failure = Failure { error, cause };
                 self.close_record(i, None, Some(&failure));
                 self.thread_failed(i, failure);
-                Flow::Wait(Step::Progressed {
-                    thread: i,
-                    state: state.name.clone(),
-                })
+                Flow::Wait(Step::Progressed { thread: i })
             }
             (Err(e), _) | (_, Err(e)) => {
                 Flow::Fail(located(&state.name, self.threads[i].entered_event, e))
@@ -498,17 +533,20 @@ impl Execution {
         }
     }
 
-    fn choose(&mut self, i: usize, state: &State, c: &Choice, input: Value) -> Flow {
+    /// `input` is the effective input, or None when it is the raw input unchanged (no
+    /// InputPath): then, without OutputPath, the output shares the input.
+    fn choose(&mut self, i: usize, state: &State, c: &Choice, input: Option<Value>) -> Flow {
         let name = state.name.as_str();
         let entered = self.threads[i].entered_event;
-        let raw = self.threads[i].input.clone();
         let mut env = env!(self, i, name);
+        let raw: &Value = &self.threads[i].input;
+        let effective: &Value = input.as_ref().unwrap_or(raw);
         let mut chosen: Option<&ChoiceBranch> = None;
         for b in &c.choices {
             let r = match &b.rule {
                 Rule::Condition(ConditionExpr::Literal(v)) => Ok(*v),
                 Rule::Condition(ConditionExpr::Expr(e)) => {
-                    let s = states_var(&raw, None, None, &env);
+                    let s = states_var(raw, None, None, &env);
                     match jsonata::eval_field(e, "Condition", &s, &mut env) {
                         Ok(Value::Bool(v)) => Ok(v),
                         Ok(other) => Err(jsonata::unexpected_type_error(
@@ -520,7 +558,7 @@ impl Execution {
                         Err(e) => Err(e),
                     }
                 }
-                rule => choice::eval_rule(rule, &input, &env),
+                rule => choice::eval_rule(rule, effective, &env),
             };
             match r {
                 Ok(true) => {
@@ -554,21 +592,23 @@ impl Execution {
                 }
             },
         };
-        let out = (|| -> Result<(Value, Map<String, Value>), ExprError> {
+        let out = (|| -> Result<(Option<Value>, Map<String, Value>), ExprError> {
             let assigned = match assign {
-                Some(a) => eval_assign(a, &input, |e| states_var(&raw, None, None, e), &mut env)?,
+                Some(a) => eval_assign(a, effective, |e| states_var(raw, None, None, e), &mut env)?,
                 None => Map::new(),
             };
             let output = if state.query_language == QueryLanguage::Jsonata {
                 match output_t {
                     Some(t) => {
-                        let s = states_var(&raw, None, None, &env);
-                        t.eval("Output", &s, &mut env)?
+                        let s = states_var(raw, None, None, &env);
+                        Some(t.eval("Output", &s, &mut env)?)
                     }
-                    None => raw.clone(),
+                    None => None,
                 }
+            } else if input.is_none() && state.io.output_path.is_none() {
+                None
             } else {
-                apply_filter(&state.io.output_path, &input, &env)?
+                Some(apply_filter(&state.io.output_path, effective, &env)?)
             };
             Ok((output, assigned))
         })();
@@ -576,7 +616,10 @@ impl Execution {
         match out {
             Ok((output, assigned)) => {
                 apply_vars(&mut self.threads[i].vars, assigned);
-                Flow::Exit { output, next }
+                match output {
+                    Some(output) => Flow::Exit { output, next },
+                    None => Flow::ExitUnchanged { next },
+                }
             }
             Err(e) => Flow::Fail(located(name, entered, e)),
         }
@@ -585,7 +628,8 @@ impl Execution {
     fn wait(&mut self, i: usize, state: &State, w: &Wait, input: Value) -> Flow {
         let name = state.name.as_str();
         let entered = self.threads[i].entered_event;
-        let raw = self.threads[i].input.clone();
+        let raw_input = self.threads[i].input.clone();
+        let raw: &Value = &raw_input;
         let mut env = env!(self, i, name);
         let now = env.clock;
         let until = (|| -> Result<i64, ExprError> {
@@ -637,10 +681,7 @@ impl Execution {
                     until: until.max(now),
                     then: Phase::WaitDone,
                 };
-                Flow::Wait(Step::Progressed {
-                    thread: i,
-                    state: name.into(),
-                })
+                Flow::Wait(Step::Progressed { thread: i })
             }
             Err(e) => Flow::Fail(located(name, entered, e)),
         }
@@ -649,7 +690,8 @@ impl Execution {
     fn schedule_task(&mut self, i: usize, state: &State, task: &Task, effective: Value) -> Flow {
         let name = state.name.as_str();
         let entered = self.threads[i].entered_event;
-        let raw = self.threads[i].input.clone();
+        let raw_input = self.threads[i].input.clone();
+        let raw: &Value = &raw_input;
         let mut env = env!(self, i, name);
         let states = |e: &Env<'_>| states_var(&raw, None, None, e);
         let timeout = task
@@ -776,16 +818,17 @@ impl Execution {
     ) -> Flow {
         let name = state.name.as_str();
         let entered = self.threads[i].entered_event;
-        let raw = self.threads[i].input.clone();
         let has_result = !matches!(state.kind, StateKind::Succeed | StateKind::Wait(_));
         if has_result && self.cfg.record_steps {
             self.record(i, "result", &result);
         }
+        let record = self.cfg.record_steps;
         let mut env = env!(self, i, name);
+        let raw: &Value = &self.threads[i].input;
         let r = (|| -> Result<Processed, ExprError> {
             if state.query_language == QueryLanguage::Jsonata {
                 let res = if has_result { Some(&result) } else { None };
-                let s = states_var(&raw, res, error_output, &env);
+                let s = states_var(raw, res, error_output, &env);
                 let assigned = match &state.io.assign {
                     Some(a) => eval_assign(a, &result, |_| s.clone(), &mut env)?,
                     None => Map::new(),
@@ -796,11 +839,11 @@ impl Execution {
                 };
                 return Ok((output, assigned, None, None));
             }
-            let selected = match &state.io.result_selector {
-                Some(t) => Some(t.eval(&result, &mut env)?),
-                None => None,
+            let result = match &state.io.result_selector {
+                Some(t) => t.eval(&result, &mut env)?,
+                None => result,
             };
-            let result = selected.clone().unwrap_or(result);
+            let selected = (record && state.io.result_selector.is_some()).then(|| result.clone());
             let assigned = match &state.io.assign {
                 Some(a) => eval_assign(a, &result, |_| Value::Null, &mut env)?,
                 None => Map::new(),
@@ -813,13 +856,10 @@ impl Execution {
                     ExprError::runtime(format!("Invalid path '{}' : {}", p.text(), e.0))
                 })?,
             };
-            let output = apply_filter(&state.io.output_path, &after_result_path, &env)?;
-            Ok((
-                output,
-                assigned,
-                selected,
-                state.io.result_path.is_some().then_some(after_result_path),
-            ))
+            let shown =
+                (record && state.io.result_path.is_some()).then(|| after_result_path.clone());
+            let output = filter_owned(&state.io.output_path, after_result_path, &env)?;
+            Ok((output, assigned, selected, shown))
         })();
         drop(env);
         match r {
@@ -852,8 +892,8 @@ impl Execution {
 
     fn close_record(&mut self, i: usize, output: Option<&Value>, error: Option<&Failure>) {
         let last = self.history.len() as u64;
-        let vars = self.threads[i].vars.flatten();
         if let Some(mut rec) = self.threads[i].record.take() {
+            let vars = self.threads[i].vars.flatten();
             if let Some(o) = output {
                 rec.set("output", o);
             }
@@ -866,7 +906,7 @@ impl Execution {
         }
     }
 
-    fn exit(&mut self, i: usize, state: &State, output: Value, next: Option<usize>) -> Step {
+    fn exit(&mut self, i: usize, state: &State, output: Arc<Value>, next: Option<usize>) -> Step {
         let kind: &'static str = match &state.kind {
             StateKind::Pass(_) => "PassStateExited",
             StateKind::Task(_) => "TaskStateExited",
@@ -877,14 +917,20 @@ impl Execution {
             StateKind::Parallel(_) => "ParallelStateExited",
             StateKind::Map(_) => "MapStateExited",
         };
-        self.emit(i, kind, json!({"name": state.name, "output": compact(&output), "outputDetails": {"truncated": false}}));
+        let data = EventData::State {
+            name: state.name.clone(),
+            payload: output.clone(),
+        };
+        self.emit_data(i, kind, data);
         self.transitions += 1;
-        let machine = self.machine.clone();
-        let next_name = next
-            .and_then(|n| machine_at(&machine, &self.threads[i].machine).states.get(n))
-            .map(|s| s.name.clone());
-        if let Some(r) = &mut self.threads[i].record {
-            r.next = next_name;
+        if self.threads[i].record.is_some() {
+            let machine = self.machine.clone();
+            let next_name = next
+                .and_then(|n| machine_at(&machine, &self.threads[i].machine).states.get(n))
+                .map(|s| s.name.clone());
+            if let Some(r) = &mut self.threads[i].record {
+                r.next = next_name;
+            }
         }
         self.close_record(i, Some(&output), None);
         match next {
@@ -894,12 +940,12 @@ impl Execution {
                 t.input = output;
                 t.status = ThreadStatus::Ready(Phase::Enter);
             }
-            None => self.thread_done(i, output),
+            None => self.thread_done(
+                i,
+                Arc::try_unwrap(output).unwrap_or_else(|shared| (*shared).clone()),
+            ),
         }
-        Step::Progressed {
-            thread: i,
-            state: state.name.clone(),
-        }
+        Step::Progressed { thread: i }
     }
 
     /// Retry, then Catch, then fail the thread.
@@ -932,10 +978,7 @@ impl Execution {
                     if let Some(rec) = &mut t.record {
                         rec.set("retryCount", &json!(t.retry_total));
                     }
-                    return Step::Progressed {
-                        thread: i,
-                        state: state.name.clone(),
-                    };
+                    return Step::Progressed { thread: i };
                 }
             }
             if let Some(c) = state
@@ -948,15 +991,13 @@ impl Execution {
         }
         self.close_record(i, None, Some(&failure));
         self.thread_failed(i, failure);
-        Step::Progressed {
-            thread: i,
-            state: state.name.clone(),
-        }
+        Step::Progressed { thread: i }
     }
 
     fn catch(&mut self, i: usize, state: &State, c: &Catcher, failure: Failure) -> Step {
         let error_output = failure.to_error_output();
-        let raw = self.threads[i].input.clone();
+        let raw_input = self.threads[i].input.clone();
+        let raw: &Value = &raw_input;
         let name = state.name.as_str();
         let entered = self.threads[i].entered_event;
         let mut env = env!(self, i, name);
@@ -994,16 +1035,13 @@ impl Execution {
         match r {
             Ok((output, assigned)) => {
                 apply_vars(&mut self.threads[i].vars, assigned);
-                self.exit(i, state, output, Some(c.next.index))
+                self.exit(i, state, Arc::new(output), Some(c.next.index))
             }
             Err(e) => {
                 let f = located(name, entered, e);
                 self.close_record(i, None, Some(&f));
                 self.thread_failed(i, f);
-                Step::Progressed {
-                    thread: i,
-                    state: name.into(),
-                }
+                Step::Progressed { thread: i }
             }
         }
     }
@@ -1178,7 +1216,7 @@ impl Execution {
         // Free the finished children.
         for k in &ch.threads {
             self.threads[*k].status = ThreadStatus::Aborted;
-            self.threads[*k].input = Value::Null;
+            self.threads[*k].input = Arc::default();
             self.threads[*k].children = None;
         }
         let (ok_kind, fail_kind) = if ch.is_map {
@@ -1237,7 +1275,7 @@ impl Execution {
                 parent: Some((p, index)),
                 machine: path,
                 state: start,
-                input,
+                input: Arc::new(input),
                 effective: Value::Null,
                 entered_event: 0,
                 last_event: self.threads[p].last_event,
@@ -1311,7 +1349,8 @@ impl Execution {
                 ),
             ));
         }
-        let raw = self.threads[i].input.clone();
+        let raw_input = self.threads[i].input.clone();
+        let raw: &Value = &raw_input;
         let jsonata_mode = state.query_language == QueryLanguage::Jsonata;
         let mut env = env!(self, i, name);
         let setup = (|| -> Result<MapSetup, ExprError> {
@@ -1458,10 +1497,7 @@ impl Execution {
                 }
                 self.emit(i, "MapStateStarted", json!({"length": inputs.len()}));
                 self.spawn_children(i, state, inputs, true, limit, count, pct);
-                Flow::Wait(Step::Progressed {
-                    thread: i,
-                    state: name.into(),
-                })
+                Flow::Wait(Step::Progressed { thread: i })
             }
             Err(e) => Flow::Fail(located(name, entered, e)),
         }

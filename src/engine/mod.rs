@@ -234,7 +234,7 @@ impl TaskRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
     /// A thread made one transition (or part of one) without needing anything.
-    Progressed { thread: usize, state: String },
+    Progressed { thread: usize },
     /// A thread scheduled a task and waits for [`Execution::resolve_task`].
     Task(Box<TaskRequest>),
     /// Nothing can run until the virtual clock reaches `until`.
@@ -353,8 +353,8 @@ pub(crate) struct Thread {
     pub parent: Option<(usize, usize)>,
     pub machine: MachinePath,
     pub state: usize,
-    /// The raw input of the current state.
-    pub input: Value,
+    /// The raw input of the current state (shared with the history event that shows it).
+    pub input: Arc<Value>,
     /// The state's effective input (after InputPath/Parameters/Arguments), kept for tasks.
     pub effective: Value,
     pub entered_event: u64,
@@ -410,7 +410,7 @@ impl Execution {
             parent: None,
             machine: Vec::new(),
             state: ex.machine.start().unwrap_or(0),
-            input: input.clone(),
+            input: Arc::new(input.clone()),
             effective: Value::Null,
             entered_event: 0,
             last_event: 0,
@@ -721,7 +721,7 @@ impl Execution {
     pub fn set_pending_input(&mut self, thread: usize, input: Value) -> bool {
         match self.threads.get_mut(thread) {
             Some(t) if matches!(t.status, ThreadStatus::Ready(Phase::Enter)) => {
-                t.input = input;
+                t.input = Arc::new(input);
                 true
             }
             _ => false,
@@ -733,7 +733,7 @@ impl Execution {
         self.threads
             .get(thread)
             .filter(|t| matches!(t.status, ThreadStatus::Ready(Phase::Enter)))
-            .map(|t| &t.input)
+            .map(|t| &*t.input)
     }
 
     /// Run until the execution ends or needs something: tasks are answered by `resolve`
@@ -769,6 +769,15 @@ impl Execution {
 
     /// Append a history event for `thread`.
     pub(crate) fn emit(&mut self, thread: usize, kind: &'static str, details: Value) -> u64 {
+        self.emit_data(thread, kind, history::EventData::Json(details))
+    }
+
+    pub(crate) fn emit_data(
+        &mut self,
+        thread: usize,
+        kind: &'static str,
+        data: history::EventData,
+    ) -> u64 {
         let id = self.history.len() as u64 + 1;
         let prev = self.threads.get(thread).map_or(0, |t| t.last_event);
         self.history.push(HistoryEvent {
@@ -776,7 +785,7 @@ impl Execution {
             previous_event_id: prev,
             timestamp_ms: self.clock,
             kind,
-            details,
+            data,
             thread,
         });
         if let Some(t) = self.threads.get_mut(thread) {

@@ -7,6 +7,7 @@
 //! last step; a reload replays the journal against the new definition up to where it was
 //! or to the first divergence.
 
+pub mod bounded;
 pub mod breakpoints;
 pub mod callback;
 pub mod launch;
