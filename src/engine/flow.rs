@@ -512,7 +512,7 @@ impl Execution {
                     Some(raw_text(&v))
                 }
                 Some(FailField::Expr(e)) => {
-                    let s = states_var(&raw, None, None, env);
+                    let s = states_var(raw, None, None, env);
                     Some(raw_text(&jsonata::eval_field(e, key, &s, env)?))
                 }
             })
@@ -643,7 +643,7 @@ impl Execution {
                     }
                 }
                 WaitFor::Seconds(d) => {
-                    let secs = dyn_number(d, "Seconds", &input, &|e| states_var(&raw, None, None, e), &mut env, false)?;
+                    let secs = dyn_number(d, "Seconds", &input, &|e| states_var(raw, None, None, e), &mut env, false)?;
                     if secs < 0.0 {
                         return Err(ExprError::runtime("The Seconds field must not be negative".to_string()));
                     }
@@ -664,7 +664,7 @@ impl Execution {
                     })
                 }
                 WaitFor::Timestamp(Dyn::Expr(e)) => {
-                    let s = states_var(&raw, None, None, &env);
+                    let s = states_var(raw, None, None, &env);
                     let v = jsonata::eval_field(e, "Timestamp", &s, &mut env)?;
                     v.as_str().and_then(parse_timestamp).map(|t| t.timestamp_millis()).ok_or_else(|| ExprError {
                         error: "States.QueryEvaluationError".into(),
@@ -693,16 +693,16 @@ impl Execution {
         let raw_input = self.threads[i].input.clone();
         let raw: &Value = &raw_input;
         let mut env = env!(self, i, name);
-        let states = |e: &Env<'_>| states_var(&raw, None, None, e);
+        let states = |e: &Env<'_>| states_var(raw, None, None, e);
         let timeout = task
             .timeout_seconds
             .as_ref()
-            .map(|d| dyn_number(d, "TimeoutSeconds", &raw, &states, &mut env, false))
+            .map(|d| dyn_number(d, "TimeoutSeconds", raw, &states, &mut env, false))
             .transpose();
         let heartbeat = task
             .heartbeat_seconds
             .as_ref()
-            .map(|d| dyn_number(d, "HeartbeatSeconds", &raw, &states, &mut env, false))
+            .map(|d| dyn_number(d, "HeartbeatSeconds", raw, &states, &mut env, false))
             .transpose();
         drop(env);
         let (timeout, heartbeat) = match (timeout, heartbeat) {
@@ -1003,7 +1003,7 @@ impl Execution {
         let mut env = env!(self, i, name);
         let r = (|| -> Result<(Value, Map<String, Value>), ExprError> {
             if state.query_language == QueryLanguage::Jsonata {
-                let s = states_var(&raw, None, Some(&error_output), &env);
+                let s = states_var(raw, None, Some(&error_output), &env);
                 let assigned = match &c.assign {
                     Some(a) => eval_assign(a, &error_output, |_| s.clone(), &mut env)?,
                     None => Map::new(),
@@ -1354,7 +1354,7 @@ impl Execution {
         let jsonata_mode = state.query_language == QueryLanguage::Jsonata;
         let mut env = env!(self, i, name);
         let setup = (|| -> Result<MapSetup, ExprError> {
-            let states = |e: &Env<'_>| states_var(&raw, None, None, e);
+            let states = |e: &Env<'_>| states_var(raw, None, None, e);
             let items_value = if jsonata_mode {
                 match &map.items {
                     Some(t) => {
@@ -1441,7 +1441,7 @@ impl Execution {
                         let v = match sel {
                             ItemSelector::JsonPath(t) => t.eval(&effective, &mut env)?,
                             ItemSelector::Jsonata(t) => {
-                                let s = states_var(&raw, None, None, &env);
+                                let s = states_var(raw, None, None, &env);
                                 t.eval("ItemSelector", &s, &mut env)?
                             }
                         };
