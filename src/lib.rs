@@ -14,3 +14,4 @@ pub mod engine;
 pub mod expr;
 pub mod integrations;
 pub mod session;
+pub mod tui;

@@ -373,3 +373,71 @@ fn every_lambda_sample_runs_with_its_mocks() {
         );
     }
 }
+
+#[test]
+fn deep_templates_deep_inputs_and_nested_intrinsics_are_errors_not_crashes() {
+    let dir = tempfile::tempdir().unwrap();
+    // Parameters nested 300 levels deep.
+    let mut params = json!({"leaf.$": "$.x"});
+    for _ in 0..300 {
+        params = json!({ "p": params });
+    }
+    let def = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": params, "End": true}}});
+    let path = write(dir.path(), "deep.asl.json", &def.to_string());
+    let out = stepdbg().arg("validate").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nested too deeply"));
+    // Intrinsics nested past AWS's limit.
+    let mut call = "$.x".to_string();
+    for _ in 0..12 {
+        call = format!("States.Array({call})");
+    }
+    let def = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"v.$": call}, "End": true}}});
+    let path = write(dir.path(), "nested.asl.json", &def.to_string());
+    assert_eq!(
+        stepdbg()
+            .arg("validate")
+            .arg(&path)
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(1)
+    );
+    // An input nested 10,000 levels deep.
+    let ok = write(
+        dir.path(),
+        "ok.asl.json",
+        r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#,
+    );
+    let deep_input = "[".repeat(10_000) + &"]".repeat(10_000);
+    let out = stepdbg()
+        .arg("run")
+        .arg(&ok)
+        .args(["--input", "-"])
+        .write_stdin(deep_input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--input"));
+    // A 100,000-item array runs through a Map.
+    let items: Vec<u32> = (0..100_000).collect();
+    let map = write(
+        dir.path(),
+        "map.asl.json",
+        r#"{"StartAt": "M", "States": {"M": {"Type": "Map", "End": true, "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}}}}"#,
+    );
+    let out = stepdbg()
+        .arg("run")
+        .arg(&map)
+        .args(["--type", "EXPRESS", "--input", "-"])
+        .write_stdin(json!(items).to_string())
+        .output()
+        .unwrap();
+    let v = stdout_json(&out);
+    assert_eq!(
+        v["status"], "FAILED",
+        "a 100,000-item array is over the 256 KiB payload quota"
+    );
+    assert_eq!(v["error"], "States.DataLimitExceeded");
+}

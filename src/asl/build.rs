@@ -23,6 +23,17 @@ pub fn build(value: &Value) -> (Machine, Vec<Diagnostic>) {
         );
         return (Machine::default(), b.diags);
     };
+    if !obj.contains_key("StartAt") && !obj.contains_key("States") {
+        b.diags.push(
+            Diagnostic::error(
+                "not-a-state-machine",
+                "",
+                "this is not a state machine definition: it has neither 'StartAt' nor 'States'",
+            )
+            .help("a definition is an object with \"StartAt\" and \"States\"; inputs and mock files sit beside it"),
+        );
+        return (Machine::default(), b.diags);
+    }
     let machine = b.machine(obj, "", QueryLanguage::JsonPath, true, 0);
     (machine, b.diags)
 }

@@ -1,5 +1,13 @@
 //! The command line: thin over the layers below.
 
+/// `println!` that does not panic when stdout is closed early (`stepdbg run ... | head`).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod policy;
 mod run;
 mod validate;
@@ -9,10 +17,21 @@ use std::io::IsTerminal;
 
 /// A terminal debugger for AWS Step Functions state machines.
 #[derive(Parser, Debug)]
-#[command(name = "stepdbg", version, about, long_about = None)]
+#[command(
+    name = "stepdbg",
+    version,
+    about,
+    long_about = None,
+    args_conflicts_with_subcommands = true,
+    subcommand_value_name = "COMMAND",
+    override_usage = "stepdbg [OPTIONS] DEFINITION\n       stepdbg <COMMAND> ..."
+)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    /// Open DEFINITION in the interactive debugger (the TUI).
+    #[command(flatten)]
+    pub debug: crate::tui::TuiArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -46,9 +65,14 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        Command::Validate(a) => validate::run(a),
-        Command::Run(a) => run::run(a),
-        Command::Policy(a) => policy::run(a),
+        Some(Command::Validate(a)) => validate::run(a),
+        Some(Command::Run(a)) => run::run(a),
+        Some(Command::Policy(a)) => policy::run(a),
+        None if cli.debug.definition.is_some() => crate::tui::main(cli.debug),
+        None => {
+            let _ = <Cli as clap::CommandFactory>::command().print_help();
+            exit::USAGE
+        }
     }
 }
 

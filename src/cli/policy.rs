@@ -45,7 +45,7 @@ pub fn run(args: PolicyArgs) -> i32 {
         );
         return exit::USAGE;
     }
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(&policy(&def, &args)).unwrap_or_default()
     );

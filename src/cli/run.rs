@@ -212,7 +212,7 @@ pub fn run(args: RunArgs) -> i32 {
         ));
     }
     let status = ex.status();
-    println!(
+    outln!(
         "{}",
         serde_json::to_string(&status.to_json()).unwrap_or_default()
     );

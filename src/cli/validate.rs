@@ -53,13 +53,13 @@ pub fn run(args: ValidateArgs) -> i32 {
                         }
                         let states = count_states(&def.machine);
                         if errors == 0 {
-                            println!(
+                            outln!(
                                 "{}: valid ({states} states{})",
                                 path.display(),
                                 if warnings > 0 { format!(", {warnings} warning{}", plural(warnings)) } else { String::new() }
                             );
                         } else {
-                            println!(
+                            outln!(
                                 "{}: invalid: {errors} error{}{}",
                                 path.display(),
                                 plural(errors),
@@ -72,7 +72,7 @@ pub fn run(args: ValidateArgs) -> i32 {
         }
     }
     if args.format == Format::Json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&json!({"files": reports})).unwrap_or_default()
         );

@@ -939,6 +939,7 @@ impl Execution {
                 t.state = n;
                 t.input = output;
                 t.status = ThreadStatus::Ready(Phase::Enter);
+                self.ready.insert(i);
             }
             None => self.thread_done(
                 i,
@@ -1146,6 +1147,7 @@ impl Execution {
                 self.abort_children(p);
             }
             self.threads[p].status = ThreadStatus::Ready(Phase::ChildrenDone);
+            self.ready.insert(p);
         } else {
             self.start_more_children(p);
         }
@@ -1306,6 +1308,7 @@ impl Execution {
         self.threads[p].status = ThreadStatus::WaitingChildren;
         if n == 0 {
             self.threads[p].status = ThreadStatus::Ready(Phase::ChildrenDone);
+            self.ready.insert(p);
         } else {
             self.start_more_children(p);
         }
@@ -1327,6 +1330,7 @@ impl Execution {
             let is_map = ch.is_map;
             self.threads[k].started = true;
             self.threads[k].status = ThreadStatus::Ready(Phase::Enter);
+            self.ready.insert(k);
             if is_map {
                 self.emit(
                     k,
@@ -1430,28 +1434,42 @@ impl Execution {
                 }
                 None => None,
             };
-            // ItemSelector / legacy Parameters, with $$.Map.Item in the context.
+            // ItemSelector / legacy Parameters, with $$.Map.Item in the context. The context
+            // (which holds the whole execution input) is built once and only its Map.Item
+            // changes per item: rebuilding it would make big Maps quadratic.
             let mut inputs = Vec::with_capacity(items.len());
+            let mut context: Option<Value> = None;
+            let mut jsonata_states: Option<Value> = None;
             for (index, item) in items.iter().enumerate() {
-                let input = match &map.item_selector {
-                    None => item.clone(),
-                    Some(sel) => {
-                        env.facts.map_item = Some((index, item.clone()));
-                        env.context = OnceCell::new();
-                        let v = match sel {
-                            ItemSelector::JsonPath(t) => t.eval(&effective, &mut env)?,
-                            ItemSelector::Jsonata(t) => {
-                                let s = states_var(raw, None, None, &env);
-                                t.eval("ItemSelector", &s, &mut env)?
-                            }
-                        };
-                        env.facts.map_item = None;
-                        env.context = OnceCell::new();
-                        v
+                let Some(sel) = &map.item_selector else {
+                    inputs.push(item.clone());
+                    continue;
+                };
+                let map_item = json!({"Item": {"Index": index, "Value": item}});
+                let v = match sel {
+                    ItemSelector::JsonPath(t) => {
+                        let mut ctx = context
+                            .take()
+                            .unwrap_or_else(|| env.context_value().clone());
+                        ctx["Map"] = map_item;
+                        env.context = OnceCell::from(ctx);
+                        let v = t.eval(&effective, &mut env);
+                        context = env.context.take();
+                        v?
+                    }
+                    ItemSelector::Jsonata(t) => {
+                        let mut s = jsonata_states
+                            .take()
+                            .unwrap_or_else(|| states_var(raw, None, None, &env));
+                        s["context"]["Map"] = map_item;
+                        let v = t.eval("ItemSelector", &s, &mut env);
+                        jsonata_states = Some(s);
+                        v?
                     }
                 };
-                inputs.push(input);
+                inputs.push(v);
             }
+            env.context = OnceCell::new();
             if let Some(b) = &map.item_batcher {
                 let max_items = match &b.max_items_per_batch {
                     Some(d) => {

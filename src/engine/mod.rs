@@ -23,7 +23,7 @@ use history::HistoryEvent;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 pub use env::Vars;
@@ -383,6 +383,9 @@ pub struct Execution {
     pub(crate) steps: Vec<StepRecord>,
     pub(crate) status: Status,
     pub(crate) tasks: BTreeMap<TaskId, TaskRequest>,
+    /// Threads that may be Ready, lowest first: scanning every thread each step would make
+    /// a 10,000-iteration Map quadratic. Entries that are no longer Ready are dropped lazily.
+    pub(crate) ready: BTreeSet<usize>,
     pub(crate) next_task: TaskId,
     pub(crate) transitions: u64,
 }
@@ -403,6 +406,7 @@ impl Execution {
             steps: Vec::new(),
             status: Status::Running,
             tasks: BTreeMap::new(),
+            ready: BTreeSet::from([0]),
             next_task: 1,
             transitions: 0,
         };
@@ -559,9 +563,10 @@ impl Execution {
         if self.status.is_done() {
             return None;
         }
-        self.threads
+        self.ready
             .iter()
-            .position(|t| matches!(t.status, ThreadStatus::Ready(_)))
+            .copied()
+            .find(|&i| matches!(self.threads[i].status, ThreadStatus::Ready(_)))
     }
 
     /// Perform one transition of the next runnable thread.
@@ -569,8 +574,11 @@ impl Execution {
         if self.status.is_done() {
             return Step::Finished;
         }
-        if let Some(i) = self.next_runnable() {
-            return self.run_thread(i);
+        while let Some(&first) = self.ready.first() {
+            if matches!(self.threads[first].status, ThreadStatus::Ready(_)) {
+                return self.run_thread(first);
+            }
+            self.ready.pop_first();
         }
         let sleeping = self.threads.iter().filter_map(|t| match t.status {
             ThreadStatus::Sleeping { until, .. } => Some(until),
@@ -667,6 +675,7 @@ impl Execution {
             {
                 let then = then.clone();
                 self.threads[i].status = ThreadStatus::Ready(then);
+                self.ready.insert(i);
             }
         }
         let expired: Vec<(TaskId, &'static str)> = self
@@ -713,6 +722,7 @@ impl Execution {
             && matches!(t.status, ThreadStatus::WaitingTask(w) if w == id)
         {
             t.status = ThreadStatus::Ready(Phase::TaskDone(outcome));
+            self.ready.insert(task.thread);
         }
         true
     }

@@ -1,0 +1,870 @@
+//! The debugger's screen, driven through `App::update` without a terminal and drawn on
+//! ratatui's TestBackend: snapshots of every pane and of the key flows (open, step,
+//! breakpoint, continue, complete a pending token, reload, invalid save), plus every
+//! real-world definition opened and browsed at two sizes.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use stepdbg::engine::{Config, WorkflowType};
+use stepdbg::session::launch::LaunchOptions;
+use stepdbg::session::{ManualResolver, Resolver, Session, SessionError, SessionOptions};
+use stepdbg::tui::app::{Mode, ReloadStatus};
+use stepdbg::tui::{Action, App, AppOptions, Keymap, Msg, Pane, Theme};
+
+/// 2024-01-01T00:00:00Z: a fixed clock keeps snapshots stable.
+const T0: i64 = 1_704_067_200_000;
+
+fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
+}
+
+fn opts() -> AppOptions {
+    AppOptions {
+        theme: Theme::dark(),
+        keymap: Keymap::default(),
+        notice: None,
+    }
+}
+
+/// The sample as `stepdbg FILE` opens it (input and mocks beside it), on a fixed clock.
+fn sample_app(name: &str) -> App {
+    let path = samples().join(name);
+    let launch = LaunchOptions {
+        definition: path.clone(),
+        record_steps: true,
+        ..LaunchOptions::default()
+    }
+    .prepare()
+    .unwrap();
+    let config = Config {
+        start_time_ms: T0,
+        ..launch.config
+    };
+    let s = Session::open(
+        &path,
+        SessionOptions {
+            input: Some(launch.input),
+            config,
+        },
+        Box::new(launch.dispatcher),
+    )
+    .unwrap();
+    App::new(s, opts())
+}
+
+/// A session whose every task is left to a person.
+fn manual_app(path: &Path, input: Value) -> App {
+    manual_app_with(path, input, Box::new(ManualResolver))
+}
+
+fn manual_app_with(path: &Path, input: Value, resolver: Box<dyn Resolver>) -> App {
+    let s = Session::open(
+        path,
+        SessionOptions {
+            input: Some(input),
+            config: Config::default(),
+        },
+        resolver,
+    )
+    .unwrap();
+    App::new(s, opts())
+}
+
+fn callback_input() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(samples().join("callback.input.json")).unwrap())
+        .unwrap()
+}
+
+fn screen(app: &mut App, w: u16, h: u16) -> String {
+    app.update(Msg::Resize(w, h));
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| app.view(f)).unwrap();
+    t.backend().to_string()
+}
+
+fn snap(name: &str, app: &mut App, w: u16, h: u16) {
+    let s = screen(app, w, h);
+    insta::assert_snapshot!(name, s);
+}
+
+fn zoomed(app: &mut App, pane: Pane) -> String {
+    app.focus_pane(pane);
+    app.zoom = true;
+    let s = screen(app, 80, 24);
+    app.zoom = false;
+    s
+}
+
+// ----- panes -------------------------------------------------------------------------
+
+#[test]
+fn opens_the_callback_sample() {
+    let mut app = sample_app("callback.asl.json");
+    assert_eq!(app.status_word(), "READY");
+    snap("open_callback_120x40", &mut app, 120, 40);
+    snap("open_callback_80x24", &mut app, 80, 24);
+}
+
+#[test]
+fn every_pane_zoomed() {
+    let mut app = manual_app(&samples().join("callback.asl.json"), callback_input());
+    app.press("c");
+    app.settle();
+    assert_eq!(app.status_word(), "WAITING");
+    for p in Pane::ALL {
+        let s = zoomed(&mut app, p);
+        insta::assert_snapshot!(format!("pane_{}", p.title().to_lowercase()), s);
+    }
+}
+
+#[test]
+fn tabs_and_focus_in_the_compact_layout() {
+    let mut app = sample_app("callback.asl.json");
+    app.update(Msg::Resize(80, 24));
+    for (key, pane) in [
+        ("Tab", Pane::Definition),
+        ("Tab", Pane::Inspector),
+        ("Tab", Pane::History),
+        ("Tab", Pane::Pending),
+        ("Tab", Pane::Variables),
+        ("Tab", Pane::States),
+        ("Shift-Tab", Pane::Variables),
+        ("4", Pane::History),
+    ] {
+        app.press(key);
+        assert_eq!(app.focus, pane, "after {key}");
+    }
+    assert_eq!(app.tab, Pane::History);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("4 History"), "{s}");
+    // A click on a tab focuses it; a click in a pane focuses that pane.
+    let areas = app.areas();
+    let (_, r) = *areas
+        .tab_hits
+        .iter()
+        .find(|(p, _)| *p == Pane::Inspector)
+        .unwrap();
+    click(&mut app, r.x + 1, r.y);
+    assert_eq!(app.focus, Pane::Inspector);
+    click(&mut app, 3, 3);
+    assert_eq!(app.focus, Pane::States);
+}
+
+fn click(app: &mut App, x: u16, y: u16) {
+    use ratatui::crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    app.update(Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: x,
+        row: y,
+        modifiers: KeyModifiers::NONE,
+    }));
+}
+
+// ----- flows -------------------------------------------------------------------------
+
+#[test]
+fn step_over_and_into() {
+    let mut app = sample_app("callback.asl.json");
+    app.press("n");
+    app.settle();
+    assert_eq!(app.status_word(), "PAUSED");
+    assert_eq!(app.ix.current.as_ref().unwrap().name, "Approved?");
+    snap("step_over_120x40", &mut app, 120, 40);
+    app.press("F11");
+    assert_eq!(app.session.step_count(), 3);
+    app.press("p");
+    assert_eq!(app.session.step_count(), 2);
+    assert_eq!(app.ix.current.as_ref().unwrap().name, "Approved?");
+}
+
+#[test]
+fn breakpoint_then_continue_to_it() {
+    let mut app = sample_app("callback.asl.json");
+    // Select "Deploy model" in the States tree and toggle a breakpoint there.
+    app.press("j");
+    app.press("j");
+    assert_eq!(app.selected_state().unwrap().0, "Deploy model");
+    app.press("b");
+    assert!(app.session.breakpoints.has("Deploy model"));
+    snap("breakpoint_set_120x40", &mut app, 120, 40);
+    app.press("F5");
+    app.settle();
+    assert_eq!(app.status_word(), "PAUSED");
+    assert_eq!(app.ix.current.as_ref().unwrap().name, "Deploy model");
+    snap("breakpoint_hit_120x40", &mut app, 120, 40);
+    app.press("c");
+    app.settle();
+    assert_eq!(app.status_word(), "SUCCEEDED");
+    snap("succeeded_80x24", &mut app, 80, 24);
+}
+
+#[test]
+fn complete_a_pending_token() {
+    let mut app = manual_app(&samples().join("callback.asl.json"), callback_input());
+    app.press("c");
+    app.settle();
+    assert_eq!(app.status_word(), "WAITING");
+    assert_eq!(app.pending().len(), 1);
+    snap("pending_120x40", &mut app, 120, 40);
+    // Open the success form from the Pending pane, type invalid then valid JSON.
+    app.press("5");
+    app.press("Enter");
+    assert!(matches!(app.mode, Mode::Form(_)));
+    app.type_text("{\"decision\": \"APPROVED\",");
+    snap("form_invalid_80x24", &mut app, 80, 24);
+    app.press("Ctrl-s");
+    assert!(
+        matches!(app.mode, Mode::Form(_)),
+        "invalid JSON is not sent"
+    );
+    app.type_text(" \"reviewer\": \"me@example.com\"}");
+    snap("form_valid_80x24", &mut app, 80, 24);
+    app.press("Ctrl-s");
+    assert!(matches!(app.mode, Mode::Normal));
+    assert!(app.pending().is_empty());
+    app.press("c");
+    app.settle();
+    assert_eq!(app.status_word(), "SUCCEEDED");
+    snap("token_completed_120x40", &mut app, 120, 40);
+}
+
+#[test]
+fn send_failure_and_heartbeat() {
+    let mut app = manual_app(&samples().join("callback.asl.json"), callback_input());
+    app.press("c");
+    app.settle();
+    app.press("H");
+    assert!(app.message.as_ref().unwrap().text.contains("heartbeat"));
+    app.press("X");
+    app.type_text("Rejected.ByHand");
+    app.press("Tab");
+    app.type_text("no");
+    snap("form_failure_80x24", &mut app, 80, 24);
+    app.press("Enter");
+    app.press("c");
+    app.settle();
+    // The task failed with an error nothing catches: the execution fails.
+    assert_eq!(app.status_word(), "FAILED");
+}
+
+fn temp_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join(name);
+    std::fs::copy(samples().join(name), &p).unwrap();
+    (dir, p)
+}
+
+#[test]
+fn reload_a_changed_file() {
+    let (_dir, path) = temp_copy("callback.asl.json");
+    let mut app = manual_app(&path, callback_input());
+    app.press("c");
+    app.settle();
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("\"stage\": \"production\"", "\"stage\": \"canary\""),
+    )
+    .unwrap();
+    app.update(Msg::FileChanged);
+    assert!(
+        matches!(app.reload, Some(ReloadStatus::Reloaded { count: 1, .. })),
+        "{:?}",
+        app.reload
+    );
+    assert_eq!(app.status_word(), "WAITING", "replayed to where it was");
+    assert!(app.session.definition.doc.source.text.contains("canary"));
+    snap("reloaded_120x40", &mut app, 120, 40);
+    // Saving the same text again is no reload.
+    app.update(Msg::FileChanged);
+    assert!(matches!(
+        app.reload,
+        Some(ReloadStatus::Reloaded { count: 1, .. })
+    ));
+}
+
+#[test]
+fn an_invalid_save_keeps_the_last_good_definition() {
+    let (_dir, path) = temp_copy("callback.asl.json");
+    let mut app = manual_app(&path, callback_input());
+    app.press("n");
+    app.settle();
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replacen("\"Type\": \"Task\",", "\"Type\": \"Task\"", 1),
+    )
+    .unwrap();
+    app.update(Msg::FileChanged);
+    let Some(ReloadStatus::Invalid { diagnostic }) = &app.reload else {
+        panic!("{:?}", app.reload);
+    };
+    assert!(diagnostic.starts_with("7:"), "line:col first: {diagnostic}");
+    assert!(
+        app.session
+            .definition
+            .doc
+            .source
+            .text
+            .contains("\"Type\": \"Task\",")
+    );
+    snap("invalid_save_120x40", &mut app, 120, 40);
+    // A save that is valid but wrong as a state machine shows its diagnostic too.
+    std::fs::write(
+        &path,
+        text.replace("\"Next\": \"Approved?\"", "\"Next\": \"Nowhere\""),
+    )
+    .unwrap();
+    app.update(Msg::FileChanged);
+    let Some(ReloadStatus::Invalid { diagnostic }) = &app.reload else {
+        panic!("{:?}", app.reload);
+    };
+    assert!(diagnostic.contains("Nowhere"), "{diagnostic}");
+    // Fixing it reloads.
+    std::fs::write(&path, &text).unwrap();
+    app.update(Msg::FileChanged);
+    assert!(
+        matches!(app.reload, Some(ReloadStatus::Reloaded { .. })),
+        "{:?}",
+        app.reload
+    );
+}
+
+#[test]
+fn help_overlay_lists_every_binding() {
+    let mut app = sample_app("callback.asl.json");
+    app.press("?");
+    assert!(matches!(app.mode, Mode::Help { .. }));
+    snap("help_120x40", &mut app, 120, 40);
+    let text: String = app
+        .help_lines()
+        .iter()
+        .map(|l| {
+            l.spans
+                .iter()
+                .map(|s| s.content.to_string())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect();
+    for &a in Action::ALL {
+        assert!(text.contains(a.name()), "help lists {a}");
+        for k in app.keymap.keys(a) {
+            assert!(text.contains(&k.to_string()), "help shows {k} for {a}");
+        }
+    }
+    app.press("Esc");
+    assert!(matches!(app.mode, Mode::Normal));
+}
+
+#[test]
+fn command_line() {
+    let mut app = sample_app("callback.asl.json");
+    app.press(":");
+    app.type_text("break Depl");
+    app.press("Tab");
+    assert_eq!(app.command_text().unwrap().text(), "break Deploy model");
+    snap("command_line_80x24", &mut app, 80, 24);
+    app.press("Enter");
+    assert!(app.session.breakpoints.has("Deploy model"));
+    app.press(":");
+    app.type_text("break Approved? if $.review.decision\n");
+    assert_eq!(app.session.breakpoints.list().len(), 2);
+    app.press(":");
+    app.type_text("break Nope\n");
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("no state named")
+    );
+    app.press(":");
+    app.type_text("delete 1\n");
+    assert!(!app.session.breakpoints.has("Deploy model"));
+    app.press(":");
+    app.type_text("goto Deploy model\n");
+    app.settle();
+    // The conditional breakpoint on Approved? holds (decision is set by the mock).
+    assert_eq!(app.ix.current.as_ref().unwrap().name, "Approved?");
+    app.press(":");
+    app.type_text("goto Deploy model\n");
+    app.settle();
+    assert_eq!(app.ix.current.as_ref().unwrap().name, "Deploy model");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("history.json");
+    app.press(":");
+    app.type_text(&format!("export {}\n", out.display()));
+    let h: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(h["events"][0]["type"], "ExecutionStarted");
+    app.press(":");
+    app.type_text("theme light\n");
+    assert_eq!(app.theme.name, "light");
+    app.press(":");
+    app.type_text("theme nope\n");
+    assert!(app.message.as_ref().unwrap().text.contains("no theme"));
+    app.press(":");
+    app.type_text("input {\"new_model\": {\"name\": \"x\", \"version\": \"1\"}}\n");
+    assert_eq!(app.status_word(), "READY");
+    assert_eq!(app.session.input["new_model"]["name"], "x");
+    app.press(":");
+    app.type_text("frobnicate\n");
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("unknown command")
+    );
+}
+
+#[test]
+fn history_filters_as_you_type() {
+    let mut app = sample_app("callback.asl.json");
+    app.press("c");
+    app.settle();
+    let all = app.history_len();
+    app.press("/");
+    app.type_text("choice");
+    assert_eq!(
+        app.history_len(),
+        2,
+        "ChoiceStateEntered and ChoiceStateExited"
+    );
+    app.press("Enter");
+    assert!(matches!(app.mode, Mode::Normal));
+    let s = zoomed(&mut app, Pane::History);
+    insta::assert_snapshot!("history_filtered", s);
+    app.press("/");
+    app.press("Esc");
+    assert_eq!(app.history_len(), all);
+    // Enter on an event inspects its step.
+    app.focus_pane(Pane::History);
+    app.press("g");
+    app.press("j");
+    app.press("Enter");
+    assert_eq!(
+        app.inspected_record.as_ref().unwrap().state,
+        "Request review"
+    );
+}
+
+#[test]
+fn quitting_asks_while_an_execution_runs() {
+    let mut app = sample_app("callback.asl.json");
+    app.press("q");
+    assert!(app.quit, "nothing started: quits at once");
+    let mut app = sample_app("callback.asl.json");
+    app.press("n");
+    app.settle();
+    app.press("q");
+    assert!(!app.quit);
+    assert!(matches!(app.mode, Mode::ConfirmQuit));
+    snap("confirm_quit_80x24", &mut app, 80, 24);
+    app.press("n");
+    assert!(!app.quit && matches!(app.mode, Mode::Normal));
+    app.press("q");
+    app.press("y");
+    assert!(app.quit);
+}
+
+#[test]
+fn a_long_map_runs_in_slices_and_shows_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big-map.asl.json");
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&json!({
+            "StartAt": "Each",
+            "States": {
+                "Each": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 1,
+                    "ItemProcessor": {"StartAt": "Work", "States": {
+                        "Work": {"Type": "Pass", "Next": "More"},
+                        "More": {"Type": "Pass", "End": true}}},
+                    "End": true}
+            }
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let items: Vec<u32> = (0..300).collect();
+    let mut app = manual_app(&path, json!({ "items": items }));
+    app.press("c");
+    assert!(app.is_running());
+    let mut saw_progress = None;
+    let mut ticks = 0;
+    while app.is_running() {
+        app.update(Msg::Tick { steps: 50 });
+        ticks += 1;
+        if let Some(&(d, t)) = app.ix.map_progress.values().next()
+            && d > 0
+            && d < t
+            && saw_progress.is_none()
+        {
+            saw_progress = Some(screen(&mut app, 80, 24));
+            assert_eq!(app.status_word(), "RUNNING");
+            // Keys stay live while running: moving works, stepping says to pause first.
+            app.press("j");
+            app.press("n");
+            assert!(app.message.as_ref().unwrap().text.contains("pause"));
+        }
+    }
+    assert!(ticks > 5, "ran in slices ({ticks})");
+    let s = saw_progress.expect("progress was shown");
+    assert!(s.contains("/300"), "{s}");
+    assert!(s.contains("RUNNING"), "{s}");
+    assert_eq!(app.status_word(), "SUCCEEDED");
+    // Esc pauses a run.
+    app.press("r");
+    app.press("c");
+    app.update(Msg::Tick { steps: 5 });
+    app.press("Esc");
+    assert!(!app.is_running());
+    assert_eq!(app.status_word(), "PAUSED");
+}
+
+fn write_def(dir: &Path, name: &str, def: Value) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(&def).unwrap()).unwrap();
+    path
+}
+
+/// Scroll every pane from end to end, drawing each time; returns how long it took.
+fn browse(app: &mut App) -> std::time::Duration {
+    let start = std::time::Instant::now();
+    for p in Pane::ALL {
+        app.focus_pane(p);
+        for k in ["G", "PageUp", "k", "g", "PageDown", "j"] {
+            app.press(k);
+            screen(app, 120, 40);
+        }
+    }
+    start.elapsed()
+}
+
+#[test]
+fn a_long_history_scrolls_and_filters_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_def(
+        dir.path(),
+        "loop.asl.json",
+        json!({
+            "StartAt": "Count",
+            "States": {
+                "Count": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "Done?"},
+                "Done?": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThanEquals": 25000, "Next": "End"}], "Default": "Count"},
+                "End": {"Type": "Succeed"}
+            }
+        }),
+    );
+    let s = Session::open(
+        &path,
+        SessionOptions {
+            input: Some(json!({"n": 0})),
+            // EXPRESS: no 25,000-event quota.
+            config: Config {
+                workflow_type: WorkflowType::Express,
+                ..Config::default()
+            },
+        },
+        Box::new(ManualResolver),
+    )
+    .unwrap();
+    let mut app = App::new(s, opts());
+    app.press("c");
+    app.settle();
+    assert_eq!(app.status_word(), "SUCCEEDED");
+    let events = app.exec().history().len();
+    assert!(events >= 100_000, "{events} events");
+    let took = browse(&mut app);
+    app.focus_pane(Pane::History);
+    app.press("/");
+    app.type_text("choicestateex");
+    assert_eq!(app.history_len(), 25_000);
+    app.press("Enter");
+    app.press("G");
+    screen(&mut app, 120, 40);
+    assert!(
+        took < std::time::Duration::from_secs(10),
+        "browsing took {took:?}"
+    );
+}
+
+#[test]
+fn a_big_payload_unfolds_and_scrolls() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_def(
+        dir.path(),
+        "big.asl.json",
+        json!({"StartAt": "Keep", "States": {"Keep": {"Type": "Pass", "ResultPath": "$.copy", "End": true}}}),
+    );
+    // Just under the 256 KiB payload quota (a bigger one fails the execution, as on AWS;
+    // the JSON tree's own test scrolls a 1 MB value).
+    let blob: Vec<Value> = (0..1_800)
+        .map(|i| json!({"id": i, "name": format!("item number {i}"), "tags": ["alpha", "beta"]}))
+        .collect();
+    let input = json!({ "blob": blob });
+    assert!(serde_json::to_string(&input).unwrap().len() > 100_000);
+    let mut app = manual_app(&path, input);
+    app.press("n");
+    app.settle();
+    assert_eq!(app.status_word(), "SUCCEEDED");
+    app.focus_pane(Pane::Inspector);
+    app.press("E");
+    assert!(
+        app.inspector.line_count() > 10_000,
+        "{}",
+        app.inspector.line_count()
+    );
+    let took = browse(&mut app);
+    assert!(
+        took < std::time::Duration::from_secs(10),
+        "browsing took {took:?}"
+    );
+}
+
+#[test]
+fn themes_and_no_color() {
+    for name in ["dark", "light", "high-contrast"] {
+        let mut app = sample_app("callback.asl.json");
+        app.set_theme(Theme::load(name, false).unwrap());
+        app.press("n");
+        app.settle();
+        screen(&mut app, 120, 40);
+    }
+    let mut app = sample_app("callback.asl.json");
+    app.set_theme(Theme::monochrome());
+    app.press("n");
+    app.settle();
+    app.update(Msg::Resize(80, 24));
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| app.view(f)).unwrap();
+    use ratatui::style::Color;
+    for c in t.backend().buffer().content.iter() {
+        assert!(
+            matches!(c.fg, Color::Reset) && matches!(c.bg, Color::Reset),
+            "no colour under NO_COLOR: {c:?}"
+        );
+    }
+}
+
+#[test]
+fn a_user_key_map_rebinds_actions() {
+    let mut km = Keymap::default();
+    km.apply_config("step_over = [\"F8\", \"x\"]\n").unwrap();
+    let mut app = sample_app("callback.asl.json");
+    app.keymap = km;
+    app.press("n");
+    assert_eq!(app.session.step_count(), 0, "n is no longer bound");
+    app.press("x");
+    app.settle();
+    assert_eq!(app.ix.current.as_ref().unwrap().name, "Approved?");
+    assert!(screen(&mut app, 120, 40).contains("F8/x over"));
+}
+
+#[test]
+fn parallel_and_map_samples_nest_in_the_states_tree() {
+    let mut app = sample_app("parallel.asl.json");
+    app.press("c");
+    app.settle();
+    let s = zoomed(&mut app, Pane::States);
+    insta::assert_snapshot!("states_parallel", s);
+    let mut app = sample_app("map.asl.json");
+    app.press("c");
+    app.settle();
+    let s = zoomed(&mut app, Pane::States);
+    insta::assert_snapshot!("states_map", s);
+    let mut app = sample_app("order-workflow.asl.yaml");
+    app.press("n");
+    app.settle();
+    let s = zoomed(&mut app, Pane::Definition);
+    insta::assert_snapshot!("definition_yaml", s);
+}
+
+// ----- the real-world corpus ---------------------------------------------------------
+
+#[test]
+fn every_realworld_definition_opens_and_browses() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld/definitions");
+    if !dir.is_dir() {
+        eprintln!("skipped: {} is not present", dir.display());
+        return;
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    let mut opened = 0;
+    let mut failed = Vec::new();
+    let mut invalid = Vec::new();
+    for f in &files {
+        let s = match Session::open(f, SessionOptions::default(), Box::new(ManualResolver)) {
+            Ok(s) => s,
+            Err(SessionError::Invalid(_)) => {
+                invalid.push(f.display().to_string());
+                continue;
+            }
+            Err(e) => {
+                failed.push(format!("{}: {e}", f.display()));
+                continue;
+            }
+        };
+        let mut app = App::new(s, opts());
+        for (w, h) in [(80, 24), (120, 40)] {
+            screen(&mut app, w, h);
+            for p in [Pane::States, Pane::Definition] {
+                app.focus_pane(p);
+                app.zoom = true;
+                for k in ["G", "PageUp", "k", "g", "j", "Enter"] {
+                    app.press(k);
+                    screen(&mut app, w, h);
+                }
+                app.zoom = false;
+            }
+        }
+        // A few steps, then everything drawn again.
+        for _ in 0..3 {
+            app.press("n");
+            app.settle();
+        }
+        screen(&mut app, 120, 40);
+        screen(&mut app, 80, 24);
+        opened += 1;
+    }
+    assert_eq!(
+        failed.len(),
+        1,
+        "only the malformed JSON file fails to load:\n{}",
+        failed.join("\n")
+    );
+    assert!(
+        failed[0].contains("sfn-iot-data-analytics-dataset"),
+        "{failed:?}"
+    );
+    if !invalid.is_empty() {
+        // The validator's business (tests/corpora.rs), not the debugger's.
+        eprintln!(
+            "note: the validator rejects {}:\n{}",
+            invalid.len(),
+            invalid.join("\n")
+        );
+    }
+    assert_eq!(opened + 1 + invalid.len(), files.len());
+}
+
+#[test]
+fn step_into_a_branch_and_out_again() {
+    let mut app = sample_app("parallel.asl.json");
+    // Into the Parallel state, then into its first branch's first state.
+    app.press("s");
+    app.press("s");
+    let cur = app.ix.current.clone().unwrap();
+    assert_ne!(cur.thread, 0, "inside a branch: {cur:?}");
+    app.press("o");
+    app.settle();
+    let after = app.ix.current.clone().unwrap();
+    assert_ne!(after.thread, cur.thread, "left the branch: {after:?}");
+    app.press("c");
+    app.settle();
+    assert_eq!(app.status_word(), "SUCCEEDED");
+}
+
+#[test]
+fn the_inspector_shows_the_lambda_invocation() {
+    let mut app = sample_app("lambda-invoke.asl.json");
+    app.press("n");
+    app.settle();
+    assert_eq!(
+        app.inspected_record.as_ref().unwrap().state,
+        "Get price quote"
+    );
+    app.focus_pane(Pane::Inspector);
+    app.press("C");
+    let s = zoomed(&mut app, Pane::Inspector);
+    assert!(s.contains("invocation (task 1)"), "{s}");
+    insta::assert_snapshot!("inspector_lambda_folded", s);
+    // Step back through the steps with [ and ].
+    app.press("c");
+    app.settle();
+    app.press("[");
+    assert_eq!(
+        app.inspected_record.as_ref().unwrap().state,
+        "Get price quote"
+    );
+    app.press("]");
+    assert_eq!(app.inspected_record.as_ref().unwrap().state, "Build reply");
+}
+
+#[test]
+fn any_size_draws_without_panicking() {
+    let mut app = manual_app(&samples().join("callback.asl.json"), callback_input());
+    app.press("c");
+    app.settle();
+    for (w, h) in [
+        (1, 1),
+        (5, 2),
+        (10, 3),
+        (20, 5),
+        (40, 10),
+        (60, 15),
+        (80, 24),
+        (100, 30),
+        (119, 31),
+        (120, 32),
+        (200, 60),
+        (300, 100),
+    ] {
+        for setup in 0..4 {
+            match setup {
+                1 => app.press("?"),
+                2 => {
+                    app.press("Esc");
+                    app.press("S");
+                }
+                3 => {
+                    app.press("Esc");
+                    app.press("z");
+                }
+                _ => {}
+            }
+            screen(&mut app, w, h);
+        }
+        app.press("Esc");
+        app.zoom = false;
+    }
+}
+
+#[test]
+fn the_callback_endpoint_completes_tokens() {
+    use stepdbg::session::callback::CallbackAction;
+    let mut app = manual_app(&samples().join("callback.asl.json"), callback_input());
+    app.press("c");
+    app.settle();
+    let token = app.pending()[0].token.clone().unwrap();
+    let r = app.apply_callback(
+        &token,
+        &CallbackAction::Success {
+            output: json!({"decision": "REJECTED"}),
+        },
+    );
+    assert!(r.is_ok(), "{r:?}");
+    assert!(app.pending().is_empty());
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("SendTaskSuccess")
+    );
+    assert!(
+        app.apply_callback(&token, &CallbackAction::Heartbeat)
+            .is_err()
+    );
+    app.press("c");
+    app.settle();
+    assert_eq!(app.status_word(), "FAILED", "Rejected is a Fail state");
+}

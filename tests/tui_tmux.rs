@@ -1,0 +1,196 @@
+//! End to end in a real terminal: tmux runs the debugger on the callback sample, keys are
+//! sent as a person would type them, and the screen is read back with `capture-pane`.
+//! Skipped (with a message) where tmux is not installed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn have_tmux() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// A tmux session that is killed when dropped.
+struct Tmux {
+    name: String,
+}
+
+impl Tmux {
+    fn start(tag: &str, dir: &Path, command: &str) -> Tmux {
+        let name = format!("stepdbg-{tag}-{}", std::process::id());
+        let ok = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &name,
+                "-x",
+                "120",
+                "-y",
+                "40",
+                "-c",
+            ])
+            .arg(dir)
+            .arg(command)
+            .env_remove("NO_COLOR")
+            .env("TERM", "xterm-256color")
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "tmux new-session failed");
+        Tmux { name }
+    }
+
+    fn capture(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let ok = Command::new("tmux")
+            .args(["send-keys", "-t", &self.name])
+            .args(keys)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "send-keys {keys:?}");
+    }
+
+    fn literal(&self, text: &str) {
+        let ok = Command::new("tmux")
+            .args(["send-keys", "-t", &self.name, "-l", text])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "send-keys -l {text}");
+    }
+
+    /// Poll the screen until `want` shows (or the deadline passes, which fails the test
+    /// with the screen as it was).
+    fn wait_for(&self, want: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.capture();
+            if screen.contains(want) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!("'{want}' never showed; the screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux")
+            .args(["has-session", "-t", &self.name])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    fn pane_pid(&self) -> Option<u32> {
+        let out = Command::new("tmux")
+            .args(["list-panes", "-t", &self.name, "-F", "#{pane_pid}"])
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .output();
+    }
+}
+
+/// The callback sample without its mock file, so its task token is completed by hand.
+fn callback_without_mocks() -> (tempfile::TempDir, PathBuf) {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["callback.asl.json", "callback.input.json"] {
+        std::fs::copy(samples.join(f), dir.path().join(f)).unwrap();
+    }
+    let def = dir.path().join("callback.asl.json");
+    (dir, def)
+}
+
+#[test]
+fn step_to_the_pending_token_complete_it_and_succeed() {
+    if !have_tmux() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_stepdbg");
+    let (dir, _) = callback_without_mocks();
+    let t = Tmux::start("e2e", dir.path(), &format!("{bin} callback.asl.json"));
+    let s = t.wait_for("READY");
+    assert!(s.contains("Request review"), "{s}");
+    // Step over the first state: the task waits for its token.
+    t.keys(&["n"]);
+    let s = t.wait_for("WAITING");
+    assert!(s.contains("waits for a person"), "{s}");
+    assert!(s.contains("⧗ Request review"), "{s}");
+    // Send success from the Pending pane's form, with JSON validated as typed.
+    t.keys(&["5", "Enter"]);
+    t.wait_for("Send success to 'Request review'");
+    t.literal("{\"decision\": \"APPROVED\",");
+    t.wait_for("✗ ");
+    t.literal(" \"reviewer\": \"tmux@example.com\"}");
+    t.wait_for("✓ valid JSON");
+    t.keys(&["C-s"]);
+    t.wait_for("sent success to 'Request review'");
+    t.keys(&["c"]);
+    let s = t.wait_for("SUCCEEDED");
+    assert!(s.contains("ExecutionSucceeded"), "{s}");
+    println!("{s}");
+    // q quits at once once the execution has ended, and the terminal is given back.
+    t.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while t.alive() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!t.alive(), "the debugger exited");
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    if !have_tmux() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_stepdbg");
+    let (dir, _) = callback_without_mocks();
+    let t = Tmux::start(
+        "term",
+        dir.path(),
+        &format!("sh -c '{bin} callback.asl.json; echo exited with $?; sleep 60'"),
+    );
+    t.wait_for("READY");
+    let sh = t.pane_pid().expect("the pane's shell");
+    let out = Command::new("pgrep")
+        .args(["-P", &sh.to_string()])
+        .output()
+        .unwrap();
+    let pid: u32 = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("the debugger's pid");
+    let ok = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let s = t.wait_for("exited with 0");
+    // Back on the normal screen: the debugger's frame is gone.
+    assert!(!s.contains("READY") && !s.contains("╭"), "{s}");
+}
