@@ -194,3 +194,32 @@ fn sigterm_restores_the_terminal() {
     // Back on the normal screen: the debugger's frame is gone.
     assert!(!s.contains("READY") && !s.contains("╭"), "{s}");
 }
+
+/// The README's first command: the bundled sample with its mock file. The mock's answer
+/// for the callback is offered in the form; the token still waits for the person.
+#[test]
+fn the_bundled_callback_sample_offers_the_mock_answer_for_its_token() {
+    if !have_tmux() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_stepdbg");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let t = Tmux::start("sample", root, &format!("{bin} samples/callback.asl.json"));
+    t.wait_for("READY");
+    t.keys(&["c"]);
+    let s = t.wait_for("WAITING");
+    assert!(s.contains("⧗ Request review"), "{s}");
+    t.keys(&["5", "Enter"]);
+    let s = t.wait_for("✓ valid JSON");
+    assert!(
+        s.contains("maria.garcia@example.com"),
+        "the mock's answer is offered: {s}"
+    );
+    t.keys(&["C-s"]);
+    t.wait_for("sent success to 'Request review'");
+    t.keys(&["c"]);
+    let s = t.wait_for("SUCCEEDED");
+    assert!(s.contains("maria.garcia@example.com"), "{s}");
+    t.keys(&["q"]);
+}

@@ -549,6 +549,38 @@ impl Execution {
             .unwrap_or_default()
     }
 
+    /// The context object (`$$`) as the state `thread` is in (or about to enter) sees it.
+    pub fn context_object(&self, thread: usize) -> Value {
+        let Some(t) = self.threads.get(thread) else {
+            return Value::Null;
+        };
+        let state = machine_at(&self.machine, &t.machine).states.get(t.state);
+        let can_retry = state.is_some_and(|s| {
+            matches!(
+                s.kind,
+                crate::asl::model::StateKind::Task(_)
+                    | crate::asl::model::StateKind::Parallel(_)
+                    | crate::asl::model::StateKind::Map(_)
+            )
+        });
+        env::StateFacts {
+            cfg: &self.cfg,
+            input: &self.input,
+            state_name: state.map_or("", |s| s.name.as_str()),
+            entered_ms: t.entered_ms,
+            retry_count: can_retry.then_some(t.retry_total),
+            token: t.token.as_deref(),
+            map_item: None,
+        }
+        .context()
+    }
+
+    /// The inspection record of the state `thread` is in the middle of (entered, not yet
+    /// exited), if any.
+    pub fn open_record(&self, thread: usize) -> Option<&StepRecord> {
+        self.threads.get(thread)?.record.as_ref()
+    }
+
     /// The state the next step of `thread` will run, if it is about to enter one.
     pub fn next_state_of(&self, thread: usize) -> Option<&State> {
         let t = self.threads.get(thread)?;

@@ -183,3 +183,31 @@ impl Resolver for Dispatcher {
         Dispatcher::replayed(self, req);
     }
 }
+
+/// The debugger's resolver: like the dispatcher, except that a `.waitForTaskToken` task
+/// whose answer comes from a mock stays pending, so a person sees the token and completes
+/// it; the mock's answer is kept as the suggested completion (the Pending form shows it).
+pub struct HoldCallbackTokens(pub Dispatcher);
+
+impl Resolver for HoldCallbackTokens {
+    fn resolve(&mut self, req: &TaskRequest) -> Resolution {
+        match self.0.resolve(req) {
+            Resolution::Done { outcome, detail } if req.token.is_some() => {
+                let mut detail = detail.unwrap_or_else(|| serde_json::json!({}));
+                detail["suggested"] = crate::session::record::outcome_to_json(&outcome);
+                Resolution::CallbackPending {
+                    detail: Some(detail),
+                }
+            }
+            other => other,
+        }
+    }
+
+    fn reset(&mut self) {
+        self.0.reset();
+    }
+
+    fn replayed(&mut self, req: &TaskRequest) {
+        self.0.replayed(req);
+    }
+}

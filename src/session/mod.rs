@@ -241,6 +241,13 @@ impl Session {
             .collect()
     }
 
+    /// The completion a mock suggests for a held callback task (see
+    /// [`launch::HoldCallbackTokens`]).
+    pub fn suggested_outcome(&self, id: TaskId) -> Option<TaskOutcome> {
+        let (_, detail) = self.invocations.iter().rev().find(|(t, _)| *t == id)?;
+        record::outcome_from_json(detail.get("suggested")?)
+    }
+
     /// Does this pending task wait for a token (rather than a manual function result)?
     pub fn is_callback(&self, id: TaskId) -> bool {
         self.callback_waiting.contains(&id)

@@ -9,14 +9,15 @@ use std::path::Path;
 
 const FORMAT: &str = "stepdbg-session/1";
 
-fn outcome_to_json(o: &TaskOutcome) -> Value {
+/// `{"success": output}` or `{"failure": {"error", "cause"}}`.
+pub fn outcome_to_json(o: &TaskOutcome) -> Value {
     match o {
         TaskOutcome::Success(v) => json!({"success": v}),
         TaskOutcome::Failure(f) => json!({"failure": {"error": f.error, "cause": f.cause}}),
     }
 }
 
-fn outcome_from_json(v: &Value) -> Option<TaskOutcome> {
+pub fn outcome_from_json(v: &Value) -> Option<TaskOutcome> {
     if let Some(s) = v.get("success") {
         return Some(TaskOutcome::Success(s.clone()));
     }

@@ -1333,13 +1333,27 @@ impl App {
             self.warn("no task is waiting for a person");
             return;
         };
+        // A mock's answer for this callback, if any, is offered as the starting point.
+        let (json_text, error, cause) = match self.session.suggested_outcome(task.id) {
+            Some(TaskOutcome::Success(v)) => (
+                serde_json::to_string_pretty(&v).unwrap_or_default(),
+                String::new(),
+                String::new(),
+            ),
+            Some(TaskOutcome::Failure(f)) => (
+                String::new(),
+                f.error.unwrap_or_default(),
+                f.cause.unwrap_or_default(),
+            ),
+            None => (String::new(), String::new(), String::new()),
+        };
         let mut f = Form {
             task: task.id,
             state: task.state.clone(),
             kind,
-            json: Editor::multi(""),
-            error: Editor::single(""),
-            cause: Editor::single(""),
+            json: Editor::multi(&json_text),
+            error: Editor::single(&error),
+            cause: Editor::single(&cause),
             field: 0,
             valid: Ok(json!({})),
         };
@@ -1950,7 +1964,7 @@ impl App {
         tree.section("variables", &vars, None, &self.var_folds);
         tree.section(
             "context ($$)",
-            &context_object(exec, self.ix.current.as_ref(), &self.session.pending()),
+            &exec.context_object(self.ix.current.as_ref().map_or(0, |c| c.thread)),
             None,
             &self.var_folds,
         );
@@ -1960,51 +1974,9 @@ impl App {
     }
 }
 
-/// The context object as states see it (`$$`), rebuilt from public facts.
-fn context_object(exec: &Execution, cur: Option<&Current>, pending: &[&TaskRequest]) -> Value {
-    use crate::engine::time::format_millis;
-    let c = exec.config();
-    let mut ctx = json!({
-        "Execution": {
-            "Id": c.execution_arn(),
-            "Input": exec.input(),
-            "Name": c.execution_name,
-            "RoleArn": c.role_arn,
-            "StartTime": format_millis(c.start_time_ms),
-            "RedriveCount": 0,
-        },
-        "StateMachine": {
-            "Id": c.state_machine_arn(),
-            "Name": c.state_machine_name,
-        },
-    });
-    if let Some(cur) = cur {
-        ctx["State"] = json!({ "Name": cur.name });
-        if let Some(rec) = open_record(exec, cur.thread) {
-            ctx["State"]["EnteredTime"] = json!(format_millis(rec.entered_ms));
-        }
-        if let Some(tok) = pending
-            .iter()
-            .find(|t| t.thread == cur.thread)
-            .and_then(|t| t.token.clone())
-        {
-            ctx["Task"] = json!({ "Token": tok });
-        }
-    }
-    if let Some(over) = &c.context_overrides
-        && let (Some(base), Some(over)) = (ctx.as_object_mut(), over.as_object())
-    {
-        for (k, v) in over {
-            base.insert(k.clone(), v.clone());
-        }
-    }
-    ctx
-}
-
-/// The inspection record of the state `thread` is in the middle of, if any. This reads
-/// the engine's crate-visible thread table; it is the one place the TUI does.
+/// The inspection record of the state `thread` is in the middle of, if any.
 pub fn open_record(exec: &Execution, thread: usize) -> Option<&StepRecord> {
-    exec.threads.get(thread)?.record.as_ref()
+    exec.open_record(thread)
 }
 
 fn push_rows(m: &Machine, depth: u16, rows: &mut Vec<Row>) {

@@ -22,7 +22,7 @@ pub use action::{Action, Key, Keymap};
 pub use app::{App, AppOptions, Msg, Pane};
 pub use theme::Theme;
 
-use crate::session::launch::LaunchOptions;
+use crate::session::launch::{HoldCallbackTokens, LaunchOptions};
 use crate::session::watch::FileWatch;
 use crate::session::{Session, SessionError, SessionOptions};
 use clap::Args;
@@ -125,7 +125,7 @@ pub fn prepare(
             input: Some(launch.input),
             config: launch.config,
         },
-        Box::new(launch.dispatcher),
+        Box::new(HoldCallbackTokens(launch.dispatcher)),
     )
     .map_err(|e| match e {
         SessionError::Load(e) => format!("error: {e}"),
