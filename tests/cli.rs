@@ -441,3 +441,77 @@ fn deep_templates_deep_inputs_and_nested_intrinsics_are_errors_not_crashes() {
     );
     assert_eq!(v["error"], "States.DataLimitExceeded");
 }
+
+#[test]
+fn every_lambda_sample_runs_with_handler_backends() {
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: python3 is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // A mock file with nothing in it, so that every call goes to the handlers.
+    let no_mocks = write(
+        dir.path(),
+        "none.json",
+        r#"{"StateMachines": {"none": {"TestCases": {"none": {}}}}, "MockedResponses": {}}"#,
+    );
+    let h = sample("functions/handlers.py");
+    let h = h.display();
+    let routes = [
+        format!("*price-quote*=handler:{h}:price_quote"),
+        format!("*send-welcome-email=handler:{h}:send_welcome_email"),
+        format!("*resize-image=handler:{h}:resize_image"),
+        format!("*charge-card*=handler:{h}:charge_card"),
+        format!("*loyalty-tier=handler:{h}:loyalty_tier"),
+        format!("*credit-check=handler:{h}:credit_check"),
+        format!("*reserve-stock*=handler:{h}:reserve_stock"),
+        format!("*send-order-email*=handler:{h}:send_order_email"),
+    ];
+    for (name, check) in [
+        ("lambda-invoke.asl.json", "/output/total"),
+        ("lambda-async.asl.json", "/output/welcomeEmail/statusCode"),
+        ("lambda-function-arn.asl.json", "/output/width"),
+        ("retry-catch.asl.json", "/output/chargeId"),
+        ("parallel.asl.json", "/output/profile/creditLimit"),
+        ("order-workflow.asl.yaml", "/output/orderId"),
+        ("jsonata-variables.asl.json", "/output/reservationId"),
+    ] {
+        let mut cmd = stepdbg();
+        cmd.arg("run")
+            .arg(sample(name))
+            .arg("--mock-config")
+            .arg(&no_mocks);
+        for r in &routes {
+            cmd.args(["--function", r]);
+        }
+        let out = cmd.output().unwrap();
+        let v = stdout_json(&out);
+        assert_eq!(
+            v["status"],
+            "SUCCEEDED",
+            "{name}: {v} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !v.pointer(check).unwrap_or(&Value::Null).is_null(),
+            "{name}: {v}"
+        );
+    }
+    assert_eq!(
+        stdout_json(&{
+            let mut cmd = stepdbg();
+            cmd.arg("run")
+                .arg(sample("lambda-invoke.asl.json"))
+                .arg("--mock-config")
+                .arg(&no_mocks)
+                .args(["--function", &routes[0]]);
+            cmd.output().unwrap()
+        })["output"]["total"],
+        184.5,
+        "the handler computed the quote (2 x 64.5 + 55.5)"
+    );
+}
