@@ -31,13 +31,19 @@ fn run(m: &Arc<Machine>, input: &Value, record_steps: bool) -> u64 {
     ex.transitions()
 }
 
-fn counter_loop(n: u64) -> Value {
+/// A Choice/Pass loop counting to `n`; `tag` keeps state names unique across branches.
+fn counter_loop(n: u64, tag: &str) -> Value {
+    let (check, inc, done) = (
+        format!("Check{tag}"),
+        format!("Increment{tag}"),
+        format!("Done{tag}"),
+    );
     json!({
-        "StartAt": "Check",
+        "StartAt": check,
         "States": {
-            "Check": {"Type": "Choice", "Choices": [{"Variable": "$.i", "NumericGreaterThanEquals": n, "Next": "Done"}], "Default": "Increment"},
-            "Increment": {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.i, 1)"}, "Next": "Check"},
-            "Done": {"Type": "Succeed"}
+            check.clone(): {"Type": "Choice", "Choices": [{"Variable": "$.i", "NumericGreaterThanEquals": n, "Next": done}], "Default": inc},
+            inc.clone(): {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.i, 1)"}, "Next": check},
+            done: {"Type": "Succeed"}
         }
     })
 }
@@ -60,7 +66,7 @@ fn benches(c: &mut Criterion) {
     bench(
         c,
         "a_counter_loop_10k",
-        counter_loop(10_000),
+        counter_loop(10_000, ""),
         json!({"i": 0}),
     );
 
@@ -102,7 +108,7 @@ fn benches(c: &mut Criterion) {
     );
 
     // (d) a Parallel of 8 branches, each a 100-iteration loop.
-    let branches: Vec<Value> = (0..8).map(|_| counter_loop(100)).collect();
+    let branches: Vec<Value> = (0..8).map(|b| counter_loop(100, &b.to_string())).collect();
     bench(
         c,
         "d_parallel_8x100",
