@@ -515,3 +515,64 @@ fn every_lambda_sample_runs_with_handler_backends() {
         "the handler computed the quote (2 x 64.5 + 55.5)"
     );
 }
+
+#[test]
+fn a_function_completes_its_own_token_through_the_listen_endpoint() {
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: python3 is not installed");
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.py",
+        r#"import json, urllib.request
+
+def handler(event, context):
+    body = json.dumps({"taskToken": event["token"], "output": json.dumps({"approved": True})}).encode()
+    req = urllib.request.Request(event["url"], data=body, headers={
+        "X-Amz-Target": "AWSStepFunctions.SendTaskSuccess",
+        "Content-Type": "application/x-amz-json-1.0"})
+    with urllib.request.urlopen(req, timeout=5) as r:
+        print("SendTaskSuccess answered", r.status)
+    return {"sent": True}
+"#,
+    );
+    let def = json!({"StartAt": "Approve", "States": {"Approve": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        "Parameters": {"FunctionName": "approver", "Payload": {"token.$": "$$.Task.Token", "url": format!("http://127.0.0.1:{port}/")}},
+        "ResultPath": "$.result", "TimeoutSeconds": 30, "End": true}}});
+    let path = write(dir.path(), "cb.asl.json", &def.to_string());
+    let out = stepdbg()
+        .current_dir(dir.path())
+        .arg("run")
+        .arg(&path)
+        .args([
+            "--function",
+            "approver=handler:app.py:handler?timeout=10",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stdout_json(&out),
+        json!({"status": "SUCCEEDED", "output": {"result": {"approved": true}}}),
+        "{err}"
+    );
+    assert!(
+        err.contains("pendingTaskToken") || err.contains("listening"),
+        "{err}"
+    );
+}

@@ -120,7 +120,14 @@ pub fn run(args: RunArgs) -> i32 {
     let stuck = loop {
         let mut stuck: Option<String> = None;
         let mut callbacks = Vec::new();
-        let end = ex.run_with(|req| match dispatcher.dispatch(req) {
+        let tokens = server.as_ref().map(callback::CallbackServer::tokens);
+        let end = ex.run_with(|req| {
+            // The function may complete its own token through the endpoint while it runs.
+            if let (Some(tokens), Some(token)) = (&tokens, &req.token) {
+                tokens.expect(token);
+            }
+            let dispatched = dispatcher.dispatch(req);
+            match dispatched {
             Dispatch::Handled { outcome, .. } => Some(outcome),
             Dispatch::CallbackPending { .. } => {
                 callbacks.push(req.id);
@@ -135,7 +142,7 @@ pub fn run(args: RunArgs) -> i32 {
                 stuck = Some(why.to_string());
                 None
             }
-        });
+        }});
         for id in callbacks {
             ex.task_started(id);
         }
@@ -186,6 +193,7 @@ pub fn run(args: RunArgs) -> i32 {
         ex.advance_to(ex.clock() + started.elapsed().as_millis() as i64);
         for (id, token) in pending_tokens {
             if ex.task(id).is_none() && !ex.status().is_done() && !timed_out.contains(&token) {
+                server.tokens().timed_out(&token);
                 timed_out.push(token);
             }
         }

@@ -7,9 +7,11 @@
 
 use crate::engine::{Execution, Failure, TaskOutcome};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// One SendTask* call.
@@ -25,19 +27,34 @@ pub enum CallbackAction {
     Heartbeat,
 }
 
-/// A request waiting for its answer.
+/// A request for whoever owns the execution. Requests for tokens registered with
+/// [`CallbackServer::expect`] were already answered (so a function can complete its own
+/// token while the engine still waits for it to return); the others wait for
+/// [`CallbackRequest::answer`].
 #[derive(Debug)]
 pub struct CallbackRequest {
     pub token: String,
     pub action: CallbackAction,
-    reply: Sender<Result<(), CallbackError>>,
+    reply: Option<Sender<Result<(), CallbackError>>>,
 }
 
 impl CallbackRequest {
     pub fn answer(self, result: Result<(), CallbackError>) {
-        let _ = self.reply.send(result);
+        if let Some(r) = self.reply {
+            let _ = r.send(result);
+        }
     }
 }
+
+/// What the endpoint knows of a token without asking the execution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenState {
+    Pending,
+    Completed,
+    TimedOut,
+}
+
+type Registry = Arc<Mutex<HashMap<String, TokenState>>>;
 
 /// AWS's error shapes for SendTask*.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +93,60 @@ impl CallbackError {
 pub struct CallbackServer {
     pub addr: SocketAddr,
     pub requests: Receiver<CallbackRequest>,
+    tokens: Registry,
+}
+
+impl CallbackServer {
+    /// A handle that registers tokens, usable where the server itself is not.
+    pub fn tokens(&self) -> Tokens {
+        Tokens(self.tokens.clone())
+    }
+}
+
+/// The tokens the endpoint can answer for by itself.
+#[derive(Debug, Clone)]
+pub struct Tokens(Registry);
+
+impl Tokens {
+    /// A task with this token is pending: SendTask* calls for it are answered at once
+    /// (and queued on the server's `requests`), even while the owner is busy running the
+    /// very function that calls back.
+    pub fn expect(&self, token: &str) {
+        if let Ok(mut t) = self.0.lock() {
+            t.entry(token.to_string()).or_insert(TokenState::Pending);
+        }
+    }
+
+    /// The task with this token timed out: later calls get TaskTimedOut.
+    pub fn timed_out(&self, token: &str) {
+        if let Ok(mut t) = self.0.lock() {
+            t.insert(token.to_string(), TokenState::TimedOut);
+        }
+    }
+}
+
+/// A resolver that registers each task token with the endpoint before the task's function
+/// runs, so that the function may complete its own token.
+pub struct ExpectTokens<R> {
+    pub inner: R,
+    pub tokens: Tokens,
+}
+
+impl<R: super::Resolver> super::Resolver for ExpectTokens<R> {
+    fn resolve(&mut self, req: &crate::engine::TaskRequest) -> super::Resolution {
+        if let Some(t) = &req.token {
+            self.tokens.expect(t);
+        }
+        self.inner.resolve(req)
+    }
+
+    fn reset(&mut self) {
+        self.inner.reset();
+    }
+
+    fn replayed(&mut self, req: &crate::engine::TaskRequest) {
+        self.inner.replayed(req);
+    }
 }
 
 /// Serve on `addr` (loopback unless the user asks otherwise).
@@ -83,23 +154,54 @@ pub fn serve(addr: &str) -> std::io::Result<CallbackServer> {
     let listener = TcpListener::bind(addr)?;
     let local = listener.local_addr()?;
     let (tx, rx) = channel();
+    let tokens: Registry = Arc::default();
+    let registry = tokens.clone();
     std::thread::Builder::new()
         .name("callback-endpoint".into())
         .spawn(move || {
             for stream in listener.incoming().flatten() {
                 let tx = tx.clone();
+                let registry = registry.clone();
                 std::thread::spawn(move || {
-                    let _ = handle_connection(stream, &tx);
+                    let _ = handle_connection(stream, &tx, &registry);
                 });
             }
         })?;
     Ok(CallbackServer {
         addr: local,
         requests: rx,
+        tokens,
     })
 }
 
-fn handle_connection(stream: TcpStream, tx: &Sender<CallbackRequest>) -> std::io::Result<()> {
+/// Answer from the registry when the token is known there; None: ask the owner.
+fn answer_from_registry(
+    registry: &Registry,
+    token: &str,
+    action: &CallbackAction,
+) -> Option<Result<(), CallbackError>> {
+    if !is_well_formed_token(token) {
+        return Some(Err(CallbackError::InvalidToken));
+    }
+    let mut tokens = registry.lock().ok()?;
+    let state = tokens.get_mut(token)?;
+    Some(match *state {
+        TokenState::Completed => Err(CallbackError::TaskDoesNotExist),
+        TokenState::TimedOut => Err(CallbackError::TaskTimedOut),
+        TokenState::Pending => {
+            if !matches!(action, CallbackAction::Heartbeat) {
+                *state = TokenState::Completed;
+            }
+            Ok(())
+        }
+    })
+}
+
+fn handle_connection(
+    stream: TcpStream,
+    tx: &Sender<CallbackRequest>,
+    registry: &Registry,
+) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut out = stream;
@@ -142,11 +244,21 @@ fn handle_connection(stream: TcpStream, tx: &Sender<CallbackRequest>) -> std::io
             ))
         } else {
             parse(&target, &body).and_then(|(token, action)| {
+                if let Some(result) = answer_from_registry(registry, &token, &action) {
+                    if result.is_ok() {
+                        let _ = tx.send(CallbackRequest {
+                            token,
+                            action,
+                            reply: None,
+                        });
+                    }
+                    return result;
+                }
                 let (reply_tx, reply_rx) = channel();
                 tx.send(CallbackRequest {
                     token,
                     action,
-                    reply: reply_tx,
+                    reply: Some(reply_tx),
                 })
                 .map_err(|_| CallbackError::Validation("the execution has ended".into()))?;
                 reply_rx

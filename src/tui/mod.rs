@@ -119,13 +119,28 @@ pub fn prepare(
         ..LaunchOptions::default()
     };
     let launch = opts.prepare().map_err(|e| format!("error: {e}"))?;
+    let listen = match &args.listen {
+        Some(addr) => Some(
+            crate::session::callback::serve(addr)
+                .map_err(|e| format!("error: cannot listen on {addr}: {e}"))?,
+        ),
+        None => None,
+    };
+    // With the endpoint on, a function may complete its own token while it runs.
+    let resolver: Box<dyn crate::session::Resolver> = match &listen {
+        Some(server) => Box::new(crate::session::callback::ExpectTokens {
+            inner: HoldCallbackTokens(launch.dispatcher),
+            tokens: server.tokens(),
+        }),
+        None => Box::new(HoldCallbackTokens(launch.dispatcher)),
+    };
     let session = Session::open(
         path,
         SessionOptions {
             input: Some(launch.input),
             config: launch.config,
         },
-        Box::new(HoldCallbackTokens(launch.dispatcher)),
+        resolver,
     )
     .map_err(|e| match e {
         SessionError::Load(e) => format!("error: {e}"),
@@ -143,13 +158,6 @@ pub fn prepare(
     let theme = Theme::load(args.theme.as_deref().unwrap_or("dark"), mono)
         .map_err(|e| format!("error: {e}"))?;
     let (keymap, key_error) = Keymap::load_user();
-    let listen = match &args.listen {
-        Some(addr) => Some(
-            crate::session::callback::serve(addr)
-                .map_err(|e| format!("error: cannot listen on {addr}: {e}"))?,
-        ),
-        None => None,
-    };
     let mut notice = Vec::new();
     if !launch.discovered.is_empty() {
         let names: Vec<String> = launch
