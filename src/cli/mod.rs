@@ -44,6 +44,54 @@ pub enum Command {
     Policy(policy::PolicyArgs),
 }
 
+/// Where an execution's input and task answers come from: shared by `run` and the debugger.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct LaunchArgs {
+    /// Execution input: JSON text, file://PATH, or - for standard input
+    /// [default: <name>.input.json beside the definition, else {}].
+    #[arg(long)]
+    pub input: Option<String>,
+    /// Values merged into the context object, e.g. '{"Execution":{"Name":"x"}}'.
+    #[arg(long)]
+    pub context: Option<String>,
+    /// A Step Functions Local mock config file [default: <name>.mocks.json beside the definition].
+    #[arg(long)]
+    pub mock_config: Option<std::path::PathBuf>,
+    /// The state machine in the mock file (optional when it has one).
+    #[arg(long)]
+    pub state_machine_name: Option<String>,
+    /// The test case in the mock file (optional when it has one).
+    #[arg(long)]
+    pub test_case: Option<String>,
+    /// Route a Lambda function to a backend: 'PATTERN=mock|manual|handler:PATH:NAME|command:PROGRAM ARGS|endpoint:URL'
+    /// (repeatable; first match wins; also read from stepdbg.toml beside the definition).
+    #[arg(long = "function", value_name = "PATTERN=BACKEND")]
+    pub functions: Vec<String>,
+    /// The execution name (also in $$.Execution.Name).
+    #[arg(long)]
+    pub execution_name: Option<String>,
+    /// Seed for States.MathRandom, States.UUID, task tokens and retry jitter.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+impl LaunchArgs {
+    pub fn options(&self, definition: &std::path::Path) -> crate::session::launch::LaunchOptions {
+        crate::session::launch::LaunchOptions {
+            definition: definition.to_path_buf(),
+            input: self.input.clone(),
+            context: self.context.clone(),
+            mock_config: self.mock_config.clone(),
+            state_machine_name: self.state_machine_name.clone(),
+            test_case: self.test_case.clone(),
+            functions: self.functions.clone(),
+            execution_name: self.execution_name.clone(),
+            seed: self.seed,
+            ..Default::default()
+        }
+    }
+}
+
 /// Exit codes shared by the subcommands.
 pub mod exit {
     pub const OK: i32 = 0;

@@ -14,25 +14,8 @@ use std::sync::Arc;
 pub struct RunArgs {
     /// The definition file (JSON or YAML).
     pub definition: PathBuf,
-    /// Execution input: JSON text, file://PATH, or - for standard input
-    /// [default: <name>.input.json beside the definition, else {}].
-    #[arg(long)]
-    pub input: Option<String>,
-    /// Values merged into the context object, e.g. '{"Execution":{"Name":"x"}}'.
-    #[arg(long)]
-    pub context: Option<String>,
-    /// A Step Functions Local mock config file [default: <name>.mocks.json beside the definition].
-    #[arg(long)]
-    pub mock_config: Option<PathBuf>,
-    /// The state machine in the mock file (optional when it has one).
-    #[arg(long)]
-    pub state_machine_name: Option<String>,
-    /// The test case in the mock file (optional when it has one).
-    #[arg(long)]
-    pub test_case: Option<String>,
-    /// The execution name (also in $$.Execution.Name).
-    #[arg(long)]
-    pub execution_name: Option<String>,
+    #[command(flatten)]
+    pub launch: super::LaunchArgs,
     /// Workflow type: STANDARD enforces the 25,000-event history quota, EXPRESS the 5-minute limit.
     #[arg(long = "type", value_enum, default_value_t = TypeArg::Standard)]
     pub workflow_type: TypeArg,
@@ -42,18 +25,11 @@ pub struct RunArgs {
     /// Print each state's inspection record (data-flow stages) to stderr.
     #[arg(long)]
     pub trace: bool,
-    /// Route a Lambda function to a backend: 'PATTERN=mock|manual|handler:PATH:NAME|command:PROGRAM ARGS|endpoint:URL'
-    /// (repeatable; first match wins; also read from stepdbg.toml beside the definition).
-    #[arg(long = "function", value_name = "PATTERN=BACKEND")]
-    pub functions: Vec<String>,
     /// Serve SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat (AWS JSON 1.0) on this
     /// address and wait for callbacks instead of failing on a task token; each pending
     /// token is printed on stderr as {"pendingTaskToken": ..., "state": ...}.
     #[arg(long, value_name = "ADDR:PORT")]
     pub listen: Option<String>,
-    /// Seed for States.MathRandom, States.UUID, task tokens and retry jitter.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -84,20 +60,12 @@ pub fn run(args: RunArgs) -> i32 {
         ));
     }
     let opts = LaunchOptions {
-        definition: args.definition.clone(),
-        input: args.input.clone(),
-        context: args.context.clone(),
-        mock_config: args.mock_config.clone(),
-        state_machine_name: args.state_machine_name.clone(),
-        test_case: args.test_case.clone(),
-        functions: args.functions.clone(),
-        execution_name: args.execution_name.clone(),
         workflow_type: match args.workflow_type {
             TypeArg::Standard => WorkflowType::Standard,
             TypeArg::Express => WorkflowType::Express,
         },
-        seed: args.seed,
         record_steps: args.trace,
+        ..args.launch.options(&args.definition)
     };
     let launch = match opts.prepare() {
         Ok(l) => l,

@@ -39,32 +39,11 @@ pub struct TuiArgs {
     /// The definition to debug (JSON or YAML); NAME.input.json and NAME.mocks.json beside
     /// it are picked up.
     pub definition: Option<PathBuf>,
-    /// Execution input: JSON text, file://PATH, or - for standard input
-    /// [default: <name>.input.json beside the definition, else {}].
-    #[arg(long)]
-    pub input: Option<String>,
-    /// Values merged into the context object, e.g. '{"Execution":{"Name":"x"}}'.
-    #[arg(long)]
-    pub context: Option<String>,
-    /// A Step Functions Local mock config file [default: <name>.mocks.json beside the definition].
-    #[arg(long)]
-    pub mock_config: Option<PathBuf>,
-    /// The state machine in the mock file (optional when it has one).
-    #[arg(long)]
-    pub state_machine_name: Option<String>,
-    /// The test case in the mock file (optional when it has one).
-    #[arg(long)]
-    pub test_case: Option<String>,
-    /// Route a Lambda function to a backend: 'PATTERN=mock|manual|handler:PATH:NAME|command:PROGRAM ARGS|endpoint:URL'
-    /// (repeatable; unrouted functions are completed by hand in the Pending pane).
-    #[arg(long = "function", value_name = "PATTERN=BACKEND")]
-    pub functions: Vec<String>,
+    #[command(flatten)]
+    pub launch: crate::cli::LaunchArgs,
     /// UI theme: dark, light, high-contrast, or a palette file's path (NO_COLOR turns colours off).
     #[arg(long, value_name = "NAME|PATH")]
     pub theme: Option<String>,
-    /// Seed for States.MathRandom, States.UUID, task tokens and retry jitter.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     /// Serve SendTaskSuccess/Failure/Heartbeat on this address (e.g. 127.0.0.1:8083), so a
     /// function or the AWS CLI can complete task tokens.
     #[arg(long, value_name = "ADDR")]
@@ -107,16 +86,8 @@ pub fn prepare(
     path: &Path,
 ) -> Result<(App, Option<crate::session::callback::CallbackServer>), String> {
     let opts = LaunchOptions {
-        definition: path.to_path_buf(),
-        input: args.input.clone(),
-        context: args.context.clone(),
-        mock_config: args.mock_config.clone(),
-        state_machine_name: args.state_machine_name.clone(),
-        test_case: args.test_case.clone(),
-        functions: args.functions.clone(),
-        seed: args.seed,
         record_steps: true,
-        ..LaunchOptions::default()
+        ..args.launch.options(path)
     };
     let launch = opts.prepare().map_err(|e| format!("error: {e}"))?;
     let listen = match &args.listen {
