@@ -523,3 +523,43 @@ fn a_saved_session_replays_to_the_same_point() {
     assert_eq!(again.continue_(), StopReason::Finished);
     assert!(matches!(again.status(), Status::Succeeded { output } if output["approvedBy"] == "cy"));
 }
+
+#[test]
+fn the_debugger_holds_a_mocked_callback_token_and_suggests_the_mock_answer() {
+    let path = sample("callback.asl.json");
+    let launch = LaunchOptions {
+        definition: path.clone(),
+        ..Default::default()
+    }
+    .prepare()
+    .unwrap();
+    let opts = SessionOptions {
+        input: Some(launch.input),
+        config: launch.config,
+    };
+    let resolver = stepdbg::session::launch::HoldCallbackTokens(launch.dispatcher);
+    let mut s = Session::open(&path, opts, Box::new(resolver)).unwrap();
+    let StopReason::Pending { task, .. } = s.continue_() else {
+        panic!()
+    };
+    assert!(s.is_callback(task));
+    let kinds: Vec<&str> = s.execution().history().iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskSubmitted"
+        ]
+    );
+    let Some(stepdbg::engine::TaskOutcome::Success(v)) = s.suggested_outcome(task) else {
+        panic!()
+    };
+    assert_eq!(v["decision"], "APPROVED");
+    s.complete(task, stepdbg::engine::TaskOutcome::Success(v))
+        .unwrap();
+    assert_eq!(s.continue_(), StopReason::Finished);
+    assert_eq!(s.status().name(), "SUCCEEDED");
+}

@@ -217,7 +217,7 @@ fn apply_vars(vars: &mut Arc<Vars>, assigned: Map<String, Value>) {
     }
 }
 
-fn resource_parts(resource: &str) -> (String, String) {
+pub(crate) fn resource_parts(resource: &str) -> (String, String) {
     if let Some(rest) = resource.strip_prefix("arn:aws:states:::") {
         if let Some((ty, action)) = rest.rsplit_once(':') {
             return (ty.to_string(), action.to_string());

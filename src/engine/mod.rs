@@ -726,11 +726,23 @@ impl Execution {
     }
 
     /// Report that the function behind a callback task returned: the heartbeat clock starts.
+    /// AWS records this as `TaskSubmitted` (the callback task now waits for its token).
     pub fn task_started(&mut self, id: TaskId) {
         let now = self.clock;
-        if let Some(t) = self.tasks.get_mut(&id) {
-            t.started_ms.get_or_insert(now);
+        let Some(t) = self.tasks.get_mut(&id) else {
+            return;
+        };
+        if t.started_ms.is_some() {
+            return;
         }
+        t.started_ms = Some(now);
+        let thread = t.thread;
+        let (resource_type, resource) = flow::resource_parts(&t.resource);
+        self.emit(
+            thread,
+            "TaskSubmitted",
+            json!({"resourceType": resource_type, "resource": resource}),
+        );
     }
 
     /// SendTaskHeartbeat: resets the heartbeat timer. False when the task is not pending.
