@@ -868,3 +868,14 @@ fn the_callback_endpoint_completes_tokens() {
     app.settle();
     assert_eq!(app.status_word(), "FAILED", "Rejected is a Fail state");
 }
+
+#[test]
+fn catch_command_turns_event_breaks_on_and_off() {
+    let mut app = sample_app("retry-catch.asl.json");
+    app.run_command("catch retry");
+    assert!(app.session.breakpoints.on_retry);
+    app.run_command("catch pending off");
+    assert!(!app.session.breakpoints.on_pending);
+    app.run_command("catch");
+    assert!(!app.session.breakpoints.on_pending);
+}

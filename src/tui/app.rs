@@ -1524,6 +1524,33 @@ impl App {
                     Err(e) => self.error(format!("bad condition: {e}")),
                 }
             }
+            // gdb's `catch`: pause on events rather than states.
+            "catch" => {
+                let mut words = arg.split_whitespace();
+                let what = words.next().unwrap_or("");
+                let on = words.next() != Some("off");
+                let bp = &mut self.session.breakpoints;
+                let flag = match what {
+                    "failure" | "failures" => &mut bp.on_failure,
+                    "caught" | "catch" => &mut bp.on_caught,
+                    "retry" | "retries" => &mut bp.on_retry,
+                    "pending" | "token" | "tokens" => &mut bp.on_pending,
+                    _ => {
+                        let state = |b: bool| if b { "on" } else { "off" };
+                        let (f, c, r, p) = (bp.on_failure, bp.on_caught, bp.on_retry, bp.on_pending);
+                        self.info(format!(
+                            "catch failure {} · caught {} · retry {} · pending {}; usage: catch failure|caught|retry|pending [off]",
+                            state(f),
+                            state(c),
+                            state(r),
+                            state(p)
+                        ));
+                        return;
+                    }
+                };
+                *flag = on;
+                self.info(format!("pause on {what}: {}", if on { "on" } else { "off" }));
+            }
             "delete" | "d" => {
                 if arg.is_empty() {
                     let ids: Vec<u32> = self.session.breakpoints.list().iter().map(|b| b.id).collect();
@@ -1606,7 +1633,7 @@ impl App {
             "q!" | "quit!" => self.quit = true,
             "help" | "h" => self.mode = Mode::Help { scroll: 0 },
             other => self.error(format!(
-                "unknown command '{other}': break STATE [if EXPR], delete N, goto STATE, input JSON, export PATH, theme NAME"
+                "unknown command '{other}': break STATE [if EXPR], catch EVENT, delete N, goto STATE, input JSON, export PATH, theme NAME"
             )),
         }
     }

@@ -968,6 +968,10 @@ impl App {
             ),
             ("break", "list breakpoints with their numbers"),
             ("delete N", "delete breakpoint N (no N: all)"),
+            (
+                "catch EVENT [off]",
+                "pause on failure, caught, retry or pending (failure and pending are on)",
+            ),
             ("goto STATE", "run until STATE is about to be entered"),
             ("input JSON", "restart with this input (JSON, file://PATH)"),
             (
