@@ -8,6 +8,9 @@ use std::sync::Arc;
 use stepdbg::asl::{self, Machine};
 use stepdbg::engine::{Config, Execution, Status, WorkflowType};
 
+mod machines;
+use machines::{chain, counter_loop, jsonata_chain, jsonata_input};
+
 fn machine(def: Value) -> Arc<Machine> {
     let d = asl::from_value(def);
     assert!(!d.has_errors(), "{:?}", d.diagnostics);
@@ -29,23 +32,6 @@ fn run(m: &Arc<Machine>, input: &Value, record_steps: bool) -> u64 {
         ex.status()
     );
     ex.transitions()
-}
-
-/// A Choice/Pass loop counting to `n`; `tag` keeps state names unique across branches.
-fn counter_loop(n: u64, tag: &str) -> Value {
-    let (check, inc, done) = (
-        format!("Check{tag}"),
-        format!("Increment{tag}"),
-        format!("Done{tag}"),
-    );
-    json!({
-        "StartAt": check,
-        "States": {
-            check.clone(): {"Type": "Choice", "Choices": [{"Variable": "$.i", "NumericGreaterThanEquals": n, "Next": done}], "Default": inc},
-            inc.clone(): {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.i, 1)"}, "Next": check},
-            done: {"Type": "Succeed"}
-        }
-    })
 }
 
 fn bench(c: &mut Criterion, name: &str, def: Value, input: Value) {
@@ -90,20 +76,14 @@ fn benches(c: &mut Criterion) {
     );
 
     // (c) 1,000 chained Pass states with InputPath/Parameters/ResultPath.
-    let mut states = serde_json::Map::new();
-    for i in 0..1000 {
-        let mut s = json!({"Type": "Pass", "InputPath": "$.data", "Parameters": {"value.$": "$.value", "step": i}, "ResultPath": "$.last"});
-        if i == 999 {
-            s["End"] = json!(true);
-        } else {
-            s["Next"] = json!(format!("S{}", i + 1));
-        }
-        states.insert(format!("S{i}"), s);
-    }
     bench(
         c,
         "c_chain_1000_pass",
-        json!({"StartAt": "S0", "States": states}),
+        chain(
+            1000,
+            "JSONPath",
+            |i| json!({"Type": "Pass", "InputPath": "$.data", "Parameters": {"value.$": "$.value", "step": i}, "ResultPath": "$.last"}),
+        ),
         json!({"data": {"value": 42}}),
     );
 
@@ -117,29 +97,11 @@ fn benches(c: &mut Criterion) {
     );
 
     // (e) JSONata: 1,000 chained Pass states, each with a typical Output and Assign.
-    let mut states = serde_json::Map::new();
-    for i in 0..1000 {
-        let mut s = json!({
-            "Type": "Pass",
-            "Assign": {"total": "{% $states.input.order.qty * $states.input.order.price %}"},
-            "Output": {
-                "order": "{% $states.input.order %}",
-                "step": i,
-                "label": "{% $uppercase($states.input.order.sku) & '-' & $string($states.input.order.qty) %}"
-            }
-        });
-        if i == 999 {
-            s["End"] = json!(true);
-        } else {
-            s["Next"] = json!(format!("S{}", i + 1));
-        }
-        states.insert(format!("S{i}"), s);
-    }
     bench(
         c,
         "e_jsonata_chain_1000",
-        json!({"QueryLanguage": "JSONata", "StartAt": "S0", "States": states}),
-        json!({"order": {"sku": "abc-1", "qty": 3, "price": 9.5}}),
+        jsonata_chain(1000),
+        jsonata_input(),
     );
 }
 

@@ -22,6 +22,18 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
+/// Handler tests need python3; without it they say so and pass.
+fn have_python() -> bool {
+    let ok = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !ok {
+        eprintln!("skipped: python3 is not installed");
+    }
+    ok
+}
+
 fn stdout_json(out: &std::process::Output) -> Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
@@ -444,12 +456,7 @@ fn deep_templates_deep_inputs_and_nested_intrinsics_are_errors_not_crashes() {
 
 #[test]
 fn every_lambda_sample_runs_with_handler_backends() {
-    if std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: python3 is not installed");
+    if !have_python() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -518,12 +525,7 @@ fn every_lambda_sample_runs_with_handler_backends() {
 
 #[test]
 fn a_function_completes_its_own_token_through_the_listen_endpoint() {
-    if std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: python3 is not installed");
+    if !have_python() {
         return;
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -15,8 +15,14 @@ fn sample(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// A session on a sample with its input, every task left to a person.
-fn manual_session(name: &str) -> Session {
+/// A session on a sample with its input; `resolver` makes it from the sample's dispatcher
+/// (mocks beside the sample, routes) or ignores it.
+fn session_with(
+    name: &str,
+    resolver: impl FnOnce(
+        stepdbg::integrations::dispatch::Dispatcher,
+    ) -> Box<dyn stepdbg::session::Resolver>,
+) -> Session {
     let path = sample(name);
     let launch = LaunchOptions {
         definition: path.clone(),
@@ -29,24 +35,17 @@ fn manual_session(name: &str) -> Session {
         input: Some(launch.input),
         config: launch.config,
     };
-    Session::open(&path, opts, Box::new(ManualResolver)).unwrap()
+    Session::open(&path, opts, resolver(launch.dispatcher)).unwrap()
 }
 
-/// A session on a sample with its mocks answering tasks (as the debugger starts by default).
+/// Every task left to a person.
+fn manual_session(name: &str) -> Session {
+    session_with(name, |_| Box::new(ManualResolver))
+}
+
+/// The sample's mocks answer tasks.
 fn mocked_session(name: &str) -> Session {
-    let path = sample(name);
-    let launch = LaunchOptions {
-        definition: path.clone(),
-        record_steps: true,
-        ..Default::default()
-    }
-    .prepare()
-    .unwrap();
-    let opts = SessionOptions {
-        input: Some(launch.input),
-        config: launch.config,
-    };
-    Session::open(&path, opts, Box::new(launch.dispatcher)).unwrap()
+    session_with(name, |d| Box::new(d))
 }
 
 fn next_state(s: &Session) -> Option<String> {
@@ -526,19 +525,9 @@ fn a_saved_session_replays_to_the_same_point() {
 
 #[test]
 fn the_debugger_holds_a_mocked_callback_token_and_suggests_the_mock_answer() {
-    let path = sample("callback.asl.json");
-    let launch = LaunchOptions {
-        definition: path.clone(),
-        ..Default::default()
-    }
-    .prepare()
-    .unwrap();
-    let opts = SessionOptions {
-        input: Some(launch.input),
-        config: launch.config,
-    };
-    let resolver = stepdbg::session::launch::HoldCallbackTokens(launch.dispatcher);
-    let mut s = Session::open(&path, opts, Box::new(resolver)).unwrap();
+    let mut s = session_with("callback.asl.json", |d| {
+        Box::new(stepdbg::session::launch::HoldCallbackTokens(d))
+    });
     let StopReason::Pending { task, .. } = s.continue_() else {
         panic!()
     };
