@@ -552,3 +552,61 @@ fn the_debugger_holds_a_mocked_callback_token_and_suggests_the_mock_answer() {
     assert_eq!(s.continue_(), StopReason::Finished);
     assert_eq!(s.status().name(), "SUCCEEDED");
 }
+
+#[test]
+fn the_debugger_answers_slow_functions_off_its_own_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = dir.path().join("slow.asl.json");
+    std::fs::write(
+        &def,
+        r#"{"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "slow", "Payload.$": "$"}, "OutputPath": "$.Payload", "End": true}}}"#,
+    )
+    .unwrap();
+    let launch = LaunchOptions {
+        definition: def.clone(),
+        input: Some(r#"{"n": 1}"#.into()),
+        functions: vec!["slow=command:sh -c 'sleep 1; cat'".into()],
+        ..Default::default()
+    }
+    .prepare()
+    .unwrap();
+    let opts = SessionOptions {
+        input: Some(launch.input),
+        config: launch.config,
+    };
+    let mut s = Session::open(&def, opts, Box::new(launch.dispatcher)).unwrap();
+    s.background = true;
+    let mut run = s.begin_run(stepdbg::session::bounded::RunGoal::Continue);
+    // The first slice schedules the task and returns while the function still runs.
+    assert_eq!(s.run_bounded(&mut run, 64), None);
+    assert_eq!(s.in_flight(), 1, "the function runs on another thread");
+    assert_eq!(s.status().name(), "RUNNING");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let stop = loop {
+        if let Some(stop) = s.run_bounded(&mut run, 64) {
+            break stop;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the function's answer arrives"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(stop, StopReason::Finished);
+    assert_eq!(
+        s.status(),
+        &Status::Succeeded {
+            output: json!({"n": 1})
+        }
+    );
+    // Step back replays the recorded answer without running the function again.
+    assert!(s.step_back());
+    assert_eq!(s.continue_(), StopReason::Finished);
+    assert_eq!(
+        s.status(),
+        &Status::Succeeded {
+            output: json!({"n": 1})
+        }
+    );
+}

@@ -212,6 +212,21 @@ impl Dispatcher {
         &self.routes
     }
 
+    /// Would answering `req` run a function backend (a handler process, a command, an HTTP
+    /// call)? Mocks and manual routes answer at once; the debugger runs the others off its
+    /// UI thread.
+    pub fn runs_backend(&self, req: &TaskRequest) -> bool {
+        if self.mocks.has_state(&req.state) {
+            return false;
+        }
+        let Some(Ok(invoke)) = InvokeRequest::from_task(req, &self.scope) else {
+            return false;
+        };
+        self.routes
+            .find(&invoke.function)
+            .is_some_and(|r| !matches!(r.backend, Backend::Mock | Backend::Manual))
+    }
+
     /// Answer `req`, running its function if a backend is configured.
     pub fn dispatch(&mut self, req: &TaskRequest) -> Dispatch {
         if let Some(outcome) = self.mocks.next(&req.state) {

@@ -79,6 +79,7 @@ impl Session {
     /// Take up to `max_steps` engine steps of `run`. `Some(stop)`: the run is over;
     /// `None`: it goes on (call again).
     pub fn run_bounded(&mut self, run: &mut BoundedRun, max_steps: usize) -> Option<StopReason> {
+        self.poll_background();
         for _ in 0..max_steps.max(1) {
             if self.exec.status().is_done() {
                 return Some(StopReason::Finished);
@@ -93,8 +94,15 @@ impl Session {
             }
             run.first = false;
             run.steps += 1;
-            if let Some(stop) = self.engine_step() {
-                return Some(stop);
+            match self.engine_step() {
+                // Tasks answered on other threads: keep the run going; their answers are
+                // picked up by the next slice.
+                Some(StopReason::Blocked) if self.in_flight() > 0 => {
+                    run.steps -= 1;
+                    return None;
+                }
+                Some(stop) => return Some(stop),
+                None => {}
             }
             let done = match &mut run.until {
                 Until::Never => false,

@@ -147,6 +147,16 @@ impl<R: super::Resolver> super::Resolver for ExpectTokens<R> {
     fn replayed(&mut self, req: &crate::engine::TaskRequest) {
         self.inner.replayed(req);
     }
+
+    fn resolve_in_background(
+        &mut self,
+        req: &crate::engine::TaskRequest,
+    ) -> Option<std::sync::mpsc::Receiver<super::Resolution>> {
+        if let Some(t) = &req.token {
+            self.tokens.expect(t);
+        }
+        self.inner.resolve_in_background(req)
+    }
 }
 
 /// Serve on `addr` (loopback unless the user asks otherwise).

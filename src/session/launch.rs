@@ -10,6 +10,7 @@ use crate::integrations::mock::{MockCase, MockConfig};
 use crate::integrations::routes::Routes;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, channel};
 
 /// What the user asked for on the command line.
 #[derive(Debug, Clone, Default)]
@@ -182,6 +183,23 @@ impl Resolver for Dispatcher {
     fn replayed(&mut self, req: &TaskRequest) {
         Dispatcher::replayed(self, req);
     }
+
+    fn resolve_in_background(&mut self, req: &TaskRequest) -> Option<Receiver<Resolution>> {
+        if !self.runs_backend(req) {
+            return None;
+        }
+        // Backends keep no state between calls, so a copy can answer on its own thread.
+        let mut copy = self.clone();
+        let req = req.clone();
+        let (tx, rx) = channel();
+        std::thread::Builder::new()
+            .name(format!("task-{}", req.id))
+            .spawn(move || {
+                let _ = tx.send(copy.resolve(&req));
+            })
+            .ok()?;
+        Some(rx)
+    }
 }
 
 /// The debugger's resolver: like the dispatcher, except that a `.waitForTaskToken` task
@@ -209,5 +227,9 @@ impl Resolver for HoldCallbackTokens {
 
     fn replayed(&mut self, req: &TaskRequest) {
         self.0.replayed(req);
+    }
+
+    fn resolve_in_background(&mut self, req: &TaskRequest) -> Option<Receiver<Resolution>> {
+        self.0.resolve_in_background(req)
     }
 }

@@ -20,6 +20,7 @@ use breakpoints::{BreakKind, Breakpoints};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::mpsc::Receiver;
 
 /// How a task gets its result without a person.
 pub trait Resolver {
@@ -28,6 +29,11 @@ pub trait Resolver {
     fn reset(&mut self) {}
     /// During replay `req` gets its recorded answer: advance call counts as if answered.
     fn replayed(&mut self, _req: &TaskRequest) {}
+    /// Start answering `req` on another thread when that takes time (a function backend);
+    /// None: answer it with [`Resolver::resolve`] now.
+    fn resolve_in_background(&mut self, _req: &TaskRequest) -> Option<Receiver<Resolution>> {
+        None
+    }
 }
 
 /// What a resolver did with a task.
@@ -157,6 +163,10 @@ pub struct Session {
     callback_waiting: Vec<TaskId>,
     /// Tokens of tasks that timed out (SendTask* on them gets TaskTimedOut).
     timed_out_tokens: Vec<String>,
+    /// Answer slow tasks on other threads (the debugger sets this so its UI never waits
+    /// for a function); see [`Session::poll_background`].
+    pub background: bool,
+    in_flight: Vec<(TaskRequest, Receiver<Resolution>)>,
     pub max_steps_per_continue: usize,
 }
 
@@ -209,6 +219,8 @@ impl Session {
             manual: Vec::new(),
             callback_waiting: Vec::new(),
             timed_out_tokens: Vec::new(),
+            background: false,
+            in_flight: Vec::new(),
             max_steps_per_continue: 1_000_000,
         }
     }
@@ -336,7 +348,47 @@ impl Session {
     }
 
     fn dispatch(&mut self, req: TaskRequest) -> Option<StopReason> {
-        match self.resolver.resolve(&req) {
+        if self.background
+            && let Some(rx) = self.resolver.resolve_in_background(&req)
+        {
+            self.in_flight.push((req, rx));
+            return None;
+        }
+        let resolution = self.resolver.resolve(&req);
+        self.take_resolution(req, resolution)
+    }
+
+    /// Tasks being answered on other threads.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// Apply the answers that arrived from other threads; true when any did. A backend
+    /// thread that died becomes a person's task.
+    pub fn poll_background(&mut self) -> bool {
+        let mut arrived = Vec::new();
+        self.in_flight.retain(|(req, rx)| match rx.try_recv() {
+            Ok(r) => {
+                arrived.push((req.clone(), r));
+                false
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => true,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                arrived.push((req.clone(), Resolution::Manual));
+                false
+            }
+        });
+        let any = !arrived.is_empty();
+        for (req, r) in arrived {
+            if self.exec.task(req.id).is_some() {
+                self.take_resolution(req, r);
+            }
+        }
+        any
+    }
+
+    fn take_resolution(&mut self, req: TaskRequest, resolution: Resolution) -> Option<StopReason> {
+        match resolution {
             Resolution::Done { outcome, detail } => {
                 if let Some(d) = detail {
                     self.invocations.push((req.id, d));
@@ -573,6 +625,7 @@ impl Session {
         );
         self.manual.clear();
         self.callback_waiting.clear();
+        self.in_flight.clear();
         self.invocations.clear();
         self.resolver.reset();
     }
@@ -581,11 +634,32 @@ impl Session {
     /// run again). Stops at the first entry that no longer fits (a result recorded for a
     /// task the new definition does not schedule): that is a divergence.
     fn replay(&mut self, entries: Vec<JournalEntry>) -> Option<StopReason> {
+        // Replays are synchronous: answers must land in journal order.
+        let background = std::mem::replace(&mut self.background, false);
+        // What answered each task stays valid: task ids repeat in a replay.
+        let invocations = std::mem::take(&mut self.invocations);
+        let stop = self.replay_entries(entries);
+        self.invocations = invocations;
+        self.background = background;
+        stop
+    }
+
+    fn replay_entries(&mut self, entries: Vec<JournalEntry>) -> Option<StopReason> {
         self.reset_execution();
         self.journal.clear();
+        // Tasks the journal answers itself (their answers may come many steps later, when a
+        // function ran on another thread or a person answered).
+        let answered: std::collections::HashSet<TaskId> = entries
+            .iter()
+            .filter_map(|e| match e {
+                JournalEntry::Resolve { task, .. } | JournalEntry::TaskStarted { task } => {
+                    Some(*task)
+                }
+                _ => None,
+            })
+            .collect();
         let mut steps = 0;
-        let mut it = entries.into_iter().peekable();
-        while let Some(e) = it.next() {
+        for e in entries {
             let mismatch = match &e {
                 JournalEntry::Resolve { task, state, .. } => self
                     .exec
@@ -617,27 +691,18 @@ impl Session {
                     let Some(Step::Task(req)) = self.apply(JournalEntry::Step) else {
                         continue;
                     };
-                    let recorded = match it.peek() {
-                        Some(JournalEntry::Resolve {
-                            task,
-                            by_person: false,
-                            ..
-                        }) if *task == req.id => true,
-                        Some(JournalEntry::TaskStarted { task }) if *task == req.id => true,
-                        _ => false,
-                    };
-                    if recorded {
+                    if answered.contains(&req.id) {
+                        // Keep mock call counts as they were; the answer is applied when
+                        // its entry comes.
                         self.resolver.replayed(&req);
-                        if matches!(it.peek(), Some(JournalEntry::TaskStarted { .. })) {
-                            self.callback_waiting.push(req.id);
-                        }
-                        if let Some(next) = it.next() {
-                            self.apply(next);
-                        }
                     } else {
                         // No recorded answer: ask the resolver (a pending task stays pending).
                         self.dispatch(*req);
                     }
+                }
+                JournalEntry::TaskStarted { task } => {
+                    self.callback_waiting.push(task);
+                    self.apply(e);
                 }
                 JournalEntry::Resolve { task, .. } => {
                     self.manual.retain(|t| *t != task);

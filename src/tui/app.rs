@@ -389,8 +389,10 @@ impl App {
         self.session.execution()
     }
 
+    /// A run is in progress, or a function answers a task on another thread (the event
+    /// loop keeps ticking either way).
     pub fn is_running(&self) -> bool {
-        self.running.is_some()
+        self.running.is_some() || self.session.in_flight() > 0
     }
 
     /// READY, RUNNING, PAUSED, WAITING, SUCCEEDED, FAILED or TIMED_OUT.
@@ -952,6 +954,9 @@ impl App {
     }
 
     fn on_tick(&mut self, steps: usize) {
+        if self.running.is_none() && self.session.poll_background() {
+            self.info("a function answered");
+        }
         if let Some(mut r) = self.running.take() {
             match self.session.run_bounded(&mut r.run, steps) {
                 Some(stop) => self.stopped(stop),

@@ -125,6 +125,9 @@ pub fn prepare(
             s.join("\n")
         }
     })?;
+    // Functions run on other threads: the screen never waits for one.
+    let mut session = session;
+    session.background = true;
     let mono = Theme::no_color_env();
     let theme = Theme::load(args.theme.as_deref().unwrap_or("dark"), mono)
         .map_err(|e| format!("error: {e}"))?;
