@@ -289,7 +289,14 @@ impl Session {
                 None
             }
         };
-        self.journal.push(e);
+        // A step that found nothing to do changed nothing: it is not worth recording (a
+        // debugger waiting for a function would otherwise fill the journal).
+        if !matches!(
+            r,
+            Some(Step::Blocked | Step::Sleeping { .. } | Step::Finished)
+        ) {
+            self.journal.push(e);
+        }
         r
     }
 
