@@ -879,3 +879,20 @@ fn catch_command_turns_event_breaks_on_and_off() {
     app.run_command("catch");
     assert!(!app.session.breakpoints.on_pending);
 }
+
+#[test]
+fn save_and_load_a_session_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.json");
+    let mut app = sample_app("retry-catch.asl.json");
+    app.run_command("break 'Charge card'");
+    assert_eq!(app.session.breakpoints.list().len(), 1);
+    app.run_command(&format!("save {}", file.display()));
+    assert!(file.is_file());
+    let mut again = sample_app("retry-catch.asl.json");
+    again.run_command(&format!("load {}", file.display()));
+    assert_eq!(
+        again.session.breakpoints.list().len(),
+        app.session.breakpoints.list().len()
+    );
+}

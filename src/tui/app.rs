@@ -23,6 +23,7 @@ use ratatui::crossterm::event::{
 use ratatui::layout::{Position, Rect};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
 /// The panes, in focus order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -1602,14 +1603,31 @@ impl App {
                     self.error("usage: export PATH");
                     return;
                 }
-                let events = crate::engine::history::to_json(self.exec().history());
-                let text = serde_json::to_string_pretty(&events).unwrap_or_default();
-                match std::fs::write(arg, text) {
-                    Ok(()) => self.info(format!(
-                        "wrote {} events to {arg}",
-                        self.exec().history().len()
-                    )),
-                    Err(e) => self.error(format!("cannot write {arg}: {e}")),
+                match self.session.export_history(Path::new(arg)) {
+                    Ok(()) => self.info(format!("wrote {} events to {arg}", self.exec().history().len())),
+                    Err(e) => self.error(e),
+                }
+            }
+            // A whole session (input, answers, breakpoints), to replay later with `load`.
+            "save" => {
+                if arg.is_empty() {
+                    self.error("usage: save PATH");
+                    return;
+                }
+                match self.session.save(Path::new(arg)) {
+                    Ok(()) => self.info(format!("saved the session to {arg}")),
+                    Err(e) => self.error(e),
+                }
+            }
+            "load" => {
+                if arg.is_empty() {
+                    self.error("usage: load PATH");
+                    return;
+                }
+                match self.session.load_file(Path::new(arg)) {
+                    Ok(None) => self.info(format!("replayed {arg}: {} steps", self.session.step_count())),
+                    Ok(Some(stop)) => self.info(format!("replayed {arg} up to {stop:?}")),
+                    Err(e) => self.error(e),
                 }
             }
             "theme" => {
@@ -1638,7 +1656,7 @@ impl App {
             "q!" | "quit!" => self.quit = true,
             "help" | "h" => self.mode = Mode::Help { scroll: 0 },
             other => self.error(format!(
-                "unknown command '{other}': break STATE [if EXPR], catch EVENT, delete N, goto STATE, input JSON, export PATH, theme NAME"
+                "unknown command '{other}': break STATE [if EXPR], catch EVENT, delete N, goto STATE, input JSON, export PATH, save PATH, load PATH, theme NAME"
             )),
         }
     }
