@@ -260,3 +260,9 @@ fn spans_point_at_the_offending_line() {
     let lc = d.line_col(&def.doc);
     assert_eq!((lc.line, lc.col), (5, 11));
 }
+
+#[test]
+fn definitions_over_aws_size_quota_are_errors() {
+    let big = "x".repeat(1_100_000);
+    has(pass(json!({"Result": big})), "definition-too-large", "");
+}

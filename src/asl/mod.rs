@@ -24,6 +24,19 @@ pub struct Definition {
 impl Definition {
     pub fn from_document(doc: Document) -> Definition {
         let (machine, mut diagnostics) = build::build(&doc.value);
+        // AWS's hard quota on the definition (measured on the JSON AWS stores).
+        const AWS_MAX_DEFINITION_BYTES: usize = 1024 * 1024;
+        let size = serde_json::to_string(&doc.value).map_or(0, |t| t.len());
+        if size > AWS_MAX_DEFINITION_BYTES {
+            diagnostics.push(
+                Diagnostic::error(
+                    "definition-too-large",
+                    "",
+                    format!("the definition is {size} bytes as JSON; AWS accepts at most 1 MB (1,048,576 bytes)"),
+                )
+                .help("move large constants (Result, Parameters) into the input or a data store"),
+            );
+        }
         diagnostics.extend(validate::validate(&machine));
         diagnostics.sort_by_key(|d| (d.byte_range(&doc).0, d.severity));
         Definition {
