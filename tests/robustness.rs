@@ -27,6 +27,9 @@ impl Rng {
 fn mangle(text: &str, rng: &mut Rng) -> Vec<u8> {
     let mut b = text.as_bytes().to_vec();
     for _ in 0..1 + rng.below(4) {
+        if b.is_empty() {
+            break;
+        }
         match rng.below(5) {
             0 => b.truncate(rng.below(b.len())),
             1 => {
