@@ -147,3 +147,33 @@ fn mangled_definitions_never_crash_the_loader_validator_or_engine() {
         "and some stay valid to exercise the engine ({valid})"
     );
 }
+
+#[test]
+fn random_expressions_never_crash_the_parsers() {
+    use stepdbg::expr::{intrinsics, jsonata::JsonataExpr, jsonpath::JsonPath};
+    let seed = std::env::var("STEPDBG_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0xFACE_FEED_u64);
+    let mut rng = Rng(seed | 1);
+    let alphabet: Vec<char> =
+        "$.[]()'\"\\,:?*@=<>!&|{}%^~ab0123-+/#States.Format ArrayMathAdd $states.input"
+            .chars()
+            .collect();
+    let doc = serde_json::json!({"a": [1, {"b": "x", "c": [null, true]}], "b": {"a": 2}, "s": "t"});
+    let mut parsed = 0;
+    for _ in 0..20_000 {
+        let len = rng.below(40);
+        let text: String = (0..len)
+            .map(|_| alphabet[rng.below(alphabet.len())])
+            .collect();
+        if let Ok(p) = JsonPath::parse(&text) {
+            parsed += 1;
+            let _ = p.select(&doc);
+            let _ = p.write(doc.clone(), serde_json::json!(1));
+        }
+        let _ = intrinsics::parse(&text);
+        let _ = JsonataExpr::parse(&text);
+    }
+    assert!(parsed > 0);
+}
