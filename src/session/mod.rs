@@ -365,6 +365,16 @@ impl Session {
         self.take_resolution(req, resolution)
     }
 
+    /// A task now waits for a person: stop there when that break is on.
+    fn pending_stop(&self, req: TaskRequest) -> Option<StopReason> {
+        self.breakpoints
+            .breaks_on(BreakKind::Pending)
+            .then_some(StopReason::Pending {
+                task: req.id,
+                state: req.state,
+            })
+    }
+
     /// Tasks being answered on other threads.
     pub fn in_flight(&self) -> usize {
         self.in_flight.len()
@@ -414,21 +424,11 @@ impl Session {
                 }
                 self.apply(JournalEntry::TaskStarted { task: req.id });
                 self.callback_waiting.push(req.id);
-                self.breakpoints
-                    .breaks_on(BreakKind::Pending)
-                    .then_some(StopReason::Pending {
-                        task: req.id,
-                        state: req.state,
-                    })
+                self.pending_stop(req)
             }
             Resolution::Manual => {
                 self.manual.push(req.id);
-                self.breakpoints
-                    .breaks_on(BreakKind::Pending)
-                    .then_some(StopReason::Pending {
-                        task: req.id,
-                        state: req.state,
-                    })
+                self.pending_stop(req)
             }
         }
     }
