@@ -459,13 +459,7 @@ fn every_lambda_sample_runs_with_handler_backends() {
     if !have_python() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    // A mock file with nothing in it, so that every call goes to the handlers.
-    let no_mocks = write(
-        dir.path(),
-        "none.json",
-        r#"{"StateMachines": {"none": {"TestCases": {"none": {}}}}, "MockedResponses": {}}"#,
-    );
+    // --no-mocks: the samples' mock files stay out, so every call goes to the handlers.
     let h = sample("functions/handlers.py");
     let h = h.display();
     let routes = [
@@ -488,10 +482,7 @@ fn every_lambda_sample_runs_with_handler_backends() {
         ("jsonata-variables.asl.json", "/output/reservationId"),
     ] {
         let mut cmd = stepdbg();
-        cmd.arg("run")
-            .arg(sample(name))
-            .arg("--mock-config")
-            .arg(&no_mocks);
+        cmd.arg("run").arg(sample(name)).arg("--no-mocks");
         for r in &routes {
             cmd.args(["--function", r]);
         }
@@ -513,8 +504,7 @@ fn every_lambda_sample_runs_with_handler_backends() {
             let mut cmd = stepdbg();
             cmd.arg("run")
                 .arg(sample("lambda-invoke.asl.json"))
-                .arg("--mock-config")
-                .arg(&no_mocks)
+                .arg("--no-mocks")
                 .args(["--function", &routes[0]]);
             cmd.output().unwrap()
         })["output"]["total"],

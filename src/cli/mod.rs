@@ -57,6 +57,9 @@ pub struct LaunchArgs {
     /// A Step Functions Local mock config file [default: <name>.mocks.json beside the definition].
     #[arg(long)]
     pub mock_config: Option<std::path::PathBuf>,
+    /// Ignore the mock file beside the definition (functions go to their --function backends).
+    #[arg(long, conflicts_with = "mock_config")]
+    pub no_mocks: bool,
     /// The state machine in the mock file (optional when it has one).
     #[arg(long)]
     pub state_machine_name: Option<String>,
@@ -82,6 +85,7 @@ impl LaunchArgs {
             input: self.input.clone(),
             context: self.context.clone(),
             mock_config: self.mock_config.clone(),
+            no_mocks: self.no_mocks,
             state_machine_name: self.state_machine_name.clone(),
             test_case: self.test_case.clone(),
             functions: self.functions.clone(),

@@ -21,6 +21,8 @@ pub struct LaunchOptions {
     /// JSON text, `file://PATH` or `-`, merged into the context object.
     pub context: Option<String>,
     pub mock_config: Option<PathBuf>,
+    /// Use no mock file, not even the one beside the definition.
+    pub no_mocks: bool,
     pub state_machine_name: Option<String>,
     pub test_case: Option<String>,
     /// `PATTERN=BACKEND` routes for Lambda functions.
@@ -100,6 +102,7 @@ impl LaunchOptions {
         };
         let mock_path = match &self.mock_config {
             Some(p) => Some(p.clone()),
+            None if self.no_mocks => None,
             None => {
                 let p = sibling(&self.definition, "mocks.json");
                 p.is_file().then(|| {
