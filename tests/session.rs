@@ -23,19 +23,29 @@ fn session_with(
         stepdbg::integrations::dispatch::Dispatcher,
     ) -> Box<dyn stepdbg::session::Resolver>,
 ) -> Session {
-    let path = sample(name);
-    let launch = LaunchOptions {
-        definition: path.clone(),
-        record_steps: true,
-        ..Default::default()
-    }
-    .prepare()
-    .unwrap();
-    let opts = SessionOptions {
+    open(
+        LaunchOptions {
+            definition: sample(name),
+            record_steps: true,
+            ..Default::default()
+        },
+        resolver,
+    )
+}
+
+/// A session as `opts` set it up, with the resolver made from its dispatcher.
+fn open(
+    opts: LaunchOptions,
+    resolver: impl FnOnce(
+        stepdbg::integrations::dispatch::Dispatcher,
+    ) -> Box<dyn stepdbg::session::Resolver>,
+) -> Session {
+    let launch = opts.prepare().unwrap();
+    let session_opts = SessionOptions {
         input: Some(launch.input),
         config: launch.config,
     };
-    Session::open(&path, opts, resolver(launch.dispatcher)).unwrap()
+    Session::open(&opts.definition, session_opts, resolver(launch.dispatcher)).unwrap()
 }
 
 /// Every task left to a person.
@@ -563,19 +573,15 @@ fn the_debugger_answers_slow_functions_off_its_own_thread() {
             "Parameters": {"FunctionName": "slow", "Payload.$": "$"}, "OutputPath": "$.Payload", "End": true}}}"#,
     )
     .unwrap();
-    let launch = LaunchOptions {
-        definition: def.clone(),
-        input: Some(r#"{"n": 1}"#.into()),
-        functions: vec!["slow=command:sh -c 'sleep 1; cat'".into()],
-        ..Default::default()
-    }
-    .prepare()
-    .unwrap();
-    let opts = SessionOptions {
-        input: Some(launch.input),
-        config: launch.config,
-    };
-    let mut s = Session::open(&def, opts, Box::new(launch.dispatcher)).unwrap();
+    let mut s = open(
+        LaunchOptions {
+            definition: def.clone(),
+            input: Some(r#"{"n": 1}"#.into()),
+            functions: vec!["slow=command:sh -c 'sleep 1; cat'".into()],
+            ..Default::default()
+        },
+        |d| Box::new(d),
+    );
     s.background = true;
     let mut run = s.begin_run(stepdbg::session::bounded::RunGoal::Continue);
     // The first slice schedules the task and returns while the function still runs.

@@ -137,10 +137,7 @@ pub fn post(
         .map_err(|e| io_error(e, "send"))?;
 
     let mut reader = BufReader::new(Deadlined { stream, deadline });
-    let mut status_line = String::new();
-    reader
-        .read_line(&mut status_line)
-        .map_err(|e| io_error(e, "read"))?;
+    let status_line = read_line(&mut reader)?.unwrap_or_default();
     let status = status_line
         .split_whitespace()
         .nth(1)
@@ -148,16 +145,11 @@ pub fn post(
         .ok_or_else(|| Error::Io(format!("not an HTTP response: `{}`", status_line.trim())))?;
     let mut headers = Vec::new();
     loop {
-        let mut line = String::new();
-        if reader
-            .read_line(&mut line)
-            .map_err(|e| io_error(e, "read"))?
-            == 0
-        {
+        let Some(line) = read_line(&mut reader)? else {
             return Err(Error::Io(
                 "the connection closed inside the response headers".into(),
             ));
-        }
+        };
         let line = line.trim_end();
         if line.is_empty() {
             break;
@@ -195,37 +187,31 @@ pub fn post(
 fn read_chunked(reader: &mut impl BufRead) -> Result<Vec<u8>, Error> {
     let mut body = Vec::new();
     loop {
-        let mut size_line = String::new();
-        reader
-            .read_line(&mut size_line)
-            .map_err(|e| io_error(e, "read"))?;
+        let size_line = read_line(reader)?.unwrap_or_default();
         let size_text = size_line.trim().split(';').next().unwrap_or("");
         let size = usize::from_str_radix(size_text, 16)
             .map_err(|_| Error::Io(format!("bad chunk size `{size_text}`")))?;
         if size == 0 {
             // Trailers until the empty line; a missing one is harmless.
-            loop {
-                let mut line = String::new();
-                if reader
-                    .read_line(&mut line)
-                    .map_err(|e| io_error(e, "read"))?
-                    == 0
-                    || line.trim().is_empty()
-                {
-                    return Ok(body);
-                }
-            }
+            while read_line(reader)?.is_some_and(|line| !line.trim().is_empty()) {}
+            return Ok(body);
         }
         let start = body.len();
         body.resize(start + size, 0);
         reader
             .read_exact(&mut body[start..])
             .map_err(|e| io_error(e, "read"))?;
-        let mut crlf = String::new();
-        reader
-            .read_line(&mut crlf)
-            .map_err(|e| io_error(e, "read"))?;
+        read_line(reader)?;
     }
+}
+
+/// One line (with its line ending), or None at the end of the stream.
+fn read_line(reader: &mut impl BufRead) -> Result<Option<String>, Error> {
+    let mut line = String::new();
+    let n = reader
+        .read_line(&mut line)
+        .map_err(|e| io_error(e, "read"))?;
+    Ok((n > 0).then_some(line))
 }
 
 fn io_error(e: io::Error, what: &str) -> Error {
