@@ -6,7 +6,24 @@
 //! - [`engine`]: the pure, deterministic, steppable interpreter (effects out, results in);
 //! - [`integrations`]: fulfilling task effects (mock files, function backends);
 //! - [`session`]: the debugger (breakpoints, stepping, history, reload);
+//! - [`shell`]: the I/O shell under the front ends (runtime, processes, HTTP, signals, bounded reads);
 //! - [`cli`]: the command line, thin over the layers above.
+
+/// A line on stdout that neither panics nor hides a failed write (see [`shell::output`]).
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::shell::output::line($crate::shell::output::Stream::Stdout, format_args!($($arg)*))
+    };
+}
+
+/// A line on stderr that neither panics nor hides a failed write.
+#[macro_export]
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::shell::output::line($crate::shell::output::Stream::Stderr, format_args!($($arg)*))
+    };
+}
 
 pub mod asl;
 pub mod cli;
@@ -14,4 +31,5 @@ pub mod engine;
 pub mod expr;
 pub mod integrations;
 pub mod session;
+pub mod shell;
 pub mod tui;

@@ -23,7 +23,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use jsonata_core::ast::AstNode;
-use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError};
+use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError, EvaluatorOptions};
 use jsonata_core::value::{JArray, JMap, JValue, with_stack};
 use serde_json::{Map, Number, Value};
 
@@ -128,6 +128,7 @@ struct Fns {
     millis: bool,
     eval: bool,
     shuffle: bool,
+    pad: bool,
 }
 
 impl Fns {
@@ -143,6 +144,7 @@ impl Fns {
             "millis" => self.millis = true,
             "eval" => self.eval = true,
             "shuffle" => self.shuffle = true,
+            "pad" => self.pad = true,
             _ => {}
         }
     }
@@ -159,6 +161,7 @@ impl Fns {
             millis: self.millis || o.millis,
             eval: self.eval || o.eval,
             shuffle: self.shuffle || o.shuffle,
+            pad: self.pad || o.pad,
         }
     }
 }
@@ -499,8 +502,19 @@ impl Session {
             // any unknown function does: "T1006: Attempted to invoke a non-function".
             ctx.bind("eval".into(), JValue::Undefined);
         }
-        let mut ev = Evaluator::with_context(ctx);
+        let budget = super::Budget::current();
+        let options = EvaluatorOptions {
+            timeout_ms: Some(budget.timeout.as_millis().try_into().unwrap_or(u64::MAX)),
+            cancel: Some(super::interrupt_token()),
+            max_stack_depth: None,
+            max_sequence_length: Some(budget.max_sequence),
+        };
+        let mut ev = Evaluator::with_options(ctx, options);
         register_functions(&mut ev, needs.fns, env);
+        if needs.fns.pad {
+            let cap = budget.max_string_chars;
+            let _ = ev.register_fn_override("pad", move |args: &[JValue]| pad(args, cap));
+        }
         Session { ev }
     }
 
@@ -539,6 +553,12 @@ fn error_message(e: &EvaluatorError) -> String {
     let msg = e.message();
     if msg.starts_with(T1006) {
         T1006.to_string()
+    } else if msg.starts_with("U1003") {
+        "U1003: Evaluation interrupted (stepdbg was asked to stop)".to_string()
+    } else if msg.starts_with("D1012") {
+        format!(
+            "{msg} (stepdbg's evaluation budget: --eval-timeout or [limits] eval-timeout in stepdbg.toml)"
+        )
     } else {
         msg.to_string()
     }
@@ -741,6 +761,55 @@ fn register_functions(ev: &mut Evaluator, fns: Fns, env: &mut dyn JsonataEnv) {
             let _ = ev.register_fn_override("now", move |args: &[JValue]| now_fn(now, args));
         }
     }
+}
+
+/// `$pad(string, width [, char])` as jsonata-core has it, refusing a width past the
+/// evaluation budget instead of allocating gigabytes.
+fn pad(args: &[JValue], max_chars: usize) -> FnResult {
+    if args.is_empty() || args.len() > 3 {
+        return Err(fn_error("pad() requires 2 or 3 arguments"));
+    }
+    let string = match &args[0] {
+        JValue::String(s) => s.clone(),
+        JValue::Null => return Ok(JValue::Null),
+        JValue::Undefined => return Ok(JValue::Undefined),
+        _ => {
+            return Err(EvaluatorError::TypeError(
+                "pad() first argument must be a string".to_string(),
+            ));
+        }
+    };
+    let width = match args.get(1) {
+        Some(JValue::Number(n)) => n.trunc(),
+        Some(JValue::Undefined) | None => return Ok(JValue::string(string)),
+        _ => {
+            return Err(EvaluatorError::TypeError(
+                "pad() second argument must be a number".to_string(),
+            ));
+        }
+    };
+    if width.abs() > max_chars as f64 {
+        return Err(fn_error(format!(
+            "D3140: $pad to {width} characters exceeds stepdbg's evaluation budget of {max_chars} characters"
+        )));
+    }
+    let pad_chars: Vec<char> = match args.get(2) {
+        Some(JValue::String(s)) if !s.is_empty() => s.chars().collect(),
+        _ => vec![' '],
+    };
+    let abs_width = width.abs() as usize;
+    let char_count = string.chars().count();
+    if char_count >= abs_width {
+        return Ok(JValue::string(string));
+    }
+    let padding: String = (0..abs_width - char_count)
+        .map(|i| pad_chars[i % pad_chars.len()])
+        .collect();
+    Ok(JValue::string(if width < 0.0 {
+        format!("{padding}{string}")
+    } else {
+        format!("{string}{padding}")
+    }))
 }
 
 /// `$shuffle(array)`, made deterministic: a Fisher-Yates shuffle on the engine's stream.

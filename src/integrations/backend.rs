@@ -2,17 +2,20 @@
 //! would: the user's handler file (`handler:`), any executable (`command:`) or a Lambda
 //! Invoke endpoint (`endpoint:`). Every call is bounded by the route's timeout; a function
 //! still running then is stopped and fails with Lambda's own `Sandbox.Timedout` error.
+//! Calls wait for a slot in the shell's invocation pool, and what a function prints or an
+//! endpoint sends is capped (Lambda's 6 MB response limit; a bounded log).
 
-use super::http;
 use super::lambda::{AwsScope, InvocationType, InvokeRequest, InvokeResponse, LambdaError};
-use super::process::{self, Exit};
+use super::process::{self, Caps, Exit};
 use super::routes::{Backend, BackendOptions, Route};
+use crate::shell::http::client as http;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
+use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::process::Command;
 
 const PYTHON_RUNNER: &str = include_str!("runners/lambda_runner.py");
 const NODE_RUNNER: &str = include_str!("runners/lambda_runner.js");
@@ -20,6 +23,15 @@ const NODE_RUNNER: &str = include_str!("runners/lambda_runner.js");
 const LOG_TAIL_BYTES: usize = 4096;
 /// How much of a crashed command's stderr its error carries.
 const STDERR_IN_ERROR_BYTES: usize = 4096;
+/// Lambda's limit on a synchronous response payload, as its error message states it.
+pub const MAX_RESPONSE_BYTES: usize = 6_291_556;
+/// How much of a function's log (its stderr) is kept.
+const MAX_LOG_BYTES: usize = 1024 * 1024;
+/// A runner prints a status line before the payload.
+const CAPS: Caps = Caps {
+    stdout: MAX_RESPONSE_BYTES + 64,
+    stderr: MAX_LOG_BYTES,
+};
 
 /// The language of a handler file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,11 +61,11 @@ impl Runtime {
 
 /// What a backend needs besides the request.
 #[derive(Debug, Clone)]
-pub struct CallContext<'a> {
-    pub request_id: &'a str,
-    pub scope: &'a AwsScope,
+pub struct CallContext {
+    pub request_id: String,
+    pub scope: AwsScope,
     /// Where relative paths of routes without their own folder are taken from.
-    pub base_dir: &'a Path,
+    pub base_dir: PathBuf,
     /// The wall-clock limit: the route's timeout, or the task's TimeoutSeconds if sooner.
     pub time_limit: Duration,
 }
@@ -73,23 +85,29 @@ pub struct BackendAnswer {
 }
 
 /// Run `req` on `route`'s backend. None for `mock` and `manual`, which run nothing.
-pub fn invoke(route: &Route, req: &InvokeRequest, ctx: &CallContext) -> Option<BackendAnswer> {
+pub async fn invoke(route: Route, req: InvokeRequest, ctx: CallContext) -> Option<BackendAnswer> {
+    if matches!(route.backend, Backend::Mock | Backend::Manual) {
+        return None;
+    }
+    let _slot = crate::shell::runtime::invocation_slot().await;
     let started = Instant::now();
     let call = Call {
-        req,
+        req: &req,
         options: &route.options,
-        ctx,
-        base_dir: route.base_dir.as_deref().unwrap_or(ctx.base_dir),
+        ctx: &ctx,
+        base_dir: route.base_dir.as_deref().unwrap_or(&ctx.base_dir),
     };
     let mut answer = match &route.backend {
         Backend::Mock | Backend::Manual => return None,
         Backend::Handler { path, name } => {
-            call.run_local(|| call.run_handler(&call.base_dir.join(path), name))
+            call.run_local(call.run_handler(&call.base_dir.join(path), name))
+                .await
         }
         Backend::Command { program, args } => {
-            call.run_local(|| call.run_command(&call.program_path(program), args))
+            call.run_local(call.run_command(&call.program_path(program), args))
+                .await
         }
-        Backend::Endpoint { url } => call.call_endpoint(url),
+        Backend::Endpoint { url } => call.call_endpoint(url).await,
     };
     answer.elapsed = started.elapsed();
     Some(answer)
@@ -108,7 +126,7 @@ struct LocalRun {
 struct Call<'a> {
     req: &'a InvokeRequest,
     options: &'a BackendOptions,
-    ctx: &'a CallContext<'a>,
+    ctx: &'a CallContext,
     /// The folder relative paths are taken from (and local functions run in).
     base_dir: &'a Path,
 }
@@ -120,7 +138,7 @@ impl Call<'_> {
     }
 
     /// Put a local run into Lambda's response for the call's invocation type.
-    fn run_local(&self, run: impl FnOnce() -> LocalRun) -> BackendAnswer {
+    async fn run_local(&self, run: impl Future<Output = LocalRun>) -> BackendAnswer {
         let status_code = self.req.invocation_type.success_status();
         let no_body = InvokeResponse {
             status_code,
@@ -145,7 +163,7 @@ impl Call<'_> {
                     result,
                     log,
                     timed_out,
-                } = run();
+                } = run.await;
                 let (Ok(discarded) | Err(discarded)) = result;
                 answer(no_body, log, Some(discarded), timed_out)
             }
@@ -154,13 +172,16 @@ impl Call<'_> {
                     result,
                     log,
                     timed_out,
-                } = run();
+                } = run.await;
                 let version = self.executed_version();
                 let log_result = self
                     .req
                     .log_tail
-                    .then(|| log_tail(self.ctx.request_id, &version, &log));
+                    .then(|| log_tail(&self.ctx.request_id, &version, &log));
                 let (payload, function_error) = match result {
+                    Ok(text) if text.len() > MAX_RESPONSE_BYTES => {
+                        (self.too_large_error(), Some("Unhandled".to_string()))
+                    }
                     Ok(text) => (text, None),
                     Err(text) => (text, Some("Unhandled".to_string())),
                 };
@@ -198,7 +219,7 @@ impl Call<'_> {
             )
             .env("AWS_REGION", &ctx.scope.region)
             .env("AWS_DEFAULT_REGION", &ctx.scope.region)
-            .env("STEPDBG_REQUEST_ID", ctx.request_id)
+            .env("STEPDBG_REQUEST_ID", &ctx.request_id)
             .env("STEPDBG_INVOKED_FUNCTION_ARN", req.function.qualified_arn())
             .env(
                 "STEPDBG_DEADLINE_MS",
@@ -214,7 +235,7 @@ impl Call<'_> {
         }
     }
 
-    fn run_handler(&self, file: &Path, name: &str) -> LocalRun {
+    async fn run_handler(&self, file: &Path, name: &str) -> LocalRun {
         let Some(runtime) = Runtime::of(file) else {
             return self.failed_start(&format!(
                 "{} is neither a Python nor a Node file",
@@ -260,19 +281,23 @@ impl Call<'_> {
             .env("_HANDLER", format!("{module}.{name}"))
             .env("LAMBDA_TASK_ROOT", absolute(task_root));
         self.lambda_env(&mut cmd);
-        let finished = match process::run(cmd, self.req.payload.as_bytes(), self.ctx.time_limit) {
+        let input = self.req.payload.as_bytes().to_vec();
+        let finished = match process::run(cmd, input, self.ctx.time_limit, CAPS).await {
             Ok(f) => f,
             Err(e) => return self.failed_start(&format!("{}: {e}", runtime.interpreter())),
         };
-        let stdout = String::from_utf8_lossy(&finished.stdout);
+        let stdout = String::from_utf8_lossy(&finished.stdout.bytes);
         // The runner answers "ok" or "error", a newline, then the JSON text.
         let result = match (finished.exit, stdout.split_once('\n')) {
             (Exit::TimedOut, _) => Err(self.timed_out_error()),
+            (_, _) if finished.stdout.dropped > 0 => {
+                Ok(String::from_utf8_lossy(&finished.stdout.bytes).into_owned())
+            }
             (_, Some(("ok", text))) => Ok(text.to_string()),
             (_, Some(("error", text))) => Err(text.to_string()),
             (exit, _) => Err(self.exit_error(exit, None)),
         };
-        let log = String::from_utf8_lossy(&finished.stderr).into_owned();
+        let log = finished.stderr.text();
         LocalRun {
             result,
             log,
@@ -280,16 +305,17 @@ impl Call<'_> {
         }
     }
 
-    fn run_command(&self, program: &Path, args: &[String]) -> LocalRun {
+    async fn run_command(&self, program: &Path, args: &[String]) -> LocalRun {
         let mut cmd = Command::new(program);
         cmd.args(args).current_dir(self.base_dir);
         self.lambda_env(&mut cmd);
-        let finished = match process::run(cmd, self.req.payload.as_bytes(), self.ctx.time_limit) {
+        let input = self.req.payload.as_bytes().to_vec();
+        let finished = match process::run(cmd, input, self.ctx.time_limit, CAPS).await {
             Ok(f) => f,
             Err(e) => return self.failed_start(&format!("{}: {e}", program.display())),
         };
-        let log = String::from_utf8_lossy(&finished.stderr).into_owned();
-        let stdout = String::from_utf8_lossy(&finished.stdout)
+        let log = finished.stderr.text();
+        let stdout = String::from_utf8_lossy(&finished.stdout.bytes)
             .trim_end()
             .to_string();
         let result = match finished.exit {
@@ -321,6 +347,14 @@ impl Call<'_> {
         compact(
             &json!({"errorMessage": message, "errorType": error_type, "requestId": self.ctx.request_id, "stackTrace": []}),
         )
+    }
+
+    /// Lambda's error when a function answers more than it may.
+    fn too_large_error(&self) -> String {
+        compact(&json!({
+            "errorMessage": format!("Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)."),
+            "errorType": "Function.ResponseSizeTooLarge",
+        }))
     }
 
     /// Lambda's own error when a function outlives its timeout.
@@ -366,7 +400,7 @@ impl Call<'_> {
         }
     }
 
-    fn call_endpoint(&self, url: &str) -> BackendAnswer {
+    async fn call_endpoint(&self, url: &str) -> BackendAnswer {
         let (req, ctx) = (self.req, self.ctx);
         let done = |response, log: String, timed_out| BackendAnswer {
             response,
@@ -413,9 +447,27 @@ impl Call<'_> {
         if let Some(c) = &req.client_context {
             headers.push(("X-Amz-Client-Context", c.clone()));
         }
-        let deadline = Instant::now() + ctx.time_limit;
-        let resp = match http::post(&url, &path, &headers, req.payload.as_bytes(), deadline) {
+        let body = req.payload.as_bytes().to_vec();
+        let sent = http::post(
+            &url,
+            &path,
+            &headers,
+            body,
+            ctx.time_limit,
+            MAX_RESPONSE_BYTES,
+        );
+        let resp = match sent.await {
             Ok(r) => r,
+            Err(http::Error::TooLarge { .. }) => {
+                let response = InvokeResponse {
+                    status_code: 200,
+                    executed_version: Some(self.executed_version()),
+                    function_error: Some("Unhandled".into()),
+                    payload: self.too_large_error(),
+                    log_result: None,
+                };
+                return done(Ok(response), String::new(), false);
+            }
             Err(http::Error::Timeout) => {
                 let response = InvokeResponse {
                     status_code: 200,

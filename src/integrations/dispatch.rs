@@ -227,20 +227,41 @@ impl Dispatcher {
             .is_some_and(|r| !matches!(r.backend, Backend::Mock | Backend::Manual))
     }
 
-    /// Answer `req`, running its function if a backend is configured.
+    /// Answer `req`, running its function if a backend is configured (this thread waits
+    /// for it; see [`Dispatcher::dispatch_async`] for the form that does not).
     pub fn dispatch(&mut self, req: &TaskRequest) -> Dispatch {
+        match self.prepare(req) {
+            Prepared::Done(d) => d,
+            Prepared::Call(call) => crate::shell::runtime::wait(call.run()),
+        }
+    }
+
+    /// [`Dispatcher::dispatch`] as a future that owns what it needs: mock call counts move
+    /// on now, the function runs when the future is polled (on the shell's runtime).
+    pub fn dispatch_async(
+        &mut self,
+        req: &TaskRequest,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Dispatch> + Send>> {
+        match self.prepare(req) {
+            Prepared::Done(d) => Box::pin(std::future::ready(d)),
+            Prepared::Call(call) => Box::pin(call.run()),
+        }
+    }
+
+    /// Everything about answering `req` that needs no backend.
+    fn prepare(&mut self, req: &TaskRequest) -> Prepared {
         if let Some(outcome) = self.mocks.next(&req.state) {
             let invocation = Invocation::of(req, "mock");
-            return Dispatch::Handled {
+            return Prepared::Done(Dispatch::Handled {
                 outcome,
                 invocation,
-            };
+            });
         }
         let Some(parsed) = InvokeRequest::from_task(req, &self.scope) else {
-            return Dispatch::Unhandled(Unhandled::NoMock {
+            return Prepared::Done(Dispatch::Unhandled(Unhandled::NoMock {
                 state: req.state.clone(),
                 resource: req.resource.clone(),
-            });
+            }));
         };
         let meta = self.response_meta(req);
         let mut invocation = Invocation::of(req, "");
@@ -249,78 +270,58 @@ impl Dispatcher {
             Ok(invoke) => invoke,
             // Lambda rejects the request before any backend is involved.
             Err(e) => {
-                return Dispatch::Handled {
+                return Prepared::Done(Dispatch::Handled {
                     outcome: TaskOutcome::Failure(e.to_failure(&meta.request_id)),
                     invocation,
-                };
+                });
             }
         };
         let function = invoke.function.qualified_arn();
         invocation.function = Some(function.clone());
         invocation.request = invoke.to_json();
         let Some(route) = self.routes.find(&invoke.function) else {
-            return Dispatch::Unhandled(Unhandled::NoRoute {
+            return Prepared::Done(Dispatch::Unhandled(Unhandled::NoRoute {
                 state: req.state.clone(),
                 function,
-            });
+            }));
         };
         invocation.backend = route.spec.clone();
         invocation.route = Some(route.origin.clone());
-
+        let (state, route_origin) = (req.state.clone(), route.origin.clone());
+        match route.backend {
+            Backend::Manual => {
+                return Prepared::Done(Dispatch::Unhandled(Unhandled::Manual {
+                    state,
+                    function,
+                    route: route_origin,
+                }));
+            }
+            Backend::Mock => {
+                return Prepared::Done(Dispatch::Unhandled(Unhandled::NotMocked {
+                    state,
+                    function,
+                    route: route_origin,
+                }));
+            }
+            _ => {}
+        }
         let task_limit = req.timeout_seconds.map(Duration::from_secs);
         let time_limit = task_limit.map_or(route.options.timeout, |t| t.min(route.options.timeout));
         let ctx = CallContext {
-            request_id: &meta.request_id,
-            scope: &self.scope,
-            base_dir: &self.base_dir,
+            request_id: meta.request_id.clone(),
+            scope: self.scope.clone(),
+            base_dir: self.base_dir.clone(),
             time_limit,
         };
-        let Some(answer) = backend::invoke(route, &invoke, &ctx) else {
-            let (state, route_origin) = (req.state.clone(), route.origin.clone());
-            return Dispatch::Unhandled(match route.backend {
-                Backend::Manual => Unhandled::Manual {
-                    state,
-                    function,
-                    route: route_origin,
-                },
-                _ => Unhandled::NotMocked {
-                    state,
-                    function,
-                    route: route_origin,
-                },
-            });
-        };
-        let mut outcome = lambda::task_outcome(&invoke, &answer.response, &meta);
-        if answer.timed_out
-            && invoke.invocation_type == InvocationType::RequestResponse
-            && task_limit.is_some_and(|t| t < route.options.timeout)
-        {
-            // The task's own TimeoutSeconds ran out before the function's timeout did.
-            outcome = TaskOutcome::Failure(Failure::new(
-                "States.Timeout",
-                "The task did not complete within TimeoutSeconds.",
-            ));
-        }
-        invocation.response = Some(match &answer.response {
-            Ok(r) => r.to_json(),
-            Err(e) => e.to_json(),
-        });
-        invocation.log = answer.log;
-        if let Some(discarded) = answer.discarded_payload {
-            invocation.log.push_str(&format!(
-                "stepdbg: the Event invocation answered (Lambda discards it): {discarded}\n"
-            ));
-        }
-        invocation.elapsed = answer.elapsed;
-        match outcome {
-            TaskOutcome::Success(_) if req.resource.ends_with(".waitForTaskToken") => {
-                Dispatch::CallbackPending { invocation }
-            }
-            outcome => Dispatch::Handled {
-                outcome,
-                invocation,
-            },
-        }
+        Prepared::Call(BackendCall {
+            route: route.clone(),
+            invoke,
+            ctx,
+            meta,
+            invocation,
+            task_limit,
+            callback: req.resource.ends_with(".waitForTaskToken"),
+        })
     }
 
     /// The response identity of `req`: the same for the same seed and task, whatever ran before.
@@ -349,6 +350,71 @@ impl Dispatcher {
             request_id,
             date_ms: req.scheduled_ms,
             trace_id,
+        }
+    }
+}
+
+/// What [`Dispatcher::prepare`] found.
+enum Prepared {
+    Done(Dispatch),
+    Call(BackendCall),
+}
+
+/// A function call to make, with everything it needs owned.
+struct BackendCall {
+    route: super::routes::Route,
+    invoke: InvokeRequest,
+    ctx: CallContext,
+    meta: ResponseMeta,
+    invocation: Invocation,
+    task_limit: Option<Duration>,
+    /// A `.waitForTaskToken` task: success means the token is now awaited.
+    callback: bool,
+}
+
+impl BackendCall {
+    async fn run(self) -> Dispatch {
+        let BackendCall {
+            route,
+            invoke,
+            ctx,
+            meta,
+            mut invocation,
+            task_limit,
+            callback,
+        } = self;
+        let route_timeout = route.options.timeout;
+        let Some(answer) = backend::invoke(route, invoke.clone(), ctx).await else {
+            unreachable!("prepare() answers mock and manual routes itself")
+        };
+        let mut outcome = lambda::task_outcome(&invoke, &answer.response, &meta);
+        if answer.timed_out
+            && invoke.invocation_type == InvocationType::RequestResponse
+            && task_limit.is_some_and(|t| t < route_timeout)
+        {
+            // The task's own TimeoutSeconds ran out before the function's timeout did.
+            outcome = TaskOutcome::Failure(Failure::new(
+                "States.Timeout",
+                "The task did not complete within TimeoutSeconds.",
+            ));
+        }
+        invocation.response = Some(match &answer.response {
+            Ok(r) => r.to_json(),
+            Err(e) => e.to_json(),
+        });
+        invocation.log = answer.log;
+        if let Some(discarded) = answer.discarded_payload {
+            invocation.log.push_str(&format!(
+                "stepdbg: the Event invocation answered (Lambda discards it): {discarded}\n"
+            ));
+        }
+        invocation.elapsed = answer.elapsed;
+        match outcome {
+            TaskOutcome::Success(_) if callback => Dispatch::CallbackPending { invocation },
+            outcome => Dispatch::Handled {
+                outcome,
+                invocation,
+            },
         }
     }
 }

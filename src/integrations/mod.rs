@@ -3,7 +3,7 @@
 
 pub mod backend;
 pub mod dispatch;
-mod http;
+
 pub mod lambda;
 pub mod mock;
 mod process;

@@ -1,15 +1,15 @@
-//! Running a function's process with a deadline: input on stdin, both outputs captured,
-//! and the whole process group stopped when time is up (or when the process ends, so
-//! nothing it left behind keeps running, as Lambda freezes the sandbox after a response).
+//! Running a function's process with a deadline: input on stdin, both outputs captured up
+//! to a cap, and the whole process group stopped when time is up (or when the process
+//! ends, so nothing it left behind keeps running, as Lambda freezes the sandbox after a
+//! response). Completion is awaited, never polled; each process is registered with
+//! [`crate::shell::children`], so it ends when stepdbg does.
 
-use std::io::{Read, Write};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::thread;
-use std::time::{Duration, Instant};
+use crate::shell::children;
+use std::process::{ExitStatus, Stdio};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::process::Command;
 
-/// How often a running process is checked against its deadline.
-const POLL_INTERVAL: Duration = Duration::from_millis(5);
 /// How long to wait for output pipes still held by a process that escaped the group.
 const PIPE_GRACE: Duration = Duration::from_millis(200);
 
@@ -22,74 +22,112 @@ pub enum Exit {
     TimedOut,
 }
 
+/// One output stream, kept up to its cap.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Captured {
+    pub bytes: Vec<u8>,
+    /// Bytes that came after the cap and were dropped.
+    pub dropped: u64,
+}
+
+impl Captured {
+    /// The text, with a note where output was dropped.
+    pub fn text(&self) -> String {
+        let mut s = String::from_utf8_lossy(&self.bytes).into_owned();
+        if self.dropped > 0 {
+            if !s.ends_with('\n') {
+                s.push('\n');
+            }
+            s.push_str(&format!(
+                "[stepdbg: {} more bytes of output were dropped]\n",
+                self.dropped
+            ));
+        }
+        s
+    }
+}
+
 #[derive(Debug)]
 pub struct Finished {
     pub exit: Exit,
-    pub stdout: Vec<u8>,
-    pub stderr: Vec<u8>,
+    pub stdout: Captured,
+    pub stderr: Captured,
+}
+
+/// Caps on what one run may produce.
+#[derive(Debug, Clone, Copy)]
+pub struct Caps {
+    pub stdout: usize,
+    pub stderr: usize,
 }
 
 /// Run `command` with `input` on its stdin until it ends or `timeout` passes.
-pub fn run(mut command: Command, input: &[u8], timeout: Duration) -> std::io::Result<Finished> {
+pub async fn run(
+    mut command: Command,
+    input: Vec<u8>,
+    timeout: Duration,
+    caps: Caps,
+) -> std::io::Result<Finished> {
     command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    #[cfg(unix)]
-    {
-        // Its own process group, so that stopping it stops whatever it started too.
-        use std::os::unix::process::CommandExt;
-        command.process_group(0);
-    }
-    let deadline = Instant::now() + timeout;
+    children::prepare(&mut command);
+    let deadline = tokio::time::Instant::now() + timeout;
     let mut child = command.spawn()?;
+    let group = child.id().and_then(children::register);
 
-    // Feed stdin from a thread: a process that does not read it must not block us.
+    // Feed stdin on its own task: a process that does not read it must not block us.
     if let Some(mut stdin) = child.stdin.take() {
-        let input = input.to_vec();
-        thread::spawn(move || {
-            let _ = stdin.write_all(&input);
+        tokio::spawn(async move {
+            let _ = stdin.write_all(&input).await;
         });
     }
-    let stdout = capture(child.stdout.take());
-    let stderr = capture(child.stderr.take());
+    let stdout = tokio::spawn(capture(child.stdout.take(), caps.stdout));
+    let stderr = tokio::spawn(capture(child.stderr.take(), caps.stderr));
 
-    let exit = loop {
-        if let Some(status) = child.try_wait()? {
-            break exit_of(status);
+    let exit = match tokio::time::timeout_at(deadline, child.wait()).await {
+        Ok(status) => exit_of(status?),
+        Err(_) => {
+            if let Some(g) = &group {
+                g.kill();
+            }
+            let _ = child.kill().await;
+            Exit::TimedOut
         }
-        let now = Instant::now();
-        if now >= deadline {
-            stop(&mut child);
-            let _ = child.wait();
-            break Exit::TimedOut;
-        }
-        thread::sleep(POLL_INTERVAL.min(deadline - now));
     };
-    stop_group(&child);
-    let until = Instant::now() + PIPE_GRACE;
+    // Whatever the function left running is stopped with it; dropping the group kills it.
+    drop(group);
+    let collect = |h: tokio::task::JoinHandle<Captured>| async move {
+        match tokio::time::timeout(PIPE_GRACE, h).await {
+            Ok(Ok(c)) => c,
+            _ => Captured::default(),
+        }
+    };
     Ok(Finished {
         exit,
-        stdout: collect(stdout, until),
-        stderr: collect(stderr, until),
+        stdout: collect(stdout).await,
+        stderr: collect(stderr).await,
     })
 }
 
-fn capture(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receiver<Vec<u8>> {
-    let (tx, rx) = mpsc::channel();
-    if let Some(mut pipe) = pipe {
-        thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = pipe.read_to_end(&mut buf);
-            let _ = tx.send(buf);
-        });
+/// Read a pipe to its end, keeping the first `cap` bytes and counting the rest.
+async fn capture(pipe: Option<impl AsyncRead + Unpin>, cap: usize) -> Captured {
+    let mut out = Captured::default();
+    let Some(mut pipe) = pipe else {
+        return out;
+    };
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match pipe.read(&mut buf).await {
+            Ok(0) | Err(_) => return out,
+            Ok(n) => {
+                let keep = n.min(cap.saturating_sub(out.bytes.len()));
+                out.bytes.extend_from_slice(&buf[..keep]);
+                out.dropped += (n - keep) as u64;
+            }
+        }
     }
-    rx
-}
-
-fn collect(rx: mpsc::Receiver<Vec<u8>>, until: Instant) -> Vec<u8> {
-    rx.recv_timeout(until.saturating_duration_since(Instant::now()))
-        .unwrap_or_default()
 }
 
 fn exit_of(status: ExitStatus) -> Exit {
@@ -103,49 +141,69 @@ fn exit_of(status: ExitStatus) -> Exit {
     Exit::Code(status.code().unwrap_or(-1))
 }
 
-fn stop(child: &mut Child) {
-    stop_group(child);
-    let _ = child.kill();
-}
-
-/// Kill what is left of the child's process group (the child leads it).
-fn stop_group(child: &Child) {
-    #[cfg(unix)]
-    {
-        let Ok(pgid) = libc::pid_t::try_from(child.id()) else {
-            return;
-        };
-        // SAFETY: kill(2) takes plain integers and touches no memory of ours. The group id is
-        // the child's pid, which stays reserved while the group has members.
-        unsafe {
-            libc::kill(-pgid, libc::SIGKILL);
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = child;
-}
-
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+    use crate::shell::runtime::wait;
+
+    const CAPS: Caps = Caps {
+        stdout: 1 << 20,
+        stderr: 1 << 20,
+    };
+
+    fn sh(script: &str) -> Command {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", script]);
+        cmd
+    }
 
     #[test]
     fn captures_both_outputs_and_the_exit_code() {
-        let mut cmd = Command::new("sh");
-        cmd.args(["-c", "cat; echo err >&2; exit 3"]);
-        let done = run(cmd, b"in", Duration::from_secs(5)).unwrap();
+        let done = wait(run(
+            sh("cat; echo err >&2; exit 3"),
+            b"in".to_vec(),
+            Duration::from_secs(5),
+            CAPS,
+        ))
+        .unwrap();
         assert_eq!(done.exit, Exit::Code(3));
-        assert_eq!(done.stdout, b"in");
-        assert_eq!(done.stderr, b"err\n");
+        assert_eq!(done.stdout.bytes, b"in");
+        assert_eq!(done.stderr.bytes, b"err\n");
     }
 
     #[test]
     fn stops_a_process_that_outlives_its_deadline() {
-        let mut cmd = Command::new("sh");
         // The grandchild holds the pipes: it must be stopped too.
-        cmd.args(["-c", "echo started; sleep 30; echo never"]);
-        let done = run(cmd, b"", Duration::from_millis(300)).unwrap();
+        let done = wait(run(
+            sh("echo started; sleep 30; echo never"),
+            Vec::new(),
+            Duration::from_millis(300),
+            CAPS,
+        ))
+        .unwrap();
         assert_eq!(done.exit, Exit::TimedOut);
-        assert_eq!(done.stdout, b"started\n");
+        assert_eq!(done.stdout.bytes, b"started\n");
+    }
+
+    #[test]
+    fn endless_output_is_capped() {
+        let done = wait(run(
+            sh("yes"),
+            Vec::new(),
+            Duration::from_millis(500),
+            Caps {
+                stdout: 1000,
+                stderr: 10,
+            },
+        ))
+        .unwrap();
+        assert_eq!(done.exit, Exit::TimedOut);
+        assert_eq!(done.stdout.bytes.len(), 1000);
+        assert!(done.stdout.dropped > 0);
+        assert!(
+            done.stdout
+                .text()
+                .contains("more bytes of output were dropped")
+        );
     }
 }

@@ -45,6 +45,10 @@ use std::time::Duration;
 
 /// The file of routes read beside a definition.
 pub const CONFIG_FILE: &str = "stepdbg.toml";
+/// The longest timeout a route may ask for (Lambda's own limit is 900 s; a person
+/// stepping through a handler in a debugger may want longer).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
+
 /// Lambda's default function timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Lambda's default memory size.
@@ -310,7 +314,7 @@ fn parse_backend(text: &str) -> Result<(Backend, BackendOptions), String> {
             }
         }
         Some(("endpoint", url)) => {
-            super::http::Url::parse(url).map_err(|e| format!("`{body}`: {e}"))?;
+            crate::shell::http::client::Url::parse(url).map_err(|e| format!("`{body}`: {e}"))?;
             Backend::Endpoint {
                 url: url.to_string(),
             }
@@ -335,14 +339,17 @@ fn parse_options(text: &str) -> Result<BackendOptions, String> {
             .ok_or_else(|| format!("option `{pair}`: expected key=value"))?;
         match key {
             "timeout" => {
-                let secs: f64 = value
-                    .parse()
+                options.timeout = value
+                    .parse::<f64>()
                     .ok()
-                    .filter(|s: &f64| s.is_finite() && *s > 0.0)
+                    .filter(|s| *s > 0.0 && *s <= MAX_TIMEOUT.as_secs_f64())
+                    .and_then(|s| Duration::try_from_secs_f64(s).ok())
                     .ok_or_else(|| {
-                        format!("timeout `{value}`: expected a number of seconds above 0")
+                        format!(
+                            "timeout `{value}`: expected seconds above 0 and at most {} (a day)",
+                            MAX_TIMEOUT.as_secs()
+                        )
                     })?;
-                options.timeout = Duration::from_secs_f64(secs);
             }
             "memory" => {
                 options.memory_mb = value
@@ -527,6 +534,10 @@ mod tests {
         );
         assert!(Route::parse("fn=handler:app.rb:h").is_err());
         assert!(Route::parse("fn=handler:app.py:h?timeout=0").is_err());
+        for huge in ["1e30", "1e19", "86401", "inf", "NaN", "-1"] {
+            let e = Route::parse(&format!("fn=handler:app.py:h?timeout={huge}")).unwrap_err();
+            assert!(e.contains("at most 86400"), "{huge}: {e}");
+        }
         assert!(Route::parse("fn=handler:app.py:h?tiemout=3").is_err());
         assert!(Route::parse("fn=endpoint:https://x").is_err());
         assert!(Route::parse("fn=shell:ls").is_err());

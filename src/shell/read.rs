@@ -1,0 +1,157 @@
+//! Reading files and standard input with a cap, whatever they are.
+//!
+//! A file's reported size is never trusted: `/dev/zero`, `/dev/urandom`, FIFOs and files
+//! that grow while read all report a size that says nothing. Every read here stops one
+//! byte past its limit and fails with a clear message. Opening does not block on a FIFO
+//! without a writer (it is opened non-blocking, then read normally).
+
+use std::io::Read;
+use std::path::Path;
+
+/// Definitions, mock files, sessions, inputs: stepdbg reads at most this much of a file.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+/// Configuration files (stepdbg.toml, keys, themes).
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// Why a capped read failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("{0}")]
+    Io(String),
+    #[error("is a directory, not a file")]
+    Directory,
+    #[error("is larger than {} MiB (stepdbg reads at most that much)", .0 / (1024 * 1024))]
+    TooLarge(u64),
+    #[error("is not UTF-8 text (at byte {0})")]
+    NotUtf8(usize),
+    #[error(
+        "is not a regular file (a device, FIFO or socket); stepdbg reads definitions from files"
+    )]
+    NotRegular,
+}
+
+/// What a file may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Only a regular file (things watched and re-read, like a definition).
+    RegularOnly,
+    /// A regular file or a stream (a pipe, `/dev/stdin`, a process substitution).
+    Any,
+}
+
+/// Read at most `limit` bytes of `path`; more is an error.
+pub fn bytes(path: &Path, limit: u64, kind: Kind) -> Result<Vec<u8>, ReadError> {
+    let file = open(path)?;
+    let meta = file.metadata().map_err(|e| ReadError::Io(e.to_string()))?;
+    if meta.is_dir() {
+        return Err(ReadError::Directory);
+    }
+    if kind == Kind::RegularOnly && !meta.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if !meta.is_file() {
+        set_blocking(&file);
+    }
+    capped(file, limit)
+}
+
+/// [`bytes`] as UTF-8 text.
+pub fn text(path: &Path, limit: u64, kind: Kind) -> Result<String, ReadError> {
+    utf8(bytes(path, limit, kind)?)
+}
+
+/// Standard input, at most `limit` bytes, as UTF-8 text.
+pub fn stdin_text(limit: u64) -> Result<String, ReadError> {
+    utf8(capped(std::io::stdin().lock(), limit)?)
+}
+
+fn utf8(b: Vec<u8>) -> Result<String, ReadError> {
+    String::from_utf8(b).map_err(|e| ReadError::NotUtf8(e.utf8_error().valid_up_to()))
+}
+
+/// Read until the end, failing once more than `limit` bytes arrive.
+pub fn capped(reader: impl Read, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let mut buf = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(|e| ReadError::Io(e.to_string()))?;
+    if buf.len() as u64 > limit {
+        return Err(ReadError::TooLarge(limit));
+    }
+    Ok(buf)
+}
+
+fn open(path: &Path) -> Result<std::fs::File, ReadError> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        // A FIFO without a writer would block open(2) forever.
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NONBLOCK);
+    }
+    opts.open(path).map_err(|e| ReadError::Io(e.to_string()))
+}
+
+/// Streams were opened non-blocking (see [`open`]); read them blocking, with their cap.
+fn set_blocking(file: &std::fs::File) {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        let fd = file.as_raw_fd();
+        // SAFETY: fcntl(2) on a descriptor we own, with plain integer arguments.
+        unsafe {
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            if flags >= 0 {
+                libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endless_devices_stop_at_the_cap() {
+        if !Path::new("/dev/zero").exists() {
+            return;
+        }
+        assert_eq!(
+            bytes(Path::new("/dev/zero"), 1024, Kind::Any),
+            Err(ReadError::TooLarge(1024))
+        );
+        assert_eq!(
+            bytes(Path::new("/dev/zero"), 1024, Kind::RegularOnly),
+            Err(ReadError::NotRegular)
+        );
+    }
+
+    #[test]
+    fn small_files_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x");
+        std::fs::write(&p, "hello").unwrap();
+        assert_eq!(text(&p, 5, Kind::RegularOnly).unwrap(), "hello");
+        assert_eq!(text(&p, 4, Kind::RegularOnly), Err(ReadError::TooLarge(4)));
+        assert_eq!(bytes(dir.path(), 4, Kind::Any), Err(ReadError::Directory));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_without_a_writer_does_not_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("fifo");
+        let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo(3) with a valid C string.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        assert_eq!(
+            bytes(&p, 1024, Kind::RegularOnly),
+            Err(ReadError::NotRegular)
+        );
+    }
+}
