@@ -313,7 +313,7 @@ impl Dispatcher {
             base_dir: self.base_dir.clone(),
             time_limit,
         };
-        Prepared::Call(BackendCall {
+        Prepared::Call(Box::new(BackendCall {
             route: route.clone(),
             invoke,
             ctx,
@@ -321,7 +321,7 @@ impl Dispatcher {
             invocation,
             task_limit,
             callback: req.resource.ends_with(".waitForTaskToken"),
-        })
+        }))
     }
 
     /// The response identity of `req`: the same for the same seed and task, whatever ran before.
@@ -357,7 +357,7 @@ impl Dispatcher {
 /// What [`Dispatcher::prepare`] found.
 enum Prepared {
     Done(Dispatch),
-    Call(BackendCall),
+    Call(Box<BackendCall>),
 }
 
 /// A function call to make, with everything it needs owned.
@@ -373,7 +373,7 @@ struct BackendCall {
 }
 
 impl BackendCall {
-    async fn run(self) -> Dispatch {
+    async fn run(self: Box<Self>) -> Dispatch {
         let BackendCall {
             route,
             invoke,
@@ -382,7 +382,7 @@ impl BackendCall {
             mut invocation,
             task_limit,
             callback,
-        } = self;
+        } = *self;
         let route_timeout = route.options.timeout;
         let Some(answer) = backend::invoke(route, invoke.clone(), ctx).await else {
             unreachable!("prepare() answers mock and manual routes itself")
