@@ -354,7 +354,8 @@ impl Dispatcher {
     }
 }
 
-/// What [`Dispatcher::prepare`] found.
+/// What [`Dispatcher::prepare`] found (short-lived: sizes do not matter).
+#[allow(clippy::large_enum_variant)]
 enum Prepared {
     Done(Dispatch),
     Call(Box<BackendCall>),
