@@ -407,7 +407,7 @@ fn callback_endpoint_over_real_http() {
         panic!()
     };
     let token = s.pending()[0].token.clone().unwrap();
-    let server = callback::serve("127.0.0.1:0").unwrap();
+    let mut server = callback::serve("127.0.0.1:0", false).unwrap();
     let addr = server.addr;
     let t2 = token.clone();
     let client = std::thread::spawn(move || {
@@ -443,10 +443,7 @@ fn callback_endpoint_over_real_http() {
     // The session's loop: answer requests until the client is done.
     // Requests the server rejects itself (InvalidOutput) never reach this loop.
     while !client.is_finished() {
-        if let Ok(req) = server
-            .requests
-            .recv_timeout(std::time::Duration::from_millis(20))
-        {
+        if let Some(req) = server.recv_timeout(std::time::Duration::from_millis(20)) {
             let (tok, action) = (req.token.clone(), req.action.clone());
             let r = s.callback(&tok, &action);
             req.answer(r);

@@ -34,6 +34,7 @@ fn sample_app(name: &str) -> App {
     let launch = LaunchOptions {
         definition: path.clone(),
         record_steps: true,
+        deterministic_tokens: true,
         ..LaunchOptions::default()
     }
     .prepare()

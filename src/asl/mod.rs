@@ -64,6 +64,11 @@ pub fn load(path: &Path) -> Result<Definition, LoadError> {
     source::load_file(path).map(Definition::from_document)
 }
 
+/// Build and validate a definition from a file's bytes, already read.
+pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Definition, LoadError> {
+    source::load_bytes(path, bytes).map(Definition::from_document)
+}
+
 /// Load a definition from a JSON value (no file; spans are empty).
 pub fn from_value(value: serde_json::Value) -> Definition {
     let text = serde_json::to_string_pretty(&value).unwrap_or_default();

@@ -172,23 +172,32 @@ impl std::error::Error for LoadError {}
 /// Read and parse a definition file. YAML is chosen by the `.yaml`/`.yml` extension, or
 /// when the text does not start like JSON.
 pub fn load_file(path: &Path) -> Result<Document, LoadError> {
+    load_bytes(path, read_file(path)?)
+}
+
+/// A definition file's bytes. It is watched and re-read: only a regular file, read with a
+/// cap whatever size it reports.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
     let io_err = |message: String| LoadError::Io {
         path: path.to_path_buf(),
         message,
     };
-    let meta = std::fs::metadata(path).map_err(|e| io_err(e.to_string()))?;
-    if meta.is_dir() {
-        return Err(io_err("is a directory, not a definition file".into()));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(io_err(format!(
-            "the file is {:.1} MiB; a state machine definition is at most 1 MiB on AWS, \
-             and stepdbg reads files up to {} MiB",
-            meta.len() as f64 / (1024.0 * 1024.0),
-            MAX_FILE_BYTES / (1024 * 1024)
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| io_err(e.to_string()))?;
+    use crate::shell::read::{self, ReadError};
+    read::bytes(path, MAX_FILE_BYTES, read::Kind::RegularOnly).map_err(|e| {
+        io_err(match e {
+            ReadError::Directory => "is a directory, not a definition file".into(),
+            ReadError::TooLarge(_) => format!(
+                "the file is larger than {} MiB; a state machine definition is at most 1 MiB on AWS",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+            e => e.to_string(),
+        })
+    })
+}
+
+/// Parse a definition file's bytes (already read): YAML by the `.yaml`/`.yml` extension, or
+/// when the text does not start like JSON.
+pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Document, LoadError> {
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {

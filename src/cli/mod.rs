@@ -1,13 +1,5 @@
 //! The command line: thin over the layers below.
 
-/// `println!` that does not panic when stdout is closed early (`stepdbg run ... | head`).
-macro_rules! outln {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
-    }};
-}
-
 mod policy;
 mod run;
 mod validate;
@@ -73,9 +65,18 @@ pub struct LaunchArgs {
     /// The execution name (also in $$.Execution.Name).
     #[arg(long)]
     pub execution_name: Option<String>,
-    /// Seed for States.MathRandom, States.UUID, task tokens and retry jitter.
+    /// Seed for States.MathRandom, States.UUID and retry jitter.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Derive task tokens from the seed alone, so they repeat from run to run (for tests;
+    /// by default a secret drawn from the OS is mixed in, so nobody can guess them).
+    #[arg(long)]
+    pub deterministic_tokens: bool,
+    /// Wall-clock time one JSONata evaluation may take before it fails with
+    /// States.QueryEvaluationError, e.g. 10s, 500ms, 2m [default: 10s, or [limits]
+    /// eval-timeout in stepdbg.toml].
+    #[arg(long, value_name = "DURATION", value_parser = crate::cli::parse_duration)]
+    pub eval_timeout: Option<std::time::Duration>,
 }
 
 impl LaunchArgs {
@@ -91,8 +92,42 @@ impl LaunchArgs {
             functions: self.functions.clone(),
             execution_name: self.execution_name.clone(),
             seed: self.seed,
+            deterministic_tokens: self.deterministic_tokens,
+            eval_timeout: self.eval_timeout,
             ..Default::default()
         }
+    }
+}
+
+/// The SendTask* endpoint options, shared by `run` and the debugger.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ListenArgs {
+    /// Serve SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat (AWS JSON 1.0) on this
+    /// loopback address, e.g. 127.0.0.1:8083.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
+    /// Allow --listen on an address other than loopback (anything that can reach it can
+    /// complete your tasks).
+    #[arg(long, requires = "listen")]
+    pub listen_any: bool,
+}
+
+impl ListenArgs {
+    /// Start the endpoint, if asked; a warning goes to stderr for a non-loopback address.
+    pub fn serve(&self) -> Result<Option<crate::session::callback::CallbackServer>, String> {
+        let Some(addr) = &self.listen else {
+            return Ok(None);
+        };
+        let server =
+            crate::session::callback::serve(addr, self.listen_any).map_err(|e| e.to_string())?;
+        if !server.addr.ip().is_loopback() {
+            errln!(
+                "warning: the callback endpoint listens on {}, beyond this machine: anyone who can \
+                 reach it can complete or fail your tasks",
+                server.addr
+            );
+        }
+        Ok(Some(server))
     }
 }
 
@@ -101,9 +136,24 @@ pub mod exit {
     pub const OK: i32 = 0;
     pub const FAILED: i32 = 1;
     pub const USAGE: i32 = 2;
+    /// Writing the output failed (a full disk, a closed terminal).
+    pub const OUTPUT: i32 = 74;
 }
 
 pub fn main() -> i32 {
+    let code = dispatch();
+    // Whatever the command started ends with it.
+    crate::shell::children::kill_all();
+    match crate::shell::output::failure() {
+        Some(e) => {
+            errln!("error: {e}");
+            if code == exit::OK { exit::OUTPUT } else { code }
+        }
+        None => code,
+    }
+}
+
+fn dispatch() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -112,7 +162,12 @@ pub fn main() -> i32 {
             } else {
                 exit::OK
             };
-            let _ = e.print();
+            let text = e.render().to_string();
+            if e.use_stderr() {
+                errln!("{}", text.trim_end());
+            } else {
+                outln!("{}", text.trim_end());
+            }
             return code;
         }
     };
@@ -122,10 +177,41 @@ pub fn main() -> i32 {
         Some(Command::Policy(a)) => policy::run(a),
         None if cli.debug.definition.is_some() => crate::tui::main(cli.debug),
         None => {
-            let _ = <Cli as clap::CommandFactory>::command().print_help();
+            errln!(
+                "{}",
+                <Cli as clap::CommandFactory>::command()
+                    .render_help()
+                    .to_string()
+                    .trim_end()
+            );
             exit::USAGE
         }
     }
+}
+
+/// A duration as people write it: `10s`, `500ms`, `2m`, `1h`, or bare seconds.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let (number, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => (&t[..i], &t[i..]),
+        None => (t, "s"),
+    };
+    let scale = match unit {
+        "ms" => 0.001,
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        "d" => 86_400.0,
+        _ => return Err(format!("`{text}`: the unit must be ms, s, m, h or d")),
+    };
+    number
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|n| *n >= 0.0)
+        .and_then(|n| std::time::Duration::try_from_secs_f64(n * scale).ok())
+        .filter(|d| *d <= std::time::Duration::from_secs(365 * 86_400))
+        .ok_or_else(|| format!("`{text}` is not a duration (e.g. 30s, 2h, 500ms; at most a year)"))
 }
 
 /// Colour on stderr only for terminals, and never with NO_COLOR.

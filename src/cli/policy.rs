@@ -30,16 +30,16 @@ pub fn run(args: PolicyArgs) -> i32 {
     let def = match asl::load(&args.definition) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit::USAGE;
         }
     };
     if def.has_errors() {
         let color = stderr_color();
         for d in def.errors() {
-            eprintln!("{}", d.render(&def.doc, color));
+            errln!("{}", d.render(&def.doc, color));
         }
-        eprintln!(
+        errln!(
             "error: {} is not a valid state machine",
             args.definition.display()
         );

@@ -4,11 +4,13 @@ use super::{exit, stderr_color};
 use crate::asl;
 use crate::engine::{self, Execution, Step, WorkflowType};
 use crate::integrations::dispatch::Dispatch;
-use crate::session::callback;
+use crate::session::callback::{self, CallbackServer};
 use crate::session::launch::{LaunchOptions, sibling};
+use crate::shell::signals;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
@@ -25,11 +27,10 @@ pub struct RunArgs {
     /// Print each state's inspection record (data-flow stages) to stderr.
     #[arg(long)]
     pub trace: bool,
-    /// Serve SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat (AWS JSON 1.0) on this
-    /// address and wait for callbacks instead of failing on a task token; each pending
+    /// With --listen: wait for callbacks instead of failing on a task token; each pending
     /// token is printed on stderr as {"pendingTaskToken": ..., "state": ...}.
-    #[arg(long, value_name = "ADDR:PORT")]
-    pub listen: Option<String>,
+    #[command(flatten)]
+    pub listen: super::ListenArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -40,11 +41,13 @@ pub enum TypeArg {
 }
 
 fn usage(msg: impl std::fmt::Display) -> i32 {
-    eprintln!("error: {msg}");
+    errln!("error: {msg}");
     exit::USAGE
 }
 
 pub fn run(args: RunArgs) -> i32 {
+    // Ctrl-C, SIGTERM and SIGHUP end the run at once, and the functions it started with it.
+    signals::install(signals::Policy::ExitNow);
     let def = match asl::load(&args.definition) {
         Ok(d) => d,
         Err(e) => return usage(e),
@@ -52,7 +55,7 @@ pub fn run(args: RunArgs) -> i32 {
     if def.has_errors() {
         let color = stderr_color();
         for d in def.errors() {
-            eprintln!("{}", d.render(&def.doc, color));
+            errln!("{}", d.render(&def.doc, color));
         }
         return usage(format!(
             "{} is not a valid state machine; fix the errors above",
@@ -71,104 +74,22 @@ pub fn run(args: RunArgs) -> i32 {
         Ok(l) => l,
         Err(e) => return usage(e),
     };
-    let mut dispatcher = launch.dispatcher;
-    let server = match &args.listen {
-        Some(addr) => match callback::serve(addr) {
-            Ok(s) => {
-                eprintln!("listening for SendTask* callbacks on http://{}", s.addr);
-                Some(s)
-            }
-            Err(e) => return usage(format!("cannot listen on {addr}: {e}")),
-        },
-        None => None,
+    let mut server = match args.listen.serve() {
+        Ok(s) => s,
+        Err(e) => return usage(e),
     };
+    if let Some(s) = &server {
+        errln!("listening for SendTask* callbacks on http://{}", s.addr);
+    }
     let mut ex = Execution::new(Arc::new(def.machine.clone()), launch.input, launch.config);
-    let mut announced = Vec::new();
-    let mut timed_out: Vec<String> = Vec::new();
-    let stuck = loop {
-        let mut stuck: Option<String> = None;
-        let mut callbacks = Vec::new();
-        let tokens = server.as_ref().map(callback::CallbackServer::tokens);
-        let end = ex.run_with(|req| {
-            // The function may complete its own token through the endpoint while it runs.
-            if let (Some(tokens), Some(token)) = (&tokens, &req.token) {
-                tokens.expect(token);
-            }
-            let dispatched = dispatcher.dispatch(req);
-            match dispatched {
-            Dispatch::Handled { outcome, .. } => Some(outcome),
-            Dispatch::CallbackPending { .. } => {
-                callbacks.push(req.id);
-                stuck = Some(format!(
-                    "the Task state '{}' waits for its task token (SendTaskSuccess/SendTaskFailure); \
-                     run with --listen 127.0.0.1:PORT to send it, mock the state, or open the definition in the debugger",
-                    req.state
-                ));
-                None
-            }
-            Dispatch::Unhandled(why) => {
-                stuck = Some(why.to_string());
-                None
-            }
-        }});
-        for id in callbacks {
-            ex.task_started(id);
-        }
-        let Some(server) = &server else {
-            break matches!(end, Step::Task(_)).then_some(stuck).flatten();
-        };
-        // With --listen, tasks that carry a token wait for callbacks; others still stop us.
-        match &end {
-            Step::Task(req) if req.token.is_none() => break stuck,
-            Step::Task(_) | Step::Blocked => {}
-            _ => break None,
-        }
-        for t in ex.pending_tasks() {
-            if let Some(token) = &t.token
-                && !announced.contains(token)
-            {
-                announced.push(token.clone());
-                eprintln!(
-                    "{}",
-                    serde_json::json!({"pendingTaskToken": token, "state": t.state})
-                );
-            }
-        }
-        if !matches!(end, Step::Blocked) {
-            continue;
-        }
-        // Wait for a callback; time passes on the virtual clock as it does on the wall clock.
-        let wait_ms = ex
-            .next_wakeup()
-            .map_or(1000, |w| (w - ex.clock()).clamp(1, 1000));
-        let started = std::time::Instant::now();
-        match server
-            .requests
-            .recv_timeout(std::time::Duration::from_millis(wait_ms as u64))
-        {
-            Ok(req) => {
-                let result =
-                    callback::apply(&mut ex, &req.token.clone(), &req.action.clone(), &timed_out);
-                req.answer(result);
-            }
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-            Err(_) => break None,
-        }
-        let pending_tokens: Vec<(u64, String)> = ex
-            .pending_tasks()
-            .filter_map(|t| Some((t.id, t.token.clone()?)))
-            .collect();
-        ex.advance_to(ex.clock() + started.elapsed().as_millis() as i64);
-        for (id, token) in pending_tokens {
-            if ex.task(id).is_none() && !ex.status().is_done() && !timed_out.contains(&token) {
-                server.tokens().timed_out(&token);
-                timed_out.push(token);
-            }
-        }
-    };
+    let stuck = drive(&mut ex, launch.dispatcher, server.as_mut());
+    // Every callback accepted gets its response before the process exits.
+    if let Some(s) = server {
+        s.shutdown();
+    }
     if args.trace {
         for s in ex.steps() {
-            eprintln!(
+            errln!(
                 "{}",
                 serde_json::to_string(&s.to_json()).unwrap_or_default()
             );
@@ -196,5 +117,89 @@ pub fn run(args: RunArgs) -> i32 {
         exit::OK
     } else {
         exit::FAILED
+    }
+}
+
+/// Run `ex` to its end, answering tasks with `dispatcher` and, with an endpoint, waiting
+/// for callbacks. Some(why) when a task has nobody to answer it.
+fn drive(
+    ex: &mut Execution,
+    mut dispatcher: crate::integrations::dispatch::Dispatcher,
+    mut server: Option<&mut CallbackServer>,
+) -> Option<String> {
+    let mut announced = Vec::new();
+    let mut timed_out: Vec<String> = Vec::new();
+    loop {
+        let mut stuck: Option<String> = None;
+        let mut callbacks = Vec::new();
+        let tokens = server.as_ref().map(|s| s.tokens());
+        let end = ex.run_with(|req| {
+            // The function may complete its own token through the endpoint while it runs.
+            if let (Some(tokens), Some(token)) = (&tokens, &req.token) {
+                tokens.expect(token);
+            }
+            match dispatcher.dispatch(req) {
+                Dispatch::Handled { outcome, .. } => Some(outcome),
+                Dispatch::CallbackPending { .. } => {
+                    callbacks.push(req.id);
+                    stuck = Some(format!(
+                        "the Task state '{}' waits for its task token (SendTaskSuccess/SendTaskFailure); \
+                         run with --listen 127.0.0.1:PORT to send it, mock the state, or open the definition in the debugger",
+                        req.state
+                    ));
+                    None
+                }
+                Dispatch::Unhandled(why) => {
+                    stuck = Some(why.to_string());
+                    None
+                }
+            }
+        });
+        for id in callbacks {
+            ex.task_started(id);
+        }
+        let Some(server) = server.as_deref_mut() else {
+            return matches!(end, Step::Task(_)).then_some(stuck).flatten();
+        };
+        // With --listen, tasks that carry a token wait for callbacks; others still stop us.
+        match &end {
+            Step::Task(req) if req.token.is_none() => return stuck,
+            Step::Task(_) | Step::Blocked => {}
+            _ => return None,
+        }
+        for t in ex.pending_tasks() {
+            if let Some(token) = &t.token
+                && !announced.contains(token)
+            {
+                announced.push(token.clone());
+                errln!(
+                    "{}",
+                    serde_json::json!({"pendingTaskToken": token, "state": t.state})
+                );
+            }
+        }
+        if !matches!(end, Step::Blocked) {
+            continue;
+        }
+        // Wait for a callback; time passes on the virtual clock as it does on the wall clock.
+        let wait_ms = ex
+            .next_wakeup()
+            .map_or(1000, |w| (w - ex.clock()).clamp(1, 1000));
+        let started = Instant::now();
+        if let Some(req) = server.recv_timeout(Duration::from_millis(wait_ms as u64)) {
+            let result = callback::apply(ex, &req.token.clone(), &req.action.clone(), &timed_out);
+            req.answer(result);
+        }
+        let pending_tokens: Vec<(u64, String)> = ex
+            .pending_tasks()
+            .filter_map(|t| Some((t.id, t.token.clone()?)))
+            .collect();
+        ex.advance_to(ex.clock() + started.elapsed().as_millis() as i64);
+        for (id, token) in pending_tokens {
+            if ex.task(id).is_none() && !ex.status().is_done() && !timed_out.contains(&token) {
+                server.tokens().timed_out(&token);
+                timed_out.push(token);
+            }
+        }
     }
 }

@@ -32,7 +32,7 @@ pub fn run(args: ValidateArgs) -> i32 {
                 worst = exit::USAGE;
                 match args.format {
                     Format::Json => reports.push(load_error_json(&e)),
-                    Format::Human => eprintln!("error: {e}"),
+                    Format::Human => errln!("error: {e}"),
                 }
             }
             Ok(def) => {
@@ -49,7 +49,7 @@ pub fn run(args: ValidateArgs) -> i32 {
                     })),
                     Format::Human => {
                         for d in &def.diagnostics {
-                            eprintln!("{}", d.render(&def.doc, color));
+                            errln!("{}", d.render(&def.doc, color));
                         }
                         let states = count_states(&def.machine);
                         if errors == 0 {

@@ -410,9 +410,11 @@ impl Execution {
             && task.pattern() == IntegrationPattern::WaitForTaskToken
             && self.threads[i].token.is_none()
         {
-            // 128 random bits, hex: unguessable, and deterministic for a seed.
+            // 128 bits, hex: deterministic for a seed and secret (replays give the same
+            // tokens), unguessable while the secret is.
             let (a, b): (u64, u64) = (self.rng.random(), self.rng.random());
-            self.threads[i].token = Some(format!("{a:016x}{b:016x}"));
+            let bits = ((u128::from(a) << 64) | u128::from(b)) ^ self.cfg.token_secret;
+            self.threads[i].token = Some(format!("{bits:032x}"));
         }
         // A JSONPath Choice without InputPath reads the raw input as it is.
         if let StateKind::Choice(c) = &state.kind

@@ -57,6 +57,10 @@ pub struct Config {
     pub context_overrides: Option<Value>,
     /// Keep per-step inspection records (the debugger wants them; benches may not).
     pub record_steps: bool,
+    /// Mixed into every task token, so tokens cannot be guessed from the seed (the
+    /// launcher draws it from the OS; 0 keeps tokens a function of the seed alone, for
+    /// tests).
+    pub token_secret: u128,
 }
 
 impl Default for Config {
@@ -72,6 +76,7 @@ impl Default for Config {
             role_arn: "arn:aws:iam::123456789012:role/StepFunctions-local".into(),
             context_overrides: None,
             record_steps: true,
+            token_secret: 0,
         }
     }
 }

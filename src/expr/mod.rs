@@ -34,6 +34,19 @@ impl Default for Budget {
     }
 }
 
+/// "an object", "an array", ... for messages.
+pub fn json_type_name(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 static BUDGET: RwLock<Option<Budget>> = RwLock::new(None);
 
 impl Budget {

@@ -29,7 +29,12 @@ pub enum MockResponse {
 
 impl MockConfig {
     pub fn load(path: &Path) -> Result<MockConfig, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = crate::shell::read::text(
+            path,
+            crate::shell::read::MAX_FILE_BYTES,
+            crate::shell::read::Kind::Any,
+        )
+        .map_err(|e| format!("{}: {e}", path.display()))?;
         let doc: Value = serde_json::from_str(&text)
             .map_err(|e| format!("{}: not valid JSON: {e}", path.display()))?;
         MockConfig::from_value(doc).map_err(|e| format!("{}: {e}", path.display()))

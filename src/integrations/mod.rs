@@ -3,8 +3,8 @@
 
 pub mod backend;
 pub mod dispatch;
-
 pub mod lambda;
 pub mod mock;
 mod process;
 pub mod routes;
+pub mod settings;

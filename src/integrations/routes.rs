@@ -44,7 +44,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The file of routes read beside a definition.
-pub const CONFIG_FILE: &str = "stepdbg.toml";
 /// The longest timeout a route may ask for (Lambda's own limit is 900 s; a person
 /// stepping through a handler in a debugger may want longer).
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
@@ -166,60 +165,30 @@ impl Routes {
         options: &[S],
     ) -> Result<Routes, String> {
         let mut routes = Routes::from_options(options)?;
-        let file = definition
-            .parent()
-            .unwrap_or(Path::new(""))
-            .join(CONFIG_FILE);
-        if file.is_file() {
-            routes.extend(Routes::load(&file)?);
-        }
+        routes.extend(super::settings::Settings::beside(definition)?.routes);
         Ok(routes)
     }
 
     /// Read the `[functions]` table of a `stepdbg.toml`.
     pub fn load(path: &Path) -> Result<Routes, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let base = path.parent().unwrap_or(Path::new(""));
-        Routes::parse_toml(&text, &path.display().to_string(), base)
+        Ok(super::settings::Settings::load(path)?.routes)
     }
 
-    /// Parse the `[functions]` table of a `stepdbg.toml` text (other tables are left to their
-    /// readers). `label` names the file in messages.
-    pub fn parse_toml(text: &str, label: &str, base_dir: &Path) -> Result<Routes, String> {
-        let mut routes: Vec<Route> = Vec::new();
-        let mut in_functions = false;
-        for (i, raw) in text.lines().enumerate() {
-            let line_no = i + 1;
-            let at = |msg: String| format!("{label}:{line_no}: {msg}");
-            let line = raw.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            if line.starts_with('[') {
-                let header = strip_comment(line).map_err(at)?;
-                in_functions = header.trim() == "[functions]";
-                continue;
-            }
-            if !in_functions {
-                continue;
-            }
-            let (pattern, rest) = toml_key(line).map_err(at)?;
-            let rest = rest.trim_start().strip_prefix('=').ok_or_else(|| {
-                at(format!(
-                    "expected `\"PATTERN\" = \"BACKEND\"`, found `{line}`"
-                ))
-            })?;
-            let (backend, rest) = toml_string(rest.trim_start()).map_err(at)?;
-            if !strip_comment(rest).map_err(at)?.trim().is_empty() {
-                return Err(at(format!("unexpected text after the value in `{line}`")));
-            }
-            if routes.iter().any(|r| r.pattern == pattern) {
-                return Err(at(format!(
-                    "the function pattern \"{pattern}\" is given twice"
-                )));
-            }
-            let origin = format!("{label}:{line_no}");
-            routes.push(Route::new(&pattern, &backend, Some(base_dir), &origin).map_err(at)?);
+    /// The routes of a `[functions]` table (`"PATTERN" = "BACKEND"`, in file order; its
+    /// file's folder anchors relative paths).
+    pub fn from_toml(
+        file: &crate::shell::toml::File,
+        table: &crate::shell::toml::DeTable,
+        base_dir: &Path,
+    ) -> Result<Routes, String> {
+        let mut routes = Vec::new();
+        for (key, value) in table {
+            let pattern = key.get_ref().as_ref();
+            let backend = file.string(pattern, value)?;
+            let origin = file.line_of(key.span().start);
+            let route = Route::new(pattern, backend, Some(base_dir), &origin)
+                .map_err(|e| format!("{}: {e}", file.at(value.span().start)))?;
+            routes.push(route);
         }
         Ok(Routes { routes })
     }
@@ -408,80 +377,6 @@ fn split_words(line: &str) -> Result<Vec<String>, String> {
     Ok(words)
 }
 
-/// A TOML key (bare, "basic" or 'literal') at the start of `line`, and what follows it.
-fn toml_key(line: &str) -> Result<(String, &str), String> {
-    if line.starts_with('"') || line.starts_with('\'') {
-        return toml_string(line);
-    }
-    let end = line
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-        .unwrap_or(line.len());
-    if end == 0 {
-        return Err(format!(
-            "expected `\"PATTERN\" = \"BACKEND\"`, found `{line}`"
-        ));
-    }
-    Ok((line[..end].to_string(), &line[end..]))
-}
-
-/// A TOML basic ("...") or literal ('...') string at the start of `text`, and what follows.
-fn toml_string(text: &str) -> Result<(String, &str), String> {
-    let mut chars = text.char_indices();
-    let quote = match chars.next() {
-        Some((_, q @ ('"' | '\''))) => q,
-        _ => return Err(format!("expected a quoted string, found `{text}`")),
-    };
-    let mut out = String::new();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            c if c == quote => return Ok((out, &text[i + 1..])),
-            '\\' if quote == '"' => {
-                let (_, e) = chars.next().ok_or("unfinished escape")?;
-                match e {
-                    'n' => out.push('\n'),
-                    't' => out.push('\t'),
-                    'r' => out.push('\r'),
-                    'b' => out.push('\u{8}'),
-                    'f' => out.push('\u{c}'),
-                    '"' | '\\' => out.push(e),
-                    'u' | 'U' => {
-                        let len = if e == 'u' { 4 } else { 8 };
-                        let hex: String = chars.by_ref().take(len).map(|(_, c)| c).collect();
-                        let ch = u32::from_str_radix(&hex, 16)
-                            .ok()
-                            .and_then(char::from_u32)
-                            .ok_or_else(|| format!("bad escape \\{e}{hex}"))?;
-                        out.push(ch);
-                    }
-                    other => return Err(format!("unknown escape \\{other}")),
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    Err(format!("unclosed string in `{text}`"))
-}
-
-/// `text` without a trailing `# comment` (outside strings).
-fn strip_comment(text: &str) -> Result<&str, String> {
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for (i, c) in text.char_indices() {
-        match (quote, c) {
-            (Some('"'), '\\') if !escaped => {
-                escaped = true;
-                continue;
-            }
-            (Some(q), c) if c == q && !escaped => quote = None,
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '#') => return Ok(&text[..i]),
-            _ => {}
-        }
-        escaped = false;
-    }
-    Ok(text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -556,7 +451,9 @@ bare-name = 'manual'
 [other]
 "x" = "not a route"
 "##;
-        let routes = Routes::parse_toml(text, "stepdbg.toml", Path::new("/defs")).unwrap();
+        let file = crate::shell::toml::parse("stepdbg.toml", text).unwrap();
+        let table = file.table("functions").unwrap().unwrap();
+        let routes = Routes::from_toml(&file, table, Path::new("/defs")).unwrap();
         let got: Vec<_> = routes
             .iter()
             .map(|r| (r.pattern.as_str(), r.origin.as_str()))
@@ -582,10 +479,18 @@ bare-name = 'manual'
         );
         let dup = "[functions]\na = \"mock\"\n\"a\" = \"manual\"\n";
         assert!(
-            Routes::parse_toml(dup, "f", Path::new(""))
-                .unwrap_err()
+            crate::shell::toml::parse("f", dup)
+                .err()
+                .unwrap()
                 .contains("f:3")
         );
-        assert!(Routes::parse_toml("[functions]\na = mock\n", "f", Path::new("")).is_err());
+        let file = crate::shell::toml::parse("f", "[functions]\na = 1\n").unwrap();
+        let e = Routes::from_toml(
+            &file,
+            file.table("functions").unwrap().unwrap(),
+            Path::new(""),
+        )
+        .unwrap_err();
+        assert!(e.starts_with("f:2:"), "{e}");
     }
 }

@@ -41,6 +41,9 @@ pub struct BoundedRun {
     first: bool,
     /// Engine steps this run has taken.
     pub steps: usize,
+    /// The last slice ended because nothing can run until a function running in the
+    /// background answers ([`Session::wakeup`] says when): no use slicing until then.
+    pub waiting: bool,
 }
 
 impl Session {
@@ -73,6 +76,7 @@ impl Session {
             until,
             first: true,
             steps: 0,
+            waiting: false,
         }
     }
 
@@ -80,6 +84,7 @@ impl Session {
     /// `None`: it goes on (call again).
     pub fn run_bounded(&mut self, run: &mut BoundedRun, max_steps: usize) -> Option<StopReason> {
         self.poll_background();
+        run.waiting = false;
         for _ in 0..max_steps.max(1) {
             if self.exec.status().is_done() {
                 return Some(StopReason::Finished);
@@ -99,6 +104,7 @@ impl Session {
                 // picked up by the next slice.
                 Some(StopReason::Blocked) if self.in_flight() > 0 => {
                     run.steps -= 1;
+                    run.waiting = true;
                     return None;
                 }
                 Some(stop) => return Some(stop),

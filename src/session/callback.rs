@@ -2,17 +2,30 @@
 //! AWS JSON 1.0 protocol, so the Lambda that received a task token (or the AWS CLI with
 //! `--endpoint-url`, or an SDK) can complete it.
 //!
-//! A small HTTP/1.1 server on its own thread parses requests and hands each one, with a
-//! reply channel, to whoever owns the execution (the session's event loop or `run`).
+//! The HTTP side is the shell's hardened server ([`crate::shell::http::server`]: loopback
+//! only, no web pages, bounded everything); this module checks requests as AWS does
+//! (operation, JSON types, field lengths) and hands each valid one, with a reply channel,
+//! to whoever owns the execution (the TUI's loop or `run`).
 
 use crate::engine::{Execution, Failure, TaskOutcome};
-use serde_json::{Value, json};
+use crate::shell::http::server::{self, BindError, Limits, Request, Response};
+use hyper::StatusCode;
+use serde_json::Value;
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// How long a request waits for the owner of the execution to answer it.
+const OWNER_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long accepted requests get to receive their responses when the endpoint stops.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+/// AWS's limits on SendTask* fields, in characters.
+const MAX_OUTPUT_CHARS: usize = 262_144;
+const MAX_ERROR_CHARS: usize = 256;
+const MAX_CAUSE_CHARS: usize = 32_768;
+const MAX_TOKEN_CHARS: usize = 2048;
 
 /// One SendTask* call.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,14 +41,14 @@ pub enum CallbackAction {
 }
 
 /// A request for whoever owns the execution. Requests for tokens registered with
-/// [`CallbackServer::expect`] were already answered (so a function can complete its own
-/// token while the engine still waits for it to return); the others wait for
+/// [`Tokens::expect`] were already answered (so a function can complete its own token
+/// while the engine still waits for it to return); the others wait for
 /// [`CallbackRequest::answer`].
 #[derive(Debug)]
 pub struct CallbackRequest {
     pub token: String,
     pub action: CallbackAction,
-    reply: Option<Sender<Result<(), CallbackError>>>,
+    reply: Option<oneshot::Sender<Result<(), CallbackError>>>,
 }
 
 impl CallbackRequest {
@@ -57,43 +70,58 @@ enum TokenState {
 type Registry = Arc<Mutex<HashMap<String, TokenState>>>;
 
 /// AWS's error shapes for SendTask*.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallbackError {
+    #[error("Task does not exist anymore")]
     TaskDoesNotExist,
+    #[error("Invalid Token: the task token is malformed")]
     InvalidToken,
+    #[error("Invalid Output: {0}")]
     InvalidOutput(String),
+    #[error("Task Timed Out")]
     TaskTimedOut,
-    /// Anything else wrong with the request (unknown action, bad JSON body).
+    /// A field breaks AWS's constraints (missing, too long).
+    #[error("{0}")]
     Validation(String),
+    /// A field has the wrong JSON type, or the body is not a JSON object.
+    #[error("{0}")]
+    Serialization(String),
+    /// `X-Amz-Target` names no SendTask* operation.
+    #[error("{0}")]
+    UnknownOperation(String),
+    /// The owner of the execution did not answer (it ended, or it is stuck).
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl CallbackError {
-    fn code(&self) -> &'static str {
+    pub fn code(&self) -> &'static str {
         match self {
             CallbackError::TaskDoesNotExist => "TaskDoesNotExist",
             CallbackError::InvalidToken => "InvalidToken",
             CallbackError::InvalidOutput(_) => "InvalidOutput",
             CallbackError::TaskTimedOut => "TaskTimedOut",
             CallbackError::Validation(_) => "ValidationException",
+            CallbackError::Serialization(_) => "SerializationException",
+            CallbackError::UnknownOperation(_) => "UnknownOperationException",
+            CallbackError::Unavailable(_) => "ServiceUnavailable",
         }
     }
 
-    fn message(&self) -> String {
+    fn status(&self) -> StatusCode {
         match self {
-            CallbackError::TaskDoesNotExist => "Task does not exist anymore".into(),
-            CallbackError::InvalidToken => "Invalid Token: the task token is malformed".into(),
-            CallbackError::InvalidOutput(m) => format!("Invalid Output: {m}"),
-            CallbackError::TaskTimedOut => "Task Timed Out".into(),
-            CallbackError::Validation(m) => m.clone(),
+            CallbackError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::BAD_REQUEST,
         }
     }
 }
 
-/// A running endpoint. Requests arrive on `requests`.
+/// A running endpoint. Requests arrive through [`CallbackServer::recv`].
 pub struct CallbackServer {
     pub addr: SocketAddr,
-    pub requests: Receiver<CallbackRequest>,
+    requests: mpsc::UnboundedReceiver<CallbackRequest>,
     tokens: Registry,
+    server: server::Server,
 }
 
 impl CallbackServer {
@@ -151,7 +179,7 @@ impl<R: super::Resolver> super::Resolver for ExpectTokens<R> {
     fn resolve_in_background(
         &mut self,
         req: &crate::engine::TaskRequest,
-    ) -> Option<std::sync::mpsc::Receiver<super::Resolution>> {
+    ) -> Option<super::BackgroundAnswer> {
         if let Some(t) = &req.token {
             self.tokens.expect(t);
         }
@@ -159,29 +187,62 @@ impl<R: super::Resolver> super::Resolver for ExpectTokens<R> {
     }
 }
 
-/// Serve on `addr` (loopback unless the user asks otherwise).
-pub fn serve(addr: &str) -> std::io::Result<CallbackServer> {
-    let listener = TcpListener::bind(addr)?;
-    let local = listener.local_addr()?;
-    let (tx, rx) = channel();
+/// Serve on `addr`: loopback only unless `allow_remote` (the user's explicit flag).
+pub fn serve(addr: &str, allow_remote: bool) -> Result<CallbackServer, BindError> {
+    let (tx, rx) = mpsc::unbounded_channel();
     let tokens: Registry = Arc::default();
     let registry = tokens.clone();
-    std::thread::Builder::new()
-        .name("callback-endpoint".into())
-        .spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let tx = tx.clone();
-                let registry = registry.clone();
-                std::thread::spawn(move || {
-                    let _ = handle_connection(stream, &tx, &registry);
-                });
+    let handler: server::Handler = Arc::new(move |req: Request| {
+        let (tx, registry) = (tx.clone(), registry.clone());
+        Box::pin(async move {
+            match handle(&req, &tx, &registry).await {
+                Ok(()) => Response::new(StatusCode::OK, "application/x-amz-json-1.0", "{}"),
+                Err(e) => Response::aws_error(e.status(), e.code(), &e.to_string()),
             }
-        })?;
+        })
+    });
+    let server = server::serve(addr, allow_remote, Limits::default(), handler)?;
     Ok(CallbackServer {
-        addr: local,
+        addr: server.addr,
         requests: rx,
         tokens,
+        server,
     })
+}
+
+impl CallbackServer {
+    /// The next request for the owner.
+    pub async fn recv(&mut self) -> Option<CallbackRequest> {
+        self.requests.recv().await
+    }
+
+    /// A request that has arrived, if any (never waits).
+    pub fn try_recv(&mut self) -> Option<CallbackRequest> {
+        self.requests.try_recv().ok()
+    }
+
+    /// Wait up to `timeout` for a request (synchronous owners: `run`, tests).
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Option<CallbackRequest> {
+        let requests = &mut self.requests;
+        crate::shell::runtime::runtime()
+            .block_on(async { tokio::time::timeout(timeout, requests.recv()).await })
+            .ok()
+            .flatten()
+    }
+
+    /// Stop accepting; every request already accepted gets its response first.
+    pub fn shutdown(self) {
+        let CallbackServer {
+            requests, server, ..
+        } = self;
+        // Requests still queued for the owner are answered: the execution is over.
+        let mut requests = requests;
+        requests.close();
+        while let Ok(r) = requests.try_recv() {
+            r.answer(Err(CallbackError::TaskDoesNotExist));
+        }
+        crate::shell::runtime::wait(server.shutdown(SHUTDOWN_GRACE));
+    }
 }
 
 /// Answer from the registry when the token is known there; None: ask the owner.
@@ -207,130 +268,130 @@ fn answer_from_registry(
     })
 }
 
-fn handle_connection(
-    stream: TcpStream,
-    tx: &Sender<CallbackRequest>,
+async fn handle(
+    req: &Request,
+    tx: &mpsc::UnboundedSender<CallbackRequest>,
     registry: &Registry,
-) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut out = stream;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(());
+) -> Result<(), CallbackError> {
+    if req.method != hyper::Method::POST {
+        return Err(CallbackError::UnknownOperation(
+            "only POST requests are served".into(),
+        ));
+    }
+    let target = req.header("x-amz-target").unwrap_or_default();
+    let (token, action) = parse(target, &req.body)?;
+    if let Some(result) = answer_from_registry(registry, &token, &action) {
+        if result.is_ok() {
+            let _ = tx.send(CallbackRequest {
+                token,
+                action,
+                reply: None,
+            });
         }
-        let request_line = line.trim_end().to_string();
-        if request_line.is_empty() {
-            continue;
-        }
-        let mut target = String::new();
-        let mut length = 0usize;
-        let mut keep_alive = true;
-        loop {
-            let mut h = String::new();
-            if reader.read_line(&mut h)? == 0 {
-                return Ok(());
-            }
-            let h = h.trim_end();
-            if h.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = h.split_once(':') {
-                let (k, v) = (k.trim().to_ascii_lowercase(), v.trim());
-                match k.as_str() {
-                    "x-amz-target" => target = v.to_string(),
-                    "content-length" => length = v.parse().unwrap_or(0),
-                    "connection" => keep_alive = !v.eq_ignore_ascii_case("close"),
-                    _ => {}
-                }
-            }
-        }
-        let mut body = vec![0; length.min(1 << 20)];
-        reader.read_exact(&mut body)?;
-        let result = if !request_line.starts_with("POST ") {
-            Err(CallbackError::Validation(
-                "only POST requests are served".into(),
-            ))
-        } else {
-            parse(&target, &body).and_then(|(token, action)| {
-                if let Some(result) = answer_from_registry(registry, &token, &action) {
-                    if result.is_ok() {
-                        let _ = tx.send(CallbackRequest {
-                            token,
-                            action,
-                            reply: None,
-                        });
-                    }
-                    return result;
-                }
-                let (reply_tx, reply_rx) = channel();
-                tx.send(CallbackRequest {
-                    token,
-                    action,
-                    reply: Some(reply_tx),
-                })
-                .map_err(|_| CallbackError::Validation("the execution has ended".into()))?;
-                reply_rx
-                    .recv_timeout(Duration::from_secs(30))
-                    .unwrap_or(Err(CallbackError::Validation(
-                        "stepdbg did not answer in time".into(),
-                    )))
-            })
-        };
-        let (status, body) = match &result {
-            Ok(()) => ("200 OK", "{}".to_string()),
-            Err(e) => (
-                "400 Bad Request",
-                json!({"__type": e.code(), "message": e.message()}).to_string(),
-            ),
-        };
-        let error_header = result
-            .as_ref()
-            .err()
-            .map(|e| format!("x-amzn-ErrorType: {}\r\n", e.code()))
-            .unwrap_or_default();
-        write!(
-            out,
-            "HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.0\r\n{error_header}Content-Length: {}\r\n\r\n{body}",
-            body.len()
-        )?;
-        out.flush()?;
-        if !keep_alive {
-            return Ok(());
-        }
+        return result;
+    }
+    let (reply_tx, reply_rx) = oneshot::channel();
+    tx.send(CallbackRequest {
+        token,
+        action,
+        reply: Some(reply_tx),
+    })
+    .map_err(|_| CallbackError::Unavailable("the execution has ended".into()))?;
+    match tokio::time::timeout(OWNER_TIMEOUT, reply_rx).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(CallbackError::TaskDoesNotExist),
+        Err(_) => Err(CallbackError::Unavailable(
+            "stepdbg did not answer in time".into(),
+        )),
     }
 }
 
-/// Read `X-Amz-Target` and the JSON body into an action.
+/// Read `X-Amz-Target` and the JSON body into an action, checking the body as AWS does:
+/// JSON types first (SerializationException), then required fields and lengths
+/// (ValidationException), then the output's JSON (InvalidOutput).
 fn parse(target: &str, body: &[u8]) -> Result<(String, CallbackAction), CallbackError> {
-    let v: Value = serde_json::from_slice(body)
-        .map_err(|e| CallbackError::Validation(format!("the body is not JSON: {e}")))?;
-    let token = v
-        .get("taskToken")
-        .and_then(Value::as_str)
-        .ok_or_else(|| CallbackError::Validation("taskToken is required".into()))?
-        .to_string();
-    let action = match target.strip_prefix("AWSStepFunctions.") {
-        Some("SendTaskSuccess") => {
-            let text = v
-                .get("output")
-                .and_then(Value::as_str)
-                .ok_or_else(|| CallbackError::Validation("output is required".into()))?;
-            let output = serde_json::from_str(text)
+    let operation = match target.strip_prefix("AWSStepFunctions.") {
+        Some(op @ ("SendTaskSuccess" | "SendTaskFailure" | "SendTaskHeartbeat")) => op,
+        _ => {
+            return Err(CallbackError::UnknownOperation(format!(
+                "unknown operation '{}' (this endpoint serves AWSStepFunctions.SendTaskSuccess, \
+                 SendTaskFailure and SendTaskHeartbeat)",
+                target.chars().take(100).collect::<String>()
+            )));
+        }
+    };
+    let v: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        Value::Object(Default::default())
+    } else {
+        serde_json::from_slice(body).map_err(|e| {
+            CallbackError::Serialization(format!("the body is not a JSON document: {e}"))
+        })?
+    };
+    let Value::Object(fields) = v else {
+        return Err(CallbackError::Serialization(
+            "the body must be a JSON object".into(),
+        ));
+    };
+    let text = |name: &str| -> Result<Option<&str>, CallbackError> {
+        match fields.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(other) => Err(CallbackError::Serialization(format!(
+                "'{name}' must be a string, not {}",
+                crate::expr::json_type_name(other)
+            ))),
+        }
+    };
+    let (token, output, error, cause) = (
+        text("taskToken")?,
+        text("output")?,
+        text("error")?,
+        text("cause")?,
+    );
+    let mut problems = Vec::new();
+    let mut check = |name: &str, value: Option<&str>, required: bool, max: usize| {
+        match value {
+        None if required => problems.push(format!(
+            "Value null at '{name}' failed to satisfy constraint: Member must not be null"
+        )),
+        Some(v) if v.chars().count() > max => problems.push(format!(
+            "Value at '{name}' failed to satisfy constraint: Member must have length less than or equal to {max}"
+        )),
+        Some("") if required => problems.push(format!(
+            "Value at '{name}' failed to satisfy constraint: Member must have length greater than or equal to 1"
+        )),
+        _ => {}
+    }
+    };
+    check("taskToken", token, true, MAX_TOKEN_CHARS);
+    match operation {
+        "SendTaskSuccess" => check("output", output, true, MAX_OUTPUT_CHARS),
+        "SendTaskFailure" => {
+            check("error", error, false, MAX_ERROR_CHARS);
+            check("cause", cause, false, MAX_CAUSE_CHARS);
+        }
+        _ => {}
+    }
+    if !problems.is_empty() {
+        let n = problems.len();
+        return Err(CallbackError::Validation(format!(
+            "{n} validation error{} detected: {}",
+            if n == 1 { "" } else { "s" },
+            problems.join("; ")
+        )));
+    }
+    let token = token.unwrap_or_default().to_string();
+    let action = match operation {
+        "SendTaskSuccess" => {
+            let output = serde_json::from_str(output.unwrap_or_default())
                 .map_err(|e| CallbackError::InvalidOutput(e.to_string()))?;
             CallbackAction::Success { output }
         }
-        Some("SendTaskFailure") => CallbackAction::Failure {
-            error: v.get("error").and_then(Value::as_str).map(str::to_string),
-            cause: v.get("cause").and_then(Value::as_str).map(str::to_string),
+        "SendTaskFailure" => CallbackAction::Failure {
+            error: error.map(str::to_string),
+            cause: cause.map(str::to_string),
         },
-        Some("SendTaskHeartbeat") => CallbackAction::Heartbeat,
-        _ => {
-            return Err(CallbackError::Validation(format!(
-                "unknown operation '{target}'"
-            )));
-        }
+        _ => CallbackAction::Heartbeat,
     };
     Ok((token, action))
 }

@@ -2,15 +2,15 @@
 //! `NAME.input.json`, `NAME.mocks.json` and `stepdbg.toml` are picked up when no option
 //! names them. Shared by `stepdbg run` and the debugger.
 
-use super::{Resolution, Resolver};
+use super::{BackgroundAnswer, Resolution, Resolver};
 use crate::engine::{Config, TaskRequest, WorkflowType, time};
 use crate::integrations::dispatch::{Dispatch, Dispatcher};
 use crate::integrations::lambda::AwsScope;
 use crate::integrations::mock::{MockCase, MockConfig};
 use crate::integrations::routes::Routes;
+use crate::integrations::settings::Settings;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, channel};
 
 /// What the user asked for on the command line.
 #[derive(Debug, Clone, Default)]
@@ -31,6 +31,10 @@ pub struct LaunchOptions {
     pub workflow_type: WorkflowType,
     pub seed: u64,
     pub record_steps: bool,
+    /// Tokens from the seed alone (tests); otherwise an OS-drawn secret is mixed in.
+    pub deterministic_tokens: bool,
+    /// JSONata evaluation time limit (else `[limits]` in stepdbg.toml, else the default).
+    pub eval_timeout: Option<std::time::Duration>,
 }
 
 /// Everything needed to start executions.
@@ -64,15 +68,15 @@ pub fn sibling(definition: &Path, suffix: &str) -> PathBuf {
 
 /// Read a JSON argument given inline, as `file://PATH`, or `-` for standard input.
 pub fn read_json_arg(arg: &str, what: &str) -> Result<Value, String> {
+    use crate::shell::read;
     let (text, origin) = if let Some(path) = arg.strip_prefix("file://") {
         (
-            std::fs::read_to_string(path)
+            read::text(Path::new(path), read::MAX_FILE_BYTES, read::Kind::Any)
                 .map_err(|e| format!("{what}: cannot read {path}: {e}"))?,
             path.to_string(),
         )
     } else if arg == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+        let s = read::stdin_text(read::MAX_FILE_BYTES)
             .map_err(|e| format!("{what}: cannot read standard input: {e}"))?;
         (s, "standard input".to_string())
     } else {
@@ -97,7 +101,16 @@ impl LaunchOptions {
             }
         };
         let context = match &self.context {
-            Some(c) => Some(read_json_arg(c, "--context")?),
+            Some(c) => match read_json_arg(c, "--context")? {
+                v @ Value::Object(_) => Some(v),
+                other => {
+                    return Err(format!(
+                        "--context must be a JSON object (merged into the context object, e.g. \
+                         '{{\"Execution\":{{\"Name\":\"x\"}}}}'), not {}",
+                        crate::expr::json_type_name(&other)
+                    ));
+                }
+            },
             None => None,
         };
         let mock_path = match &self.mock_config {
@@ -124,6 +137,12 @@ impl LaunchOptions {
             start_time_ms: time::wall_clock_millis(),
             context_overrides: context.clone(),
             record_steps: self.record_steps,
+            token_secret: if self.deterministic_tokens {
+                0
+            } else {
+                use rand::RngExt;
+                rand::rng().random()
+            },
             ..Config::default()
         };
         if let Some(n) = &self.state_machine_name {
@@ -145,10 +164,18 @@ impl LaunchOptions {
                 config.state_machine_name = n.to_string();
             }
         }
-        let routes = Routes::for_definition(&self.definition, &self.functions)?;
-        let toml = self.definition.with_file_name("stepdbg.toml");
-        if toml.is_file() {
-            discovered.push(toml);
+        let settings = Settings::beside(&self.definition)?;
+        let mut routes = Routes::from_options(&self.functions)?;
+        routes.extend(settings.routes);
+        if let Some(p) = settings.path {
+            discovered.push(p);
+        }
+        if let Some(timeout) = self.eval_timeout.or(settings.eval_timeout) {
+            crate::expr::Budget {
+                timeout,
+                ..crate::expr::Budget::default()
+            }
+            .install();
         }
         let cwd = std::env::current_dir().unwrap_or_default();
         let dispatcher = Dispatcher::new(mocks, routes, cwd, self.seed)
@@ -162,9 +189,9 @@ impl LaunchOptions {
     }
 }
 
-impl Resolver for Dispatcher {
-    fn resolve(&mut self, req: &TaskRequest) -> Resolution {
-        match self.dispatch(req) {
+impl From<Dispatch> for Resolution {
+    fn from(d: Dispatch) -> Resolution {
+        match d {
             Dispatch::Handled {
                 outcome,
                 invocation,
@@ -178,6 +205,12 @@ impl Resolver for Dispatcher {
             Dispatch::Unhandled(_) => Resolution::Manual,
         }
     }
+}
+
+impl Resolver for Dispatcher {
+    fn resolve(&mut self, req: &TaskRequest) -> Resolution {
+        self.dispatch(req).into()
+    }
 
     fn reset(&mut self) {
         Dispatcher::reset(self);
@@ -187,21 +220,12 @@ impl Resolver for Dispatcher {
         Dispatcher::replayed(self, req);
     }
 
-    fn resolve_in_background(&mut self, req: &TaskRequest) -> Option<Receiver<Resolution>> {
+    fn resolve_in_background(&mut self, req: &TaskRequest) -> Option<BackgroundAnswer> {
         if !self.runs_backend(req) {
             return None;
         }
-        // Backends keep no state between calls, so a copy can answer on its own thread.
-        let mut copy = self.clone();
-        let req = req.clone();
-        let (tx, rx) = channel();
-        std::thread::Builder::new()
-            .name(format!("task-{}", req.id))
-            .spawn(move || {
-                let _ = tx.send(copy.resolve(&req));
-            })
-            .ok()?;
-        Some(rx)
+        let call = self.dispatch_async(req);
+        Some(Box::pin(async move { Resolution::from(call.await) }))
     }
 }
 
@@ -232,7 +256,7 @@ impl Resolver for HoldCallbackTokens {
         self.0.replayed(req);
     }
 
-    fn resolve_in_background(&mut self, req: &TaskRequest) -> Option<Receiver<Resolution>> {
+    fn resolve_in_background(&mut self, req: &TaskRequest) -> Option<BackgroundAnswer> {
         self.0.resolve_in_background(req)
     }
 }

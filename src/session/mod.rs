@@ -18,9 +18,15 @@ use crate::asl::{self, Definition, Diagnostic, LoadError};
 use crate::engine::{Config, Execution, Failure, Status, Step, TaskId, TaskOutcome, TaskRequest};
 use breakpoints::{BreakKind, Breakpoints};
 use serde_json::Value;
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::mpsc::Receiver;
+use tokio::sync::{Notify, oneshot};
+
+/// An answer being worked out elsewhere (a function running); see
+/// [`Resolver::resolve_in_background`].
+pub type BackgroundAnswer = Pin<Box<dyn Future<Output = Resolution> + Send>>;
 
 /// How a task gets its result without a person.
 pub trait Resolver {
@@ -29,9 +35,10 @@ pub trait Resolver {
     fn reset(&mut self) {}
     /// During replay `req` gets its recorded answer: advance call counts as if answered.
     fn replayed(&mut self, _req: &TaskRequest) {}
-    /// Start answering `req` on another thread when that takes time (a function backend);
-    /// None: answer it with [`Resolver::resolve`] now.
-    fn resolve_in_background(&mut self, _req: &TaskRequest) -> Option<Receiver<Resolution>> {
+    /// The answer to `req` as a future, when working it out takes time (a function
+    /// backend); the session runs it on the shell's runtime. None: answer it with
+    /// [`Resolver::resolve`] now.
+    fn resolve_in_background(&mut self, _req: &TaskRequest) -> Option<BackgroundAnswer> {
         None
     }
 }
@@ -57,6 +64,19 @@ pub struct ManualResolver;
 impl Resolver for ManualResolver {
     fn resolve(&mut self, _req: &TaskRequest) -> Resolution {
         Resolution::Manual
+    }
+}
+
+/// A task being answered in the background.
+struct InFlight {
+    req: TaskRequest,
+    rx: oneshot::Receiver<Resolution>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 
@@ -166,14 +186,16 @@ pub struct Session {
     /// Answer slow tasks on other threads (the debugger sets this so its UI never waits
     /// for a function); see [`Session::poll_background`].
     pub background: bool,
-    in_flight: Vec<(TaskRequest, Receiver<Resolution>)>,
+    in_flight: Vec<InFlight>,
+    /// Notified whenever an answer from the background arrives (the TUI's loop waits on it).
+    wake: Arc<Notify>,
     pub max_steps_per_continue: usize,
 }
 
-fn hash_text(s: &str) -> u64 {
+fn hash_bytes(b: &[u8]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    s.hash(&mut h);
+    b.hash(&mut h);
     h.finish()
 }
 
@@ -205,7 +227,7 @@ impl Session {
         );
         Session {
             path: path.to_path_buf(),
-            content_hash: hash_text(&def.doc.source.text),
+            content_hash: hash_bytes(def.doc.source.text.as_bytes()),
             live_diagnostics: def.diagnostics.clone(),
             live_error: None,
             definition: def,
@@ -221,6 +243,7 @@ impl Session {
             timed_out_tokens: Vec::new(),
             background: false,
             in_flight: Vec::new(),
+            wake: Arc::new(Notify::new()),
             max_steps_per_continue: 1_000_000,
         }
     }
@@ -356,9 +379,15 @@ impl Session {
 
     fn dispatch(&mut self, req: TaskRequest) -> Option<StopReason> {
         if self.background
-            && let Some(rx) = self.resolver.resolve_in_background(&req)
+            && let Some(answer) = self.resolver.resolve_in_background(&req)
         {
-            self.in_flight.push((req, rx));
+            let (tx, rx) = oneshot::channel();
+            let wake = self.wake.clone();
+            let task = crate::shell::runtime::runtime().spawn(async move {
+                let _ = tx.send(answer.await);
+                wake.notify_one();
+            });
+            self.in_flight.push(InFlight { req, rx, task });
             return None;
         }
         let resolution = self.resolver.resolve(&req);
@@ -380,18 +409,24 @@ impl Session {
         self.in_flight.len()
     }
 
-    /// Apply the answers that arrived from other threads; true when any did. A backend
-    /// thread that died becomes a person's task.
+    /// Notified when an answer from the background arrives: then call
+    /// [`Session::poll_background`].
+    pub fn wakeup(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    /// Apply the answers that arrived from the background; true when any did. A backend
+    /// task that died becomes a person's task.
     pub fn poll_background(&mut self) -> bool {
         let mut arrived = Vec::new();
-        self.in_flight.retain(|(req, rx)| match rx.try_recv() {
+        self.in_flight.retain_mut(|f| match f.rx.try_recv() {
             Ok(r) => {
-                arrived.push((req.clone(), r));
+                arrived.push((f.req.clone(), r));
                 false
             }
-            Err(std::sync::mpsc::TryRecvError::Empty) => true,
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                arrived.push((req.clone(), Resolution::Manual));
+            Err(oneshot::error::TryRecvError::Empty) => true,
+            Err(oneshot::error::TryRecvError::Closed) => {
+                arrived.push((f.req.clone(), Resolution::Manual));
                 false
             }
         });
@@ -632,7 +667,10 @@ impl Session {
         );
         self.manual.clear();
         self.callback_waiting.clear();
-        self.in_flight.clear();
+        // Functions still running for the old execution are stopped (their processes end).
+        for f in self.in_flight.drain(..) {
+            f.task.abort();
+        }
         self.invocations.clear();
         self.resolver.reset();
     }
@@ -742,19 +780,19 @@ impl Session {
     /// Re-read the definition file. Invalid: keep everything and report. Valid: swap it in,
     /// keep breakpoints (report those whose states vanished) and replay to where we were.
     pub fn reload(&mut self) -> ReloadOutcome {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(t) => t,
+        let bytes = match asl::source::read_file(&self.path) {
+            Ok(b) => b,
             Err(e) => {
                 self.live_error = Some(e.to_string());
                 return ReloadOutcome::Unreadable(e.to_string());
             }
         };
-        let h = hash_text(&text);
+        let h = hash_bytes(&bytes);
         if h == self.content_hash {
             return ReloadOutcome::Unchanged;
         }
         self.content_hash = h;
-        let def = match asl::load(&self.path) {
+        let def = match asl::from_bytes(&self.path, bytes) {
             Ok(d) => d,
             Err(e) => {
                 self.live_error = Some(e.to_string());

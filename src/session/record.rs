@@ -86,6 +86,8 @@ impl Session {
             "definition": self.path.display().to_string(),
             "input": self.input,
             "seed": cfg.seed,
+            // Tokens replay the same only with the same secret.
+            "tokenSecret": format!("{:032x}", cfg.token_secret),
             "startTime": cfg.start_time_ms,
             "executionName": cfg.execution_name,
             "stateMachineName": cfg.state_machine_name,
@@ -125,6 +127,10 @@ impl Session {
         if let Some(seed) = record.get("seed").and_then(Value::as_u64) {
             self.config.seed = seed;
         }
+        if let Some(s) = record.get("tokenSecret").and_then(Value::as_str) {
+            self.config.token_secret = u128::from_str_radix(s, 16)
+                .map_err(|_| format!("tokenSecret `{s}` is not 32 hex digits"))?;
+        }
         if let Some(t) = record.get("startTime").and_then(Value::as_i64) {
             self.config.start_time_ms = t;
         }
@@ -159,8 +165,13 @@ impl Session {
     }
 
     pub fn load_file(&mut self, path: &Path) -> Result<Option<super::StopReason>, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        // The debugger reads this while it runs: only a regular file, never a FIFO.
+        let text = crate::shell::read::text(
+            path,
+            crate::shell::read::MAX_FILE_BYTES,
+            crate::shell::read::Kind::RegularOnly,
+        )
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let v: Value = serde_json::from_str(&text)
             .map_err(|e| format!("{}: not JSON: {e}", path.display()))?;
         self.load_record(&v)

@@ -9,8 +9,8 @@
 use notify::{PollWatcher, RecommendedWatcher};
 use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer, new_debouncer_opt};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 /// How long to wait for a burst of events (write + rename + chmod) to settle.
 pub const DEBOUNCE: Duration = Duration::from_millis(100);
@@ -25,7 +25,7 @@ enum Backend {
 /// A running watch; `changes` gets a message after each (debounced) change to the file.
 pub struct FileWatch {
     _backend: Backend,
-    pub changes: Receiver<()>,
+    changes: UnboundedReceiver<()>,
     pub path: PathBuf,
     pub polling: bool,
 }
@@ -39,7 +39,7 @@ impl FileWatch {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
         let name = path.file_name().map(|n| n.to_os_string());
-        let (tx, rx) = channel();
+        let (tx, rx) = unbounded_channel();
         let handler = move |res: DebounceEventResult| {
             if let Ok(events) = res
                 && events
@@ -76,7 +76,7 @@ impl FileWatch {
     }
 
     /// Has the file changed since the last call? (Never blocks.)
-    pub fn changed(&self) -> bool {
+    pub fn changed(&mut self) -> bool {
         let mut any = false;
         while self.changes.try_recv().is_ok() {
             any = true;
@@ -84,9 +84,21 @@ impl FileWatch {
         any
     }
 
-    /// Wait up to `timeout` for a change.
-    pub fn wait(&self, timeout: Duration) -> bool {
-        let got = self.changes.recv_timeout(timeout).is_ok();
+    /// The next change (several saves in a row count as one).
+    pub async fn next_change(&mut self) {
+        if self.changes.recv().await.is_none() {
+            // The watcher stopped: no more changes will come.
+            std::future::pending::<()>().await;
+        }
+        self.changed();
+    }
+
+    /// Wait up to `timeout` for a change (synchronous callers: tests).
+    pub fn wait(&mut self, timeout: Duration) -> bool {
+        let changes = &mut self.changes;
+        let got = crate::shell::runtime::runtime()
+            .block_on(async { tokio::time::timeout(timeout, changes.recv()).await })
+            .is_ok_and(|r| r.is_some());
         got | self.changed()
     }
 }
@@ -99,7 +111,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("m.asl.json");
         std::fs::write(&file, "{}").unwrap();
-        let w = FileWatch::start(&file, poll).unwrap();
+        let mut w = FileWatch::start(&file, poll).unwrap();
         // Rename-over-the-file, as editors save; a poller needs its first scan before it can
         // see a change, so save again until seen (with a deadline).
         let deadline = std::time::Instant::now() + Duration::from_secs(10);

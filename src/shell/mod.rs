@@ -13,3 +13,4 @@ pub mod output;
 pub mod read;
 pub mod runtime;
 pub mod signals;
+pub mod toml;

@@ -312,8 +312,16 @@ impl Keymap {
         let Some(path) = user_keys_path() else {
             return (km, None);
         };
-        let Ok(text) = std::fs::read_to_string(&path) else {
+        if !path.exists() {
             return (km, None);
+        }
+        let text = match crate::shell::read::text(
+            &path,
+            crate::shell::read::MAX_CONFIG_BYTES,
+            crate::shell::read::Kind::RegularOnly,
+        ) {
+            Ok(t) => t,
+            Err(e) => return (km, Some(format!("{}: {e}", path.display()))),
         };
         match km.apply_config(&text) {
             Ok(()) => (km, None),

@@ -396,6 +396,12 @@ impl App {
         self.running.is_some() || self.session.in_flight() > 0
     }
 
+    /// Is there work for the event loop to do now (a run that can step, highlighting)?
+    /// A run waiting only for a function's answer is not: the answer wakes the loop.
+    pub fn has_work(&self) -> bool {
+        self.running.as_ref().is_some_and(|r| !r.run.waiting) || !self.hl.is_done()
+    }
+
     /// READY, RUNNING, PAUSED, WAITING, SUCCEEDED, FAILED or TIMED_OUT.
     pub fn status_word(&self) -> &'static str {
         match self.session.status() {

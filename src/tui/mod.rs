@@ -6,9 +6,14 @@
 //! the terminal, the clock, signals and the file system; the app itself is driven the same
 //! way by the tests, without a terminal.
 //!
-//! The UI never waits for the engine: runs (continue, step over, goto) go in slices of a
-//! few dozen engine steps between frames, so a long Map shows its progress and keys stay
-//! live; the terminal is restored on quit, panic, SIGTERM and SIGHUP.
+//! The event loop is one `tokio::select!` over the terminal's events, the file watch,
+//! answers from functions running in the background, callback requests, signals and a
+//! closed terminal; nothing polls on a timer when idle. The UI never waits for the
+//! engine: runs (continue, step over, goto) go in slices of a few dozen engine steps
+//! between frames, so a long Map shows its progress and keys stay live; a slice stuck in
+//! a long evaluation is interrupted by Esc or Ctrl-C (keys are read on another thread).
+//! The terminal is restored on quit, panic and signals; when the terminal goes away
+//! (a closed SSH connection, tmux kill-session) stepdbg exits within a second.
 
 pub mod action;
 pub mod app;
@@ -22,16 +27,19 @@ pub use action::{Action, Key, Keymap};
 pub use app::{App, AppOptions, Msg, Pane};
 pub use theme::Theme;
 
+use crate::session::callback::CallbackServer;
 use crate::session::launch::{HoldCallbackTokens, LaunchOptions};
 use crate::session::watch::FileWatch;
 use crate::session::{Session, SessionError, SessionOptions};
+use crate::shell::signals;
 use clap::Args;
-use ratatui::crossterm::event::{self, Event};
-use ratatui::crossterm::execute;
+use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind, KeyModifiers};
+use crossterm::execute;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
 
 /// The debugger's options (`stepdbg DEFINITION [OPTIONS]`).
 #[derive(Args, Debug, Default, Clone)]
@@ -44,59 +52,61 @@ pub struct TuiArgs {
     /// UI theme: dark, light, high-contrast, or a palette file's path (NO_COLOR turns colours off).
     #[arg(long, value_name = "NAME|PATH")]
     pub theme: Option<String>,
-    /// Serve SendTaskSuccess/Failure/Heartbeat on this address (e.g. 127.0.0.1:8083), so a
-    /// function or the AWS CLI can complete task tokens.
-    #[arg(long, value_name = "ADDR")]
-    pub listen: Option<String>,
+    /// Serve SendTaskSuccess/Failure/Heartbeat, so a function or the AWS CLI can complete
+    /// task tokens.
+    #[command(flatten)]
+    pub listen: crate::cli::ListenArgs,
 }
 
 /// Open the debugger; returns the process exit code.
 pub fn main(args: TuiArgs) -> i32 {
     use crate::cli::exit;
     let Some(path) = args.definition.clone() else {
-        eprintln!("error: give a definition file to debug (stepdbg --help)");
+        errln!("error: give a definition file to debug (stepdbg --help)");
         return exit::USAGE;
     };
-    let (app, listen) = match prepare(&args, &path) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("{e}");
-            return exit::USAGE;
-        }
-    };
     if !std::io::stdout().is_terminal() {
-        eprintln!(
+        errln!(
             "error: the debugger needs a terminal; `stepdbg run {}` runs headless",
             path.display()
         );
         return exit::USAGE;
     }
-    match run_terminal(app, &path, listen) {
-        Ok(()) => exit::OK,
+    if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
+        errln!(
+            "error: this terminal (TERM=dumb) cannot draw the debugger; use a terminal emulator \
+             that supports cursor movement (TERM=xterm-256color), or `stepdbg run {}` headless",
+            path.display()
+        );
+        return exit::USAGE;
+    }
+    let (app, listen) = match prepare(&args, &path) {
+        Ok(x) => x,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("{e}");
+            return exit::USAGE;
+        }
+    };
+    let end = run_terminal(app, &path, listen);
+    match end {
+        Ok(End::Quit) => exit::OK,
+        Ok(End::Signal(sig)) => signals::exit_code(sig),
+        Ok(End::TerminalGone) => signals::exit_code(1),
+        Err(e) => {
+            errln!("error: {e}");
             exit::FAILED
         }
     }
 }
 
 /// Build the app from the command line (no terminal needed).
-pub fn prepare(
-    args: &TuiArgs,
-    path: &Path,
-) -> Result<(App, Option<crate::session::callback::CallbackServer>), String> {
+pub fn prepare(args: &TuiArgs, path: &Path) -> Result<(App, Option<CallbackServer>), String> {
     let opts = LaunchOptions {
         record_steps: true,
         ..args.launch.options(path)
     };
     let launch = opts.prepare().map_err(|e| format!("error: {e}"))?;
-    let listen = match &args.listen {
-        Some(addr) => Some(
-            crate::session::callback::serve(addr)
-                .map_err(|e| format!("error: cannot listen on {addr}: {e}"))?,
-        ),
-        None => None,
-    };
+    let listen = args.listen.serve().map_err(|e| format!("error: {e}"))?;
     // With the endpoint on, a function may complete its own token while it runs.
     let resolver: Box<dyn crate::session::Resolver> = match &listen {
         Some(server) => Box::new(crate::session::callback::ExpectTokens {
@@ -159,168 +169,239 @@ pub fn prepare(
     Ok((app, listen))
 }
 
-static TERMINATED: AtomicBool = AtomicBool::new(false);
-
-#[cfg(unix)]
-fn install_signal_handlers() {
-    extern "C" fn on_signal(_: libc::c_int) {
-        TERMINATED.store(true, Ordering::SeqCst);
-    }
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-    unsafe {
-        let h = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        libc::signal(libc::SIGTERM, h);
-        libc::signal(libc::SIGHUP, h);
-        libc::signal(libc::SIGINT, h);
-    }
+/// How the event loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    Quit,
+    Signal(i32),
+    /// The terminal hung up (closed window, dropped SSH connection, killed tmux session).
+    TerminalGone,
 }
 
-#[cfg(not(unix))]
-fn install_signal_handlers() {}
-
-/// Notices saves of the definition: the session's directory watch when it can start, else
-/// a cheap check of the file's size and modification time every 100 ms. Reloading is
-/// the session's (it compares contents, so a save that changes nothing is no reload).
-struct Reloader {
-    watch: Option<FileWatch>,
-    path: PathBuf,
-    last: Option<(SystemTime, u64)>,
-    checked: Instant,
-}
-
-impl Reloader {
-    fn new(path: &Path) -> Reloader {
-        Reloader {
-            watch: FileWatch::start(path, false).ok(),
-            path: path.to_path_buf(),
-            last: Reloader::stamp(path),
-            checked: Instant::now(),
-        }
-    }
-
-    fn stamp(path: &Path) -> Option<(SystemTime, u64)> {
-        let m = std::fs::metadata(path).ok()?;
-        Some((m.modified().ok()?, m.len()))
-    }
-
-    /// Has the file changed since the last call?
-    fn due(&mut self) -> bool {
-        if let Some(w) = &self.watch {
-            return w.changed();
-        }
-        if self.checked.elapsed() < Duration::from_millis(100) {
-            return false;
-        }
-        self.checked = Instant::now();
-        let now = Reloader::stamp(&self.path);
-        if now != self.last {
-            self.last = now;
-            return true;
-        }
-        false
-    }
-}
-
-fn run_terminal(
-    mut app: App,
-    path: &Path,
-    listen: Option<crate::session::callback::CallbackServer>,
-) -> std::io::Result<()> {
-    use ratatui::crossterm::event::{
-        DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-    };
-    install_signal_handlers();
-    let mut terminal = ratatui::init();
-    // ratatui's panic hook restores the screen; mouse reporting must be switched off too.
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(
-            std::io::stdout(),
-            DisableMouseCapture,
-            DisableBracketedPaste
-        );
-        hook(info);
-    }));
-    let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
-    let result = event_loop(&mut terminal, &mut app, path, listen);
+fn restore_terminal() {
+    use crossterm::event::{DisableBracketedPaste, DisableMouseCapture};
     let _ = execute!(
         std::io::stdout(),
         DisableMouseCapture,
         DisableBracketedPaste
     );
     ratatui::restore();
+}
+
+fn run_terminal(mut app: App, path: &Path, listen: Option<CallbackServer>) -> std::io::Result<End> {
+    use crossterm::event::{EnableBracketedPaste, EnableMouseCapture};
+    let rt = crate::shell::runtime::runtime();
+    let signals = rt.block_on(async { signals::install(signals::Policy::Notify) });
+    signals::on_exit(restore_terminal);
+    let mut terminal = ratatui::init();
+    // ratatui's panic hook restores the screen; mouse reporting must be switched off and
+    // the functions started must end too.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        use crossterm::event::{DisableBracketedPaste, DisableMouseCapture};
+        let _ = execute!(
+            std::io::stdout(),
+            DisableMouseCapture,
+            DisableBracketedPaste
+        );
+        crate::shell::children::kill_all();
+        hook(info);
+    }));
+    let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
+    let mut listen = listen;
+    let result = rt.block_on(event_loop(
+        &mut terminal,
+        &mut app,
+        path,
+        &mut listen,
+        signals,
+    ));
+    if !matches!(result, Ok(End::TerminalGone)) {
+        restore_terminal();
+    }
+    // Accepted callback requests get their answers before the process exits.
+    if let Some(server) = listen {
+        server.shutdown();
+    }
     result
 }
 
-fn event_loop(
+/// When the slice now running started (ms since the loop began; 0: none running). The
+/// key reader interrupts an evaluation in a slice that has run this long.
+static SLICE_STARTED_MS: AtomicU64 = AtomicU64::new(0);
+const INTERRUPT_AFTER: Duration = Duration::from_millis(500);
+
+/// Read the terminal's events on the runtime's workers, so Esc and Ctrl-C reach a long
+/// evaluation while the loop is busy in it. Ends (closing the channel) when the terminal
+/// fails or hangs up.
+fn spawn_event_reader(epoch: Instant) -> mpsc::UnboundedReceiver<std::io::Result<Event>> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut events = EventStream::new();
+        loop {
+            let next = std::future::poll_fn(|cx| {
+                futures_core::Stream::poll_next(std::pin::Pin::new(&mut events), cx)
+            });
+            tokio::select! {
+                ev = next => {
+                    let Some(ev) = ev else { return };
+                    if let Ok(Event::Key(k)) = &ev
+                        && is_interrupt(k)
+                    {
+                        let started = SLICE_STARTED_MS.load(Ordering::SeqCst);
+                        let now = epoch.elapsed().as_millis() as u64;
+                        if started > 0 && now.saturating_sub(started) >= INTERRUPT_AFTER.as_millis() as u64 {
+                            crate::expr::interrupt();
+                        }
+                    }
+                    let failed = ev.is_err();
+                    if tx.send(ev).is_err() || failed {
+                        return;
+                    }
+                }
+                _ = tty_hangup() => return,
+            }
+        }
+    });
+    rx
+}
+
+fn is_interrupt(k: &crossterm::event::KeyEvent) -> bool {
+    k.kind != KeyEventKind::Release
+        && (k.code == KeyCode::Esc
+            || (k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL)))
+}
+
+/// Resolves when the controlling terminal hangs up. crossterm's reader spins on a hung-up
+/// terminal instead of reporting it, so this watches the terminal's readiness itself
+/// (event-driven: it wakes on input, never on a timer).
+async fn tty_hangup() {
+    #[cfg(unix)]
+    {
+        use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+        use tokio::io::Interest;
+        use tokio::io::unix::AsyncFd;
+        let Ok(tty) = std::fs::OpenOptions::new().read(true).open("/dev/tty") else {
+            return std::future::pending().await;
+        };
+        // SAFETY: dup(2) of a descriptor we own; the new descriptor is owned by `fd`.
+        let dup = unsafe { libc::dup(tty.as_raw_fd()) };
+        if dup < 0 {
+            return std::future::pending().await;
+        }
+        // SAFETY: `dup` is a fresh descriptor that nothing else owns.
+        let fd = unsafe { OwnedFd::from_raw_fd(dup) };
+        // SAFETY: `fd` is owned by the AsyncFd and neither closed nor replaced while
+        // registered.
+        let Ok(watch) = (unsafe { AsyncFd::register_with_interest(fd, Interest::READABLE) }) else {
+            return std::future::pending().await;
+        };
+        loop {
+            let Ok(mut ready) = watch.readable().await else {
+                return;
+            };
+            if ready.ready().is_read_closed() || ready.ready().is_error() {
+                return;
+            }
+            // Input for crossterm's reader: not ours to read. Edge-triggered, so clearing
+            // waits for the next input, without spinning.
+            ready.clear_ready();
+        }
+    }
+    #[cfg(not(unix))]
+    std::future::pending::<()>().await
+}
+
+async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
     path: &Path,
-    listen: Option<crate::session::callback::CallbackServer>,
-) -> std::io::Result<()> {
+    listen: &mut Option<CallbackServer>,
+    mut signals: signals::Signals,
+) -> std::io::Result<End> {
+    let epoch = Instant::now();
+    let mut events = spawn_event_reader(epoch);
     let size = terminal.size()?;
     app.update(Msg::Resize(size.width, size.height));
-    let mut reloader = Reloader::new(path);
-    let mut dirty = true;
-    loop {
-        if app.quit || TERMINATED.load(Ordering::SeqCst) {
-            return Ok(());
+    let mut watch = FileWatch::start(path, false)
+        .or_else(|_| FileWatch::start(path, true))
+        .ok();
+    let wake = app.session.wakeup();
+    let end = loop {
+        if app.quit {
+            break End::Quit;
         }
-        if dirty {
-            terminal.draw(|f| app.view(f))?;
-            dirty = false;
-        }
-        let busy = app.is_running() || !app.hl.is_done();
-        let timeout = if busy {
-            Duration::ZERO
-        } else {
-            Duration::from_millis(50)
-        };
-        let ready = match event::poll(timeout) {
-            Ok(r) => r,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => false,
-            Err(e) => return Err(e),
-        };
-        if ready {
-            loop {
-                let msg = match event::read()? {
-                    Event::Key(k) => Some(Msg::Key(k)),
-                    Event::Mouse(m) => Some(Msg::Mouse(m)),
-                    Event::Paste(s) => Some(Msg::Paste(s)),
-                    Event::Resize(w, h) => Some(Msg::Resize(w, h)),
-                    _ => None,
-                };
-                if let Some(m) = msg {
-                    app.update(m);
-                    dirty = true;
+        // Every turn of the loop follows something that happened: draw it.
+        terminal.draw(|f| app.view(f))?;
+        let busy = app.has_work();
+        tokio::select! {
+            biased;
+            sig = signals.received() => break End::Signal(sig),
+            ev = events.recv() => match ev {
+                Some(Ok(e)) => {
+                    if let Some(m) = to_msg(e) {
+                        app.update(m);
+                    }
+                    // Take whatever else has arrived before drawing.
+                    while !app.quit && let Ok(Ok(e)) = events.try_recv() {
+                        if let Some(m) = to_msg(e) {
+                            app.update(m);
+                        }
+                    }
                 }
-                if app.quit || !event::poll(Duration::ZERO).unwrap_or(false) {
-                    break;
-                }
+                Some(Err(_)) | None => break End::TerminalGone,
+            },
+            _ = file_changed(&mut watch) => {
+                app.update(Msg::FileChanged);
             }
-        }
-        if busy {
-            // Slices of the run (or of the highlighting) until the frame's time is up.
-            let start = Instant::now();
-            loop {
-                app.update(Msg::Tick { steps: app::SLICE });
-                let idle = !app.is_running() && app.hl.is_done();
-                if idle || start.elapsed() > Duration::from_millis(30) {
-                    break;
-                }
+            _ = wake.notified() => {
+                app.update(Msg::Tick { steps: 0 });
             }
-            dirty = true;
-        }
-        if reloader.due() {
-            app.update(Msg::FileChanged);
-            dirty = true;
-        }
-        if let Some(server) = &listen {
-            while let Ok(req) = server.requests.try_recv() {
+            Some(req) = callback_request(listen) => {
                 let r = app.apply_callback(&req.token, &req.action);
                 req.answer(r);
-                dirty = true;
+            }
+            _ = std::future::ready(()), if busy => {
+                // Slices of the run (or of the highlighting) until the frame's time is up.
+                let start = Instant::now();
+                SLICE_STARTED_MS.store((epoch.elapsed().as_millis() as u64).max(1), Ordering::SeqCst);
+                loop {
+                    app.update(Msg::Tick { steps: app::SLICE });
+                    if !app.has_work() || start.elapsed() > Duration::from_millis(30) {
+                        break;
+                    }
+                }
+                SLICE_STARTED_MS.store(0, Ordering::SeqCst);
+                // Let the other arms (keys, signals) in before the next slice.
+                tokio::task::yield_now().await;
             }
         }
+    };
+    Ok(end)
+}
+
+fn to_msg(e: Event) -> Option<Msg> {
+    match e {
+        Event::Key(k) => Some(Msg::Key(k)),
+        Event::Mouse(m) => Some(Msg::Mouse(m)),
+        Event::Paste(s) => Some(Msg::Paste(s)),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        _ => None,
+    }
+}
+
+async fn file_changed(watch: &mut Option<FileWatch>) {
+    match watch {
+        Some(w) => w.next_change().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn callback_request(
+    listen: &mut Option<CallbackServer>,
+) -> Option<crate::session::callback::CallbackRequest> {
+    match listen {
+        Some(s) => s.recv().await,
+        None => std::future::pending().await,
     }
 }

@@ -152,8 +152,12 @@ impl Theme {
         }
         let path = Path::new(name_or_path);
         if path.is_file() {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("theme {}: {e}", path.display()))?;
+            let text = crate::shell::read::text(
+                path,
+                crate::shell::read::MAX_CONFIG_BYTES,
+                crate::shell::read::Kind::RegularOnly,
+            )
+            .map_err(|e| format!("theme {}: {e}", path.display()))?;
             return Theme::from_text(&text, path.parent())
                 .map_err(|e| format!("theme {}: {e}", path.display()));
         }
@@ -234,7 +238,12 @@ fn load_syntax(name: &str, dir: Option<&Path>) -> Result<syntect::highlighting::
                 Some(d) if Path::new(name).is_relative() => d.join(name),
                 _ => Path::new(name).to_path_buf(),
             };
-            std::fs::read_to_string(&p).map_err(|e| format!("syntax theme {}: {e}", p.display()))?
+            crate::shell::read::text(
+                &p,
+                crate::shell::read::MAX_CONFIG_BYTES,
+                crate::shell::read::Kind::RegularOnly,
+            )
+            .map_err(|e| format!("syntax theme {}: {e}", p.display()))?
         }
     };
     let mut cursor = std::io::Cursor::new(text.as_bytes());

@@ -1,0 +1,102 @@
+//! `stepdbg.toml` beside a definition: how its functions are answered (`[functions]`) and
+//! what an evaluation may use (`[limits]`). Read with the `toml` crate; every error names
+//! the file, line and column. Tables stepdbg does not know are left alone.
+//!
+//! ```toml
+//! [functions]
+//! "price-*" = "handler:fns/price.py:handler?timeout=10"
+//!
+//! [limits]
+//! eval-timeout = "30s"   # one JSONata evaluation
+//! ```
+
+use super::routes::Routes;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The file's name.
+pub const FILE_NAME: &str = "stepdbg.toml";
+
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// The file read, if there was one.
+    pub path: Option<PathBuf>,
+    pub routes: Routes,
+    /// `[limits] eval-timeout`.
+    pub eval_timeout: Option<Duration>,
+}
+
+impl Settings {
+    /// The `stepdbg.toml` in `definition`'s folder; empty settings when there is none.
+    pub fn beside(definition: &Path) -> Result<Settings, String> {
+        let file = definition.parent().unwrap_or(Path::new("")).join(FILE_NAME);
+        if file.exists() {
+            Settings::load(&file)
+        } else {
+            Ok(Settings::default())
+        }
+    }
+
+    pub fn load(path: &Path) -> Result<Settings, String> {
+        use crate::shell::read;
+        let text = read::text(path, read::MAX_CONFIG_BYTES, read::Kind::RegularOnly)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        let mut s = Settings::parse(&text, &path.display().to_string(), base)?;
+        s.path = Some(path.to_path_buf());
+        Ok(s)
+    }
+
+    /// Parse a file's text; `label` names it in messages, `base_dir` anchors its paths.
+    pub fn parse(text: &str, label: &str, base_dir: &Path) -> Result<Settings, String> {
+        let file = crate::shell::toml::parse(label, text)?;
+        let routes = match file.table("functions")? {
+            Some(t) => Routes::from_toml(&file, t, base_dir)?,
+            None => Routes::default(),
+        };
+        let mut eval_timeout = None;
+        if let Some(limits) = file.table("limits")? {
+            for (key, value) in limits {
+                match key.get_ref().as_ref() {
+                    "eval-timeout" => {
+                        let text = file.string("eval-timeout", value)?;
+                        eval_timeout = Some(
+                            crate::cli::parse_duration(text)
+                                .map_err(|e| format!("{}: {e}", file.at(value.span().start)))?,
+                        );
+                    }
+                    other => {
+                        return Err(format!(
+                            "{}: unknown limit `{other}` (known: eval-timeout)",
+                            file.at(key.span().start)
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(Settings {
+            path: None,
+            routes,
+            eval_timeout,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn real_toml_works_and_errors_are_located() {
+        let text = "\u{feff}# BOM and comments\n[ functions ]\n'fn-*' = 'manual' # single quotes\n\
+                    [limits]\neval-timeout = \"250ms\"\n[other]\nx = { inline = [1,\n 2] }\n";
+        let s = Settings::parse(text, "stepdbg.toml", Path::new("/d")).unwrap();
+        assert_eq!(s.routes.iter().count(), 1);
+        assert_eq!(s.eval_timeout, Some(Duration::from_millis(250)));
+        let e = Settings::parse("[functions\n", "stepdbg.toml", Path::new("")).unwrap_err();
+        assert!(e.starts_with("stepdbg.toml:1:"), "{e}");
+        let e =
+            Settings::parse("[limits]\neval-timeout = \"soon\"\n", "s", Path::new("")).unwrap_err();
+        assert!(e.starts_with("s:2:"), "{e}");
+    }
+}
