@@ -25,6 +25,11 @@ macro_rules! errln {
     };
 }
 
+/// Counts the memory of expression evaluations so a runaway one can be stopped
+/// ([`expr::budget`]); otherwise the system allocator.
+#[global_allocator]
+static ALLOCATOR: expr::budget::CountingAllocator = expr::budget::CountingAllocator;
+
 pub mod asl;
 pub mod cli;
 pub mod engine;

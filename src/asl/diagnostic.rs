@@ -18,6 +18,12 @@ impl Severity {
     }
 }
 
+/// Source lines longer than this (bytes) are not drawn by miette: see
+/// [`Diagnostic::render_plain`].
+const MAX_RENDERED_LINE: usize = 1000;
+/// Characters shown on each side of the column in a plain rendering.
+const PLAIN_CONTEXT: usize = 40;
+
 /// One finding about a definition, anchored at a JSON Pointer into it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -96,6 +102,55 @@ impl Diagnostic {
         )
     }
 
+    /// The report without miette: location, a window of the line around the column, the
+    /// help. For lines too long to draw whole.
+    pub fn render_plain(&self, doc: &Document) -> String {
+        let (start, end) = self.byte_range(doc);
+        let lc = doc.source.line_col(start);
+        let line = doc.source.line_text(lc.line).unwrap_or("");
+        let line_start = doc.source.line_start(lc.line).unwrap_or(0);
+        let col_byte = (start - line_start).min(line.len());
+        let from = (0..=col_byte.saturating_sub(PLAIN_CONTEXT))
+            .rev()
+            .find(|&i| line.is_char_boundary(i))
+            .unwrap_or(0);
+        let to = (col_byte + PLAIN_CONTEXT).min(line.len());
+        let to = (to..=line.len())
+            .find(|&i| line.is_char_boundary(i))
+            .unwrap_or(line.len());
+        let (pre, post) = (
+            if from > 0 { "…" } else { "" },
+            if to < line.len() { "…" } else { "" },
+        );
+        let excerpt = format!("{pre}{}{post}", &line[from..to]);
+        let caret_at = pre.chars().count() + line[from..col_byte].chars().count();
+        let span_end = (end - line_start).clamp(col_byte, to);
+        let width = line
+            .get(col_byte..span_end)
+            .map_or(1, |s| s.chars().count())
+            .max(1);
+        let mut out = format!(
+            "{}[{}]: {}\n  --> {}:{}:{} (at {})\n   | {excerpt}\n   | {}{}",
+            self.severity.as_str(),
+            self.code,
+            self.message,
+            doc.source.path.display(),
+            lc.line,
+            lc.col,
+            if self.pointer.is_empty() {
+                "/"
+            } else {
+                &self.pointer
+            },
+            " ".repeat(caret_at),
+            "^".repeat(width.min(PLAIN_CONTEXT)),
+        );
+        if let Some(h) = &self.help {
+            out.push_str(&format!("\n  help: {h}"));
+        }
+        out
+    }
+
     pub fn to_json(&self, doc: &Document) -> serde_json::Value {
         let lc = self.line_col(doc);
         let (start, end) = self.byte_range(doc);
@@ -113,12 +168,23 @@ impl Diagnostic {
         })
     }
 
-    /// A rustc-style report with the source excerpt (colour when `color`).
+    /// A rustc-style report with the source excerpt (colour when `color`). Source lines
+    /// too long to show (a minified definition) get [`Diagnostic::render_plain`] instead.
     pub fn render(&self, doc: &Document, color: bool) -> String {
         use miette::{
             GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource,
         };
         let (start, end) = self.byte_range(doc);
+        let line = doc.source.line_of(start);
+        // miette shows the lines around the span, and cannot lay out very long ones.
+        let too_long = (line.saturating_sub(1)..=line + 1).any(|l| {
+            doc.source
+                .line_text(l)
+                .is_some_and(|t| t.len() > MAX_RENDERED_LINE)
+        });
+        if too_long {
+            return self.render_plain(doc);
+        }
         // Long spans (a whole state) are shown by their first line only.
         let end = doc.source.text[start..end]
             .find('\n')

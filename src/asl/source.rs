@@ -77,6 +77,18 @@ impl SourceFile {
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
     }
+
+    /// The byte offset where 1-based `line` starts.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.line_starts.get(line.checked_sub(1)?).copied()
+    }
+
+    /// The text of 1-based `line`, without its line ending.
+    pub fn line_text(&self, line: usize) -> Option<&str> {
+        let start = self.line_start(line)?;
+        let end = self.line_start(line + 1).unwrap_or(self.text.len());
+        Some(self.text[start..end].trim_end_matches(['\n', '\r']))
+    }
 }
 
 /// A parsed definition document.
@@ -569,24 +581,29 @@ impl<'a> JsonParser<'a> {
             }
         }
         let text = &self.text[start..self.pos];
-        Ok(number_value(text, is_float))
+        number_value(text, is_float).ok_or_else(|| (start, out_of_range(text)))
     }
 }
 
-/// A JSON number from its text, as serde_json would read it.
-fn number_value(text: &str, is_float: bool) -> Value {
+/// A JSON number from its text, as serde_json would read it; None when it is beyond a
+/// 64-bit float (`1e400`), which AWS rejects too.
+fn number_value(text: &str, is_float: bool) -> Option<Value> {
     if !is_float {
         if let Ok(i) = text.parse::<i64>() {
-            return Value::Number(i.into());
+            return Some(Value::Number(i.into()));
         }
         if let Ok(u) = text.parse::<u64>() {
-            return Value::Number(u.into());
+            return Some(Value::Number(u.into()));
         }
     }
     text.parse::<f64>()
         .ok()
         .and_then(Number::from_f64)
-        .map_or(Value::Null, Value::Number)
+        .map(Value::Number)
+}
+
+fn out_of_range(text: &str) -> String {
+    format!("the number {text} is out of range (beyond a 64-bit floating-point number)")
 }
 
 /// YAML through saphyr-parser's event stream. Scalars follow the YAML 1.2 core schema
@@ -614,12 +631,16 @@ fn parse_yaml(text: &str) -> ParseOutcome {
             start: usize,
             key: Option<Span>,
             ptr_len: usize,
+            anchor: usize,
+            /// `<<: *base` merge sources, applied at the end (explicit keys win).
+            merges: Vec<Value>,
         },
         Seq {
             items: Vec<Value>,
             start: usize,
             key: Option<Span>,
             ptr_len: usize,
+            anchor: usize,
         },
     }
 
@@ -628,6 +649,9 @@ fn parse_yaml(text: &str) -> ParseOutcome {
     let mut pointer = String::new();
     let mut root: Option<Value> = None;
     let mut anchors: HashMap<usize, Value> = HashMap::new();
+    // Nodes copied by aliases so far: a file of nested aliases ("billion laughs") must not
+    // expand without bound.
+    let mut expanded: usize = 0;
     let mut docs = 0;
 
     // Where the next value goes: returns the key span to record and extends the pointer.
@@ -676,7 +700,6 @@ fn parse_yaml(text: &str) -> ParseOutcome {
                 }
                 let ptr_len = pointer.len();
                 let key = enter(&mut stack, &mut pointer).map_err(|m| (s, m))?;
-                let _ = anchor;
                 if matches!(event, Event::MappingStart(..)) {
                     stack.push(Frame::Map {
                         map: Map::new(),
@@ -684,6 +707,8 @@ fn parse_yaml(text: &str) -> ParseOutcome {
                         start: s,
                         key,
                         ptr_len,
+                        anchor,
+                        merges: Vec::new(),
                     });
                 } else {
                     stack.push(Frame::Seq {
@@ -691,26 +716,38 @@ fn parse_yaml(text: &str) -> ParseOutcome {
                         start: s,
                         key,
                         ptr_len,
+                        anchor,
                     });
                 }
             }
             Event::MappingEnd | Event::SequenceEnd => {
-                let (value, start, key, ptr_len) = match stack.pop() {
+                let (value, start, key, ptr_len, anchor) = match stack.pop() {
                     Some(Frame::Map {
-                        map,
+                        mut map,
                         start,
                         key,
                         ptr_len,
+                        anchor,
+                        merges,
                         ..
-                    }) => (Value::Object(map), start, key, ptr_len),
+                    }) => {
+                        for source in merges {
+                            merge_into(&mut map, source);
+                        }
+                        (Value::Object(map), start, key, ptr_len, anchor)
+                    }
                     Some(Frame::Seq {
                         items,
                         start,
                         key,
                         ptr_len,
-                    }) => (Value::Array(items), start, key, ptr_len),
+                        anchor,
+                    }) => (Value::Array(items), start, key, ptr_len, anchor),
                     None => continue,
                 };
+                if anchor > 0 {
+                    anchors.insert(anchor, value.clone());
+                }
                 finished = Some((
                     value,
                     Span {
@@ -724,8 +761,17 @@ fn parse_yaml(text: &str) -> ParseOutcome {
             Event::Alias(id) => {
                 let ptr_len = pointer.len();
                 let key = enter(&mut stack, &mut pointer).map_err(|m| (s, m))?;
-                let v = anchors.get(&id).cloned().unwrap_or(Value::Null);
-                finished = Some((v, Span { start: s, end: e }, key, ptr_len));
+                let Some(v) = anchors.get(&id) else {
+                    return Err((s, "this alias names no anchor defined before it".into()));
+                };
+                expanded = expanded.saturating_add(node_count(v));
+                if expanded > MAX_ALIAS_NODES {
+                    return Err((
+                        s,
+                        format!("YAML aliases here expand to more than {MAX_ALIAS_NODES} nodes"),
+                    ));
+                }
+                finished = Some((v.clone(), Span { start: s, end: e }, key, ptr_len));
             }
             Event::Scalar(text_value, style, anchor, tag) => {
                 // A scalar in key position of a mapping is a key.
@@ -740,7 +786,7 @@ fn parse_yaml(text: &str) -> ParseOutcome {
                 let plain = style == ScalarStyle::Plain;
                 let tagged_str = tag.as_ref().is_some_and(|t| t.suffix == "str");
                 let v = if plain && !tagged_str {
-                    yaml_plain_scalar(&text_value)
+                    yaml_plain_scalar(&text_value).map_err(|m| (s, m))?
                 } else {
                     Value::String(text_value.into_owned())
                 };
@@ -758,9 +804,16 @@ fn parse_yaml(text: &str) -> ParseOutcome {
             match stack.last_mut() {
                 None => root = Some(value),
                 Some(Frame::Map {
-                    map, pending_key, ..
+                    map,
+                    pending_key,
+                    merges,
+                    ..
                 }) => {
                     if let Some((k, ks)) = pending_key.take() {
+                        if k == "<<" && is_merge_source(&value) {
+                            merges.push(value);
+                            continue;
+                        }
                         if map.contains_key(&k) {
                             return Err((ks.start, format!("duplicate mapping key \"{k}\"")));
                         }
@@ -777,37 +830,74 @@ fn parse_yaml(text: &str) -> ParseOutcome {
     }
 }
 
+/// The most nodes YAML aliases may copy in one file.
+const MAX_ALIAS_NODES: usize = 100_000;
+
+fn node_count(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(node_count).sum::<usize>(),
+        Value::Object(m) => 1 + m.values().map(node_count).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// `<<:` takes a mapping or a sequence of mappings (YAML's merge key).
+fn is_merge_source(v: &Value) -> bool {
+    match v {
+        Value::Object(_) => true,
+        Value::Array(items) => items.iter().all(Value::is_object),
+        _ => false,
+    }
+}
+
+/// Keys of `source` that `map` lacks (earlier sources win over later ones, as in YAML).
+fn merge_into(map: &mut Map<String, Value>, source: Value) {
+    let sources = match source {
+        Value::Array(items) => items,
+        other => vec![other],
+    };
+    for s in sources {
+        if let Value::Object(m) = s {
+            for (k, v) in m {
+                map.entry(k).or_insert(v);
+            }
+        }
+    }
+}
+
 /// The YAML 1.2 core schema for plain scalars.
-fn yaml_plain_scalar(s: &str) -> Value {
+fn yaml_plain_scalar(s: &str) -> Result<Value, String> {
     match s {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
+        "" | "~" | "null" | "Null" | "NULL" => return Ok(Value::Null),
+        "true" | "True" | "TRUE" => return Ok(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Ok(Value::Bool(false)),
         _ => {}
     }
     let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         let t = s.strip_prefix('+').unwrap_or(s);
-        return number_value(t, false);
+        return number_value(t, false).ok_or_else(|| out_of_range(s));
     }
     if let Some(hex) = s.strip_prefix("0x")
         && let Ok(v) = i64::from_str_radix(hex, 16)
     {
-        return Value::Number(v.into());
+        return Ok(Value::Number(v.into()));
     }
     if let Some(oct) = s.strip_prefix("0o")
         && let Ok(v) = i64::from_str_radix(oct, 8)
     {
-        return Value::Number(v.into());
+        return Ok(Value::Number(v.into()));
     }
     let looks_float = s
         .bytes()
         .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
         && s.bytes().any(|b| b.is_ascii_digit());
     if looks_float && let Ok(f) = s.parse::<f64>() {
-        return Number::from_f64(f).map_or(Value::Null, Value::Number);
+        return Number::from_f64(f)
+            .map(Value::Number)
+            .ok_or_else(|| out_of_range(s));
     }
-    Value::String(s.to_string())
+    Ok(Value::String(s.to_string()))
 }
 
 #[cfg(test)]

@@ -485,6 +485,8 @@ enum Outcome {
 /// `$states`, the workflow variables they read, and the functions they call.
 struct Session {
     ev: Evaluator,
+    /// The evaluation's budget (memory count, interruption); ends with the session.
+    guard: super::budget::Guard,
 }
 
 impl Session {
@@ -503,9 +505,10 @@ impl Session {
             ctx.bind("eval".into(), JValue::Undefined);
         }
         let budget = super::Budget::current();
+        let guard = super::budget::Guard::start(&budget);
         let options = EvaluatorOptions {
             timeout_ms: Some(budget.timeout.as_millis().try_into().unwrap_or(u64::MAX)),
-            cancel: Some(super::interrupt_token()),
+            cancel: Some(guard.token()),
             max_stack_depth: None,
             max_sequence_length: Some(budget.max_sequence),
         };
@@ -515,7 +518,7 @@ impl Session {
             let cap = budget.max_string_chars;
             let _ = ev.register_fn_override("pad", move |args: &[JValue]| pad(args, cap));
         }
-        Session { ev }
+        Session { ev, guard }
     }
 
     fn run(&mut self, expr: &JsonataExpr) -> Result<Outcome, String> {
@@ -523,7 +526,14 @@ impl Session {
         let result = self
             .ev
             .evaluate(&expr.inner.ast, &JValue::Undefined)
-            .map_err(|e| error_message(&e))?
+            .map_err(|e| match self.guard.stopped() {
+                Some(super::budget::Stopped::Memory(limit)) => format!(
+                    "U1004: Evaluation used more than {} MiB of memory (stepdbg's evaluation budget: \
+                     [limits] eval-memory-mb in stepdbg.toml)",
+                    limit / (1024 * 1024)
+                ),
+                _ => error_message(&e),
+            })?
             .unwrap_sequence();
         Ok(match result {
             JValue::Undefined => Outcome::Undefined,
@@ -554,7 +564,7 @@ fn error_message(e: &EvaluatorError) -> String {
     if msg.starts_with(T1006) {
         T1006.to_string()
     } else if msg.starts_with("U1003") {
-        "U1003: Evaluation interrupted (stepdbg was asked to stop)".to_string()
+        "U1003: Evaluation interrupted (Esc, Ctrl-C or a signal asked stepdbg to stop)".to_string()
     } else if msg.starts_with("D1012") {
         format!(
             "{msg} (stepdbg's evaluation budget: --eval-timeout or [limits] eval-timeout in stepdbg.toml)"

@@ -8,6 +8,8 @@
 //!
 //! [limits]
 //! eval-timeout = "30s"   # one JSONata evaluation
+//! max-sequence = 5_000_000   # items in one JSONata sequence
+//! eval-memory-mb = 1024      # memory one JSONata evaluation may hold
 //! ```
 
 use super::routes::Routes;
@@ -24,6 +26,10 @@ pub struct Settings {
     pub routes: Routes,
     /// `[limits] eval-timeout`.
     pub eval_timeout: Option<Duration>,
+    /// `[limits] max-sequence`.
+    pub max_sequence: Option<usize>,
+    /// `[limits] eval-memory-mb`.
+    pub eval_memory_mb: Option<usize>,
 }
 
 impl Settings {
@@ -54,7 +60,7 @@ impl Settings {
             Some(t) => Routes::from_toml(&file, t, base_dir)?,
             None => Routes::default(),
         };
-        let mut eval_timeout = None;
+        let (mut eval_timeout, mut max_sequence, mut eval_memory_mb) = (None, None, None);
         if let Some(limits) = file.table("limits")? {
             for (key, value) in limits {
                 match key.get_ref().as_ref() {
@@ -65,9 +71,13 @@ impl Settings {
                                 .map_err(|e| format!("{}: {e}", file.at(value.span().start)))?,
                         );
                     }
+                    "max-sequence" => max_sequence = Some(positive(&file, "max-sequence", value)?),
+                    "eval-memory-mb" => {
+                        eval_memory_mb = Some(positive(&file, "eval-memory-mb", value)?)
+                    }
                     other => {
                         return Err(format!(
-                            "{}: unknown limit `{other}` (known: eval-timeout)",
+                            "{}: unknown limit `{other}` (known: eval-timeout, max-sequence, eval-memory-mb)",
                             file.at(key.span().start)
                         ));
                     }
@@ -78,8 +88,30 @@ impl Settings {
             path: None,
             routes,
             eval_timeout,
+            max_sequence,
+            eval_memory_mb,
         })
     }
+}
+
+/// A positive integer value, or a located error.
+fn positive(
+    file: &crate::shell::toml::File,
+    key: &str,
+    value: &crate::shell::toml::Spanned<crate::shell::toml::DeValue>,
+) -> Result<usize, String> {
+    let n = match value.get_ref() {
+        crate::shell::toml::DeValue::Integer(i) => {
+            i.as_str().replace('_', "").parse::<usize>().ok()
+        }
+        _ => None,
+    };
+    n.filter(|n| *n > 0).ok_or_else(|| {
+        format!(
+            "{}: {key} must be a positive whole number",
+            file.at(value.span().start)
+        )
+    })
 }
 
 #[cfg(test)]
@@ -89,10 +121,11 @@ mod tests {
     #[test]
     fn real_toml_works_and_errors_are_located() {
         let text = "\u{feff}# BOM and comments\n[ functions ]\n'fn-*' = 'manual' # single quotes\n\
-                    [limits]\neval-timeout = \"250ms\"\n[other]\nx = { inline = [1,\n 2] }\n";
+                    [limits]\neval-timeout = \"250ms\"\nmax-sequence = 2_000\n[other]\nx = { inline = [1,\n 2] }\n";
         let s = Settings::parse(text, "stepdbg.toml", Path::new("/d")).unwrap();
         assert_eq!(s.routes.iter().count(), 1);
         assert_eq!(s.eval_timeout, Some(Duration::from_millis(250)));
+        assert_eq!(s.max_sequence, Some(2000));
         let e = Settings::parse("[functions\n", "stepdbg.toml", Path::new("")).unwrap_err();
         assert!(e.starts_with("stepdbg.toml:1:"), "{e}");
         let e =

@@ -170,13 +170,17 @@ impl LaunchOptions {
         if let Some(p) = settings.path {
             discovered.push(p);
         }
-        if let Some(timeout) = self.eval_timeout.or(settings.eval_timeout) {
-            crate::expr::Budget {
-                timeout,
-                ..crate::expr::Budget::default()
-            }
-            .install();
+        let mut budget = crate::expr::Budget::default();
+        if let Some(t) = self.eval_timeout.or(settings.eval_timeout) {
+            budget.timeout = t;
         }
+        if let Some(n) = settings.max_sequence {
+            budget.max_sequence = n;
+        }
+        if let Some(mb) = settings.eval_memory_mb {
+            budget.max_memory = mb.saturating_mul(1024 * 1024);
+        }
+        budget.install();
         let cwd = std::env::current_dir().unwrap_or_default();
         let dispatcher = Dispatcher::new(mocks, routes, cwd, self.seed)
             .with_scope(AwsScope::new(&config.region, &config.account));
