@@ -65,17 +65,17 @@ pub fn main(args: TuiArgs) -> i32 {
         errln!("error: give a definition file to debug (stepdbg --help)");
         return exit::USAGE;
     };
-    if !std::io::stdout().is_terminal() {
-        errln!(
-            "error: the debugger needs a terminal; `stepdbg run {}` runs headless",
-            path.display()
-        );
-        return exit::USAGE;
-    }
     if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
         errln!(
             "error: this terminal (TERM=dumb) cannot draw the debugger; use a terminal emulator \
              that supports cursor movement (TERM=xterm-256color), or `stepdbg run {}` headless",
+            path.display()
+        );
+        return exit::USAGE;
+    }
+    if !std::io::stdout().is_terminal() {
+        errln!(
+            "error: the debugger needs a terminal; `stepdbg run {}` runs headless",
             path.display()
         );
         return exit::USAGE;

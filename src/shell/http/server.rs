@@ -177,7 +177,7 @@ pub fn serve(
     let at = check_address(addr, allow_remote)?;
     let rt = super::super::runtime::runtime();
     let listener = rt
-        .block_on(TcpListener::bind(at))
+        .block_on(async { listen(at) })
         .map_err(|e| BindError::Io(addr.to_string(), e.to_string()))?;
     let local = listener
         .local_addr()
@@ -196,6 +196,19 @@ pub fn serve(
         stop,
         task,
     })
+}
+
+/// Bind with a backlog deep enough that a burst of connections waits in the kernel while
+/// the connection slots are busy (the standard library's 128 would make clients retry).
+fn listen(at: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if at.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(at)?;
+    socket.listen(1024)
 }
 
 async fn accept_loop(
