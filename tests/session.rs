@@ -613,3 +613,65 @@ fn the_debugger_answers_slow_functions_off_its_own_thread() {
         }
     );
 }
+
+#[test]
+fn functions_answering_in_the_background_share_a_bounded_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = dir.path().join("fanout.asl.json");
+    std::fs::write(
+        &def,
+        json!({"StartAt": "Items", "States": {
+            "Items": {"Type": "Pass", "Result": (0..24).collect::<Vec<_>>(), "Next": "Each"},
+            "Each": {"Type": "Map", "MaxConcurrency": 0, "ItemProcessor": {"StartAt": "Call", "States": {
+                "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                         "Parameters": {"FunctionName": "work", "Payload.$": "$"}, "End": true}}},
+                "End": true}}})
+        .to_string(),
+    )
+    .unwrap();
+    // Each call counts the calls running beside it.
+    std::fs::write(
+        dir.path().join("count.sh"),
+        "cd \"$(dirname \"$0\")\"; mkdir -p running; touch running/$$; ls running | wc -l >> counts; sleep 0.3; rm running/$$; echo '{}'\n",
+    )
+    .unwrap();
+    let mut s = open(
+        LaunchOptions {
+            definition: def,
+            functions: vec![format!(
+                "work=command:sh {}?timeout=60",
+                dir.path().join("count.sh").display()
+            )],
+            ..Default::default()
+        },
+        |d| Box::new(d),
+    );
+    s.background = true;
+    let mut run = s.begin_run(stepdbg::session::bounded::RunGoal::Continue);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let stop = loop {
+        if let Some(stop) = s.run_bounded(&mut run, 64) {
+            break stop;
+        }
+        assert!(std::time::Instant::now() < deadline, "the Map finished");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    assert_eq!(stop, StopReason::Finished);
+    assert!(
+        matches!(s.status(), Status::Succeeded { .. }),
+        "{:?}",
+        s.status()
+    );
+    let counts: Vec<usize> = std::fs::read_to_string(dir.path().join("counts"))
+        .unwrap()
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect();
+    assert_eq!(counts.len(), 24);
+    let most = counts.iter().copied().max().unwrap();
+    let limit = stepdbg::shell::runtime::MAX_CONCURRENT_INVOCATIONS;
+    assert!(
+        most > 1 && most <= limit,
+        "at most {limit} at once, saw {most}"
+    );
+}

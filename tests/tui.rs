@@ -897,3 +897,18 @@ fn save_and_load_a_session_from_the_command_line() {
         app.session.breakpoints.list().len()
     );
 }
+
+#[test]
+fn loading_a_session_from_a_device_or_fifo_never_blocks() {
+    let mut app = sample_app("callback.asl.json");
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("session.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo(3) with a valid C string.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    for path in ["/dev/zero".to_string(), fifo.display().to_string()] {
+        app.run_command(&format!("load {path}"));
+        let text = &app.message.as_ref().unwrap().text;
+        assert!(text.contains("not a regular file"), "{path}: {text}");
+    }
+}

@@ -224,3 +224,200 @@ fn the_bundled_callback_sample_offers_the_mock_answer_for_its_token() {
     assert!(s.contains("maria.garcia@example.com"), "{s}");
     t.keys(&["q"]);
 }
+
+/// The debugger's pid inside a tmux session started as `sh -c 'stepdbg ...'` or directly.
+fn debugger_pid(t: &Tmux) -> u32 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let pane = t.pane_pid().expect("the pane's process");
+        let is_stepdbg = |pid: u32| {
+            std::fs::read_link(format!("/proc/{pid}/exe"))
+                .is_ok_and(|p| p.file_name().is_some_and(|n| n == "stepdbg"))
+        };
+        if is_stepdbg(pane) {
+            return pane;
+        }
+        let out = Command::new("pgrep")
+            .args(["-P", &pane.to_string()])
+            .output()
+            .unwrap();
+        if let Some(pid) = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .find(|&p| is_stepdbg(p))
+        {
+            return pid;
+        }
+        assert!(Instant::now() < deadline, "stepdbg runs in the pane");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn process_alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
+}
+
+/// Wait (up to 10 s) for every pid to end; true when they all did.
+fn all_end(pids: &[u32]) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pids.iter().any(|&p| process_alive(p)) {
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    true
+}
+
+/// A definition whose one Lambda task runs `long.sh`: it starts a grandchild, writes both
+/// pids, and waits.
+fn long_function_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("fn.asl.json"),
+        r#"{"StartAt": "Call", "States": {"Call": {"Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "work", "Payload.$": "$"}, "End": true}}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("long.sh"),
+        "sleep 300 & echo $! > grandchild.pid\necho $$ > child.pid\nwait\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("stepdbg.toml"),
+        "[functions]\nwork = \"command:sh long.sh?timeout=600\"\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn function_pids(dir: &Path) -> Vec<u32> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let read = |n: &str| {
+            std::fs::read_to_string(dir.join(n))
+                .ok()
+                .and_then(|t| t.trim().parse::<u32>().ok())
+        };
+        if let (Some(c), Some(g)) = (read("child.pid"), read("grandchild.pid")) {
+            return vec![c, g];
+        }
+        assert!(Instant::now() < deadline, "the function started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn closing_the_terminal_ends_the_debugger_and_its_functions() {
+    if !have_tmux() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_stepdbg");
+    let dir = long_function_dir();
+    let t = Tmux::start("gone", dir.path(), &format!("{bin} fn.asl.json"));
+    t.wait_for("READY");
+    let pid = debugger_pid(&t);
+    t.keys(&["c"]);
+    let mut pids = function_pids(dir.path());
+    pids.push(pid);
+    let closed = Instant::now();
+    let _ = Command::new("tmux")
+        .args(["kill-session", "-t", &t.name])
+        .output();
+    assert!(
+        all_end(&pids),
+        "the debugger and its function ended with the terminal"
+    );
+    println!("ended {:?} after the terminal closed", closed.elapsed());
+}
+
+#[test]
+fn quitting_ends_the_functions_it_started() {
+    if !have_tmux() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_stepdbg");
+    let dir = long_function_dir();
+    let t = Tmux::start("quit", dir.path(), &format!("{bin} fn.asl.json"));
+    t.wait_for("READY");
+    let pid = debugger_pid(&t);
+    t.keys(&["c"]);
+    let mut pids = function_pids(dir.path());
+    pids.push(pid);
+    t.keys(&["q"]);
+    t.wait_for("Quit");
+    t.keys(&["y"]);
+    assert!(all_end(&pids), "quitting ended the function and its child");
+}
+
+fn runaway_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("loop.asl.json"),
+        r#"{"QueryLanguage": "JSONata", "StartAt": "Spin", "States": {"Spin": {"Type": "Pass",
+            "Output": "{% ($f := function($x){ $f($x+1) }; $f(0)) %}", "End": true}}}"#,
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn esc_interrupts_a_runaway_expression() {
+    if !have_tmux() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_stepdbg");
+    let dir = runaway_dir();
+    let t = Tmux::start(
+        "spin",
+        dir.path(),
+        &format!("{bin} loop.asl.json --eval-timeout 600s"),
+    );
+    t.wait_for("READY");
+    t.keys(&["c"]);
+    t.wait_for("RUNNING");
+    // Long enough for the key reader to treat Esc as an interrupt of the evaluation.
+    std::thread::sleep(Duration::from_millis(800));
+    t.keys(&["Escape"]);
+    let s = t.wait_for("FAILED");
+    assert!(s.contains("QueryEvaluationError"), "{s}");
+    // The debugger is still there and answers keys.
+    t.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while t.alive() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!t.alive(), "the debugger quit");
+}
+
+#[test]
+fn sigterm_ends_the_debugger_inside_a_runaway_expression() {
+    if !have_tmux() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_stepdbg");
+    let dir = runaway_dir();
+    let t = Tmux::start(
+        "spinterm",
+        dir.path(),
+        &format!("sh -c '{bin} loop.asl.json --eval-timeout 600s; echo exited with $?; sleep 60'"),
+    );
+    t.wait_for("READY");
+    let pid = debugger_pid(&t);
+    t.keys(&["c"]);
+    t.wait_for("RUNNING");
+    let ok = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let s = t.wait_for("exited with 143");
+    assert!(!s.contains("╭"), "the terminal was restored: {s}");
+}

@@ -47,7 +47,10 @@ impl Settings {
         use crate::shell::read;
         let text = read::text(path, read::MAX_CONFIG_BYTES, read::Kind::RegularOnly)
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        let base = path.parent().unwrap_or(Path::new(""));
+        // Paths in the file are relative to its folder, wherever stepdbg runs from (a bare
+        // `stepdbg.toml` has the empty path as its parent: the current folder).
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let base = absolute.parent().unwrap_or(Path::new("/"));
         let mut s = Settings::parse(&text, &path.display().to_string(), base)?;
         s.path = Some(path.to_path_buf());
         Ok(s)
