@@ -309,7 +309,7 @@ async fn handle(
 /// Read `X-Amz-Target` and the JSON body into an action, checking the body as AWS does:
 /// JSON types first (SerializationException), then required fields and lengths
 /// (ValidationException), then the output's JSON (InvalidOutput).
-fn parse(target: &str, body: &[u8]) -> Result<(String, CallbackAction), CallbackError> {
+pub fn parse(target: &str, body: &[u8]) -> Result<(String, CallbackAction), CallbackError> {
     let operation = match target.strip_prefix("AWSStepFunctions.") {
         Some(op @ ("SendTaskSuccess" | "SendTaskFailure" | "SendTaskHeartbeat")) => op,
         _ => {
