@@ -210,7 +210,7 @@ fn step_into_a_map_iteration_and_out_again() {
     s.step_out();
     let positions = s.execution().thread_positions();
     let first = positions.iter().find(|p| p.thread == t).unwrap();
-    assert_eq!(first.status, "succeeded");
+    assert_eq!(first.status.as_str(), "succeeded");
     assert_eq!(s.continue_(), StopReason::Finished);
     assert_eq!(s.status().name(), "SUCCEEDED");
 }
@@ -539,7 +539,12 @@ fn the_debugger_holds_a_mocked_callback_token_and_suggests_the_mock_answer() {
         panic!()
     };
     assert!(s.is_callback(task));
-    let kinds: Vec<&str> = s.execution().history().iter().map(|e| e.kind).collect();
+    let kinds: Vec<&str> = s
+        .execution()
+        .history()
+        .iter()
+        .map(|e| e.kind.as_str())
+        .collect();
     assert_eq!(
         kinds,
         [

@@ -447,7 +447,7 @@ fn history_filters_as_you_type() {
     app.press("j");
     app.press("Enter");
     assert_eq!(
-        app.inspected_record.as_ref().unwrap().state,
+        app.inspector.record.as_ref().unwrap().state,
         "Request review"
     );
 }
@@ -615,9 +615,9 @@ fn a_big_payload_unfolds_and_scrolls() {
     app.focus_pane(Pane::Inspector);
     app.press("E");
     assert!(
-        app.inspector.line_count() > 10_000,
+        app.inspector.tree.line_count() > 10_000,
         "{}",
-        app.inspector.line_count()
+        app.inspector.tree.line_count()
     );
     let took = browse(&mut app);
     assert!(
@@ -780,7 +780,7 @@ fn the_inspector_shows_the_lambda_invocation() {
     app.press("n");
     app.settle();
     assert_eq!(
-        app.inspected_record.as_ref().unwrap().state,
+        app.inspector.record.as_ref().unwrap().state,
         "Get price quote"
     );
     app.focus_pane(Pane::Inspector);
@@ -793,11 +793,11 @@ fn the_inspector_shows_the_lambda_invocation() {
     app.settle();
     app.press("[");
     assert_eq!(
-        app.inspected_record.as_ref().unwrap().state,
+        app.inspector.record.as_ref().unwrap().state,
         "Get price quote"
     );
     app.press("]");
-    assert_eq!(app.inspected_record.as_ref().unwrap().state, "Build reply");
+    assert_eq!(app.inspector.record.as_ref().unwrap().state, "Build reply");
 }
 
 #[test]
@@ -911,4 +911,72 @@ fn loading_a_session_from_a_device_or_fifo_never_blocks() {
         let text = &app.message.as_ref().unwrap().text;
         assert!(text.contains("not a regular file"), "{path}: {text}");
     }
+}
+
+#[test]
+fn help_and_completion_come_from_the_command_table() {
+    use stepdbg::tui::commands::{self, COMMANDS};
+    let app = sample_app("callback.asl.json");
+    let help: Vec<String> = app
+        .help_lines()
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    for c in COMMANDS {
+        assert!(
+            help.iter()
+                .any(|l| l.contains(&c.synopsis()) && l.contains(c.help)),
+            "the help lists :{}",
+            c.name
+        );
+        // Every name the help shows, and every completion of it, is accepted.
+        for name in std::iter::once(&c.name).chain(c.aliases) {
+            let completed = commands::complete(name, &[]);
+            for line in [name.to_string(), completed.trim_end().to_string()] {
+                let with_arg = format!("{line} x");
+                assert!(
+                    commands::parse(&line).is_ok() || commands::parse(&with_arg).is_ok(),
+                    "{line}"
+                );
+            }
+        }
+    }
+    // Every action is in the help with its keys.
+    for a in stepdbg::tui::Action::ALL {
+        assert!(help.iter().any(|l| l.contains(a.name())), "{a}");
+    }
+}
+
+#[test]
+fn tbreak_stops_once() {
+    let mut app = sample_app("map.asl.json");
+    let mut names = Vec::new();
+    app.session
+        .definition
+        .machine
+        .walk(&mut |s| names.push(s.name.clone()));
+    // A state inside the Map runs once per item: a one-shot breakpoint stops once.
+    let inner = names
+        .iter()
+        .find(|n| n.as_str() != names[0])
+        .unwrap()
+        .clone();
+    app.run_command(&format!("tbreak {inner}"));
+    assert!(app.message.as_ref().unwrap().text.contains("one-shot"));
+    app.press("c");
+    app.settle();
+    let first = app.session.step_count();
+    assert!(
+        matches!(
+            &app.last_stop,
+            Some(stepdbg::session::StopReason::Breakpoint { .. })
+        ),
+        "{:?}",
+        app.last_stop
+    );
+    assert!(app.session.breakpoints.list().is_empty(), "spent");
+    app.press("c");
+    app.settle();
+    assert!(app.session.step_count() > first);
+    assert_eq!(app.status_word(), "SUCCEEDED");
 }

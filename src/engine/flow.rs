@@ -342,7 +342,7 @@ impl Execution {
             );
             self.emit(
                 0,
-                "ExecutionFailed",
+                EventKind::ExecutionFailed,
                 json!({"error": "States.Runtime", "cause": cause}),
             );
             self.finish(Status::Failed {
@@ -351,15 +351,15 @@ impl Execution {
             });
             return Some(Step::Finished);
         }
-        let kind: &'static str = match &state.kind {
-            StateKind::Pass(_) => "PassStateEntered",
-            StateKind::Task(_) => "TaskStateEntered",
-            StateKind::Choice(_) => "ChoiceStateEntered",
-            StateKind::Wait(_) => "WaitStateEntered",
-            StateKind::Succeed => "SucceedStateEntered",
-            StateKind::Fail(_) => "FailStateEntered",
-            StateKind::Parallel(_) => "ParallelStateEntered",
-            StateKind::Map(_) => "MapStateEntered",
+        let kind: EventKind = match &state.kind {
+            StateKind::Pass(_) => EventKind::PassStateEntered,
+            StateKind::Task(_) => EventKind::TaskStateEntered,
+            StateKind::Choice(_) => EventKind::ChoiceStateEntered,
+            StateKind::Wait(_) => EventKind::WaitStateEntered,
+            StateKind::Succeed => EventKind::SucceedStateEntered,
+            StateKind::Fail(_) => EventKind::FailStateEntered,
+            StateKind::Parallel(_) => EventKind::ParallelStateEntered,
+            StateKind::Map(_) => EventKind::MapStateEntered,
         };
         let data = EventData::State {
             name: state.name.clone(),
@@ -385,16 +385,16 @@ impl Execution {
                 entered_ms: now,
                 ..StepRecord::default()
             };
-            rec.set("input", &t.input);
+            rec.set(Stage::Input, &t.input);
             if let Some(vars) = Some(t.vars.flatten()).filter(|v| !v.is_empty()) {
-                rec.set("variablesBefore", &Value::Object(vars));
+                rec.set(Stage::VariablesBefore, &Value::Object(vars));
             }
             t.record = Some(rec);
         }
         None
     }
 
-    fn record(&mut self, i: usize, stage: &'static str, v: &Value) {
+    fn record(&mut self, i: usize, stage: Stage, v: &Value) {
         if let Some(r) = &mut self.threads[i].record {
             r.set(stage, v);
         }
@@ -441,7 +441,7 @@ impl Execution {
                     let shown = (record && state.io.input_path.is_some())
                         .then(|| after_input.clone().into_owned());
                     Ok(match after_params {
-                        Some(p) => (p, shown, Some("afterParameters")),
+                        Some(p) => (p, shown, Some(Stage::AfterParameters)),
                         None => (after_input.into_owned(), shown, None),
                     })
                 })
@@ -450,7 +450,7 @@ impl Execution {
                     Some(args) => {
                         let s = states_var(raw, None, None, &env);
                         args.eval("Arguments", &s, &mut env)
-                            .map(|v| (v, None, Some("afterArguments")))
+                            .map(|v| (v, None, Some(Stage::AfterArguments)))
                     }
                     None => Ok((raw.clone(), None, None)),
                 }
@@ -459,7 +459,7 @@ impl Execution {
         let effective = match processed {
             Ok((effective, after_input, stage)) => {
                 if let Some(a) = after_input {
-                    self.record(i, "afterInputPath", &a);
+                    self.record(i, Stage::AfterInputPath, &a);
                 }
                 if let Some(stage) = stage {
                     self.record(i, stage, &effective);
@@ -481,7 +481,7 @@ impl Execution {
             StateKind::Fail(f) => self.fail_state(i, state, f, &effective),
             StateKind::Parallel(p) => {
                 let inputs = vec![effective; p.branches.len()];
-                self.emit(i, "ParallelStateStarted", json!({}));
+                self.emit(i, EventKind::ParallelStateStarted, json!({}));
                 self.spawn_children(i, state, inputs, false, 0, None, None);
                 Flow::Wait(Step::Progressed { thread: i })
             }
@@ -734,8 +734,8 @@ impl Execution {
             if let Some(t) = timeout {
                 d["timeoutInSeconds"] = json!(t);
             }
-            self.emit(i, "LambdaFunctionScheduled", d);
-            self.emit(i, "LambdaFunctionStarted", json!({}));
+            self.emit(i, EventKind::LambdaFunctionScheduled, d);
+            self.emit(i, EventKind::LambdaFunctionStarted, json!({}));
         } else {
             let (rt, r) = resource_parts(&task.resource);
             let mut d = json!({"resourceType": rt, "resource": r, "region": self.cfg.region, "parameters": compact(&effective)});
@@ -745,8 +745,12 @@ impl Execution {
             if let Some(h) = heartbeat {
                 d["heartbeatInSeconds"] = json!(h);
             }
-            self.emit(i, "TaskScheduled", d);
-            self.emit(i, "TaskStarted", json!({"resourceType": rt, "resource": r}));
+            self.emit(i, EventKind::TaskScheduled, d);
+            self.emit(
+                i,
+                EventKind::TaskStarted,
+                json!({"resourceType": rt, "resource": r}),
+            );
         }
         self.threads[i].effective = effective;
         self.threads[i].status = ThreadStatus::WaitingTask(id);
@@ -775,11 +779,11 @@ impl Execution {
                 if lambda {
                     self.emit(
                         i,
-                        "LambdaFunctionSucceeded",
+                        EventKind::LambdaFunctionSucceeded,
                         json!({"output": out, "outputDetails": {"truncated": false}}),
                     );
                 } else {
-                    self.emit(i, "TaskSucceeded", json!({"resourceType": rt, "resource": r, "output": out, "outputDetails": {"truncated": false}}));
+                    self.emit(i, EventKind::TaskSucceeded, json!({"resourceType": rt, "resource": r, "output": out, "outputDetails": {"truncated": false}}));
                 }
                 self.finish_io(i, state, result, None)
             }
@@ -798,10 +802,10 @@ impl Execution {
                     d["cause"] = json!(c);
                 }
                 let kind = match (lambda, timed_out) {
-                    (true, true) => "LambdaFunctionTimedOut",
-                    (true, false) => "LambdaFunctionFailed",
-                    (false, true) => "TaskTimedOut",
-                    (false, false) => "TaskFailed",
+                    (true, true) => EventKind::LambdaFunctionTimedOut,
+                    (true, false) => EventKind::LambdaFunctionFailed,
+                    (false, true) => EventKind::TaskTimedOut,
+                    (false, false) => EventKind::TaskFailed,
                 };
                 self.emit(i, kind, d);
                 Flow::Fail(f)
@@ -822,7 +826,7 @@ impl Execution {
         let entered = self.threads[i].entered_event;
         let has_result = !matches!(state.kind, StateKind::Succeed | StateKind::Wait(_));
         if has_result && self.cfg.record_steps {
-            self.record(i, "result", &result);
+            self.record(i, Stage::Result, &result);
         }
         let record = self.cfg.record_steps;
         let mut env = env!(self, i, name);
@@ -867,10 +871,10 @@ impl Execution {
         match r {
             Ok((output, assigned, selected, after_rp)) => {
                 if let Some(s) = &selected {
-                    self.record(i, "afterResultSelector", s);
+                    self.record(i, Stage::AfterResultSelector, s);
                 }
                 if let Some(a) = &after_rp {
-                    self.record(i, "afterResultPath", a);
+                    self.record(i, Stage::AfterResultPath, a);
                 }
                 if json_size(&output) > MAX_PAYLOAD_BYTES {
                     return Flow::Fail(Failure::new(
@@ -897,10 +901,10 @@ impl Execution {
         if let Some(mut rec) = self.threads[i].record.take() {
             let vars = self.threads[i].vars.flatten();
             if let Some(o) = output {
-                rec.set("output", o);
+                rec.set(Stage::Output, o);
             }
             if !vars.is_empty() {
-                rec.set("variables", &Value::Object(vars));
+                rec.set(Stage::Variables, &Value::Object(vars));
             }
             rec.error = error.cloned();
             rec.last_event = last;
@@ -909,15 +913,15 @@ impl Execution {
     }
 
     fn exit(&mut self, i: usize, state: &State, output: Arc<Value>, next: Option<usize>) -> Step {
-        let kind: &'static str = match &state.kind {
-            StateKind::Pass(_) => "PassStateExited",
-            StateKind::Task(_) => "TaskStateExited",
-            StateKind::Choice(_) => "ChoiceStateExited",
-            StateKind::Wait(_) => "WaitStateExited",
-            StateKind::Succeed => "SucceedStateExited",
-            StateKind::Fail(_) => "FailStateExited",
-            StateKind::Parallel(_) => "ParallelStateExited",
-            StateKind::Map(_) => "MapStateExited",
+        let kind: EventKind = match &state.kind {
+            StateKind::Pass(_) => EventKind::PassStateExited,
+            StateKind::Task(_) => EventKind::TaskStateExited,
+            StateKind::Choice(_) => EventKind::ChoiceStateExited,
+            StateKind::Wait(_) => EventKind::WaitStateExited,
+            StateKind::Succeed => EventKind::SucceedStateExited,
+            StateKind::Fail(_) => EventKind::FailStateExited,
+            StateKind::Parallel(_) => EventKind::ParallelStateExited,
+            StateKind::Map(_) => EventKind::MapStateExited,
         };
         let data = EventData::State {
             name: state.name.clone(),
@@ -979,7 +983,7 @@ impl Execution {
                         then: Phase::Run,
                     };
                     if let Some(rec) = &mut t.record {
-                        rec.set("retryCount", &json!(t.retry_total));
+                        rec.set(Stage::RetryCount, &json!(t.retry_total));
                     }
                     return Step::Progressed { thread: i };
                 }
@@ -1033,7 +1037,7 @@ impl Execution {
         drop(env);
         if let Some(rec) = &mut self.threads[i].record {
             rec.error = Some(failure.clone());
-            rec.set("errorOutput", &error_output);
+            rec.set(Stage::ErrorOutput, &error_output);
         }
         match r {
             Ok((output, assigned)) => {
@@ -1055,7 +1059,7 @@ impl Execution {
                 self.threads[i].status = ThreadStatus::Done;
                 self.emit(
                     0,
-                    "ExecutionSucceeded",
+                    EventKind::ExecutionSucceeded,
                     json!({"output": compact(&output), "outputDetails": {"truncated": false}}),
                 );
                 self.finish(Status::Succeeded { output });
@@ -1067,7 +1071,7 @@ impl Execution {
                     let name = self.state_name_of(p);
                     self.emit(
                         i,
-                        "MapIterationSucceeded",
+                        EventKind::MapIterationSucceeded,
                         json!({"name": name, "index": index}),
                     );
                 }
@@ -1091,7 +1095,7 @@ impl Execution {
                 if let Some(c) = &failure.cause {
                     d["cause"] = json!(c);
                 }
-                self.emit(0, "ExecutionFailed", d);
+                self.emit(0, EventKind::ExecutionFailed, d);
                 self.finish(Status::Failed {
                     error: failure.error,
                     cause: failure.cause,
@@ -1103,7 +1107,7 @@ impl Execution {
                     let name = self.state_name_of(p);
                     self.emit(
                         i,
-                        "MapIterationFailed",
+                        EventKind::MapIterationFailed,
                         json!({"name": name, "index": index}),
                     );
                 }
@@ -1172,7 +1176,7 @@ impl Execution {
                     let index = self.threads[k].parent.map_or(0, |x| x.1);
                     self.emit(
                         k,
-                        "MapIterationAborted",
+                        EventKind::MapIterationAborted,
                         json!({"name": name, "index": index}),
                     );
                 }
@@ -1224,9 +1228,12 @@ impl Execution {
             self.threads[*k].children = None;
         }
         let (ok_kind, fail_kind) = if ch.is_map {
-            ("MapStateSucceeded", "MapStateFailed")
+            (EventKind::MapStateSucceeded, EventKind::MapStateFailed)
         } else {
-            ("ParallelStateSucceeded", "ParallelStateFailed")
+            (
+                EventKind::ParallelStateSucceeded,
+                EventKind::ParallelStateFailed,
+            )
         };
         if exceeded {
             self.emit(i, fail_kind, json!({}));
@@ -1336,7 +1343,7 @@ impl Execution {
             if is_map {
                 self.emit(
                     k,
-                    "MapIterationStarted",
+                    EventKind::MapIterationStarted,
                     json!({"name": name, "index": index}),
                 );
             }
@@ -1506,16 +1513,20 @@ impl Execution {
         match setup {
             Ok((inputs, limit, count, pct)) => {
                 if self.cfg.record_steps {
-                    self.record(i, "maxConcurrency", &json!(limit));
+                    self.record(i, Stage::MaxConcurrency, &json!(limit));
                     if let Some(c) = count {
-                        self.record(i, "toleratedFailureCount", &json!(c));
+                        self.record(i, Stage::ToleratedFailureCount, &json!(c));
                     }
                     if let Some(p) = pct {
-                        self.record(i, "toleratedFailurePercentage", &json!(p));
+                        self.record(i, Stage::ToleratedFailurePercentage, &json!(p));
                     }
-                    self.record(i, "afterItemSelector", &Value::Array(inputs.clone()));
+                    self.record(i, Stage::AfterItemSelector, &Value::Array(inputs.clone()));
                 }
-                self.emit(i, "MapStateStarted", json!({"length": inputs.len()}));
+                self.emit(
+                    i,
+                    EventKind::MapStateStarted,
+                    json!({"length": inputs.len()}),
+                );
                 self.spawn_children(i, state, inputs, true, limit, count, pct);
                 Flow::Wait(Step::Progressed { thread: i })
             }

@@ -4,6 +4,244 @@
 use super::time::format_millis;
 use serde_json::{Map, Value, json};
 
+/// AWS's history event types (GetExecutionHistory's `type`), as one enum: the engine
+/// writes them, the debugger colours and groups them, exports print [`EventKind::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    ActivityFailed,
+    ActivityScheduled,
+    ActivityScheduleFailed,
+    ActivityStarted,
+    ActivitySucceeded,
+    ActivityTimedOut,
+    ChoiceStateEntered,
+    ChoiceStateExited,
+    ExecutionAborted,
+    ExecutionFailed,
+    ExecutionStarted,
+    ExecutionSucceeded,
+    ExecutionTimedOut,
+    ExecutionRedriven,
+    FailStateEntered,
+    FailStateExited,
+    LambdaFunctionFailed,
+    LambdaFunctionScheduled,
+    LambdaFunctionScheduleFailed,
+    LambdaFunctionStarted,
+    LambdaFunctionStartFailed,
+    LambdaFunctionSucceeded,
+    LambdaFunctionTimedOut,
+    MapIterationAborted,
+    MapIterationFailed,
+    MapIterationStarted,
+    MapIterationSucceeded,
+    MapRunAborted,
+    MapRunFailed,
+    MapRunRedriven,
+    MapRunStarted,
+    MapRunSucceeded,
+    MapStateAborted,
+    MapStateEntered,
+    MapStateExited,
+    MapStateFailed,
+    MapStateStarted,
+    MapStateSucceeded,
+    ParallelStateAborted,
+    ParallelStateEntered,
+    ParallelStateExited,
+    ParallelStateFailed,
+    ParallelStateStarted,
+    ParallelStateSucceeded,
+    PassStateEntered,
+    PassStateExited,
+    SucceedStateEntered,
+    SucceedStateExited,
+    TaskFailed,
+    TaskScheduled,
+    TaskStarted,
+    TaskStartFailed,
+    TaskStateAborted,
+    TaskStateEntered,
+    TaskStateExited,
+    TaskSubmitFailed,
+    TaskSubmitted,
+    TaskSucceeded,
+    TaskTimedOut,
+    WaitStateAborted,
+    WaitStateEntered,
+    WaitStateExited,
+    EvaluationFailed,
+}
+
+impl EventKind {
+    pub const ALL: &[EventKind] = &[
+        EventKind::ActivityFailed,
+        EventKind::ActivityScheduled,
+        EventKind::ActivityScheduleFailed,
+        EventKind::ActivityStarted,
+        EventKind::ActivitySucceeded,
+        EventKind::ActivityTimedOut,
+        EventKind::ChoiceStateEntered,
+        EventKind::ChoiceStateExited,
+        EventKind::ExecutionAborted,
+        EventKind::ExecutionFailed,
+        EventKind::ExecutionStarted,
+        EventKind::ExecutionSucceeded,
+        EventKind::ExecutionTimedOut,
+        EventKind::ExecutionRedriven,
+        EventKind::FailStateEntered,
+        EventKind::FailStateExited,
+        EventKind::LambdaFunctionFailed,
+        EventKind::LambdaFunctionScheduled,
+        EventKind::LambdaFunctionScheduleFailed,
+        EventKind::LambdaFunctionStarted,
+        EventKind::LambdaFunctionStartFailed,
+        EventKind::LambdaFunctionSucceeded,
+        EventKind::LambdaFunctionTimedOut,
+        EventKind::MapIterationAborted,
+        EventKind::MapIterationFailed,
+        EventKind::MapIterationStarted,
+        EventKind::MapIterationSucceeded,
+        EventKind::MapRunAborted,
+        EventKind::MapRunFailed,
+        EventKind::MapRunRedriven,
+        EventKind::MapRunStarted,
+        EventKind::MapRunSucceeded,
+        EventKind::MapStateAborted,
+        EventKind::MapStateEntered,
+        EventKind::MapStateExited,
+        EventKind::MapStateFailed,
+        EventKind::MapStateStarted,
+        EventKind::MapStateSucceeded,
+        EventKind::ParallelStateAborted,
+        EventKind::ParallelStateEntered,
+        EventKind::ParallelStateExited,
+        EventKind::ParallelStateFailed,
+        EventKind::ParallelStateStarted,
+        EventKind::ParallelStateSucceeded,
+        EventKind::PassStateEntered,
+        EventKind::PassStateExited,
+        EventKind::SucceedStateEntered,
+        EventKind::SucceedStateExited,
+        EventKind::TaskFailed,
+        EventKind::TaskScheduled,
+        EventKind::TaskStarted,
+        EventKind::TaskStartFailed,
+        EventKind::TaskStateAborted,
+        EventKind::TaskStateEntered,
+        EventKind::TaskStateExited,
+        EventKind::TaskSubmitFailed,
+        EventKind::TaskSubmitted,
+        EventKind::TaskSucceeded,
+        EventKind::TaskTimedOut,
+        EventKind::WaitStateAborted,
+        EventKind::WaitStateEntered,
+        EventKind::WaitStateExited,
+        EventKind::EvaluationFailed,
+    ];
+
+    /// AWS's name, e.g. `TaskStateEntered`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::ActivityFailed => "ActivityFailed",
+            EventKind::ActivityScheduled => "ActivityScheduled",
+            EventKind::ActivityScheduleFailed => "ActivityScheduleFailed",
+            EventKind::ActivityStarted => "ActivityStarted",
+            EventKind::ActivitySucceeded => "ActivitySucceeded",
+            EventKind::ActivityTimedOut => "ActivityTimedOut",
+            EventKind::ChoiceStateEntered => "ChoiceStateEntered",
+            EventKind::ChoiceStateExited => "ChoiceStateExited",
+            EventKind::ExecutionAborted => "ExecutionAborted",
+            EventKind::ExecutionFailed => "ExecutionFailed",
+            EventKind::ExecutionStarted => "ExecutionStarted",
+            EventKind::ExecutionSucceeded => "ExecutionSucceeded",
+            EventKind::ExecutionTimedOut => "ExecutionTimedOut",
+            EventKind::ExecutionRedriven => "ExecutionRedriven",
+            EventKind::FailStateEntered => "FailStateEntered",
+            EventKind::FailStateExited => "FailStateExited",
+            EventKind::LambdaFunctionFailed => "LambdaFunctionFailed",
+            EventKind::LambdaFunctionScheduled => "LambdaFunctionScheduled",
+            EventKind::LambdaFunctionScheduleFailed => "LambdaFunctionScheduleFailed",
+            EventKind::LambdaFunctionStarted => "LambdaFunctionStarted",
+            EventKind::LambdaFunctionStartFailed => "LambdaFunctionStartFailed",
+            EventKind::LambdaFunctionSucceeded => "LambdaFunctionSucceeded",
+            EventKind::LambdaFunctionTimedOut => "LambdaFunctionTimedOut",
+            EventKind::MapIterationAborted => "MapIterationAborted",
+            EventKind::MapIterationFailed => "MapIterationFailed",
+            EventKind::MapIterationStarted => "MapIterationStarted",
+            EventKind::MapIterationSucceeded => "MapIterationSucceeded",
+            EventKind::MapRunAborted => "MapRunAborted",
+            EventKind::MapRunFailed => "MapRunFailed",
+            EventKind::MapRunRedriven => "MapRunRedriven",
+            EventKind::MapRunStarted => "MapRunStarted",
+            EventKind::MapRunSucceeded => "MapRunSucceeded",
+            EventKind::MapStateAborted => "MapStateAborted",
+            EventKind::MapStateEntered => "MapStateEntered",
+            EventKind::MapStateExited => "MapStateExited",
+            EventKind::MapStateFailed => "MapStateFailed",
+            EventKind::MapStateStarted => "MapStateStarted",
+            EventKind::MapStateSucceeded => "MapStateSucceeded",
+            EventKind::ParallelStateAborted => "ParallelStateAborted",
+            EventKind::ParallelStateEntered => "ParallelStateEntered",
+            EventKind::ParallelStateExited => "ParallelStateExited",
+            EventKind::ParallelStateFailed => "ParallelStateFailed",
+            EventKind::ParallelStateStarted => "ParallelStateStarted",
+            EventKind::ParallelStateSucceeded => "ParallelStateSucceeded",
+            EventKind::PassStateEntered => "PassStateEntered",
+            EventKind::PassStateExited => "PassStateExited",
+            EventKind::SucceedStateEntered => "SucceedStateEntered",
+            EventKind::SucceedStateExited => "SucceedStateExited",
+            EventKind::TaskFailed => "TaskFailed",
+            EventKind::TaskScheduled => "TaskScheduled",
+            EventKind::TaskStarted => "TaskStarted",
+            EventKind::TaskStartFailed => "TaskStartFailed",
+            EventKind::TaskStateAborted => "TaskStateAborted",
+            EventKind::TaskStateEntered => "TaskStateEntered",
+            EventKind::TaskStateExited => "TaskStateExited",
+            EventKind::TaskSubmitFailed => "TaskSubmitFailed",
+            EventKind::TaskSubmitted => "TaskSubmitted",
+            EventKind::TaskSucceeded => "TaskSucceeded",
+            EventKind::TaskTimedOut => "TaskTimedOut",
+            EventKind::WaitStateAborted => "WaitStateAborted",
+            EventKind::WaitStateEntered => "WaitStateEntered",
+            EventKind::WaitStateExited => "WaitStateExited",
+            EventKind::EvaluationFailed => "EvaluationFailed",
+        }
+    }
+
+    /// The kind AWS names so; None for a type this version does not know.
+    pub fn parse(name: &str) -> Option<EventKind> {
+        EventKind::ALL.iter().copied().find(|k| k.as_str() == name)
+    }
+
+    /// `*StateEntered`: a state was entered (its details carry the input).
+    pub fn is_state_entered(self) -> bool {
+        self.as_str().ends_with("StateEntered")
+    }
+
+    /// `*StateExited`: a state was left (its details carry the output).
+    pub fn is_state_exited(self) -> bool {
+        self.as_str().ends_with("StateExited")
+    }
+
+    /// Something failed, timed out or was aborted.
+    pub fn is_failure(self) -> bool {
+        let s = self.as_str();
+        s.ends_with("Failed") || s.ends_with("TimedOut") || s.ends_with("Aborted")
+    }
+
+    /// Something succeeded.
+    pub fn is_success(self) -> bool {
+        self.as_str().ends_with("Succeeded")
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryEvent {
     pub id: u64,
@@ -11,7 +249,7 @@ pub struct HistoryEvent {
     /// Virtual-clock time, milliseconds since the epoch.
     pub timestamp_ms: i64,
     /// AWS's event type, e.g. `TaskStateEntered`.
-    pub kind: &'static str,
+    pub kind: EventKind,
     /// What the event carries; see [`HistoryEvent::details`] for AWS's JSON form.
     pub data: EventData,
     /// The engine thread that produced it (0 is the top-level machine).
@@ -37,7 +275,7 @@ impl HistoryEvent {
         match &self.data {
             EventData::State { name, payload } => {
                 let text = serde_json::to_string(&**payload).unwrap_or_default();
-                if self.kind.ends_with("StateEntered") {
+                if self.kind.is_state_entered() {
                     json!({"name": name, "input": text, "inputDetails": {"truncated": false}})
                 } else {
                     json!({"name": name, "output": text, "outputDetails": {"truncated": false}})
@@ -58,12 +296,12 @@ impl HistoryEvent {
     /// The name of the details field, e.g. `taskStateEnteredEventDetails`. AWS groups the
     /// per-type state events under shared names.
     pub fn details_key(&self) -> String {
-        if self.kind.ends_with("StateEntered") {
+        if self.kind.is_state_entered() {
             "stateEnteredEventDetails".into()
-        } else if self.kind.ends_with("StateExited") {
+        } else if self.kind.is_state_exited() {
             "stateExitedEventDetails".into()
         } else {
-            format!("{}EventDetails", lower_first(self.kind))
+            format!("{}EventDetails", lower_first(self.kind.as_str()))
         }
     }
 
@@ -71,7 +309,7 @@ impl HistoryEvent {
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
         m.insert("timestamp".into(), json!(format_millis(self.timestamp_ms)));
-        m.insert("type".into(), json!(self.kind));
+        m.insert("type".into(), json!(self.kind.as_str()));
         m.insert("id".into(), json!(self.id));
         m.insert("previousEventId".into(), json!(self.previous_event_id));
         let details = self.details();

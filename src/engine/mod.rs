@@ -19,7 +19,7 @@ mod env;
 mod flow;
 
 use crate::asl::model::{Machine, State};
-use history::HistoryEvent;
+pub use history::{EventKind, HistoryEvent};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value, json};
@@ -250,6 +250,60 @@ pub enum Step {
     Finished,
 }
 
+/// A data-flow stage of one state visit, in TestState's `inspectionData` vocabulary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stage {
+    Input,
+    /// The variables as the state was entered (for Assign's view of them).
+    VariablesBefore,
+    AfterInputPath,
+    AfterParameters,
+    AfterArguments,
+    AfterItemsPath,
+    AfterItemSelector,
+    MaxConcurrency,
+    ToleratedFailureCount,
+    ToleratedFailurePercentage,
+    Result,
+    AfterResultSelector,
+    AfterResultPath,
+    ErrorOutput,
+    RetryCount,
+    Output,
+    Variables,
+}
+
+impl Stage {
+    /// TestState's name, e.g. `afterResultPath`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Input => "input",
+            Stage::VariablesBefore => "variablesBefore",
+            Stage::AfterInputPath => "afterInputPath",
+            Stage::AfterParameters => "afterParameters",
+            Stage::AfterArguments => "afterArguments",
+            Stage::AfterItemsPath => "afterItemsPath",
+            Stage::AfterItemSelector => "afterItemSelector",
+            Stage::MaxConcurrency => "maxConcurrency",
+            Stage::ToleratedFailureCount => "toleratedFailureCount",
+            Stage::ToleratedFailurePercentage => "toleratedFailurePercentage",
+            Stage::Result => "result",
+            Stage::AfterResultSelector => "afterResultSelector",
+            Stage::AfterResultPath => "afterResultPath",
+            Stage::ErrorOutput => "errorOutput",
+            Stage::RetryCount => "retryCount",
+            Stage::Output => "output",
+            Stage::Variables => "variables",
+        }
+    }
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The data-flow stages of one visit to one state, named as TestState's inspection data.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StepRecord {
@@ -261,17 +315,17 @@ pub struct StepRecord {
     pub first_event: u64,
     pub last_event: u64,
     pub entered_ms: i64,
-    pub stages: Vec<(&'static str, Value)>,
+    pub stages: Vec<(Stage, Value)>,
     pub error: Option<Failure>,
     pub next: Option<String>,
 }
 
 impl StepRecord {
-    pub fn stage(&self, name: &str) -> Option<&Value> {
+    pub fn stage(&self, name: Stage) -> Option<&Value> {
         self.stages.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
-    fn set(&mut self, name: &'static str, v: &Value) {
+    fn set(&mut self, name: Stage, v: &Value) {
         match self.stages.iter_mut().find(|(n, _)| *n == name) {
             Some(slot) => slot.1 = v.clone(),
             None => self.stages.push((name, v.clone())),
@@ -285,7 +339,7 @@ impl StepRecord {
         m.insert("thread".into(), json!(self.thread));
         m.insert("events".into(), json!([self.first_event, self.last_event]));
         for (k, v) in &self.stages {
-            m.insert((*k).into(), v.clone());
+            m.insert(k.as_str().into(), v.clone());
         }
         if let Some(e) = &self.error {
             m.insert("error".into(), e.to_error_output());
@@ -436,7 +490,7 @@ impl Execution {
         let role = ex.cfg.role_arn.clone();
         ex.emit(
             0,
-            "ExecutionStarted",
+            EventKind::ExecutionStarted,
             json!({
                 "input": flow::compact(&input),
                 "inputDetails": {"truncated": false},
@@ -532,14 +586,14 @@ impl Execution {
                         .map(|s| s.pointer.clone())
                         .unwrap_or_default(),
                     status: match &t.status {
-                        ThreadStatus::Ready(Phase::Enter) => "ready",
-                        ThreadStatus::Ready(_) => "running",
-                        ThreadStatus::WaitingTask(_) => "waiting-task",
-                        ThreadStatus::Sleeping { .. } => "sleeping",
-                        ThreadStatus::WaitingChildren => "waiting-children",
-                        ThreadStatus::Done => "succeeded",
-                        ThreadStatus::Failed => "failed",
-                        ThreadStatus::Aborted => "aborted",
+                        ThreadStatus::Ready(Phase::Enter) => ThreadState::Ready,
+                        ThreadStatus::Ready(_) => ThreadState::Running,
+                        ThreadStatus::WaitingTask(_) => ThreadState::WaitingTask,
+                        ThreadStatus::Sleeping { .. } => ThreadState::Sleeping,
+                        ThreadStatus::WaitingChildren => ThreadState::WaitingChildren,
+                        ThreadStatus::Done => ThreadState::Succeeded,
+                        ThreadStatus::Failed => ThreadState::Failed,
+                        ThreadStatus::Aborted => ThreadState::Aborted,
                     },
                 }
             })
@@ -698,7 +752,7 @@ impl Execution {
                 "The execution timed out: it ran longer than the state machine's TimeoutSeconds."
             };
             let details = json!({"error": "States.Timeout", "cause": cause});
-            self.emit(0, "ExecutionTimedOut", details);
+            self.emit(0, EventKind::ExecutionTimedOut, details);
             self.finish(Status::TimedOut {
                 error: Some("States.Timeout".into()),
                 cause: Some(cause.into()),
@@ -745,7 +799,7 @@ impl Execution {
         let (resource_type, resource) = flow::resource_parts(&t.resource);
         self.emit(
             thread,
-            "TaskSubmitted",
+            EventKind::TaskSubmitted,
             json!({"resourceType": resource_type, "resource": resource}),
         );
     }
@@ -827,14 +881,14 @@ impl Execution {
     }
 
     /// Append a history event for `thread`.
-    pub(crate) fn emit(&mut self, thread: usize, kind: &'static str, details: Value) -> u64 {
+    pub(crate) fn emit(&mut self, thread: usize, kind: EventKind, details: Value) -> u64 {
         self.emit_data(thread, kind, history::EventData::Json(details))
     }
 
     pub(crate) fn emit_data(
         &mut self,
         thread: usize,
-        kind: &'static str,
+        kind: EventKind,
         data: history::EventData,
     ) -> u64 {
         let id = self.history.len() as u64 + 1;
@@ -863,5 +917,44 @@ pub struct ThreadPosition {
     pub index: Option<usize>,
     pub state: String,
     pub state_pointer: String,
-    pub status: &'static str,
+    pub status: ThreadState,
+}
+
+/// What a thread (the execution, a branch, an iteration) is doing, for displays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ThreadState {
+    /// About to enter its next state.
+    Ready,
+    /// In the middle of a state.
+    Running,
+    WaitingTask,
+    Sleeping,
+    /// A Map or Parallel waiting for its iterations or branches.
+    WaitingChildren,
+    Succeeded,
+    Failed,
+    Aborted,
+}
+
+impl ThreadState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThreadState::Ready => "ready",
+            ThreadState::Running => "running",
+            ThreadState::WaitingTask => "waiting-task",
+            ThreadState::Sleeping => "sleeping",
+            ThreadState::WaitingChildren => "waiting-children",
+            ThreadState::Succeeded => "succeeded",
+            ThreadState::Failed => "failed",
+            ThreadState::Aborted => "aborted",
+        }
+    }
+
+    /// The thread has ended, one way or another.
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            ThreadState::Succeeded | ThreadState::Failed | ThreadState::Aborted
+        )
+    }
 }

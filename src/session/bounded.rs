@@ -126,7 +126,7 @@ impl Session {
                     .thread_positions()
                     .iter()
                     .find(|p| p.thread == *thread)
-                    .is_none_or(|p| matches!(p.status, "succeeded" | "failed" | "aborted")),
+                    .is_none_or(|p| p.status.is_finished()),
                 Until::Entering(target) => self
                     .exec
                     .next_runnable()

@@ -81,6 +81,8 @@ pub struct Breakpoint {
     pub hits: u64,
     /// Stop only from this hit on (gdb's ignore count + 1).
     pub hit_target: Option<u64>,
+    /// One-shot (gdb's tbreak): deleted when it first stops.
+    pub temporary: bool,
 }
 
 /// Events that can pause execution.
@@ -117,6 +119,20 @@ impl Default for Breakpoints {
 
 impl Breakpoints {
     pub fn add(&mut self, state: &str, condition: Option<&str>) -> Result<u32, String> {
+        self.insert(state, condition, false)
+    }
+
+    /// A one-shot breakpoint: deleted when it first stops.
+    pub fn add_temporary(&mut self, state: &str, condition: Option<&str>) -> Result<u32, String> {
+        self.insert(state, condition, true)
+    }
+
+    fn insert(
+        &mut self,
+        state: &str,
+        condition: Option<&str>,
+        temporary: bool,
+    ) -> Result<u32, String> {
         let condition = match condition {
             Some(c) => Some((c.to_string(), Condition::parse(c)?)),
             None => None,
@@ -130,6 +146,7 @@ impl Breakpoints {
             enabled: true,
             hits: 0,
             hit_target: None,
+            temporary,
         });
         Ok(id)
     }
@@ -201,6 +218,7 @@ impl Breakpoints {
     /// (returning the hit number).
     pub fn hit(&mut self, state: &str, input: &Value, vars: &Map<String, Value>) -> Option<u64> {
         let mut stop = None;
+        let mut spent = Vec::new();
         for b in self
             .list
             .iter_mut()
@@ -215,8 +233,13 @@ impl Breakpoints {
             b.hits += 1;
             if b.hit_target.is_none_or(|t| b.hits >= t) {
                 stop = Some(b.hits);
+                if b.temporary {
+                    spent.push(b.id);
+                }
             }
         }
+        // One-shot breakpoints that stopped are gone.
+        self.list.retain(|b| !spent.contains(&b.id));
         stop
     }
 }

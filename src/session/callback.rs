@@ -439,6 +439,15 @@ pub fn apply(
 }
 
 impl CallbackAction {
+    /// The API operation: `SendTaskSuccess`, `SendTaskFailure` or `SendTaskHeartbeat`.
+    pub fn operation(&self) -> &'static str {
+        match self {
+            CallbackAction::Success { .. } => "SendTaskSuccess",
+            CallbackAction::Failure { .. } => "SendTaskFailure",
+            CallbackAction::Heartbeat => "SendTaskHeartbeat",
+        }
+    }
+
     /// The task outcome a person (or a Lambda) sent, when it completes the task.
     pub fn outcome(&self) -> Option<TaskOutcome> {
         match self {

@@ -201,10 +201,11 @@ impl From<Dispatch> for Resolution {
                 invocation,
             } => Resolution::Done {
                 outcome,
-                detail: Some(invocation.to_json()),
+                detail: Some(Box::new(invocation)),
             },
             Dispatch::CallbackPending { invocation } => Resolution::CallbackPending {
-                detail: Some(invocation.to_json()),
+                detail: Some(Box::new(invocation)),
+                suggested: None,
             },
             Dispatch::Unhandled(_) => Resolution::Manual,
         }
@@ -242,10 +243,9 @@ impl Resolver for HoldCallbackTokens {
     fn resolve(&mut self, req: &TaskRequest) -> Resolution {
         match self.0.resolve(req) {
             Resolution::Done { outcome, detail } if req.token.is_some() => {
-                let mut detail = detail.unwrap_or_else(|| serde_json::json!({}));
-                detail["suggested"] = crate::session::record::outcome_to_json(&outcome);
                 Resolution::CallbackPending {
-                    detail: Some(detail),
+                    detail,
+                    suggested: Some(outcome),
                 }
             }
             other => other,

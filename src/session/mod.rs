@@ -10,14 +10,17 @@
 pub mod bounded;
 pub mod breakpoints;
 pub mod callback;
+pub mod index;
 pub mod launch;
 pub mod record;
 pub mod watch;
 
 use crate::asl::{self, Definition, Diagnostic, LoadError};
 use crate::engine::{Config, Execution, Failure, Status, Step, TaskId, TaskOutcome, TaskRequest};
+use crate::integrations::dispatch::Invocation;
 use breakpoints::{BreakKind, Breakpoints};
 use serde_json::Value;
+use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -50,10 +53,14 @@ pub enum Resolution {
     Done {
         outcome: TaskOutcome,
         /// What answered (request, response, log), for inspection.
-        detail: Option<Value>,
+        detail: Option<Box<Invocation>>,
     },
     /// The function behind a `.waitForTaskToken` task returned; the token is now awaited.
-    CallbackPending { detail: Option<Value> },
+    CallbackPending {
+        detail: Option<Box<Invocation>>,
+        /// What a mock would answer for the token: offered to the person who completes it.
+        suggested: Option<TaskOutcome>,
+    },
     /// Nobody is configured: a person completes it.
     Manual,
 }
@@ -176,8 +183,10 @@ pub struct Session {
     journal: Vec<JournalEntry>,
     pub breakpoints: Breakpoints,
     resolver: Box<dyn Resolver>,
-    /// What answered each task (request, response, log), by task id, for inspection.
-    pub invocations: Vec<(TaskId, Value)>,
+    /// What answered each task (request, response, log), for inspection.
+    pub invocations: Vec<Invocation>,
+    /// Answers offered for callback tasks a person completes (a mock's), by task id.
+    suggestions: HashMap<TaskId, TaskOutcome>,
     /// Tasks left to a person (manual results or callback tokens).
     manual: Vec<TaskId>,
     callback_waiting: Vec<TaskId>,
@@ -238,6 +247,7 @@ impl Session {
             breakpoints: Breakpoints::default(),
             resolver,
             invocations: Vec::new(),
+            suggestions: HashMap::new(),
             manual: Vec::new(),
             callback_waiting: Vec::new(),
             timed_out_tokens: Vec::new(),
@@ -279,8 +289,7 @@ impl Session {
     /// The completion a mock suggests for a held callback task (see
     /// [`launch::HoldCallbackTokens`]).
     pub fn suggested_outcome(&self, id: TaskId) -> Option<TaskOutcome> {
-        let (_, detail) = self.invocations.iter().rev().find(|(t, _)| *t == id)?;
-        record::outcome_from_json(detail.get("suggested")?)
+        self.suggestions.get(&id).cloned()
     }
 
     /// Does this pending task wait for a token (rather than a manual function result)?
@@ -366,7 +375,9 @@ impl Session {
                     });
                 }
             }
-            if rec.stage("retryCount").is_some() && self.breakpoints.breaks_on(BreakKind::Retry) {
+            if rec.stage(crate::engine::Stage::RetryCount).is_some()
+                && self.breakpoints.breaks_on(BreakKind::Retry)
+            {
                 return Some(StopReason::Event {
                     kind: BreakKind::Retry,
                     state: rec.state.clone(),
@@ -443,7 +454,7 @@ impl Session {
         match resolution {
             Resolution::Done { outcome, detail } => {
                 if let Some(d) = detail {
-                    self.invocations.push((req.id, d));
+                    self.invocations.push(*d);
                 }
                 self.apply(JournalEntry::Resolve {
                     task: req.id,
@@ -453,9 +464,12 @@ impl Session {
                 });
                 None
             }
-            Resolution::CallbackPending { detail } => {
+            Resolution::CallbackPending { detail, suggested } => {
                 if let Some(d) = detail {
-                    self.invocations.push((req.id, d));
+                    self.invocations.push(*d);
+                }
+                if let Some(s) = suggested {
+                    self.suggestions.insert(req.id, s);
                 }
                 self.apply(JournalEntry::TaskStarted { task: req.id });
                 self.callback_waiting.push(req.id);
@@ -552,7 +566,7 @@ impl Session {
                         .thread_positions()
                         .iter()
                         .find(|p| p.thread == thread)
-                        .is_none_or(|p| matches!(p.status, "succeeded" | "failed" | "aborted"))
+                        .is_none_or(|p| p.status.is_finished())
             }),
         }
     }
@@ -672,6 +686,7 @@ impl Session {
             f.task.abort();
         }
         self.invocations.clear();
+        self.suggestions.clear();
         self.resolver.reset();
     }
 
@@ -683,8 +698,10 @@ impl Session {
         let background = std::mem::replace(&mut self.background, false);
         // What answered each task stays valid: task ids repeat in a replay.
         let invocations = std::mem::take(&mut self.invocations);
+        let suggestions = std::mem::take(&mut self.suggestions);
         let stop = self.replay_entries(entries);
         self.invocations = invocations;
+        self.suggestions = suggestions;
         self.background = background;
         stop
     }

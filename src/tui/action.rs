@@ -39,6 +39,12 @@ macro_rules! actions {
             fn default_keys(self) -> &'static [&'static str] {
                 match self { $(Action::$variant => &[$($key),*],)* }
             }
+
+            /// Where the action's keys apply: in the panes, or while editing text (the
+            /// command line, the history filter, the answer form).
+            pub fn context(self) -> Context {
+                if self.group() == "Edit" { Context::Edit } else { Context::Normal }
+            }
         }
     };
 }
@@ -82,6 +88,22 @@ actions! {
     CommandLine = "command_line", "Window", "command line (break, delete, goto, input, export, theme)", [":"];
     Help = "help", "Window", "this help", ["?"];
     Quit = "quit", "Window", "quit (asks first while an execution is running)", ["q"];
+    Accept = "accept", "Edit", "run the command line; keep the filter; on a form's last field, send", ["Enter"];
+    Cancel = "cancel", "Edit", "close the command line, filter or form without doing anything", ["Esc"];
+    Send = "send", "Edit", "send the form", ["Ctrl-s", "F2", "Alt-Enter"];
+    NextField = "next_field", "Edit", "next form field; complete a command or state name", ["Tab"];
+    PrevField = "previous_field", "Edit", "previous form field", ["Shift-Tab"];
+    Older = "older", "Edit", "the previous command line (leave the filter, move up)", ["Up"];
+    Newer = "newer", "Edit", "the next command line (leave the filter, move down)", ["Down"];
+}
+
+/// Where a key means an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Context {
+    /// The panes and overlays.
+    Normal,
+    /// Editing text: other keys are typed.
+    Edit,
 }
 
 impl Action {
@@ -242,10 +264,16 @@ impl Default for Keymap {
 }
 
 impl Keymap {
+    /// What `key` does in the panes.
     pub fn action(&self, key: Key) -> Option<Action> {
+        self.action_in(key, Context::Normal)
+    }
+
+    /// What `key` does in `context`.
+    pub fn action_in(&self, key: Key, context: Context) -> Option<Action> {
         self.bindings
             .iter()
-            .find(|(k, _)| *k == key)
+            .find(|(k, a)| *k == key && a.context() == context)
             .map(|(_, a)| *a)
     }
 
@@ -268,38 +296,58 @@ impl Keymap {
         keys.join("/")
     }
 
-    /// Replace the keys of `action` (and take those keys away from any other action).
+    /// Replace the keys of `action` (and take those keys away from any other action of its
+    /// context).
     pub fn bind(&mut self, action: Action, keys: &[Key]) {
+        let context = action.context();
         self.bindings
-            .retain(|(k, a)| *a != action && !keys.contains(k));
+            .retain(|(k, a)| *a != action && !(keys.contains(k) && a.context() == context));
         for k in keys {
             self.bindings.push((*k, action));
         }
     }
 
-    /// Apply a key map file's text. Errors name the line.
+    /// Apply a key map file's text (TOML: `action = "key"` or `action = ["key", ...]`, at
+    /// the top level or under `[keys]`). Errors name the line and column.
     pub fn apply_config(&mut self, text: &str) -> Result<(), String> {
-        for (n, raw) in text.lines().enumerate() {
-            let line = strip_comment(raw).trim();
-            if line.is_empty() || (line.starts_with('[') && line.ends_with(']')) {
-                continue;
+        self.apply_file("keys.toml", text)
+    }
+
+    /// [`Keymap::apply_config`] with the file's name for messages.
+    pub fn apply_file(&mut self, label: &str, text: &str) -> Result<(), String> {
+        use crate::shell::toml::DeValue;
+        let file = crate::shell::toml::parse(label, text)?;
+        let mut entries = Vec::new();
+        for (k, v) in &file.table {
+            match v.get_ref() {
+                DeValue::Table(t) => entries.extend(t.iter()),
+                _ => entries.push((k, v)),
             }
-            let err = |m: String| format!("line {}: {m}", n + 1);
-            let Some((name, value)) = line.split_once('=') else {
-                return Err(err(format!("expected `action = \"key\"`, found `{line}`")));
-            };
-            let name = name.trim().trim_matches('"');
-            let action = Action::from_name(name).ok_or_else(|| {
-                err(format!(
-                    "unknown action '{name}' (see `?` in the debugger for the names)"
+        }
+        for (name, value) in entries {
+            let at = |m: String| format!("{}: {m}", file.at(name.span().start));
+            let action = Action::from_name(name.get_ref()).ok_or_else(|| {
+                at(format!(
+                    "unknown action '{}' (see `?` in the debugger for the names)",
+                    name.get_ref()
                 ))
             })?;
-            let keys = parse_string_list(value.trim()).map_err(err)?;
-            let keys = keys
+            let texts: Vec<&str> = match value.get_ref() {
+                DeValue::String(s) => vec![s.as_ref()],
+                DeValue::Array(items) => items
+                    .iter()
+                    .map(|i| match i.get_ref() {
+                        DeValue::String(s) => Ok(s.as_ref()),
+                        _ => Err(at("keys must be strings".into())),
+                    })
+                    .collect::<Result<_, _>>()?,
+                _ => return Err(at("expected \"key\" or [\"key\", ...]".into())),
+            };
+            let keys = texts
                 .iter()
                 .map(|k| Key::parse(k))
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(err)?;
+                .map_err(at)?;
             self.bind(action, &keys);
         }
         Ok(())
@@ -323,7 +371,7 @@ impl Keymap {
             Ok(t) => t,
             Err(e) => return (km, Some(format!("{}: {e}", path.display()))),
         };
-        match km.apply_config(&text) {
+        match km.apply_file(&path.display().to_string(), &text) {
             Ok(()) => (km, None),
             Err(e) => (Keymap::default(), Some(format!("{}: {e}", path.display()))),
         }
@@ -337,65 +385,6 @@ pub fn user_keys_path() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".config")))?;
     Some(base.join("stepdbg").join("keys.toml"))
-}
-
-fn strip_comment(line: &str) -> &str {
-    let mut in_str = false;
-    for (i, c) in line.char_indices() {
-        match c {
-            '"' => in_str = !in_str,
-            '#' if !in_str => return &line[..i],
-            _ => {}
-        }
-    }
-    line
-}
-
-/// `"a"` or `["a", "b"]`.
-fn parse_string_list(v: &str) -> Result<Vec<String>, String> {
-    let one = |s: &str| -> Result<String, String> {
-        let s = s.trim();
-        s.strip_prefix('"')
-            .and_then(|s| s.strip_suffix('"'))
-            .map(|s| s.replace("\\\"", "\"").replace("\\\\", "\\"))
-            .ok_or_else(|| format!("expected a quoted key, found `{s}`"))
-    };
-    if let Some(inner) = v.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
-        let mut out = Vec::new();
-        let mut cur = String::new();
-        let mut in_str = false;
-        let mut esc = false;
-        for c in inner.chars() {
-            if esc {
-                cur.push(c);
-                esc = false;
-                continue;
-            }
-            match c {
-                '\\' if in_str => {
-                    cur.push(c);
-                    esc = true;
-                }
-                '"' => {
-                    in_str = !in_str;
-                    cur.push(c);
-                }
-                ',' if !in_str => {
-                    if !cur.trim().is_empty() {
-                        out.push(one(&cur)?);
-                    }
-                    cur.clear();
-                }
-                c => cur.push(c),
-            }
-        }
-        if !cur.trim().is_empty() {
-            out.push(one(&cur)?);
-        }
-        Ok(out)
-    } else {
-        Ok(vec![one(v)?])
-    }
 }
 
 #[cfg(test)]
@@ -433,7 +422,10 @@ mod tests {
         }
         let mut seen = std::collections::HashSet::new();
         for (k, a) in &km.bindings {
-            assert!(seen.insert(*k), "{k} bound twice (again to {a})");
+            assert!(
+                seen.insert((*k, a.context())),
+                "{k} bound twice (again to {a})"
+            );
         }
     }
 
@@ -449,7 +441,13 @@ mod tests {
         assert_eq!(km.action(Key::parse("x").unwrap()), Some(Action::StepOver));
         assert_eq!(km.action(Key::parse("n").unwrap()), None);
         let e = km.apply_config("warp = \"w\"").unwrap_err();
-        assert!(e.contains("line 1") && e.contains("warp"), "{e}");
+        assert!(e.contains("keys.toml:1:1") && e.contains("warp"), "{e}");
         assert!(km.apply_config("quit = q").is_err());
+        // Real TOML: single quotes, multi-line arrays, comments after values.
+        km.apply_config("continue = [\n  'F8', # the old one\n  'c',\n]\nquit = 'Q'\n")
+            .unwrap();
+        assert_eq!(km.action(Key::parse("Q").unwrap()), Some(Action::Quit));
+        let e = km.apply_config("[keys\n").unwrap_err();
+        assert!(e.starts_with("keys.toml:1:"), "{e}");
     }
 }

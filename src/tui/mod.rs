@@ -17,6 +17,8 @@
 
 pub mod action;
 pub mod app;
+pub mod commands;
+pub mod components;
 pub mod editor;
 pub mod highlight;
 pub mod json;
@@ -24,7 +26,8 @@ pub mod theme;
 pub mod view;
 
 pub use action::{Action, Key, Keymap};
-pub use app::{App, AppOptions, Msg, Pane};
+pub use app::{App, AppOptions, Msg};
+pub use components::Pane;
 pub use theme::Theme;
 
 use crate::session::callback::CallbackServer;

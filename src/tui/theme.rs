@@ -158,8 +158,7 @@ impl Theme {
                 crate::shell::read::Kind::RegularOnly,
             )
             .map_err(|e| format!("theme {}: {e}", path.display()))?;
-            return Theme::from_text(&text, path.parent())
-                .map_err(|e| format!("theme {}: {e}", path.display()));
+            return Theme::from_file(&path.display().to_string(), &text, path.parent());
         }
         Err(format!(
             "no theme '{name_or_path}': the built-in themes are {}, or give a palette file's path",
@@ -185,8 +184,15 @@ impl Theme {
         std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
     }
 
-    fn from_text(text: &str, dir: Option<&Path>) -> Result<Theme, String> {
-        let entries = parse_entries(text)?;
+    /// A palette file's text; `dir` anchors a relative `syntax` path.
+    pub fn from_text(text: &str, dir: Option<&Path>) -> Result<Theme, String> {
+        Theme::from_file("theme", text, dir)
+    }
+
+    /// [`Theme::from_text`] with the file's name for messages (`mine.toml:3:5: ...`).
+    pub fn from_file(label: &str, text: &str, dir: Option<&Path>) -> Result<Theme, String> {
+        let entries = parse_entries(label, text)?;
+        let at = |k: &str| format!("{label}: {k}");
         let get = |k: &str| entries.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         let extends = get("extends");
         let (mut palette, mut syntax_name) = match &extends {
@@ -207,12 +213,12 @@ impl Theme {
             if matches!(k.as_str(), "name" | "syntax" | "extends") {
                 continue;
             }
-            let style = parse_style(v).map_err(|e| format!("{k}: {e}"))?;
+            let style = parse_style(v).map_err(|e| format!("{}: {e}", at(k)))?;
             match palette.slot(k) {
                 Some(slot) => *slot = style,
                 None => {
                     return Err(format!(
-                        "unknown entry '{k}' (entries: {})",
+                        "{label}: unknown entry '{k}' (entries: {})",
                         Palette::FIELDS.join(", ")
                     ));
                 }
@@ -251,28 +257,22 @@ fn load_syntax(name: &str, dir: Option<&Path>) -> Result<syntect::highlighting::
         .map_err(|e| format!("syntax theme {name}: {e}"))
 }
 
-/// `key = "value"` lines (comments with #, blank lines and [tables] ignored).
-fn parse_entries(text: &str) -> Result<Vec<(String, String)>, String> {
+/// The `name = "value"` entries of a palette file (TOML; entries under a table count as
+/// top-level ones), in file order. Errors name the line and column.
+fn parse_entries(label: &str, text: &str) -> Result<Vec<(String, String)>, String> {
+    use crate::shell::toml::DeValue;
+    let file = crate::shell::toml::parse(label, text)?;
     let mut out = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with('[') {
-            continue;
+    let mut entries = Vec::new();
+    for (k, v) in &file.table {
+        match v.get_ref() {
+            DeValue::Table(t) => entries.extend(t.iter()),
+            _ => entries.push((k, v)),
         }
-        let Some((k, v)) = line.split_once('=') else {
-            return Err(format!("line {}: expected `name = \"value\"`", n + 1));
-        };
-        let v = v.trim();
-        let v = match v.find(" #") {
-            Some(i) if !v[..i].ends_with('\\') && v[..i].trim_end().ends_with('"') => {
-                v[..i].trim_end()
-            }
-            _ => v,
-        };
-        let Some(v) = v.strip_prefix('"').and_then(|v| v.strip_suffix('"')) else {
-            return Err(format!("line {}: the value must be quoted", n + 1));
-        };
-        out.push((k.trim().to_string(), v.to_string()));
+    }
+    for (k, v) in entries {
+        let value = file.string(k.get_ref(), v)?;
+        out.push((k.get_ref().to_string(), value.to_string()));
     }
     Ok(out)
 }
@@ -338,6 +338,17 @@ mod tests {
         );
         std::fs::write(&p, "nonsense = \"red\"\n").unwrap();
         assert!(Theme::load(p.to_str().unwrap(), false).is_err());
+        // Real TOML: single quotes, a table, comments after values; errors are located.
+        std::fs::write(
+            &p,
+            "name = 'mine'\n[palette]\nbreakpoint = 'bold #00ff00' # green\n",
+        )
+        .unwrap();
+        let t = Theme::load(p.to_str().unwrap(), false).unwrap();
+        assert_eq!(t.palette.breakpoint.fg, Some(Color::Rgb(0, 255, 0)));
+        std::fs::write(&p, "name = 'mine'\nbreakpoint = bold\n").unwrap();
+        let e = Theme::load(p.to_str().unwrap(), false).unwrap_err();
+        assert!(e.contains("mine.toml:2:"), "{e}");
         assert!(Theme::load("no-such-theme", false).is_err());
         std::fs::remove_dir_all(&dir).ok();
     }

@@ -1,14 +1,16 @@
-//! Drawing: a pure function of the app state (`&self`). Only what is on screen is
-//! touched: rows are taken from the scroll offset for the pane's height.
+//! Drawing: a pure function of the app state (`&self`). The layout puts the panes, each
+//! pane draws itself (see [`super::components`]), and the bars and overlays are drawn
+//! here. Only what is on screen is touched.
 
 use super::action::Action;
-use super::app::{App, FormKind, Inspect, Level, Mode, Pane, ReloadStatus, RowKind, inner};
+use super::app::{App, FormKind, Level, Mode, ReloadStatus, StatusWord};
+use super::components::{Pane, inner};
 use super::json::truncate;
 use crate::engine::time::format_millis;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget};
 
@@ -122,8 +124,13 @@ impl App {
             );
             return;
         }
+        let cx = self.ctx();
         for (pane, rect) in &areas.panes {
-            self.draw_pane(*pane, *rect, f.buffer_mut());
+            if rect.width < 4 || rect.height < 3 {
+                continue;
+            }
+            self.component(*pane)
+                .render(*rect, f.buffer_mut(), &cx, self.focus == *pane);
         }
         if let Some(tabs) = areas.tabs {
             self.draw_tabs(tabs, &areas, f.buffer_mut());
@@ -147,44 +154,6 @@ impl App {
         }
     }
 
-    fn block(&self, pane: Pane, extra: &str, right: &str) -> Block<'static> {
-        let pal = &self.theme.palette;
-        let focused = self.focus == pane;
-        let (bs, ts) = if focused {
-            (pal.border_focus, pal.title_focus)
-        } else {
-            (pal.border, pal.title)
-        };
-        let n = pane_number(pane);
-        let mut title = vec![Span::styled(format!(" {n} {} ", pane.title()), ts)];
-        if !extra.is_empty() {
-            title.push(Span::styled(format!("{extra} "), pal.dim));
-        }
-        let mut b = Block::bordered()
-            .border_type(BorderType::Rounded)
-            .border_style(bs)
-            .title(Line::from(title));
-        if !right.is_empty() {
-            b = b
-                .title_top(Line::from(Span::styled(format!(" {right} "), pal.dim)).right_aligned());
-        }
-        b
-    }
-
-    fn draw_pane(&self, pane: Pane, rect: Rect, buf: &mut Buffer) {
-        if rect.width < 4 || rect.height < 3 {
-            return;
-        }
-        match pane {
-            Pane::States => self.draw_states(rect, buf),
-            Pane::Definition => self.draw_definition(rect, buf),
-            Pane::Inspector => self.draw_inspector(rect, buf),
-            Pane::History => self.draw_history(rect, buf),
-            Pane::Pending => self.draw_pending(rect, buf),
-            Pane::Variables => self.draw_variables(rect, buf),
-        }
-    }
-
     fn draw_tabs(&self, tabs: Rect, areas: &super::view::Areas, buf: &mut Buffer) {
         let pal = &self.theme.palette;
         buf.set_style(tabs, pal.base);
@@ -204,513 +173,21 @@ impl App {
         }
     }
 
-    // ----- States -----------------------------------------------------------------------
-
-    fn draw_states(&self, rect: Rect, buf: &mut Buffer) {
-        let pal = &self.theme.palette;
-        let visited = self.ix.visits.len();
-        let total = self
-            .rows
-            .iter()
-            .filter(|r| matches!(r.kind, RowKind::State { .. }))
-            .count();
-        let block = self.block(Pane::States, "", &format!("{visited}/{total}"));
-        let area = block.inner(rect);
-        block.render(rect, buf);
-        let w = area.width as usize;
-        let focused = self.focus == Pane::States;
-        let cur_ptr = self.ix.current.as_ref().map(|c| c.pointer.as_str());
-        let done = self.session.status().is_done();
-        for (row_i, row) in self
-            .rows
-            .iter()
-            .enumerate()
-            .skip(self.states_offset)
-            .take(area.height as usize)
-        {
-            let y = area.y + (row_i - self.states_offset) as u16;
-            let indent = "  ".repeat(row.depth as usize);
-            let mut spans: Vec<Span> = Vec::new();
-            match &row.kind {
-                RowKind::Branch(i) => {
-                    spans.push(Span::raw("  "));
-                    spans.push(Span::raw(indent));
-                    spans.push(Span::styled(format!("┄ branch {}", i + 1), pal.dim));
-                }
-                RowKind::State {
-                    name,
-                    pointer,
-                    type_name,
-                } => {
-                    let visit = self.ix.visits.get(pointer);
-                    let pending = self.ix.pending_ptrs.contains(pointer);
-                    let is_cur = cur_ptr == Some(pointer.as_str()) && !done;
-                    let (m, ms) = if pending {
-                        ("⧗", pal.pending)
-                    } else if is_cur {
-                        ("▶", pal.current)
-                    } else if visit.is_some_and(|v| v.last_failed) {
-                        ("✗", pal.failed)
-                    } else if visit.is_some() {
-                        ("✓", pal.visited)
-                    } else {
-                        (" ", pal.dim)
-                    };
-                    spans.push(Span::styled(m, ms));
-                    let bp = self.session.breakpoints.has(name);
-                    spans.push(Span::styled(if bp { "●" } else { " " }, pal.breakpoint));
-                    spans.push(Span::raw(indent));
-                    let mut right = String::new();
-                    if let Some((d, t)) = self.ix.map_progress.get(pointer) {
-                        right.push_str(&format!("{d}/{t} "));
-                    } else if let Some(v) = visit.filter(|v| v.count > 1) {
-                        right.push_str(&format!("×{} ", v.count));
-                    }
-                    right.push_str(if w >= 30 {
-                        type_name
-                    } else {
-                        short_type(type_name)
-                    });
-                    let used = 2 + row.depth as usize * 2;
-                    let room = w.saturating_sub(used + right.chars().count() + 1);
-                    let name_t = truncate(name, room);
-                    let pad =
-                        w.saturating_sub(used + name_t.chars().count() + right.chars().count());
-                    let name_style = if is_cur || pending {
-                        pal.current
-                    } else {
-                        pal.base
-                    };
-                    spans.push(Span::styled(name_t, name_style));
-                    spans.push(Span::raw(" ".repeat(pad)));
-                    let rs = if self.ix.map_progress.contains_key(pointer) {
-                        pal.pending
-                    } else {
-                        pal.dim
-                    };
-                    spans.push(Span::styled(right, rs));
-                }
-            }
-            let line = Line::from(spans);
-            let row_area = Rect::new(area.x, y, area.width, 1);
-            line.render(row_area, buf);
-            if row_i == self.states_cursor {
-                let s = if focused {
-                    pal.selection
-                } else {
-                    dim_selection(pal.selection)
-                };
-                buf.set_style(row_area, s);
-            }
-        }
-    }
-
-    // ----- Definition -------------------------------------------------------------------
-
-    fn draw_definition(&self, rect: Rect, buf: &mut Buffer) {
-        let pal = &self.theme.palette;
-        let path = &self.session.definition.doc.source.path;
-        let file = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let stale = matches!(self.reload, Some(ReloadStatus::Invalid { .. }));
-        let extra = if stale {
-            format!("{file} (disk copy invalid: last good shown)")
-        } else {
-            file
-        };
-        let right = format!("{}/{}", self.src_cursor + 1, self.source_line_count());
-        let block = self.block(Pane::Definition, &extra, &right);
-        let area = block.inner(rect);
-        block.render(rect, buf);
-        let n_lines = self.source_line_count();
-        let num_w = n_lines.max(1).to_string().len();
-        let gutter = num_w + 3;
-        let w = area.width as usize;
-        let text_w = w.saturating_sub(gutter);
-        let cur = self
-            .ix
-            .current
-            .as_ref()
-            .filter(|_| !self.session.status().is_done())
-            .and_then(|c| self.block_of(&c.pointer));
-        let focused = self.focus == Pane::Definition;
-        for i in 0..area.height as usize {
-            let n = self.src_offset + i;
-            if n >= n_lines {
-                break;
-            }
-            let y = area.y + i as u16;
-            let row = Rect::new(area.x, y, area.width, 1);
-            let in_cur = cur.is_some_and(|b| b.start <= n && n <= b.end);
-            if in_cur {
-                buf.set_style(row, pal.current_line);
-            }
-            let starts: Vec<&super::app::Block> =
-                self.blocks.iter().filter(|b| b.start == n).collect();
-            let bp = starts.iter().any(|b| self.session.breakpoints.has(&b.name));
-            let is_cur_start = cur.is_some_and(|b| b.start == n);
-            let num_style = if n == self.src_cursor && focused {
-                pal.title_focus
-            } else {
-                pal.gutter
-            };
-            buf.set_stringn(area.x, y, format!("{:>num_w$} ", n + 1), w, num_style);
-            if bp {
-                buf.set_stringn(area.x + num_w as u16 + 1, y, "●", 1, pal.breakpoint);
-            }
-            if is_cur_start {
-                buf.set_stringn(area.x + num_w as u16 + 2, y, "▶", 1, pal.current);
-            }
-            if text_w == 0 {
-                continue;
-            }
-            let text = self.source_line(n);
-            let x0 = area.x + gutter as u16;
-            let line = self.highlighted_line(n, text, text_w);
-            line.render(Rect::new(x0, y, text_w as u16, 1), buf);
-            if n == self.src_cursor && focused {
-                buf.set_style(row, pal.selection);
-            }
-        }
-    }
-
-    /// One source line with syntax colours, at most `width` characters.
-    fn highlighted_line(&self, n: usize, text: &str, width: usize) -> Line<'static> {
-        let pal = &self.theme.palette;
-        let mut spans = Vec::new();
-        let mut room = width;
-        let mut push = |s: &str, style: Style, room: &mut usize| {
-            if *room == 0 {
-                return;
-            }
-            let t: String = s
-                .chars()
-                .map(|c| if c == '\t' { ' ' } else { c })
-                .take(*room)
-                .collect();
-            *room -= t.chars().count();
-            spans.push(Span::styled(t, style));
-        };
-        match self.hl.line(n) {
-            Some(ranges) if !ranges.is_empty() => {
-                let mut at = 0;
-                for (style, r) in ranges {
-                    if r.start > at && text.is_char_boundary(r.start) {
-                        push(&text[at..r.start], pal.base, &mut room);
-                    }
-                    if let Some(s) = text.get(r.clone()) {
-                        push(s, *style, &mut room);
-                    }
-                    at = r.end;
-                }
-                if at < text.len() && text.is_char_boundary(at) {
-                    push(&text[at..], pal.base, &mut room);
-                }
-            }
-            _ => push(text, pal.base, &mut room),
-        }
-        Line::from(spans)
-    }
-
-    // ----- Inspector --------------------------------------------------------------------
-
-    fn draw_inspector(&self, rect: Rect, buf: &mut Buffer) {
-        let pal = &self.theme.palette;
-        let n = self.exec().steps().len();
-        let right = match (&self.inspect, &self.inspected_record) {
-            (Inspect::Step(i), _) => format!("step {}/{n}", i + 1),
-            (Inspect::Latest, Some(r)) if r.last_event == 0 || self.is_open_record(r) => {
-                "in progress".to_string()
-            }
-            (Inspect::Latest, Some(_)) => format!("step {n}/{n}"),
-            (Inspect::Latest, None) => String::new(),
-        };
-        let block = self.block(Pane::Inspector, "", &right);
-        let area = block.inner(rect);
-        block.render(rect, buf);
-        let w = area.width as usize;
-        let mut y = area.y;
-        if let Some(r) = &self.inspected_record {
-            let mut spans = vec![
-                Span::styled(truncate(&r.state, w / 2 + 1), pal.title),
-                Span::styled(format!(" {}", r.state_type), pal.dim),
-            ];
-            if r.thread != 0 {
-                spans.push(Span::styled(format!(" · thread {}", r.thread), pal.dim));
-            }
-            if r.last_event >= r.first_event && r.first_event > 0 && !self.is_open_record(r) {
-                spans.push(Span::styled(
-                    format!(" · #{}–#{}", r.first_event, r.last_event),
-                    pal.dim,
-                ));
-            }
-            if let Some(next) = &r.next {
-                spans.push(Span::styled(" → ", pal.dim));
-                spans.push(Span::styled(next.clone(), pal.base));
-            }
-            Line::from(spans).render(Rect::new(area.x, y, area.width, 1), buf);
-            y += 1;
-            if let Some(e) = &r.error {
-                let t = format!(
-                    "✗ {} {}",
-                    e.error_name(),
-                    e.cause.as_deref().unwrap_or_default()
-                );
-                buf.set_stringn(area.x, y, truncate(&t, w), w, pal.failed);
-                y += 1;
-            }
-        } else {
-            let t = format!(
-                "no step yet: {} steps over, {} continues",
-                self.keymap.label(Action::StepOver, 1),
-                self.keymap.label(Action::Continue, 1)
-            );
-            buf.set_stringn(area.x, y, truncate(&t, w), w, pal.dim);
-            y += 1;
-        }
-        let h = (area.y + area.height).saturating_sub(y) as usize;
-        self.draw_tree(
-            &self.inspector,
-            Rect::new(area.x, y, area.width, h as u16),
-            self.focus == Pane::Inspector,
-            buf,
-        );
-    }
-
-    fn is_open_record(&self, r: &crate::engine::StepRecord) -> bool {
-        self.open_record()
-            .is_some_and(|o| std::ptr::eq(o, r) || o == r)
-    }
-
-    fn draw_tree(&self, tree: &super::json::JsonTree, area: Rect, focused: bool, buf: &mut Buffer) {
-        let pal = &self.theme.palette;
-        for i in 0..area.height as usize {
-            let li = tree.offset + i;
-            if li >= tree.line_count() {
-                break;
-            }
-            let row = Rect::new(area.x, area.y + i as u16, area.width, 1);
-            tree.render_line(li, area.width as usize, pal)
-                .render(row, buf);
-            if li == tree.cursor && focused {
-                buf.set_style(row, pal.selection);
-            }
-        }
-    }
-
-    // ----- History ----------------------------------------------------------------------
-
-    fn draw_history(&self, rect: Rect, buf: &mut Buffer) {
-        let pal = &self.theme.palette;
-        let total = self.exec().history().len();
-        let (extra, right) = if self.filter.is_empty() {
-            (String::new(), format!("{total} events"))
-        } else {
-            (
-                format!("/{}", self.filter),
-                format!("{}/{total} events", self.ix.filtered.len()),
-            )
-        };
-        let block = self.block(Pane::History, &extra, &right);
-        let area = block.inner(rect);
-        block.render(rect, buf);
-        if area.height == 0 {
-            return;
-        }
-        let w = area.width as usize;
-        let show_time = w >= 60;
-        let id_w = 6;
-        let time_w = if show_time { 14 } else { 0 };
-        let rest = w.saturating_sub(id_w + time_w);
-        let type_w = (rest * 55 / 100).clamp(10, 30);
-        let state_w = rest.saturating_sub(type_w);
-        let header = format!(
-            "{:>5} {:<type_w$}{:<state_w$}{}",
-            "ID",
-            "Type",
-            "State",
-            if show_time { "  Elapsed" } else { "" }
-        );
-        buf.set_stringn(
-            area.x,
-            area.y,
-            &header,
-            w,
-            pal.dim.add_modifier(Modifier::BOLD),
-        );
-        let start_ms = self.exec().config().start_time_ms;
-        let hist = self.exec().history();
-        let focused = self.focus == Pane::History;
-        for i in 0..(area.height as usize).saturating_sub(1) {
-            let shown = self.hist_offset + i;
-            let Some(ei) = self.history_event(shown) else {
-                break;
-            };
-            let ev = &hist[ei];
-            let y = area.y + 1 + i as u16;
-            let row = Rect::new(area.x, y, area.width, 1);
-            let kind_style = if ev.kind.ends_with("Failed")
-                || ev.kind.ends_with("TimedOut")
-                || ev.kind.ends_with("Aborted")
-            {
-                pal.failed
-            } else if ev.kind.ends_with("Succeeded") {
-                pal.ok
-            } else if ev.kind.ends_with("Entered") || ev.kind.ends_with("Exited") {
-                pal.base
-            } else {
-                pal.json_key
-            };
-            let spans = vec![
-                Span::styled(format!("{:>5} ", ev.id), pal.dim),
-                Span::styled(
-                    format!("{:<type_w$}", truncate(ev.kind, type_w.saturating_sub(1))),
-                    kind_style,
-                ),
-                Span::styled(
-                    format!(
-                        "{:<state_w$}",
-                        truncate(self.event_state_name(ei), state_w.saturating_sub(1))
-                    ),
-                    pal.base,
-                ),
-                Span::styled(
-                    if show_time {
-                        format!("{:>13}", elapsed(ev.timestamp_ms - start_ms))
-                    } else {
-                        String::new()
-                    },
-                    pal.dim,
-                ),
-            ];
-            Line::from(spans).render(row, buf);
-            if shown == self.hist_cursor {
-                let s = if focused {
-                    pal.selection
-                } else {
-                    dim_selection(pal.selection)
-                };
-                buf.set_style(row, s);
-            }
-        }
-    }
-
-    // ----- Pending ----------------------------------------------------------------------
-
-    fn draw_pending(&self, rect: Rect, buf: &mut Buffer) {
-        let pal = &self.theme.palette;
-        let pending = self.pending();
-        let block = self.block(
-            Pane::Pending,
-            "",
-            &if pending.is_empty() {
-                String::new()
-            } else {
-                format!("{} waiting", pending.len())
-            },
-        );
-        let area = block.inner(rect);
-        block.render(rect, buf);
-        let w = area.width as usize;
-        if pending.is_empty() {
-            buf.set_stringn(area.x, area.y, "nothing waits for a person", w, pal.dim);
-            return;
-        }
-        let focused = self.focus == Pane::Pending;
-        let list_h = pending.len().min(area.height as usize);
-        for (i, t) in pending.iter().take(list_h).enumerate() {
-            let y = area.y + i as u16;
-            let kind = if self.session.is_callback(t.id) || t.token.is_some() {
-                "token"
-            } else {
-                "result"
-            };
-            let spans = vec![
-                Span::styled("⧗ ", pal.pending),
-                Span::styled(truncate(&t.state, w.saturating_sub(10).max(4)), pal.base),
-                Span::styled(format!("  {kind}"), pal.dim),
-            ];
-            let row = Rect::new(area.x, y, area.width, 1);
-            Line::from(spans).render(row, buf);
-            if i == self.pend_cursor {
-                let s = if focused {
-                    pal.selection
-                } else {
-                    dim_selection(pal.selection)
-                };
-                buf.set_style(row, s);
-            }
-        }
-        // Details of the selected task, as room allows.
-        let Some(t) = pending.get(self.pend_cursor) else {
-            return;
-        };
-        let mut lines: Vec<Line> = Vec::new();
-        let keys = format!(
-            "{} success · {} failure · {} heartbeat",
-            self.keymap.label(Action::SendSuccess, 1),
-            self.keymap.label(Action::SendFailure, 1),
-            self.keymap.label(Action::SendHeartbeat, 1)
-        );
-        lines.push(Line::from(Span::styled(keys, pal.key)));
-        if let Some(tok) = &t.token {
-            lines.push(Line::from(vec![
-                Span::styled("token ", pal.dim),
-                Span::styled(tok.clone(), pal.json_string),
-            ]));
-        }
-        lines.push(Line::from(vec![
-            Span::styled("input ", pal.dim),
-            Span::styled(
-                truncate(&serde_json::to_string(&t.input).unwrap_or_default(), w),
-                pal.base,
-            ),
-        ]));
-        if let Some((at, err)) = t.deadline() {
-            lines.push(Line::from(vec![
-                Span::styled("times out ", pal.dim),
-                Span::styled(format!("{} ({err})", format_millis(at)), pal.warn),
-            ]));
-        }
-        let start = area.y + list_h as u16;
-        let room = (area.y + area.height).saturating_sub(start);
-        for (i, l) in lines.into_iter().take(room as usize).enumerate() {
-            l.render(Rect::new(area.x, start + i as u16, area.width, 1), buf);
-        }
-    }
-
-    // ----- Variables --------------------------------------------------------------------
-
-    fn draw_variables(&self, rect: Rect, buf: &mut Buffer) {
-        let thread = self.ix.current.as_ref().map_or(0, |c| c.thread);
-        let right = if thread == 0 {
-            String::new()
-        } else {
-            format!("thread {thread}")
-        };
-        let block = self.block(Pane::Variables, "", &right);
-        let area = block.inner(rect);
-        block.render(rect, buf);
-        self.draw_tree(&self.vars, area, self.focus == Pane::Variables, buf);
-    }
-
     // ----- bars -------------------------------------------------------------------------
 
     fn draw_status(&self, area: Rect, buf: &mut Buffer) {
         let pal = &self.theme.palette;
         buf.set_style(area, pal.status);
-        let word = self.status_word();
+        let word = self.status();
         let color = match word {
-            "SUCCEEDED" => pal.ok,
-            "FAILED" | "TIMED_OUT" => pal.error,
-            "WAITING" => pal.pending,
-            "RUNNING" => pal.warn,
-            _ => pal.current,
+            StatusWord::Succeeded => pal.ok,
+            StatusWord::Failed | StatusWord::TimedOut => pal.error,
+            StatusWord::Waiting => pal.pending,
+            StatusWord::Running => pal.warn,
+            StatusWord::Ready | StatusWord::Paused => pal.current,
         };
         let mut left = vec![Span::styled(
-            format!(" {word} "),
+            format!(" {} ", word.as_str()),
             pal.badge(color, self.theme.mono),
         )];
         if let Some(r) = &self.running {
@@ -857,50 +334,13 @@ impl App {
         None
     }
 
-    /// The focused pane's key hints.
+    /// The focused pane's key hints, then the keys every pane has.
     pub fn hints(&self) -> Vec<(Action, &'static str)> {
         use Action as A;
-        let mut v: Vec<(Action, &'static str)> = Vec::new();
         if self.running.is_some() {
             return vec![(A::Pause, "pause"), (A::Help, "help"), (A::Quit, "quit")];
         }
-        match self.focus {
-            Pane::States => v.extend([
-                (A::StepOver, "over"),
-                (A::StepInto, "into"),
-                (A::Continue, "continue"),
-                (A::ToggleBreakpoint, "break"),
-                (A::Select, "inspect"),
-            ]),
-            Pane::Definition => v.extend([
-                (A::ToggleBreakpoint, "break here"),
-                (A::Select, "select state"),
-                (A::StepOver, "over"),
-                (A::Continue, "continue"),
-            ]),
-            Pane::Inspector => v.extend([
-                (A::Select, "fold"),
-                (A::PrevStep, "prev step"),
-                (A::NextStep, "next step"),
-                (A::ExpandAll, "unfold all"),
-                (A::CollapseAll, "fold all"),
-            ]),
-            Pane::History => v.extend([
-                (A::Filter, "filter"),
-                (A::Select, "inspect step"),
-                (A::Bottom, "latest"),
-            ]),
-            Pane::Pending => v.extend([
-                (A::SendSuccess, "success"),
-                (A::SendFailure, "failure"),
-                (A::SendHeartbeat, "heartbeat"),
-            ]),
-            Pane::Variables => v.extend([
-                (A::Select, "fold"),
-                (A::ExpandAll, "unfold all"),
-                (A::CollapseAll, "fold all"),
-            ]),
-        }
+        let mut v = self.component(self.focus).hints().to_vec();
         v.extend([
             (A::Help, "help"),
             (A::CommandLine, "cmd"),
@@ -961,32 +401,14 @@ impl App {
         }
         out.push(Line::default());
         out.push(Line::from(Span::styled("Commands (:)", pal.title_focus)));
-        for (c, d) in [
-            (
-                "break STATE [if EXPR]",
-                "breakpoint, optionally conditional (JSONPath or JSONata)",
-            ),
-            ("break", "list breakpoints with their numbers"),
-            ("delete N", "delete breakpoint N (no N: all)"),
-            (
-                "catch EVENT [off]",
-                "pause on failure, caught, retry or pending (failure and pending are on)",
-            ),
-            ("goto STATE", "run until STATE is about to be entered"),
-            ("input JSON", "restart with this input (JSON, file://PATH)"),
-            (
-                "export PATH",
-                "write the history as GetExecutionHistory JSON",
-            ),
-            (
-                "theme NAME",
-                "dark, light, high-contrast, or a palette file",
-            ),
-            ("restart, quit, q!", ""),
-        ] {
+        for c in super::commands::COMMANDS {
+            let mut names = c.synopsis();
+            for a in c.aliases {
+                names.push_str(&format!(", {a}"));
+            }
             out.push(Line::from(vec![
-                Span::styled(format!("  {c:<24}"), pal.key),
-                Span::styled(d.to_string(), pal.base),
+                Span::styled(format!("  {names:<40}"), pal.key),
+                Span::styled(c.help.to_string(), pal.base),
             ]));
         }
         out.push(Line::default());
@@ -1109,27 +531,6 @@ impl App {
     }
 }
 
-fn pane_number(p: Pane) -> usize {
-    Pane::ALL.iter().position(|q| *q == p).map_or(0, |i| i + 1)
-}
-
-fn short_type(t: &str) -> &str {
-    match t {
-        "Parallel" => "Par",
-        "Succeed" => "Ok",
-        other => other,
-    }
-}
-
-fn dim_selection(s: Style) -> Style {
-    // The selection of an unfocused pane: underline only, so the focused one stands out.
-    if s.bg.is_some() || s.add_modifier.contains(Modifier::REVERSED) {
-        Style::new().add_modifier(Modifier::UNDERLINED)
-    } else {
-        s
-    }
-}
-
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
@@ -1138,18 +539,6 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
         area.y + (area.height - h) / 2,
         w,
         h,
-    )
-}
-
-/// `+00:00:01.234` (hours grow as needed).
-fn elapsed(ms: i64) -> String {
-    let ms = ms.max(0);
-    format!(
-        "+{:02}:{:02}:{:02}.{:03}",
-        ms / 3_600_000,
-        ms / 60_000 % 60,
-        ms / 1000 % 60,
-        ms % 1000
     )
 }
 

@@ -1,0 +1,334 @@
+//! The `:` commands, from one table: parsing, Tab completion and the help overlay all read
+//! [`COMMANDS`], so what is offered, what is accepted and what is documented cannot drift.
+
+/// What a command's argument is (for completion and parsing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arg {
+    None,
+    /// A state name, completed from the definition.
+    State,
+    /// A state name, then optionally `if EXPR`.
+    StateCondition,
+    /// Free text (JSON, a path, a name).
+    Text,
+}
+
+/// One command: its name, aliases, argument, usage and help text.
+#[derive(Debug, Clone, Copy)]
+pub struct Spec {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub arg: Arg,
+    /// The arguments as the help shows them.
+    pub usage: &'static str,
+    pub help: &'static str,
+}
+
+impl Spec {
+    fn answers_to(&self, word: &str) -> bool {
+        self.name == word || self.aliases.contains(&word)
+    }
+
+    /// `break STATE [if EXPR]`.
+    pub fn synopsis(&self) -> String {
+        if self.usage.is_empty() {
+            self.name.to_string()
+        } else {
+            format!("{} {}", self.name, self.usage)
+        }
+    }
+}
+
+/// Every command, in the order the help lists them.
+pub const COMMANDS: &[Spec] = &[
+    Spec {
+        name: "break",
+        aliases: &["b"],
+        arg: Arg::StateCondition,
+        usage: "[STATE [if EXPR]]",
+        help: "breakpoint on STATE, optionally conditional (JSONPath or JSONata); alone: list them",
+    },
+    Spec {
+        name: "tbreak",
+        aliases: &[],
+        arg: Arg::StateCondition,
+        usage: "STATE [if EXPR]",
+        help: "a one-shot breakpoint: deleted when it first stops",
+    },
+    Spec {
+        name: "delete",
+        aliases: &["d"],
+        arg: Arg::Text,
+        usage: "[N]",
+        help: "delete breakpoint N (no N: all)",
+    },
+    Spec {
+        name: "catch",
+        aliases: &[],
+        arg: Arg::Text,
+        usage: "[failure|caught|retry|pending] [off]",
+        help: "pause on failures, caught errors, retries or pending tasks (failure and pending are on)",
+    },
+    Spec {
+        name: "goto",
+        aliases: &["g", "until"],
+        arg: Arg::State,
+        usage: "STATE",
+        help: "run until STATE is about to be entered",
+    },
+    Spec {
+        name: "input",
+        aliases: &[],
+        arg: Arg::Text,
+        usage: "[JSON|file://PATH]",
+        help: "restart with this input (alone: with the same input)",
+    },
+    Spec {
+        name: "export",
+        aliases: &[],
+        arg: Arg::Text,
+        usage: "PATH",
+        help: "write the history as GetExecutionHistory JSON",
+    },
+    Spec {
+        name: "save",
+        aliases: &[],
+        arg: Arg::Text,
+        usage: "PATH",
+        help: "save the session (input, answers, breakpoints) to replay later",
+    },
+    Spec {
+        name: "load",
+        aliases: &[],
+        arg: Arg::Text,
+        usage: "PATH",
+        help: "replay a saved session",
+    },
+    Spec {
+        name: "theme",
+        aliases: &[],
+        arg: Arg::Text,
+        usage: "[NAME|PATH]",
+        help: "dark, light, high-contrast, or a palette file",
+    },
+    Spec {
+        name: "restart",
+        aliases: &[],
+        arg: Arg::None,
+        usage: "",
+        help: "restart the execution (breakpoints stay)",
+    },
+    Spec {
+        name: "help",
+        aliases: &["h"],
+        arg: Arg::None,
+        usage: "",
+        help: "every key and command",
+    },
+    Spec {
+        name: "quit",
+        aliases: &["q"],
+        arg: Arg::None,
+        usage: "",
+        help: "quit (asks while an execution is running)",
+    },
+    Spec {
+        name: "quit!",
+        aliases: &["q!"],
+        arg: Arg::None,
+        usage: "",
+        help: "quit without asking",
+    },
+];
+
+/// A parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `break` alone lists the breakpoints.
+    Break {
+        state: Option<String>,
+        condition: Option<String>,
+        temporary: bool,
+    },
+    Delete(Option<u32>),
+    /// `catch` alone shows the settings.
+    Catch {
+        event: Option<String>,
+        on: bool,
+    },
+    Goto(String),
+    Input(Option<String>),
+    Export(String),
+    Save(String),
+    Load(String),
+    Theme(Option<String>),
+    Restart,
+    Help,
+    Quit,
+    ForceQuit,
+}
+
+/// Parse a command line; Ok(None) for an empty one.
+pub fn parse(line: &str) -> Result<Option<Command>, String> {
+    let line = line.trim();
+    if line.is_empty() {
+        return Ok(None);
+    }
+    let (word, arg) = line.split_once(' ').unwrap_or((line, ""));
+    let arg = arg.trim();
+    let Some(spec) = COMMANDS.iter().find(|c| c.answers_to(word)) else {
+        let names: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
+        return Err(format!(
+            "unknown command '{word}': {} (:help lists them)",
+            names.join(", ")
+        ));
+    };
+    let usage = || format!("usage: {}", spec.synopsis());
+    let required = |a: &str| -> Result<String, String> {
+        if a.is_empty() {
+            Err(usage())
+        } else {
+            Ok(a.to_string())
+        }
+    };
+    let optional = |a: &str| (!a.is_empty()).then(|| a.to_string());
+    Ok(Some(match spec.name {
+        "break" | "tbreak" => {
+            let (state, condition) = match arg.split_once(" if ") {
+                Some((s, c)) => (unquote(s), Some(c.trim().to_string())),
+                None => (unquote(arg), None),
+            };
+            let temporary = spec.name == "tbreak";
+            if temporary && state.is_empty() {
+                return Err(usage());
+            }
+            Command::Break {
+                state: optional(&state),
+                condition,
+                temporary,
+            }
+        }
+        "delete" => Command::Delete(match arg {
+            "" => None,
+            n => Some(n.parse().map_err(|_| usage())?),
+        }),
+        "catch" => {
+            let mut words = arg.split_whitespace();
+            let event = words.next().map(str::to_string);
+            Command::Catch {
+                event,
+                on: words.next() != Some("off"),
+            }
+        }
+        "goto" => Command::Goto(required(&unquote(arg))?),
+        "input" => Command::Input(optional(arg)),
+        "export" => Command::Export(required(arg)?),
+        "save" => Command::Save(required(arg)?),
+        "load" => Command::Load(required(arg)?),
+        "theme" => Command::Theme(optional(arg)),
+        "restart" => Command::Restart,
+        "help" => Command::Help,
+        "quit" => Command::Quit,
+        _ => Command::ForceQuit,
+    }))
+}
+
+fn unquote(s: &str) -> String {
+    s.trim().trim_matches('"').trim_matches('\'').to_string()
+}
+
+/// Tab completion: command names, then state names for the commands that take one.
+pub fn complete(text: &str, state_names: &[String]) -> String {
+    let Some((word, arg)) = text.split_once(' ') else {
+        let names: Vec<String> = COMMANDS
+            .iter()
+            .flat_map(|c| std::iter::once(c.name).chain(c.aliases.iter().copied()))
+            .map(str::to_string)
+            .collect();
+        return match common_prefix(&names, text) {
+            Some(p) if names.contains(&p) => format!("{p} "),
+            Some(p) => p,
+            None => text.to_string(),
+        };
+    };
+    let takes_state = COMMANDS
+        .iter()
+        .find(|c| c.answers_to(word))
+        .is_some_and(|c| matches!(c.arg, Arg::State | Arg::StateCondition));
+    if !takes_state || arg.contains(" if ") {
+        return text.to_string();
+    }
+    match common_prefix(state_names, arg) {
+        Some(p) => format!("{word} {p}"),
+        None => text.to_string(),
+    }
+}
+
+/// The longest prefix shared by the candidates that start with `start`.
+fn common_prefix(candidates: &[String], start: &str) -> Option<String> {
+    let matches: Vec<&String> = candidates.iter().filter(|n| n.starts_with(start)).collect();
+    let (first, rest) = matches.split_first()?;
+    let mut prefix = (*first).clone();
+    for m in rest {
+        while !m.starts_with(&prefix) {
+            prefix.pop();
+        }
+    }
+    Some(prefix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_in_the_table_parses_and_completes() {
+        for c in COMMANDS {
+            let sample = match c.arg {
+                Arg::None => c.name.to_string(),
+                _ if c.name == "delete" => format!("{} 1", c.name),
+                _ if c.name == "catch" => format!("{} retry", c.name),
+                _ => format!("{} Something", c.name),
+            };
+            assert!(parse(&sample).unwrap().is_some(), "{sample}");
+            for alias in c.aliases {
+                let line = sample.replacen(c.name, alias, 1);
+                assert_eq!(parse(&line).unwrap(), parse(&sample).unwrap(), "{line}");
+            }
+            // Completion offers only names the parser accepts.
+            let done = complete(&c.name[..1], &[]);
+            let word = done.trim_end();
+            assert!(
+                COMMANDS.iter().any(|d| d.name.starts_with(word)),
+                "{word} completes to a command"
+            );
+        }
+        assert!(parse("frobnicate").is_err());
+        assert_eq!(parse("  ").unwrap(), None);
+    }
+
+    #[test]
+    fn state_names_complete_after_commands_that_take_one() {
+        let names = vec!["Charge card".to_string(), "Charge fee".to_string()];
+        assert_eq!(complete("break Ch", &names), "break Charge ");
+        assert_eq!(complete("tbreak Charge c", &names), "tbreak Charge card");
+        assert_eq!(complete("until Charge f", &names), "until Charge fee");
+        assert_eq!(complete("export Ch", &names), "export Ch");
+        assert_eq!(complete("unt", &names), "until ");
+        assert_eq!(complete("tb", &names), "tbreak ");
+    }
+
+    #[test]
+    fn usage_errors_name_the_synopsis() {
+        assert_eq!(parse("export").unwrap_err(), "usage: export PATH");
+        assert_eq!(parse("delete x").unwrap_err(), "usage: delete [N]");
+        assert_eq!(
+            parse("break 'A' if $.x > 1").unwrap(),
+            Some(Command::Break {
+                state: Some("A".into()),
+                condition: Some("$.x > 1".into()),
+                temporary: false
+            })
+        );
+    }
+}

@@ -1,0 +1,304 @@
+//! The States pane: the machine as a tree (Map and Parallel nested) with what the
+//! execution did at each state: ▶ current, ✓ visited, ✗ failed, ⧗ pending, ● breakpoint,
+//! Map progress.
+
+use super::{
+    Component, Ctx, Effect, Inspect, Pane, ScrollList, movement, paint_selection, pane_block,
+};
+use crate::asl::model::{Machine, StateKind};
+use crate::tui::action::Action;
+use crate::tui::json::truncate;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+/// One row of the tree.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub depth: u16,
+    pub kind: RowKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum RowKind {
+    State {
+        name: String,
+        pointer: String,
+        type_name: &'static str,
+    },
+    /// A Parallel branch.
+    Branch(usize),
+}
+
+#[derive(Debug, Default)]
+pub struct StatesPane {
+    pub rows: Vec<Row>,
+    pub list: ScrollList,
+    /// The selection follows the execution.
+    pub follow: bool,
+    /// The state whose block the Definition pane was last asked to show.
+    revealed: Option<String>,
+}
+
+impl StatesPane {
+    pub fn new() -> StatesPane {
+        StatesPane {
+            follow: true,
+            ..StatesPane::default()
+        }
+    }
+
+    /// Rebuild the rows for a (re)loaded definition.
+    pub fn load(&mut self, machine: &Machine) {
+        let mut rows = Vec::new();
+        push_rows(machine, 0, &mut rows);
+        self.rows = rows;
+        self.list.clamp(self.rows.len());
+        self.revealed = None;
+    }
+
+    /// The selected state's name and pointer.
+    pub fn selected_state(&self) -> Option<(&str, &str)> {
+        match &self.rows.get(self.list.cursor)?.kind {
+            RowKind::State { name, pointer, .. } => Some((name, pointer)),
+            RowKind::Branch(_) => None,
+        }
+    }
+
+    fn row_of(&self, pointer: &str) -> Option<usize> {
+        self.rows
+            .iter()
+            .position(|r| matches!(&r.kind, RowKind::State { pointer: p, .. } if p == pointer))
+    }
+
+    /// Select the state at `pointer` (a person chose it elsewhere): the selection stops
+    /// following the execution.
+    pub fn select(&mut self, pointer: &str) {
+        if let Some(i) = self.row_of(pointer) {
+            self.list.cursor = i;
+            self.follow = false;
+            self.revealed = Some(pointer.to_string());
+        }
+    }
+
+    /// Put the selection on the current state.
+    pub fn follow_current(&mut self, cx: &Ctx, fx: &mut Vec<Effect>) {
+        if let Some(cur) = &cx.ix.current
+            && let Some(i) = self.row_of(&cur.pointer)
+        {
+            self.list.cursor = i;
+            self.reveal(fx);
+        }
+    }
+
+    /// The selection moved: have its block shown (once per state).
+    fn reveal(&mut self, fx: &mut Vec<Effect>) {
+        let Some((_, ptr)) = self.selected_state() else {
+            return;
+        };
+        if self.revealed.as_deref() != Some(ptr) {
+            let ptr = ptr.to_string();
+            self.revealed = Some(ptr.clone());
+            fx.push(Effect::RevealState(ptr));
+        }
+    }
+
+    /// Enter on a state: inspect its last visit (or the visit in progress).
+    fn inspect_selected(&self, cx: &Ctx, fx: &mut Vec<Effect>) {
+        let Some((_, ptr)) = self.selected_state() else {
+            return;
+        };
+        match cx.ix.visits.get(ptr) {
+            Some(v) => {
+                fx.push(Effect::Inspect(Inspect::Step(v.last)));
+                fx.push(Effect::Info(format!(
+                    "inspecting step {} ({})",
+                    v.last + 1,
+                    cx.session.execution().steps()[v.last].state
+                )));
+            }
+            None if cx.ix.current.as_ref().is_some_and(|c| c.pointer == ptr) => {
+                fx.push(Effect::Inspect(Inspect::Latest));
+                fx.push(Effect::Info("inspecting the state in progress".into()));
+            }
+            None => fx.push(Effect::Info("this state has not run yet".into())),
+        }
+    }
+}
+
+impl Component for StatesPane {
+    fn pane(&self) -> Pane {
+        Pane::States
+    }
+
+    fn on_action(&mut self, a: Action, cx: &Ctx, fx: &mut Vec<Effect>) -> bool {
+        if let Some(d) = movement(a, self.list.page()) {
+            self.list.move_by(d, self.rows.len());
+            self.follow = false;
+            self.reveal(fx);
+            return true;
+        }
+        if a == Action::Select {
+            self.inspect_selected(cx, fx);
+            return true;
+        }
+        false
+    }
+
+    fn on_click(&mut self, row: usize, _cx: &Ctx, fx: &mut Vec<Effect>) {
+        if self.list.click(row, self.rows.len()) {
+            self.follow = false;
+            self.reveal(fx);
+        }
+    }
+
+    fn sync(&mut self, _cx: &Ctx, height: usize) {
+        self.list.clamp(self.rows.len());
+        self.list.height = height;
+        self.list.keep_visible(height.max(1), self.rows.len());
+    }
+
+    fn render(&self, rect: Rect, buf: &mut Buffer, cx: &Ctx, focused: bool) {
+        let pal = cx.pal();
+        let visited = cx.ix.visits.len();
+        let total = self
+            .rows
+            .iter()
+            .filter(|r| matches!(r.kind, RowKind::State { .. }))
+            .count();
+        let block = pane_block(
+            pal,
+            Pane::States,
+            focused,
+            "",
+            &format!("{visited}/{total}"),
+        );
+        let area = block.inner(rect);
+        block.render(rect, buf);
+        let w = area.width as usize;
+        let cur_ptr = cx.ix.current.as_ref().map(|c| c.pointer.as_str());
+        let done = cx.session.status().is_done();
+        for (row_i, row) in self
+            .rows
+            .iter()
+            .enumerate()
+            .skip(self.list.offset)
+            .take(area.height as usize)
+        {
+            let y = area.y + (row_i - self.list.offset) as u16;
+            let indent = "  ".repeat(row.depth as usize);
+            let mut spans: Vec<Span> = Vec::new();
+            match &row.kind {
+                RowKind::Branch(i) => {
+                    spans.push(Span::raw("  "));
+                    spans.push(Span::raw(indent));
+                    spans.push(Span::styled(format!("┄ branch {}", i + 1), pal.dim));
+                }
+                RowKind::State {
+                    name,
+                    pointer,
+                    type_name,
+                } => {
+                    let visit = cx.ix.visits.get(pointer);
+                    let pending = cx.ix.pending_ptrs.contains(pointer);
+                    let is_cur = cur_ptr == Some(pointer.as_str()) && !done;
+                    let (m, ms) = if pending {
+                        ("⧗", pal.pending)
+                    } else if is_cur {
+                        ("▶", pal.current)
+                    } else if visit.is_some_and(|v| v.last_failed) {
+                        ("✗", pal.failed)
+                    } else if visit.is_some() {
+                        ("✓", pal.visited)
+                    } else {
+                        (" ", pal.dim)
+                    };
+                    spans.push(Span::styled(m, ms));
+                    let bp = cx.session.breakpoints.has(name);
+                    spans.push(Span::styled(if bp { "●" } else { " " }, pal.breakpoint));
+                    spans.push(Span::raw(indent));
+                    let mut right = String::new();
+                    let progress = cx.ix.map_progress.get(pointer);
+                    if let Some((d, t)) = progress {
+                        right.push_str(&format!("{d}/{t} "));
+                    } else if let Some(v) = visit.filter(|v| v.count > 1) {
+                        right.push_str(&format!("×{} ", v.count));
+                    }
+                    right.push_str(if w >= 30 {
+                        type_name
+                    } else {
+                        short_type(type_name)
+                    });
+                    let used = 2 + row.depth as usize * 2;
+                    let room = w.saturating_sub(used + right.chars().count() + 1);
+                    let name_t = truncate(name, room);
+                    let pad =
+                        w.saturating_sub(used + name_t.chars().count() + right.chars().count());
+                    let name_style = if is_cur || pending {
+                        pal.current
+                    } else {
+                        pal.base
+                    };
+                    spans.push(Span::styled(name_t, name_style));
+                    spans.push(Span::raw(" ".repeat(pad)));
+                    let rs = if progress.is_some() {
+                        pal.pending
+                    } else {
+                        pal.dim
+                    };
+                    spans.push(Span::styled(right, rs));
+                }
+            }
+            let row_area = Rect::new(area.x, y, area.width, 1);
+            Line::from(spans).render(row_area, buf);
+            if row_i == self.list.cursor {
+                paint_selection(buf, row_area, focused, pal);
+            }
+        }
+    }
+
+    fn hints(&self) -> &'static [(Action, &'static str)] {
+        &[
+            (Action::StepOver, "over"),
+            (Action::StepInto, "into"),
+            (Action::Continue, "continue"),
+            (Action::ToggleBreakpoint, "break"),
+            (Action::Select, "inspect"),
+        ]
+    }
+}
+
+fn push_rows(m: &Machine, depth: u16, rows: &mut Vec<Row>) {
+    for s in &m.states {
+        rows.push(Row {
+            depth,
+            kind: RowKind::State {
+                name: s.name.clone(),
+                pointer: s.pointer.clone(),
+                type_name: s.type_name(),
+            },
+        });
+        match &s.kind {
+            StateKind::Parallel(p) => {
+                for (i, b) in p.branches.iter().enumerate() {
+                    rows.push(Row {
+                        depth: depth + 1,
+                        kind: RowKind::Branch(i),
+                    });
+                    push_rows(b, depth + 2, rows);
+                }
+            }
+            StateKind::Map(map) => push_rows(&map.processor, depth + 1, rows),
+            _ => {}
+        }
+    }
+}
+
+fn short_type(t: &str) -> &str {
+    match t {
+        "Parallel" => "Par",
+        "Succeed" => "Ok",
+        other => other,
+    }
+}
