@@ -842,14 +842,18 @@ fn stepdbg_toml_beside_the_definition_comes_after_the_options() {
     );
     assert_eq!(handler.options.timeout.as_secs(), 10);
     assert_eq!(handler.base_dir.as_deref(), Some(dir.path()));
-    let err = Routes::for_definition(&definition, &["no-equals-sign"]).unwrap_err();
+    let err = Routes::for_definition(&definition, &["no-equals-sign"])
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("PATTERN=BACKEND"), "{err}");
     std::fs::write(
         dir.path().join("stepdbg.toml"),
         "[functions]\n\"x\" = \"ssh:host\"\n",
     )
     .unwrap();
-    let err = Routes::for_definition(&definition, &[] as &[&str]).unwrap_err();
+    let err = Routes::for_definition(&definition, &[] as &[&str])
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("stepdbg.toml:2") && err.contains("unknown backend"),
         "{err}"

@@ -183,7 +183,11 @@ pub fn is_intrinsic(text: &str) -> bool {
 }
 
 /// Parse an intrinsic call. The error is a one-line message for the validator.
-pub fn parse(text: &str) -> Result<Intrinsic, String> {
+pub fn parse(text: &str) -> Result<Intrinsic, super::SyntaxError> {
+    parse_text(text).map_err(super::SyntaxError)
+}
+
+fn parse_text(text: &str) -> Result<Intrinsic, String> {
     let mut p = Parser { src: text, pos: 0 };
     p.skip_ws();
     let call = p.call(1)?;

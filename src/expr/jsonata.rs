@@ -53,7 +53,11 @@ struct ExprInner {
 impl JsonataExpr {
     /// Parse the text between the delimiters. The error is a one-line message for the
     /// validator, e.g. `Parse error: S0207: Unexpected end of expression`.
-    pub fn parse(text: &str) -> Result<JsonataExpr, String> {
+    pub fn parse(text: &str) -> Result<JsonataExpr, super::SyntaxError> {
+        JsonataExpr::parse_text(text).map_err(super::SyntaxError)
+    }
+
+    fn parse_text(text: &str) -> Result<JsonataExpr, String> {
         let text = text.trim();
         let ast = jsonata_core::parser::parse(text).map_err(|e| one_line(&e.display_message()))?;
         let needs = Needs::of(&ast);
@@ -1024,9 +1028,9 @@ pub enum JsonataTemplate {
 impl JsonataTemplate {
     /// Compile a JSON value. The error names the JSON Pointer (relative to the value) of
     /// the bad expression: `/a/0: Parse error: ...` (no prefix for the value itself).
-    pub fn compile(value: &Value) -> Result<JsonataTemplate, String> {
+    pub fn compile(value: &Value) -> Result<JsonataTemplate, super::SyntaxError> {
         let mut pointer = String::new();
-        compile_at(value, &mut pointer)
+        compile_at(value, &mut pointer).map_err(super::SyntaxError)
     }
 
     /// Evaluate. `field` is the field name used in error messages (`"Arguments"`,
@@ -1150,9 +1154,9 @@ fn compile_at(value: &Value, pointer: &mut String) -> Result<JsonataTemplate, St
     };
     Ok(match value {
         Value::String(s) => match strip_delimiters(s) {
-            Some(inner) => {
-                JsonataTemplate::Expr(JsonataExpr::parse(inner).map_err(|m| located(pointer, m))?)
-            }
+            Some(inner) => JsonataTemplate::Expr(
+                JsonataExpr::parse_text(inner).map_err(|m| located(pointer, m))?,
+            ),
             None => JsonataTemplate::Const(value.clone()),
         },
         Value::Array(items) => {

@@ -76,7 +76,11 @@ impl std::error::Error for PathError {}
 
 impl JsonPath {
     /// Parse `text`. The error is a one-line human message for the validator.
-    pub fn parse(text: &str) -> Result<JsonPath, String> {
+    pub fn parse(text: &str) -> Result<JsonPath, super::SyntaxError> {
+        JsonPath::parse_text(text).map_err(super::SyntaxError)
+    }
+
+    fn parse_text(text: &str) -> Result<JsonPath, String> {
         let chars: Vec<char> = java_trim(text).chars().collect();
         if chars.first() != Some(&'$') {
             let quoted = excerpt_str(text);
@@ -2305,7 +2309,7 @@ mod tests {
     fn parse_err(text: &str) -> String {
         match JsonPath::parse(text) {
             Ok(p) => panic!("{text}: expected a parse error, got {p:?}"),
-            Err(e) => e,
+            Err(e) => e.0,
         }
     }
 

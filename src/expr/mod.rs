@@ -10,6 +10,20 @@ pub mod budget;
 
 pub use budget::{Budget, interrupt};
 
+/// An expression that does not parse: the one-line message the validator shows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SyntaxError(pub String);
+
+impl std::ops::Deref for SyntaxError {
+    type Target = str;
+
+    /// The message, as text.
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 /// An expression failed at run time. `error` is the ASL error name (`States.Runtime`,
 /// `States.QueryEvaluationError`, ...); `cause` is the text AWS puts after
 /// "An error occurred while executing the state 'X' (entered at the event id #N). ".

@@ -4,13 +4,55 @@
 //! iterations.
 
 use crate::engine::{Failure, TaskOutcome};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-#[derive(Debug, Clone)]
+/// A MockConfigFile, as Step Functions Local reads it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct MockConfig {
-    doc: Value,
+    pub state_machines: BTreeMap<String, MachineMocks>,
+    #[serde(default)]
+    pub mocked_responses: BTreeMap<String, BTreeMap<String, MockedResponse>>,
+}
+
+/// One state machine's test cases: test case → state name → MockedResponses entry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MachineMocks {
+    #[serde(default)]
+    pub test_cases: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// One invocation's (or range's) response: `Return` or `Throw`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum MockedResponse {
+    Return(Value),
+    Throw(MockedError),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MockedError {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+}
+
+/// A mock file that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MockError {
+    #[error("{path}: {message}")]
+    Read { path: String, message: String },
+    #[error("not a Step Functions Local mock config: {0}")]
+    Format(String),
+    #[error("{0}")]
+    Choice(String),
+    #[error("{0}")]
+    Reference(String),
 }
 
 /// The mocks of one test case, with the invocation counters.
@@ -28,99 +70,91 @@ pub enum MockResponse {
 }
 
 impl MockConfig {
-    pub fn load(path: &Path) -> Result<MockConfig, String> {
+    pub fn load(path: &Path) -> Result<MockConfig, MockError> {
+        let read = |message: String| MockError::Read {
+            path: path.display().to_string(),
+            message,
+        };
         let text = crate::shell::read::text(
             path,
             crate::shell::read::MAX_FILE_BYTES,
             crate::shell::read::Kind::Any,
         )
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-        let doc: Value = serde_json::from_str(&text)
-            .map_err(|e| format!("{}: not valid JSON: {e}", path.display()))?;
-        MockConfig::from_value(doc).map_err(|e| format!("{}: {e}", path.display()))
+        .map_err(|e| read(e.to_string()))?;
+        serde_json::from_str(&text).map_err(|e| read(format!("not a mock config: {e}")))
     }
 
-    pub fn from_value(doc: Value) -> Result<MockConfig, String> {
-        if !doc.get("StateMachines").is_some_and(Value::is_object) {
-            return Err("a mock config needs a \"StateMachines\" object".into());
-        }
-        Ok(MockConfig { doc })
+    pub fn from_value(doc: Value) -> Result<MockConfig, MockError> {
+        serde_json::from_value(doc).map_err(|e| MockError::Format(e.to_string()))
     }
 
     pub fn state_machine_names(&self) -> Vec<String> {
-        self.doc["StateMachines"]
-            .as_object()
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default()
+        self.state_machines.keys().cloned().collect()
     }
 
     pub fn test_case_names(&self, machine: &str) -> Vec<String> {
-        self.doc["StateMachines"][machine]["TestCases"]
-            .as_object()
-            .map(|m| m.keys().cloned().collect())
+        self.state_machines
+            .get(machine)
+            .map(|m| m.test_cases.keys().cloned().collect())
             .unwrap_or_default()
     }
 
     /// Choose a test case. `machine` may be omitted when the file has exactly one machine,
     /// `case` when that machine has exactly one test case.
-    pub fn case(&self, machine: Option<&str>, case: Option<&str>) -> Result<MockCase, String> {
+    pub fn case(&self, machine: Option<&str>, case: Option<&str>) -> Result<MockCase, MockError> {
         let machines = self.state_machine_names();
         let machine = match machine {
             Some(m) if machines.iter().any(|x| x == m) => m.to_string(),
             Some(m) => {
-                return Err(format!(
+                return Err(MockError::Choice(format!(
                     "the mock config has no state machine '{m}' (it has: {})",
                     machines.join(", ")
-                ));
+                )));
             }
             None if machines.len() == 1 => machines[0].clone(),
             None => {
-                return Err(format!(
+                return Err(MockError::Choice(format!(
                     "the mock config has several state machines ({}); choose one with --state-machine-name",
                     machines.join(", ")
-                ));
+                )));
             }
         };
         let cases = self.test_case_names(&machine);
         let case = match case {
             Some(c) if cases.iter().any(|x| x == c) => c.to_string(),
             Some(c) => {
-                return Err(format!(
+                return Err(MockError::Choice(format!(
                     "state machine '{machine}' has no test case '{c}' (it has: {})",
                     cases.join(", ")
-                ));
+                )));
             }
             None if cases.len() == 1 => cases[0].clone(),
             None => {
-                return Err(format!(
+                return Err(MockError::Choice(format!(
                     "state machine '{machine}' has several test cases ({}); choose one with --test-case",
                     cases.join(", ")
-                ));
+                )));
             }
         };
         let mut out = MockCase::default();
-        let Some(map) = self.doc["StateMachines"][&machine]["TestCases"][&case].as_object() else {
+        let Some(map) = self.state_machines[&machine].test_cases.get(&case) else {
             return Ok(out);
         };
-        for (state, response_name) in map {
-            let rn = response_name.as_str().ok_or_else(|| format!("test case '{case}': the mock for state '{state}' must name a MockedResponses entry"))?;
-            let responses = self.doc["MockedResponses"][rn].as_object().ok_or_else(|| {
-                format!("MockedResponses has no entry '{rn}' (used by state '{state}')")
+        for (state, rn) in map {
+            let responses = self.mocked_responses.get(rn).ok_or_else(|| {
+                MockError::Reference(format!(
+                    "MockedResponses has no entry '{rn}' (used by state '{state}')"
+                ))
             })?;
             let mut list = Vec::new();
             for (key, r) in responses {
-                let (lo, hi) = parse_range(key).ok_or_else(|| format!("MockedResponses.{rn}: '{key}' is not an invocation number or range like \"1-2\""))?;
-                let resp = if let Some(v) = r.get("Return") {
-                    MockResponse::Return(v.clone())
-                } else if let Some(t) = r.get("Throw") {
-                    MockResponse::Throw(Failure {
-                        error: t.get("Error").and_then(Value::as_str).map(str::to_string),
-                        cause: t.get("Cause").and_then(Value::as_str).map(str::to_string),
-                    })
-                } else {
-                    return Err(format!(
-                        "MockedResponses.{rn}.{key} needs \"Return\" or \"Throw\""
-                    ));
+                let (lo, hi) = parse_range(key).ok_or_else(|| MockError::Reference(format!("MockedResponses.{rn}: '{key}' is not an invocation number or range like \"1-2\"")))?;
+                let resp = match r {
+                    MockedResponse::Return(v) => MockResponse::Return(v.clone()),
+                    MockedResponse::Throw(t) => MockResponse::Throw(Failure {
+                        error: t.error.clone(),
+                        cause: t.cause.clone(),
+                    }),
                 };
                 list.push((lo, hi, resp));
             }

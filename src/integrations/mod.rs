@@ -8,3 +8,16 @@ pub mod mock;
 mod process;
 pub mod routes;
 pub mod settings;
+
+/// Why the configuration of task answers cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A `--function PATTERN=BACKEND` option or a route in stepdbg.toml.
+    #[error("{0}")]
+    Route(String),
+    /// stepdbg.toml (the message names its file, line and column).
+    #[error("{0}")]
+    Settings(String),
+    #[error(transparent)]
+    Mock(#[from] mock::MockError),
+}

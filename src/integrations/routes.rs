@@ -150,11 +150,12 @@ pub struct Routes {
 
 impl Routes {
     /// The `--function` options, in order.
-    pub fn from_options<S: AsRef<str>>(options: &[S]) -> Result<Routes, String> {
+    pub fn from_options<S: AsRef<str>>(options: &[S]) -> Result<Routes, super::ConfigError> {
         let routes = options
             .iter()
             .map(|o| Route::parse(o.as_ref()))
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<_, _>>()
+            .map_err(super::ConfigError::Route)?;
         Ok(Routes { routes })
     }
 
@@ -163,14 +164,14 @@ impl Routes {
     pub fn for_definition<S: AsRef<str>>(
         definition: &Path,
         options: &[S],
-    ) -> Result<Routes, String> {
+    ) -> Result<Routes, super::ConfigError> {
         let mut routes = Routes::from_options(options)?;
         routes.extend(super::settings::Settings::beside(definition)?.routes);
         Ok(routes)
     }
 
     /// Read the `[functions]` table of a `stepdbg.toml`.
-    pub fn load(path: &Path) -> Result<Routes, String> {
+    pub fn load(path: &Path) -> Result<Routes, super::ConfigError> {
         Ok(super::settings::Settings::load(path)?.routes)
     }
 

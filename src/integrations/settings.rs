@@ -12,6 +12,7 @@
 //! eval-memory-mb = 1024      # memory one JSONata evaluation may hold
 //! ```
 
+use super::ConfigError;
 use super::routes::Routes;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -34,7 +35,7 @@ pub struct Settings {
 
 impl Settings {
     /// The `stepdbg.toml` in `definition`'s folder; empty settings when there is none.
-    pub fn beside(definition: &Path) -> Result<Settings, String> {
+    pub fn beside(definition: &Path) -> Result<Settings, ConfigError> {
         let file = definition.parent().unwrap_or(Path::new("")).join(FILE_NAME);
         if file.exists() {
             Settings::load(&file)
@@ -43,10 +44,10 @@ impl Settings {
         }
     }
 
-    pub fn load(path: &Path) -> Result<Settings, String> {
+    pub fn load(path: &Path) -> Result<Settings, ConfigError> {
         use crate::shell::read;
         let text = read::text(path, read::MAX_CONFIG_BYTES, read::Kind::RegularOnly)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+            .map_err(|e| ConfigError::Settings(format!("{}: {e}", path.display())))?;
         // Paths in the file are relative to its folder, wherever stepdbg runs from (a bare
         // `stepdbg.toml` has the empty path as its parent: the current folder).
         let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
@@ -57,7 +58,11 @@ impl Settings {
     }
 
     /// Parse a file's text; `label` names it in messages, `base_dir` anchors its paths.
-    pub fn parse(text: &str, label: &str, base_dir: &Path) -> Result<Settings, String> {
+    pub fn parse(text: &str, label: &str, base_dir: &Path) -> Result<Settings, ConfigError> {
+        Settings::parse_text(text, label, base_dir).map_err(ConfigError::Settings)
+    }
+
+    fn parse_text(text: &str, label: &str, base_dir: &Path) -> Result<Settings, String> {
         let file = crate::shell::toml::parse(label, text)?;
         let routes = match file.table("functions")? {
             Some(t) => Routes::from_toml(&file, t, base_dir)?,
@@ -130,9 +135,9 @@ mod tests {
         assert_eq!(s.eval_timeout, Some(Duration::from_millis(250)));
         assert_eq!(s.max_sequence, Some(2000));
         let e = Settings::parse("[functions\n", "stepdbg.toml", Path::new("")).unwrap_err();
-        assert!(e.starts_with("stepdbg.toml:1:"), "{e}");
+        assert!(e.to_string().starts_with("stepdbg.toml:1:"), "{e}");
         let e =
             Settings::parse("[limits]\neval-timeout = \"soon\"\n", "s", Path::new("")).unwrap_err();
-        assert!(e.starts_with("s:2:"), "{e}");
+        assert!(e.to_string().starts_with("s:2:"), "{e}");
     }
 }

@@ -2,6 +2,7 @@
 //! optional condition over the state input and a hit count; plus breaks on events
 //! (failures, caught errors, retries, tasks waiting for a person).
 
+use crate::expr::SyntaxError;
 use crate::expr::jsonata::{self, JsonataEnv, JsonataExpr};
 use crate::expr::jsonpath::JsonPath;
 use serde_json::{Map, Value, json};
@@ -18,7 +19,7 @@ pub enum Condition {
 
 impl Condition {
     /// `$.x`, `$[...]` and `$$...` are JSONPath; anything else (optionally in `{% %}`) is JSONata.
-    pub fn parse(text: &str) -> Result<Condition, String> {
+    pub fn parse(text: &str) -> Result<Condition, crate::expr::SyntaxError> {
         let t = text.trim();
         if t == "$" || t.starts_with("$.") || t.starts_with("$[") {
             return JsonPath::parse(t).map(Condition::JsonPath);
@@ -118,12 +119,16 @@ impl Default for Breakpoints {
 }
 
 impl Breakpoints {
-    pub fn add(&mut self, state: &str, condition: Option<&str>) -> Result<u32, String> {
+    pub fn add(&mut self, state: &str, condition: Option<&str>) -> Result<u32, SyntaxError> {
         self.insert(state, condition, false)
     }
 
     /// A one-shot breakpoint: deleted when it first stops.
-    pub fn add_temporary(&mut self, state: &str, condition: Option<&str>) -> Result<u32, String> {
+    pub fn add_temporary(
+        &mut self,
+        state: &str,
+        condition: Option<&str>,
+    ) -> Result<u32, SyntaxError> {
         self.insert(state, condition, true)
     }
 
@@ -132,7 +137,7 @@ impl Breakpoints {
         state: &str,
         condition: Option<&str>,
         temporary: bool,
-    ) -> Result<u32, String> {
+    ) -> Result<u32, SyntaxError> {
         let condition = match condition {
             Some(c) => Some((c.to_string(), Condition::parse(c)?)),
             None => None,

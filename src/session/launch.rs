@@ -2,7 +2,7 @@
 //! `NAME.input.json`, `NAME.mocks.json` and `stepdbg.toml` are picked up when no option
 //! names them. Shared by `stepdbg run` and the debugger.
 
-use super::{BackgroundAnswer, Resolution, Resolver};
+use super::{BackgroundAnswer, Resolution, Resolver, SessionError};
 use crate::engine::{Config, TaskRequest, WorkflowType, time};
 use crate::integrations::dispatch::{Dispatch, Dispatcher};
 use crate::integrations::lambda::AwsScope;
@@ -67,7 +67,11 @@ pub fn sibling(definition: &Path, suffix: &str) -> PathBuf {
 }
 
 /// Read a JSON argument given inline, as `file://PATH`, or `-` for standard input.
-pub fn read_json_arg(arg: &str, what: &str) -> Result<Value, String> {
+pub fn read_json_arg(arg: &str, what: &str) -> Result<Value, SessionError> {
+    read_json_text(arg, what).map_err(SessionError::Input)
+}
+
+fn read_json_text(arg: &str, what: &str) -> Result<Value, String> {
     use crate::shell::read;
     let (text, origin) = if let Some(path) = arg.strip_prefix("file://") {
         (
@@ -86,7 +90,7 @@ pub fn read_json_arg(arg: &str, what: &str) -> Result<Value, String> {
 }
 
 impl LaunchOptions {
-    pub fn prepare(&self) -> Result<Launch, String> {
+    pub fn prepare(&self) -> Result<Launch, SessionError> {
         let mut discovered = Vec::new();
         let input = match &self.input {
             Some(i) => read_json_arg(i, "--input")?,
@@ -104,11 +108,11 @@ impl LaunchOptions {
             Some(c) => match read_json_arg(c, "--context")? {
                 v @ Value::Object(_) => Some(v),
                 other => {
-                    return Err(format!(
+                    return Err(SessionError::Input(format!(
                         "--context must be a JSON object (merged into the context object, e.g. \
                          '{{\"Execution\":{{\"Name\":\"x\"}}}}'), not {}",
                         crate::expr::json_type_name(&other)
-                    ));
+                    )));
                 }
             },
             None => None,
@@ -125,10 +129,14 @@ impl LaunchOptions {
             }
         };
         let mocks = match &mock_path {
-            Some(p) => MockConfig::load(p)?.case(
-                self.state_machine_name.as_deref(),
-                self.test_case.as_deref(),
-            )?,
+            Some(p) => MockConfig::load(p)
+                .and_then(|m| {
+                    m.case(
+                        self.state_machine_name.as_deref(),
+                        self.test_case.as_deref(),
+                    )
+                })
+                .map_err(crate::integrations::ConfigError::from)?,
             None => MockCase::default(),
         };
         let mut config = Config {

@@ -215,7 +215,7 @@ impl Session {
         opts: SessionOptions,
         resolver: Box<dyn Resolver>,
     ) -> Result<Session, SessionError> {
-        let def = asl::load(path).map_err(SessionError::Load)?;
+        let def = asl::load(path)?;
         if def.has_errors() {
             return Err(SessionError::Invalid(Box::new(def)));
         }
@@ -604,9 +604,9 @@ impl Session {
     }
 
     /// Complete a pending task by hand: SendTaskSuccess / a manual function result.
-    pub fn complete(&mut self, task: TaskId, outcome: TaskOutcome) -> Result<(), String> {
+    pub fn complete(&mut self, task: TaskId, outcome: TaskOutcome) -> Result<(), SessionError> {
         let Some(req) = self.exec.task(task).cloned() else {
-            return Err(format!("no pending task {task}"));
+            return Err(SessionError::NoTask(task));
         };
         self.manual.retain(|t| *t != task);
         self.callback_waiting.retain(|t| *t != task);
@@ -846,22 +846,33 @@ impl Session {
     }
 }
 
-#[derive(Debug)]
+/// What the session (and setting one up) can fail at, with messages a person can act on.
+#[derive(Debug, thiserror::Error)]
 pub enum SessionError {
-    Load(LoadError),
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The definition loads but has errors (the diagnostics say where).
+    #[error("{}", invalid_summary(.0))]
     Invalid(Box<Definition>),
+    #[error(transparent)]
+    Config(#[from] crate::integrations::ConfigError),
+    /// `--input`, `--context` or `:input` could not be read or is not what it must be.
+    #[error("{0}")]
+    Input(String),
+    #[error("bad condition: {0}")]
+    Condition(#[from] crate::expr::SyntaxError),
+    #[error("no pending task {0}")]
+    NoTask(TaskId),
+    /// A saved session that cannot be read or replayed.
+    #[error("{0}")]
+    SessionFile(String),
+    #[error("cannot write {path}: {message}")]
+    Write { path: String, message: String },
 }
 
-impl std::fmt::Display for SessionError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SessionError::Load(e) => write!(f, "{e}"),
-            SessionError::Invalid(d) => {
-                let lines: Vec<String> = d.errors().map(|e| e.one_line(&d.doc)).collect();
-                write!(f, "{}", lines.join("\n"))
-            }
-        }
-    }
+fn invalid_summary(d: &Definition) -> String {
+    let lines: Vec<String> = d.errors().map(|e| e.one_line(&d.doc)).collect();
+    lines.join("\n")
 }
 
 /// Build a failure outcome from an error name and cause typed by a person.

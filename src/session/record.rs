@@ -1,186 +1,300 @@
 //! Saving a session to a file and replaying it later: the input, the seed and start time,
 //! every recorded answer (function results, token completions, clock moves, edited
 //! inputs) and the breakpoints. Replay goes through the same journal as step back.
+//!
+//! The file is read with serde into [`SessionFile`], and everything in it is checked
+//! (the format, every journal entry, every breakpoint condition) before anything is
+//! applied: a bad file leaves the session as it was.
 
-use super::{JournalEntry, Session};
+use super::breakpoints::Breakpoints;
+use super::{JournalEntry, Session, SessionError};
 use crate::engine::{Failure, TaskOutcome, history};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::path::Path;
 
 const FORMAT: &str = "stepdbg-session/1";
 
+/// A saved session, as written to disk.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionFile {
+    pub format: String,
+    #[serde(default)]
+    pub definition: Option<String>,
+    #[serde(default)]
+    pub input: Option<Value>,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Tokens replay the same only with the same secret (32 hex digits).
+    #[serde(default)]
+    pub token_secret: Option<String>,
+    #[serde(default)]
+    pub start_time: Option<i64>,
+    #[serde(default)]
+    pub execution_name: Option<String>,
+    #[serde(default)]
+    pub state_machine_name: Option<String>,
+    pub journal: Vec<Entry>,
+    #[serde(default)]
+    pub breakpoints: Vec<SavedBreakpoint>,
+}
+
+/// One journal entry: `{"step": true}`, `{"resolve": {...}}`, `{"taskStarted": 3}`, ...
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Entry {
+    Step(bool),
+    Resolve(SavedResolve),
+    TaskStarted(u64),
+    Heartbeat(u64),
+    AdvanceTo(i64),
+    SetInput(SavedInput),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedResolve {
+    pub task: u64,
+    pub state: String,
+    pub outcome: SavedOutcome,
+    #[serde(default = "yes")]
+    pub by_person: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SavedInput {
+    pub thread: usize,
+    pub input: Value,
+}
+
 /// `{"success": output}` or `{"failure": {"error", "cause"}}`.
-pub fn outcome_to_json(o: &TaskOutcome) -> Value {
-    match o {
-        TaskOutcome::Success(v) => json!({"success": v}),
-        TaskOutcome::Failure(f) => json!({"failure": {"error": f.error, "cause": f.cause}}),
-    }
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SavedOutcome {
+    Success(Value),
+    Failure(SavedFailure),
 }
 
-pub fn outcome_from_json(v: &Value) -> Option<TaskOutcome> {
-    if let Some(s) = v.get("success") {
-        return Some(TaskOutcome::Success(s.clone()));
-    }
-    let f = v.get("failure")?;
-    let text = |k: &str| f.get(k).and_then(Value::as_str).map(str::to_string);
-    Some(TaskOutcome::Failure(Failure {
-        error: text("error"),
-        cause: text("cause"),
-    }))
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SavedFailure {
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub cause: Option<String>,
 }
 
-fn entry_to_json(e: &JournalEntry) -> Value {
-    match e {
-        JournalEntry::Step => json!({"step": true}),
-        JournalEntry::Resolve {
-            task,
-            state,
-            outcome,
-            by_person,
-        } => {
-            json!({"resolve": {"task": task, "state": state, "outcome": outcome_to_json(outcome), "byPerson": by_person}})
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedBreakpoint {
+    pub state: String,
+    #[serde(default)]
+    pub condition: Option<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub hit_target: Option<u64>,
+    #[serde(default)]
+    pub temporary: bool,
+}
+
+impl From<&TaskOutcome> for SavedOutcome {
+    fn from(o: &TaskOutcome) -> SavedOutcome {
+        match o {
+            TaskOutcome::Success(v) => SavedOutcome::Success(v.clone()),
+            TaskOutcome::Failure(f) => SavedOutcome::Failure(SavedFailure {
+                error: f.error.clone(),
+                cause: f.cause.clone(),
+            }),
         }
-        JournalEntry::TaskStarted { task } => json!({"taskStarted": task}),
-        JournalEntry::Heartbeat { task } => json!({"heartbeat": task}),
-        JournalEntry::AdvanceTo(ms) => json!({"advanceTo": ms}),
-        JournalEntry::SetInput { thread, input } => {
-            json!({"setInput": {"thread": thread, "input": input}})
+    }
+}
+
+impl From<SavedOutcome> for TaskOutcome {
+    fn from(o: SavedOutcome) -> TaskOutcome {
+        match o {
+            SavedOutcome::Success(v) => TaskOutcome::Success(v),
+            SavedOutcome::Failure(f) => TaskOutcome::Failure(Failure {
+                error: f.error,
+                cause: f.cause,
+            }),
         }
     }
 }
 
-fn entry_from_json(v: &Value) -> Option<JournalEntry> {
-    if v.get("step").is_some() {
-        return Some(JournalEntry::Step);
+impl From<&JournalEntry> for Entry {
+    fn from(e: &JournalEntry) -> Entry {
+        match e {
+            JournalEntry::Step => Entry::Step(true),
+            JournalEntry::Resolve {
+                task,
+                state,
+                outcome,
+                by_person,
+            } => Entry::Resolve(SavedResolve {
+                task: *task,
+                state: state.clone(),
+                outcome: outcome.into(),
+                by_person: *by_person,
+            }),
+            JournalEntry::TaskStarted { task } => Entry::TaskStarted(*task),
+            JournalEntry::Heartbeat { task } => Entry::Heartbeat(*task),
+            JournalEntry::AdvanceTo(ms) => Entry::AdvanceTo(*ms),
+            JournalEntry::SetInput { thread, input } => Entry::SetInput(SavedInput {
+                thread: *thread,
+                input: input.clone(),
+            }),
+        }
     }
-    if let Some(r) = v.get("resolve") {
-        return Some(JournalEntry::Resolve {
-            task: r.get("task")?.as_u64()?,
-            state: r.get("state")?.as_str()?.to_string(),
-            outcome: outcome_from_json(r.get("outcome")?)?,
-            by_person: r.get("byPerson").and_then(Value::as_bool).unwrap_or(true),
-        });
+}
+
+impl From<Entry> for JournalEntry {
+    fn from(e: Entry) -> JournalEntry {
+        match e {
+            Entry::Step(_) => JournalEntry::Step,
+            Entry::Resolve(r) => JournalEntry::Resolve {
+                task: r.task,
+                state: r.state,
+                outcome: r.outcome.into(),
+                by_person: r.by_person,
+            },
+            Entry::TaskStarted(task) => JournalEntry::TaskStarted { task },
+            Entry::Heartbeat(task) => JournalEntry::Heartbeat { task },
+            Entry::AdvanceTo(ms) => JournalEntry::AdvanceTo(ms),
+            Entry::SetInput(s) => JournalEntry::SetInput {
+                thread: s.thread,
+                input: s.input,
+            },
+        }
     }
-    if let Some(t) = v.get("taskStarted") {
-        return Some(JournalEntry::TaskStarted { task: t.as_u64()? });
-    }
-    if let Some(t) = v.get("heartbeat") {
-        return Some(JournalEntry::Heartbeat { task: t.as_u64()? });
-    }
-    if let Some(ms) = v.get("advanceTo") {
-        return Some(JournalEntry::AdvanceTo(ms.as_i64()?));
-    }
-    let s = v.get("setInput")?;
-    Some(JournalEntry::SetInput {
-        thread: s.get("thread")?.as_u64()? as usize,
-        input: s.get("input")?.clone(),
-    })
 }
 
 impl Session {
-    /// The session as JSON: enough to rebuild this exact point later.
-    pub fn to_record(&self) -> Value {
+    /// The session as saved: enough to rebuild this exact point later.
+    pub fn to_record(&self) -> SessionFile {
         let cfg = self.exec.config();
-        json!({
-            "format": FORMAT,
-            "definition": self.path.display().to_string(),
-            "input": self.input,
-            "seed": cfg.seed,
-            // Tokens replay the same only with the same secret.
-            "tokenSecret": format!("{:032x}", cfg.token_secret),
-            "startTime": cfg.start_time_ms,
-            "executionName": cfg.execution_name,
-            "stateMachineName": cfg.state_machine_name,
-            "journal": self.journal.iter().map(entry_to_json).collect::<Vec<_>>(),
-            "breakpoints": self.breakpoints.list().iter().map(|b| json!({
-                "state": b.state,
-                "condition": b.condition.as_ref().map(|(text, _)| text),
-                "enabled": b.enabled,
-                "hitTarget": b.hit_target,
-            })).collect::<Vec<_>>(),
-        })
+        SessionFile {
+            format: FORMAT.into(),
+            definition: Some(self.path.display().to_string()),
+            input: Some(self.input.clone()),
+            seed: Some(cfg.seed),
+            token_secret: Some(format!("{:032x}", cfg.token_secret)),
+            start_time: Some(cfg.start_time_ms),
+            execution_name: Some(cfg.execution_name.clone()),
+            state_machine_name: Some(cfg.state_machine_name.clone()),
+            journal: self.journal.iter().map(Entry::from).collect(),
+            breakpoints: self
+                .breakpoints
+                .list()
+                .iter()
+                .map(|b| SavedBreakpoint {
+                    state: b.state.clone(),
+                    condition: b.condition.as_ref().map(|(text, _)| text.clone()),
+                    enabled: b.enabled,
+                    hit_target: b.hit_target,
+                    temporary: b.temporary,
+                })
+                .collect(),
+        }
     }
 
-    pub fn save(&self, path: &Path) -> Result<(), String> {
+    pub fn save(&self, path: &Path) -> Result<(), SessionError> {
         let text = serde_json::to_string_pretty(&self.to_record()).unwrap_or_default();
-        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        write(path, &text)
     }
 
     /// Replay a saved session on this session's definition: same input, seed and clock,
     /// the recorded answers, the breakpoints. Returns where the replay stopped, if early.
-    pub fn load_record(&mut self, record: &Value) -> Result<Option<super::StopReason>, String> {
-        if record.get("format").and_then(Value::as_str) != Some(FORMAT) {
-            return Err(format!(
+    /// Nothing changes unless the whole file is good.
+    pub fn load_record(
+        &mut self,
+        record: SessionFile,
+    ) -> Result<Option<super::StopReason>, SessionError> {
+        let bad = |m: String| SessionError::SessionFile(m);
+        if record.format != FORMAT {
+            return Err(bad(format!(
                 "not a saved stepdbg session (expected \"format\": \"{FORMAT}\")"
-            ));
+            )));
         }
-        let journal = record
-            .get("journal")
-            .and_then(Value::as_array)
-            .ok_or("the session has no journal")?
-            .iter()
-            .map(|e| entry_from_json(e).ok_or_else(|| format!("unreadable journal entry {e}")))
-            .collect::<Result<Vec<_>, _>>()?;
-        if let Some(i) = record.get("input") {
-            self.input = i.clone();
+        let token_secret = match &record.token_secret {
+            Some(s) => Some(
+                u128::from_str_radix(s, 16)
+                    .map_err(|_| bad(format!("tokenSecret `{s}` is not 32 hex digits")))?,
+            ),
+            None => None,
+        };
+        // Conditions are checked on a scratch set before anything changes.
+        let mut check = Breakpoints::default();
+        for b in &record.breakpoints {
+            check
+                .add(&b.state, b.condition.as_deref())
+                .map_err(|e| bad(format!("the breakpoint on '{}': {e}", b.state)))?;
         }
-        if let Some(seed) = record.get("seed").and_then(Value::as_u64) {
+        // Everything checked: apply.
+        if let Some(i) = record.input {
+            self.input = i;
+        }
+        if let Some(seed) = record.seed {
             self.config.seed = seed;
         }
-        if let Some(s) = record.get("tokenSecret").and_then(Value::as_str) {
-            self.config.token_secret = u128::from_str_radix(s, 16)
-                .map_err(|_| format!("tokenSecret `{s}` is not 32 hex digits"))?;
+        if let Some(s) = token_secret {
+            self.config.token_secret = s;
         }
-        if let Some(t) = record.get("startTime").and_then(Value::as_i64) {
+        if let Some(t) = record.start_time {
             self.config.start_time_ms = t;
         }
-        for (key, slot) in [
-            ("executionName", &mut self.config.execution_name),
-            ("stateMachineName", &mut self.config.state_machine_name),
-        ] {
-            if let Some(v) = record.get(key).and_then(Value::as_str) {
-                *slot = v.to_string();
+        if let Some(n) = record.execution_name {
+            self.config.execution_name = n;
+        }
+        if let Some(n) = record.state_machine_name {
+            self.config.state_machine_name = n;
+        }
+        // Added to the breakpoints already set (the conditions parsed above).
+        for b in &record.breakpoints {
+            let added = if b.temporary {
+                self.breakpoints
+                    .add_temporary(&b.state, b.condition.as_deref())
+            } else {
+                self.breakpoints.add(&b.state, b.condition.as_deref())
+            };
+            if let Ok(id) = added {
+                self.breakpoints.set_enabled(id, b.enabled);
+                self.breakpoints.set_hit_target(id, b.hit_target);
             }
         }
-        for b in record
-            .get("breakpoints")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let Some(state) = b.get("state").and_then(Value::as_str) else {
-                continue;
-            };
-            let id = self
-                .breakpoints
-                .add(state, b.get("condition").and_then(Value::as_str))?;
-            self.breakpoints.set_enabled(
-                id,
-                b.get("enabled").and_then(Value::as_bool).unwrap_or(true),
-            );
-            self.breakpoints
-                .set_hit_target(id, b.get("hitTarget").and_then(Value::as_u64));
-        }
+        let journal = record.journal.into_iter().map(JournalEntry::from).collect();
         Ok(self.replay(journal))
     }
 
-    pub fn load_file(&mut self, path: &Path) -> Result<Option<super::StopReason>, String> {
+    pub fn load_file(&mut self, path: &Path) -> Result<Option<super::StopReason>, SessionError> {
         // The debugger reads this while it runs: only a regular file, never a FIFO.
         let text = crate::shell::read::text(
             path,
             crate::shell::read::MAX_FILE_BYTES,
             crate::shell::read::Kind::RegularOnly,
         )
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let v: Value = serde_json::from_str(&text)
-            .map_err(|e| format!("{}: not JSON: {e}", path.display()))?;
-        self.load_record(&v)
+        .map_err(|e| SessionError::SessionFile(format!("cannot read {}: {e}", path.display())))?;
+        let record: SessionFile = serde_json::from_str(&text).map_err(|e| {
+            SessionError::SessionFile(format!("{}: not a saved session: {e}", path.display()))
+        })?;
+        self.load_record(record)
     }
 
     /// Write the history as GetExecutionHistory's `{"events": [...]}`.
-    pub fn export_history(&self, path: &Path) -> Result<(), String> {
+    pub fn export_history(&self, path: &Path) -> Result<(), SessionError> {
         let text = serde_json::to_string_pretty(&history::to_json(self.exec.history()))
             .unwrap_or_default();
-        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        write(path, &text)
     }
+}
+
+fn write(path: &Path, text: &str) -> Result<(), SessionError> {
+    std::fs::write(path, text).map_err(|e| SessionError::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
 }

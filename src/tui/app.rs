@@ -418,22 +418,22 @@ impl App {
         }
     }
 
-    fn say(&mut self, level: Level, text: impl Into<String>) {
+    fn say(&mut self, level: Level, text: impl std::fmt::Display) {
         self.message = Some(Message {
             level,
-            text: text.into(),
+            text: text.to_string(),
         });
     }
 
-    fn info(&mut self, text: impl Into<String>) {
+    fn info(&mut self, text: impl std::fmt::Display) {
         self.say(Level::Info, text);
     }
 
-    fn warn(&mut self, text: impl Into<String>) {
+    fn warn(&mut self, text: impl std::fmt::Display) {
         self.say(Level::Warn, text);
     }
 
-    fn error(&mut self, text: impl Into<String>) {
+    fn error(&mut self, text: impl std::fmt::Display) {
         self.say(Level::Error, text);
     }
 
@@ -1047,7 +1047,7 @@ impl App {
                 ));
                 self.inspector.inspect = Inspect::Latest;
             }
-            Err(e) => self.error(e.to_string()),
+            Err(e) => self.error(e),
         }
         true
     }

@@ -137,6 +137,7 @@ pub fn prepare(args: &TuiArgs, path: &Path) -> Result<(App, Option<CallbackServe
             ));
             s.join("\n")
         }
+        e => format!("error: {e}"),
     })?;
     // Functions run on other threads: the screen never waits for one.
     let mut session = session;
