@@ -1,30 +1,26 @@
-//! A small text editor for the command line and the task forms: single- or multi-line,
-//! readline-like keys (Ctrl-A/E/U/K/W), paste, and a cursor the frame can show.
+//! Text input for the command line, the history filter and the answer forms. One line:
+//! a small readline-like editor (Ctrl-A/E/U/K/W, paste) whose cursor is placed by display
+//! width, so CJK and emoji line up. Several lines (the JSON answer): ratatui-textarea,
+//! with undo/redo (Ctrl-U/Ctrl-R), selection (Shift and the arrows), copy, cut and paste.
 
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Position, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
+use ratatui::widgets::Widget;
+use ratatui_textarea::TextArea;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+/// A text input: one line, or a multi-line text area.
 #[derive(Debug, Clone)]
-pub struct Editor {
-    lines: Vec<String>,
-    row: usize,
-    /// Cursor column in characters.
-    col: usize,
-    multi: bool,
+pub enum Editor {
+    Line(LineEditor),
+    Area(Box<TextArea<'static>>),
 }
 
 impl Editor {
     pub fn single(text: &str) -> Editor {
-        let mut e = Editor {
-            lines: vec![text.replace('\n', " ")],
-            row: 0,
-            col: 0,
-            multi: false,
-        };
-        e.col = e.lines[0].chars().count();
-        e
+        Editor::Line(LineEditor::single(text))
     }
 
     pub fn multi(text: &str) -> Editor {
@@ -32,98 +28,118 @@ impl Editor {
         if lines.is_empty() {
             lines.push(String::new());
         }
-        let row = lines.len() - 1;
-        let col = lines[row].chars().count();
-        Editor {
-            lines,
-            row,
-            col,
-            multi: true,
-        }
+        let mut area = TextArea::new(lines);
+        area.set_cursor_line_style(Style::default());
+        area.set_cursor_style(Style::default().add_modifier(Modifier::REVERSED));
+        area.set_tab_length(2);
+        area.move_cursor(ratatui_textarea::CursorMove::Bottom);
+        area.move_cursor(ratatui_textarea::CursorMove::End);
+        Editor::Area(Box::new(area))
     }
 
     pub fn text(&self) -> String {
-        self.lines.join("\n")
+        match self {
+            Editor::Line(e) => e.text(),
+            Editor::Area(a) => a.lines().join("\n"),
+        }
     }
 
     pub fn set_text(&mut self, text: &str) {
-        *self = if self.multi {
-            Editor::multi(text)
-        } else {
-            Editor::single(text)
+        *self = match self {
+            Editor::Line(_) => Editor::single(text),
+            Editor::Area(_) => Editor::multi(text),
         };
     }
 
     pub fn is_empty(&self) -> bool {
-        self.lines.iter().all(String::is_empty)
+        match self {
+            Editor::Line(e) => e.is_empty(),
+            Editor::Area(a) => a.lines().iter().all(String::is_empty),
+        }
     }
 
-    fn byte_at(s: &str, col: usize) -> usize {
-        s.char_indices().nth(col).map_or(s.len(), |(i, _)| i)
+    pub fn insert_str(&mut self, s: &str) {
+        match self {
+            Editor::Line(e) => e.insert_str(s),
+            Editor::Area(a) => {
+                a.insert_str(s.replace('\r', ""));
+            }
+        }
     }
 
-    fn line_len(&self) -> usize {
-        self.lines[self.row].chars().count()
+    /// Handle an editing key; false when the key is not an editing key.
+    pub fn handle(&mut self, key: &KeyEvent) -> bool {
+        match self {
+            Editor::Line(e) => e.handle(key),
+            Editor::Area(a) => a.input(*key),
+        }
+    }
+
+    /// Draw into `area`; returns where the terminal cursor goes (a text area draws its own).
+    pub fn render(&self, area: Rect, buf: &mut Buffer, style: Style) -> Option<Position> {
+        match self {
+            Editor::Line(e) => e.render(area, buf, style),
+            Editor::Area(a) => {
+                buf.set_style(area, style);
+                (&**a).render(area, buf);
+                None
+            }
+        }
+    }
+}
+
+/// A one-line editor.
+#[derive(Debug, Clone)]
+pub struct LineEditor {
+    text: String,
+    /// Cursor position in characters.
+    col: usize,
+}
+
+impl LineEditor {
+    pub fn single(text: &str) -> LineEditor {
+        let text = text.replace('\n', " ");
+        let col = text.chars().count();
+        LineEditor { text, col }
+    }
+
+    pub fn text(&self) -> String {
+        self.text.clone()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    fn byte_at(&self, col: usize) -> usize {
+        self.text
+            .char_indices()
+            .nth(col)
+            .map_or(self.text.len(), |(i, _)| i)
+    }
+
+    fn len(&self) -> usize {
+        self.text.chars().count()
     }
 
     pub fn insert_str(&mut self, s: &str) {
         for c in s.chars() {
-            if c == '\n' {
-                if self.multi {
-                    self.newline();
-                } else {
-                    self.insert_char(' ');
-                }
-            } else if c != '\r' {
-                self.insert_char(if c == '\t' { ' ' } else { c });
+            match c {
+                '\r' => {}
+                '\n' | '\t' => self.insert_char(' '),
+                c => self.insert_char(c),
             }
         }
     }
 
     fn insert_char(&mut self, c: char) {
-        let line = &mut self.lines[self.row];
-        let at = Editor::byte_at(line, self.col);
-        line.insert(at, c);
+        let at = self.byte_at(self.col);
+        self.text.insert(at, c);
         self.col += 1;
     }
 
-    fn newline(&mut self) {
-        let line = &mut self.lines[self.row];
-        let at = Editor::byte_at(line, self.col);
-        let rest = line.split_off(at);
-        let indent: String = line.chars().take_while(|c| *c == ' ').collect();
-        self.row += 1;
-        self.col = indent.chars().count();
-        self.lines.insert(self.row, indent + &rest);
-    }
-
-    fn backspace(&mut self) {
-        if self.col > 0 {
-            let line = &mut self.lines[self.row];
-            let at = Editor::byte_at(line, self.col - 1);
-            line.remove(at);
-            self.col -= 1;
-        } else if self.row > 0 {
-            let cur = self.lines.remove(self.row);
-            self.row -= 1;
-            self.col = self.line_len();
-            self.lines[self.row].push_str(&cur);
-        }
-    }
-
-    fn delete(&mut self) {
-        if self.col < self.line_len() {
-            let line = &mut self.lines[self.row];
-            let at = Editor::byte_at(line, self.col);
-            line.remove(at);
-        } else if self.row + 1 < self.lines.len() {
-            let next = self.lines.remove(self.row + 1);
-            self.lines[self.row].push_str(&next);
-        }
-    }
-
     fn delete_word_back(&mut self) {
-        let chars: Vec<char> = self.lines[self.row].chars().collect();
+        let chars: Vec<char> = self.text.chars().collect();
         let mut c = self.col;
         while c > 0 && chars[c - 1] == ' ' {
             c -= 1;
@@ -131,9 +147,8 @@ impl Editor {
         while c > 0 && chars[c - 1] != ' ' {
             c -= 1;
         }
-        let line = &mut self.lines[self.row];
-        let (a, b) = (Editor::byte_at(line, c), Editor::byte_at(line, self.col));
-        line.replace_range(a..b, "");
+        let (a, b) = (self.byte_at(c), self.byte_at(self.col));
+        self.text.replace_range(a..b, "");
         self.col = c;
     }
 
@@ -142,80 +157,74 @@ impl Editor {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Char('a') if ctrl => self.col = 0,
-            KeyCode::Char('e') if ctrl => self.col = self.line_len(),
+            KeyCode::Char('e') if ctrl => self.col = self.len(),
             KeyCode::Char('u') if ctrl => {
-                let line = &mut self.lines[self.row];
-                let at = Editor::byte_at(line, self.col);
-                line.replace_range(..at, "");
+                let at = self.byte_at(self.col);
+                self.text.replace_range(..at, "");
                 self.col = 0;
             }
             KeyCode::Char('k') if ctrl => {
-                let line = &mut self.lines[self.row];
-                let at = Editor::byte_at(line, self.col);
-                line.truncate(at);
+                let at = self.byte_at(self.col);
+                self.text.truncate(at);
             }
             KeyCode::Char('w') if ctrl => self.delete_word_back(),
             KeyCode::Char(_) if ctrl || key.modifiers.contains(KeyModifiers::ALT) => {
                 return false;
             }
             KeyCode::Char(c) => self.insert_char(c),
-            KeyCode::Enter if self.multi => self.newline(),
-            KeyCode::Backspace => self.backspace(),
-            KeyCode::Delete => self.delete(),
-            KeyCode::Left => {
-                if self.col > 0 {
-                    self.col -= 1;
-                } else if self.row > 0 {
-                    self.row -= 1;
-                    self.col = self.line_len();
-                }
+            KeyCode::Backspace if self.col > 0 => {
+                let at = self.byte_at(self.col - 1);
+                self.text.remove(at);
+                self.col -= 1;
             }
-            KeyCode::Right => {
-                if self.col < self.line_len() {
-                    self.col += 1;
-                } else if self.row + 1 < self.lines.len() {
-                    self.row += 1;
-                    self.col = 0;
-                }
+            KeyCode::Delete if self.col < self.len() => {
+                let at = self.byte_at(self.col);
+                self.text.remove(at);
             }
-            KeyCode::Up if self.multi && self.row > 0 => {
-                self.row -= 1;
-                self.col = self.col.min(self.line_len());
-            }
-            KeyCode::Down if self.multi && self.row + 1 < self.lines.len() => {
-                self.row += 1;
-                self.col = self.col.min(self.line_len());
-            }
+            KeyCode::Backspace | KeyCode::Delete => {}
+            KeyCode::Left => self.col = self.col.saturating_sub(1),
+            KeyCode::Right => self.col = (self.col + 1).min(self.len()),
             KeyCode::Home => self.col = 0,
-            KeyCode::End => self.col = self.line_len(),
+            KeyCode::End => self.col = self.len(),
             _ => return false,
         }
         true
     }
 
-    /// Draw into `area`, scrolled so the cursor shows; returns where the cursor is.
+    /// Draw into `area`'s first row, scrolled so the cursor shows; returns where it is.
     pub fn render(&self, area: Rect, buf: &mut Buffer, style: Style) -> Option<Position> {
         if area.width == 0 || area.height == 0 {
             return None;
         }
-        let h = area.height as usize;
         let w = area.width as usize;
-        let top = self.row.saturating_sub(h - 1);
-        let left = self.col.saturating_sub(w.saturating_sub(1));
-        for (i, line) in self.lines.iter().skip(top).take(h).enumerate() {
-            let text: String = line.chars().skip(left).take(w).collect();
-            buf.set_stringn(area.x, area.y + i as u16, &text, w, style);
-        }
-        Some(Position::new(
-            area.x + (self.col - left) as u16,
-            area.y + (self.row - top) as u16,
-        ))
+        // Columns are display cells: a wide character takes two.
+        let cursor_x: usize = self.text.chars().take(self.col).map(char_width).sum();
+        let left = cursor_x.saturating_sub(w.saturating_sub(1));
+        buf.set_stringn(area.x, area.y, cells(&self.text, left, w), w, style);
+        Some(Position::new(area.x + (cursor_x - left) as u16, area.y))
     }
+}
 
-    /// The text as lines, for a test or a preview.
-    pub fn lines(&self) -> &[String] {
-        &self.lines
+fn char_width(c: char) -> usize {
+    c.width().unwrap_or(0)
+}
+
+/// The part of `line` from display column `left`, at most `w` columns wide.
+fn cells(line: &str, left: usize, w: usize) -> String {
+    let mut x = 0;
+    let mut out = String::new();
+    for c in line.chars() {
+        let cw = char_width(c);
+        if x >= left && x + cw <= left + w {
+            out.push(c);
+        }
+        x += cw;
+        if x >= left + w {
+            break;
+        }
     }
+    debug_assert!(out.width() <= w);
+    out
 }
 
 #[cfg(test)]
@@ -224,6 +233,27 @@ mod tests {
 
     fn key(c: KeyCode) -> KeyEvent {
         KeyEvent::new(c, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn the_cursor_sits_after_wide_characters() {
+        let e = Editor::single("名前 ok");
+        let mut buf = Buffer::empty(Rect::new(0, 0, 20, 1));
+        let pos = e.render(Rect::new(0, 0, 20, 1), &mut buf, Style::default());
+        // Two wide characters (2 cells each), a space and "ok".
+        assert_eq!(pos, Some(Position::new(7, 0)));
+        let narrow = Editor::single("名前名前名前");
+        let pos = narrow.render(Rect::new(0, 0, 5, 1), &mut buf, Style::default());
+        assert_eq!(pos, Some(Position::new(4, 0)));
+    }
+
+    #[test]
+    fn the_text_area_undoes() {
+        let mut e = Editor::multi("{}");
+        e.insert_str("x");
+        assert_eq!(e.text(), "{}x");
+        e.handle(&KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+        assert_eq!(e.text(), "{}");
     }
 
     #[test]
@@ -237,9 +267,10 @@ mod tests {
         e.handle(&key(KeyCode::Home));
         e.handle(&key(KeyCode::Backspace));
         assert_eq!(e.text(), "{\"a\": 1,\"b\": 2");
-        e.handle(&KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
-        assert_eq!(e.text(), "\"b\": 2");
         let mut s = Editor::single("break A");
+        s.handle(&KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+        assert_eq!(s.text(), "");
+        s.insert_str("break A");
         s.handle(&KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL));
         assert_eq!(s.text(), "break ");
         s.insert_str("x\ny");

@@ -467,15 +467,15 @@ impl JsonTree {
         match &n.label {
             Label::Section(t) => {
                 spans.push(Span::styled(t.clone(), pal.title));
-                used += t.chars().count();
+                used += unicode_width::UnicodeWidthStr::width(t.as_str());
                 if let Some(note) = &n.note {
                     spans.push(Span::styled(format!("  {note}"), pal.dim));
-                    used += note.chars().count() + 2;
+                    used += unicode_width::UnicodeWidthStr::width(note.as_str()) + 2;
                 }
             }
             Label::Key(k) => {
                 let k = truncate(k, width.saturating_sub(used + 4).max(8));
-                used += k.chars().count() + 2;
+                used += unicode_width::UnicodeWidthStr::width(k.as_str()) + 2;
                 spans.push(Span::styled(k, key_style));
                 spans.push(Span::styled(": ", pal.dim));
             }
@@ -560,18 +560,25 @@ fn scalar_span(v: &Value, room: usize, pal: &Palette) -> Span<'static> {
     Span::styled(truncate(&compact_scalar(v), room), style)
 }
 
-/// At most `max` characters, with an ellipsis when cut.
+/// At most `max` display columns (wide characters count two), with an ellipsis when cut.
 pub fn truncate(s: &str, max: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
     if max == 0 {
         return String::new();
     }
+    let fits = s.width() <= max;
     let mut out = String::new();
-    for (n, c) in s.chars().enumerate() {
-        if n + 1 >= max && s.chars().nth(max).is_some() {
+    let mut used = 0;
+    for c in s.chars() {
+        let c = if c.is_control() { ' ' } else { c };
+        let w = c.width().unwrap_or(0);
+        // Room for the ellipsis unless everything fits.
+        let room = if fits { max } else { max - 1 };
+        if used + w > room {
             out.push('…');
             return out;
         }
-        let c = if c.is_control() { ' ' } else { c };
+        used += w;
         out.push(c);
     }
     out
@@ -646,5 +653,9 @@ mod tests {
         assert_eq!(truncate("hello", 10), "hello");
         assert_eq!(truncate("hello world", 5), "hell…");
         assert_eq!(truncate("a\nb", 5), "a b");
+        // Wide characters take two columns: the cut never splits one, never overflows.
+        assert_eq!(truncate("名前の状態", 6), "名前…");
+        assert_eq!(truncate("名前", 4), "名前");
+        assert_eq!(truncate("ab🦀cd", 4), "ab…");
     }
 }

@@ -271,7 +271,7 @@ impl App {
                     break;
                 }
                 let t = truncate(&s.content, room);
-                room = room.saturating_sub(t.chars().count());
+                room = room.saturating_sub(unicode_width::UnicodeWidthStr::width(t.as_str()));
                 cut.push(Span::styled(t, s.style));
             }
             cut

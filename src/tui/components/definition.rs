@@ -130,12 +130,17 @@ impl DefinitionPane {
             if *room == 0 {
                 return;
             }
-            let t: String = s
-                .chars()
-                .map(|c| if c == '\t' { ' ' } else { c })
-                .take(*room)
-                .collect();
-            *room -= t.chars().count();
+            // Cut by display width: a wide character takes two columns.
+            let mut t = String::new();
+            for c in s.chars().map(|c| if c == '\t' { ' ' } else { c }) {
+                let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+                if w > *room {
+                    *room = 0;
+                    break;
+                }
+                *room -= w;
+                t.push(c);
+            }
             spans.push(Span::styled(t, style));
         };
         match self.hl.line(n) {

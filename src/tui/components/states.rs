@@ -12,6 +12,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
+use unicode_width::UnicodeWidthStr;
 
 /// One row of the tree.
 #[derive(Debug, Clone)]
@@ -231,10 +232,9 @@ impl Component for StatesPane {
                         short_type(type_name)
                     });
                     let used = 2 + row.depth as usize * 2;
-                    let room = w.saturating_sub(used + right.chars().count() + 1);
+                    let room = w.saturating_sub(used + right.width() + 1);
                     let name_t = truncate(name, room);
-                    let pad =
-                        w.saturating_sub(used + name_t.chars().count() + right.chars().count());
+                    let pad = w.saturating_sub(used + name_t.width() + right.width());
                     let name_style = if is_cur || pending {
                         pal.current
                     } else {
