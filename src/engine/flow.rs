@@ -8,17 +8,13 @@ use super::*;
 use crate::asl::build::is_lambda_function_arn;
 use crate::asl::model::*;
 use crate::expr::ExprError;
+use crate::expr::compact;
 use crate::expr::jsonata::{self as jsonata, JsonataTemplate};
 use crate::expr::jsonpath::JsonPath;
 use crate::expr::template::{PathFailure, PayloadTemplate, resolve_path};
 use rand::RngExt;
 use std::borrow::Cow;
 use std::cell::OnceCell;
-
-/// Compact JSON text, as AWS writes payloads in history events and messages.
-pub(crate) fn compact(v: &Value) -> String {
-    serde_json::to_string(v).unwrap_or_default()
-}
 
 /// The size of `v` as compact JSON, without building the text.
 fn json_size(v: &Value) -> usize {

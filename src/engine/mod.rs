@@ -492,7 +492,7 @@ impl Execution {
             0,
             EventKind::ExecutionStarted,
             json!({
-                "input": flow::compact(&input),
+                "input": crate::expr::compact(&input),
                 "inputDetails": {"truncated": false},
                 "roleArn": role,
             }),

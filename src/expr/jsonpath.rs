@@ -25,7 +25,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 
-use regex::{Regex, RegexBuilder};
+use fancy_regex::{Regex, RegexBuilder};
 use serde_json::{Map, Number, Value};
 
 /// Filters within paths within filters: deeper nesting is refused at parse time.
@@ -415,10 +415,18 @@ enum Lit {
 }
 
 /// `/regex/` or `/regex/i`, matched against the whole string as Java's `matches()`.
+/// fancy-regex, because Java's regexes (and so AWS's) have lookaround and backreferences.
 #[derive(Debug, Clone)]
 struct Pattern {
     source: String,
     regex: Regex,
+}
+
+impl Pattern {
+    /// A match that runs out of backtracking budget is no match.
+    fn matches(&self, text: &str) -> bool {
+        self.regex.is_match(text).unwrap_or(false)
+    }
 }
 
 impl PartialEq for Pattern {
@@ -2222,8 +2230,8 @@ fn relate(op: Op, left: &Node, right: &Node) -> Result<bool, ()> {
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .any(|item| p.regex.is_match(&regex_input(&Node::of(item)))),
-                _ => p.regex.is_match(&regex_input(other)),
+                    .any(|item| p.matches(&regex_input(&Node::of(item)))),
+                _ => p.matches(&regex_input(other)),
             },
             _ => false,
         },
@@ -2806,6 +2814,9 @@ mod tests {
         assert_eq!(ids("@.price > 10 || @.name == 'apple'"), json!([1, 2, 3]));
         assert_eq!(ids("@.name =~ /.*an.*/"), json!([2]));
         assert_eq!(ids("@.name =~ /b.*/i"), json!([2]));
+        // Java regex features AWS accepts: lookahead and backreferences.
+        assert_eq!(ids("@.name =~ /(?=.*n).*a/"), json!([2]));
+        assert_eq!(ids("@.name =~ /.*(p)\\1.*/"), json!([1]));
         assert_eq!(
             ids("@.name =~ /an/"),
             json!([]),

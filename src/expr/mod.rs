@@ -60,3 +60,9 @@ pub fn json_type_name(v: &serde_json::Value) -> &'static str {
         Value::Object(_) => "an object",
     }
 }
+
+/// Compact JSON text, as AWS writes payloads in history events and quotes values in
+/// messages.
+pub fn compact(v: &serde_json::Value) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}

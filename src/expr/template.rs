@@ -5,6 +5,7 @@
 use super::ExprError;
 use super::intrinsics::{self, Intrinsic, IntrinsicEnv};
 use super::jsonpath::{JsonPath, PathRoot};
+use crate::expr::compact;
 use serde_json::{Map, Value};
 
 /// Everything a JSONPath expression can read besides `$`.
@@ -212,11 +213,6 @@ pub fn resolve_path(
         return Err(PathFailure::NotFound);
     };
     path.select(root).map_err(|_| PathFailure::NotFound)
-}
-
-/// Compact JSON text, as AWS quotes values in messages.
-pub fn compact(v: &Value) -> String {
-    serde_json::to_string(v).unwrap_or_default()
 }
 
 struct IntrinsicScope<'a> {

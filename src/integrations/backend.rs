@@ -8,6 +8,7 @@
 use super::lambda::{AwsScope, InvocationType, InvokeRequest, InvokeResponse, LambdaError};
 use super::process::{self, Caps, Exit};
 use super::routes::{Backend, BackendOptions, Route};
+use crate::expr::compact;
 use crate::shell::http::client as http;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -521,10 +522,6 @@ fn is_error_document(text: &str) -> bool {
 
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-fn compact(v: &Value) -> String {
-    serde_json::to_string(v).unwrap_or_default()
 }
 
 fn signal_name(sig: i32) -> String {

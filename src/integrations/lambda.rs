@@ -7,6 +7,7 @@
 use crate::asl::build::is_lambda_function_arn;
 use crate::asl::model::{Machine, StateKind, Task};
 use crate::engine::{Config, Failure, TaskOutcome, TaskRequest};
+use crate::expr::compact;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -322,7 +323,7 @@ impl InvokeRequest {
                 invocation_type: InvocationType::RequestResponse,
                 log_tail: false,
                 client_context: None,
-                payload: compact_json(&req.input),
+                payload: compact(&req.input),
                 style: CallStyle::FunctionArn,
             }));
         }
@@ -392,7 +393,7 @@ impl InvokeRequest {
                 });
             }
             Some(Value::String(text)) => text.clone(),
-            Some(v) => compact_json(v),
+            Some(v) => compact(v),
         };
         Ok(InvokeRequest {
             function,
@@ -622,7 +623,7 @@ pub fn function_failure(payload: &str, function_error: &str, style: CallStyle) -
         .filter(|t| !t.is_empty())
         .unwrap_or(function_error);
     let cause = match style {
-        CallStyle::Invoke => compact_json(&doc),
+        CallStyle::Invoke => compact(&doc),
         CallStyle::FunctionArn => spaced_json(&doc),
     };
     Failure::new(error, cause)
@@ -694,16 +695,12 @@ pub fn parse_payload(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
 }
 
-fn compact_json(v: &Value) -> String {
-    serde_json::to_string(v).unwrap_or_default()
-}
-
 /// JSON with `", "` and `": "` separators (Python's `json.dumps` default).
 pub fn spaced_json(v: &Value) -> String {
     let mut out = Vec::new();
     let mut ser = serde_json::Serializer::with_formatter(&mut out, SpacedFormatter);
     if v.serialize(&mut ser).is_err() {
-        return compact_json(v);
+        return compact(v);
     }
     String::from_utf8(out).unwrap_or_default()
 }
