@@ -1,4 +1,4 @@
-//! Runs every case of ../shared/conformance (recorded against real AWS) through the engine
+//! Runs every case of tests/data/conformance (recorded against real AWS) through the engine
 //! in-process and compares with the recorded result, as the corpus README says.
 //!
 //! `tests/conformance-known-failures.txt` lists the cases known to fail, one per line with
@@ -12,9 +12,11 @@ use std::sync::Arc;
 use stepdbg::engine::{Config, Execution, Status};
 use stepdbg::integrations::mock::{MockCase, MockConfig};
 
-fn cases_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/cases");
-    dir.is_dir().then_some(dir)
+/// The cases, in tests/data (copied from ../shared by scripts/test-data.sh).
+fn cases_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/conformance/cases");
+    assert!(dir.is_dir(), "{} is missing", dir.display());
+    dir
 }
 
 fn pointer_delete(doc: &mut Value, ptr: &str) {
@@ -188,10 +190,7 @@ fn known_failures() -> BTreeMap<String, String> {
 
 #[test]
 fn conformance_corpus_matches_aws() {
-    let Some(dir) = cases_dir() else {
-        eprintln!("skipped: ../shared/conformance/cases is not present beside the crate");
-        return;
-    };
+    let dir = cases_dir();
     let known = known_failures();
     let mut per_group: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut unexpected = Vec::new();

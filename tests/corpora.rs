@@ -4,11 +4,13 @@
 use std::path::{Path, PathBuf};
 use stepdbg::asl::{self, LoadError};
 
-fn shared(rel: &str) -> Option<PathBuf> {
+/// A corpus in tests/data (copied from ../shared by scripts/test-data.sh).
+fn data(rel: &str) -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared")
+        .join("tests/data")
         .join(rel);
-    p.is_dir().then_some(p)
+    assert!(p.is_dir(), "{} is missing", p.display());
+    p
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {
@@ -30,10 +32,7 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn every_conformance_definition_validates() {
-    let Some(dir) = shared("conformance/cases") else {
-        eprintln!("skipped: ../shared/conformance is not present");
-        return;
-    };
+    let dir = data("conformance/cases");
     let mut bad = Vec::new();
     let mut n = 0;
     for f in files(&dir) {
@@ -64,10 +63,7 @@ const REALWORLD_INVALID: &[(&str, &str)] = &[(
 
 #[test]
 fn every_realworld_definition_loads_and_validates() {
-    let Some(dir) = shared("realworld/definitions") else {
-        eprintln!("skipped: ../shared/realworld is not present");
-        return;
-    };
+    let dir = data("realworld/definitions");
     let mut bad = Vec::new();
     let mut syntax = Vec::new();
     let all = files(&dir);
