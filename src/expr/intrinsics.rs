@@ -575,7 +575,31 @@ fn template(raw: &str, escapes: bool) -> Result<Vec<Piece>, String> {
 // ---------------------------------------------------------------------------------------------
 
 /// Run the function on its evaluated arguments. The error is the detail sentence.
-fn apply(f: &Intrinsic, mut a: Vec<Value>, env: &mut dyn IntrinsicEnv) -> Result<Value, String> {
+fn apply(f: &Intrinsic, a: Vec<Value>, env: &mut dyn IntrinsicEnv) -> Result<Value, String> {
+    match f.function {
+        Function::Format
+        | Function::StringToJson
+        | Function::JsonToString
+        | Function::StringSplit
+        | Function::Base64Encode
+        | Function::Base64Decode
+        | Function::Hash
+        | Function::Uuid => apply_text(f, a, env),
+        Function::Array
+        | Function::ArrayPartition
+        | Function::ArrayContains
+        | Function::ArrayRange
+        | Function::ArrayGetItem
+        | Function::ArrayLength
+        | Function::ArrayUnique => apply_array(f, a, env),
+        Function::JsonMerge | Function::MathRandom | Function::MathAdd => {
+            apply_json_math(f, a, env)
+        }
+    }
+}
+
+/// Strings, JSON text, encodings, hashes and UUIDs.
+fn apply_text(f: &Intrinsic, a: Vec<Value>, env: &mut dyn IntrinsicEnv) -> Result<Value, String> {
     let bad = || invalid(f);
     match f.function {
         Function::Format => {
@@ -629,6 +653,84 @@ fn apply(f: &Intrinsic, mut a: Vec<Value>, env: &mut dyn IntrinsicEnv) -> Result
         Function::JsonToString => serde_json::to_string(&a[0])
             .map(Value::String)
             .map_err(|_| bad()),
+        Function::StringSplit => {
+            let (Value::String(s), Value::String(delims)) = (&a[0], &a[1]) else {
+                return Err(bad());
+            };
+            // java.util.StringTokenizer: any delimiter character splits; no empty tokens.
+            Ok(Value::Array(
+                s.split(|c: char| delims.contains(c))
+                    .filter(|t| !t.is_empty())
+                    .map(|t| Value::String(t.to_string()))
+                    .collect(),
+            ))
+        }
+        Function::Base64Encode => {
+            let s = limited_string(&a[0]).ok_or_else(bad)?;
+            Ok(Value::String(
+                base64::engine::general_purpose::STANDARD.encode(s.as_bytes()),
+            ))
+        }
+        Function::Base64Decode => {
+            let s = limited_string(&a[0]).ok_or_else(bad)?;
+            let bytes = lenient_base64_decode(s);
+            Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        }
+        Function::Hash => {
+            let data = match &a[0] {
+                Value::String(s) => s.clone(),
+                // Observed on AWS: non-string data is hashed in its text form.
+                other => {
+                    let mut s = String::new();
+                    java_text(other, &mut s);
+                    s
+                }
+            };
+            if utf16_len(&data) > MAX_INPUT_CHARS {
+                return Err(bad());
+            }
+            let Value::String(algorithm) = &a[1] else {
+                return Err(bad());
+            };
+            let bytes = data.as_bytes();
+            let digest = match algorithm.as_str() {
+                "MD5" => hex::encode(Md5::digest(bytes)),
+                "SHA-1" => hex::encode(Sha1::digest(bytes)),
+                "SHA-256" => hex::encode(Sha256::digest(bytes)),
+                "SHA-384" => hex::encode(Sha384::digest(bytes)),
+                "SHA-512" => hex::encode(Sha512::digest(bytes)),
+                _ => return Err(bad()),
+            };
+            Ok(Value::String(digest))
+        }
+        Function::Uuid => {
+            let mut bytes = [0u8; 16];
+            bytes[..8].copy_from_slice(&env.next_u64().to_be_bytes());
+            bytes[8..].copy_from_slice(&env.next_u64().to_be_bytes());
+            bytes[6] = (bytes[6] & 0x0f) | 0x40;
+            bytes[8] = (bytes[8] & 0x3f) | 0x80;
+            let h = hex::encode(bytes);
+            Ok(Value::String(format!(
+                "{}-{}-{}-{}-{}",
+                &h[0..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..32]
+            )))
+        }
+        _ => unreachable!("apply() sends only these functions here"),
+    }
+}
+
+/// The array functions.
+fn apply_array(
+    f: &Intrinsic,
+    mut a: Vec<Value>,
+    _env: &mut dyn IntrinsicEnv,
+) -> Result<Value, String> {
+    let bad = || invalid(f);
+    match f.function {
         Function::Array => Ok(Value::Array(a)),
         Function::ArrayPartition => {
             let size = a.pop().and_then(|v| truncated(&v)).ok_or_else(bad)?;
@@ -716,44 +818,18 @@ fn apply(f: &Intrinsic, mut a: Vec<Value>, env: &mut dyn IntrinsicEnv) -> Result
             }
             Ok(Value::Array(out))
         }
-        Function::Base64Encode => {
-            let s = limited_string(&a[0]).ok_or_else(bad)?;
-            Ok(Value::String(
-                base64::engine::general_purpose::STANDARD.encode(s.as_bytes()),
-            ))
-        }
-        Function::Base64Decode => {
-            let s = limited_string(&a[0]).ok_or_else(bad)?;
-            let bytes = lenient_base64_decode(s);
-            Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-        }
-        Function::Hash => {
-            let data = match &a[0] {
-                Value::String(s) => s.clone(),
-                // Observed on AWS: non-string data is hashed in its text form.
-                other => {
-                    let mut s = String::new();
-                    java_text(other, &mut s);
-                    s
-                }
-            };
-            if utf16_len(&data) > MAX_INPUT_CHARS {
-                return Err(bad());
-            }
-            let Value::String(algorithm) = &a[1] else {
-                return Err(bad());
-            };
-            let bytes = data.as_bytes();
-            let digest = match algorithm.as_str() {
-                "MD5" => hex::encode(Md5::digest(bytes)),
-                "SHA-1" => hex::encode(Sha1::digest(bytes)),
-                "SHA-256" => hex::encode(Sha256::digest(bytes)),
-                "SHA-384" => hex::encode(Sha384::digest(bytes)),
-                "SHA-512" => hex::encode(Sha512::digest(bytes)),
-                _ => return Err(bad()),
-            };
-            Ok(Value::String(digest))
-        }
+        _ => unreachable!("apply() sends only these functions here"),
+    }
+}
+
+/// JsonMerge and the math functions.
+fn apply_json_math(
+    f: &Intrinsic,
+    mut a: Vec<Value>,
+    env: &mut dyn IntrinsicEnv,
+) -> Result<Value, String> {
+    let bad = || invalid(f);
+    match f.function {
         Function::JsonMerge => {
             // Only the shallow mode exists; AWS rejects `true` and takes any other value
             // as shallow.
@@ -804,34 +880,7 @@ fn apply(f: &Intrinsic, mut a: Vec<Value>, env: &mut dyn IntrinsicEnv) -> Result
                 _ => Err(bad()),
             }
         }
-        Function::StringSplit => {
-            let (Value::String(s), Value::String(delims)) = (&a[0], &a[1]) else {
-                return Err(bad());
-            };
-            // java.util.StringTokenizer: any delimiter character splits; no empty tokens.
-            Ok(Value::Array(
-                s.split(|c: char| delims.contains(c))
-                    .filter(|t| !t.is_empty())
-                    .map(|t| Value::String(t.to_string()))
-                    .collect(),
-            ))
-        }
-        Function::Uuid => {
-            let mut bytes = [0u8; 16];
-            bytes[..8].copy_from_slice(&env.next_u64().to_be_bytes());
-            bytes[8..].copy_from_slice(&env.next_u64().to_be_bytes());
-            bytes[6] = (bytes[6] & 0x0f) | 0x40;
-            bytes[8] = (bytes[8] & 0x3f) | 0x80;
-            let h = hex::encode(bytes);
-            Ok(Value::String(format!(
-                "{}-{}-{}-{}-{}",
-                &h[0..8],
-                &h[8..12],
-                &h[12..16],
-                &h[16..20],
-                &h[20..32]
-            )))
-        }
+        _ => unreachable!("apply() sends only these functions here"),
     }
 }
 
