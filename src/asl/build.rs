@@ -1213,39 +1213,7 @@ impl Builder {
         }
         let known = |k: &str| extra_ok.contains(&k) || extra_bad.contains(&k) || k == "Comment";
         if lang == QueryLanguage::Jsonata {
-            for k in o.keys() {
-                if !known(k) && k != "Condition" {
-                    self.err(
-                        "wrong-language-field",
-                        ptr(p, k),
-                        format!("'{k}' is not allowed in a JSONata choice rule"),
-                    )
-                    .help = Some("JSONata choice rules use \"Condition\": \"{% ... %}\"".into());
-                }
-            }
-            let cond = match o.get("Condition") {
-                Some(Value::Bool(b)) => ConditionExpr::Literal(*b),
-                Some(Value::String(s)) => {
-                    ConditionExpr::Expr(self.jsonata_expr(s, &ptr(p, "Condition"), "Condition")?)
-                }
-                Some(_) => {
-                    self.err(
-                        "bad-type",
-                        ptr(p, "Condition"),
-                        "'Condition' must be a {% %} expression or a boolean",
-                    );
-                    return None;
-                }
-                None => {
-                    self.err(
-                        "missing-field",
-                        p,
-                        "a JSONata choice rule needs 'Condition'",
-                    );
-                    return None;
-                }
-            };
-            return Some(Rule::Condition(cond));
+            return self.jsonata_rule(o, p, &known);
         }
         // JSONPath: exactly one of And/Or/Not or Variable + one comparison.
         let mut ops: Vec<&str> = o.keys().map(String::as_str).filter(|k| !known(k)).collect();
@@ -1266,126 +1234,182 @@ impl Builder {
         let op_ptr = ptr(p, op_name);
         let v = &o[op_name];
         match op_name {
-            "And" | "Or" => {
-                let Some(arr) = v.as_array().filter(|a| !a.is_empty()) else {
-                    self.err(
-                        "bad-type",
-                        &op_ptr,
-                        format!("'{op_name}' must be a non-empty array of rules"),
-                    );
-                    return None;
-                };
-                let mut rules = Vec::new();
-                for (i, r) in arr.iter().enumerate() {
-                    let sp = ptr(&op_ptr, &i.to_string());
-                    match r.as_object() {
-                        Some(ro) => rules.extend(self.rule(ro, &sp, lang, &[], &[], depth + 1)),
-                        None => {
-                            self.err("bad-type", &sp, "a choice rule must be an object");
-                        }
-                    }
-                }
-                Some(if op_name == "And" {
-                    Rule::And(rules)
-                } else {
-                    Rule::Or(rules)
-                })
-            }
-            "Not" => {
-                let Some(ro) = v.as_object() else {
-                    self.err("bad-type", &op_ptr, "'Not' must be a single rule object");
-                    return None;
-                };
-                Some(Rule::Not(Box::new(self.rule(
-                    ro,
-                    &op_ptr,
-                    lang,
-                    &[],
-                    &[],
-                    depth + 1,
-                )?)))
-            }
-            _ => {
-                let (base, is_path) = match op_name.strip_suffix("Path") {
-                    Some(b) => (b, true),
-                    None => (op_name, false),
-                };
-                let Some(op) = Op::ALL.iter().copied().find(|op| op.name() == base) else {
-                    self.err(
-                        "unknown-operator",
-                        &op_ptr,
-                        format!("unknown choice operator '{op_name}'"),
-                    )
-                    .at_key = true;
-                    return None;
-                };
-                if is_path && op.is_type_test() {
-                    self.err(
-                        "unknown-operator",
-                        &op_ptr,
-                        format!("'{op_name}' has no Path form"),
-                    )
-                    .at_key = true;
-                    return None;
-                }
-                let variable = match o.get("Variable") {
-                    Some(var) => self.path_field(var, &ptr(p, "Variable"), "Variable")?,
-                    None => {
-                        self.err(
-                            "missing-field",
-                            p,
-                            format!("the rule '{op_name}' needs a 'Variable'"),
-                        );
-                        return None;
-                    }
-                };
-                let operand = if is_path {
-                    Operand::Path(self.path_field(v, &op_ptr, op_name)?)
-                } else {
-                    let ok = match op {
-                        Op::StringEquals
-                        | Op::StringLessThan
-                        | Op::StringGreaterThan
-                        | Op::StringLessThanEquals
-                        | Op::StringGreaterThanEquals
-                        | Op::StringMatches => v.is_string(),
-                        Op::NumericEquals
-                        | Op::NumericLessThan
-                        | Op::NumericGreaterThan
-                        | Op::NumericLessThanEquals
-                        | Op::NumericGreaterThanEquals => v.is_number(),
-                        Op::TimestampEquals
-                        | Op::TimestampLessThan
-                        | Op::TimestampGreaterThan
-                        | Op::TimestampLessThanEquals
-                        | Op::TimestampGreaterThanEquals => v
-                            .as_str()
-                            .is_some_and(|s| crate::engine::time::parse_timestamp(s).is_some()),
-                        _ => v.is_boolean(),
-                    };
-                    if !ok {
-                        let want = match op.name() {
-                            n if n.starts_with("String") => "a string",
-                            n if n.starts_with("Numeric") => "a number",
-                            n if n.starts_with("Timestamp") => "an ISO-8601 timestamp string",
-                            _ => "true or false",
-                        };
-                        self.err(
-                            "bad-operand",
-                            &op_ptr,
-                            format!("'{op_name}' must be {want}, found {}", json_type(v)),
-                        );
-                        return None;
-                    }
-                    Operand::Value(v.clone())
-                };
-                Some(Rule::Compare {
-                    variable,
-                    op,
-                    operand,
-                })
+            "And" | "Or" | "Not" => self.combined_rule(op_name, v, &op_ptr, lang, depth),
+            _ => self.comparison(o, p, op_name, v, &op_ptr),
+        }
+    }
+
+    /// A JSONata choice rule: its Condition.
+    fn jsonata_rule(
+        &mut self,
+        o: &Map<String, Value>,
+        p: &str,
+        known: &dyn Fn(&str) -> bool,
+    ) -> Option<Rule> {
+        for k in o.keys() {
+            if !known(k) && k != "Condition" {
+                self.err(
+                    "wrong-language-field",
+                    ptr(p, k),
+                    format!("'{k}' is not allowed in a JSONata choice rule"),
+                )
+                .help = Some("JSONata choice rules use \"Condition\": \"{% ... %}\"".into());
             }
         }
+        let cond = match o.get("Condition") {
+            Some(Value::Bool(b)) => ConditionExpr::Literal(*b),
+            Some(Value::String(s)) => {
+                ConditionExpr::Expr(self.jsonata_expr(s, &ptr(p, "Condition"), "Condition")?)
+            }
+            Some(_) => {
+                self.err(
+                    "bad-type",
+                    ptr(p, "Condition"),
+                    "'Condition' must be a {% %} expression or a boolean",
+                );
+                return None;
+            }
+            None => {
+                self.err(
+                    "missing-field",
+                    p,
+                    "a JSONata choice rule needs 'Condition'",
+                );
+                return None;
+            }
+        };
+        Some(Rule::Condition(cond))
+    }
+
+    /// And, Or (arrays of rules) and Not (one rule).
+    fn combined_rule(
+        &mut self,
+        op_name: &str,
+        v: &Value,
+        op_ptr: &str,
+        lang: QueryLanguage,
+        depth: usize,
+    ) -> Option<Rule> {
+        if op_name == "Not" {
+            let Some(ro) = v.as_object() else {
+                self.err("bad-type", op_ptr, "'Not' must be a single rule object");
+                return None;
+            };
+            let rule = self.rule(ro, op_ptr, lang, &[], &[], depth + 1)?;
+            return Some(Rule::Not(Box::new(rule)));
+        }
+        let Some(arr) = v.as_array().filter(|a| !a.is_empty()) else {
+            self.err(
+                "bad-type",
+                op_ptr,
+                format!("'{op_name}' must be a non-empty array of rules"),
+            );
+            return None;
+        };
+        let mut rules = Vec::new();
+        for (i, r) in arr.iter().enumerate() {
+            let sp = ptr(op_ptr, &i.to_string());
+            match r.as_object() {
+                Some(ro) => rules.extend(self.rule(ro, &sp, lang, &[], &[], depth + 1)),
+                None => {
+                    self.err("bad-type", &sp, "a choice rule must be an object");
+                }
+            }
+        }
+        Some(if op_name == "And" {
+            Rule::And(rules)
+        } else {
+            Rule::Or(rules)
+        })
+    }
+
+    /// A JSONPath comparison: `Variable` and one operator (or its `...Path` form).
+    fn comparison(
+        &mut self,
+        o: &Map<String, Value>,
+        p: &str,
+        op_name: &str,
+        v: &Value,
+        op_ptr: &str,
+    ) -> Option<Rule> {
+        let (base, is_path) = match op_name.strip_suffix("Path") {
+            Some(b) => (b, true),
+            None => (op_name, false),
+        };
+        let Some(op) = Op::ALL.iter().copied().find(|op| op.name() == base) else {
+            self.err(
+                "unknown-operator",
+                op_ptr,
+                format!("unknown choice operator '{op_name}'"),
+            )
+            .at_key = true;
+            return None;
+        };
+        if is_path && op.is_type_test() {
+            self.err(
+                "unknown-operator",
+                op_ptr,
+                format!("'{op_name}' has no Path form"),
+            )
+            .at_key = true;
+            return None;
+        }
+        let variable = match o.get("Variable") {
+            Some(var) => self.path_field(var, &ptr(p, "Variable"), "Variable")?,
+            None => {
+                self.err(
+                    "missing-field",
+                    p,
+                    format!("the rule '{op_name}' needs a 'Variable'"),
+                );
+                return None;
+            }
+        };
+        let operand = if is_path {
+            Operand::Path(self.path_field(v, op_ptr, op_name)?)
+        } else {
+            let ok = match op {
+                Op::StringEquals
+                | Op::StringLessThan
+                | Op::StringGreaterThan
+                | Op::StringLessThanEquals
+                | Op::StringGreaterThanEquals
+                | Op::StringMatches => v.is_string(),
+                Op::NumericEquals
+                | Op::NumericLessThan
+                | Op::NumericGreaterThan
+                | Op::NumericLessThanEquals
+                | Op::NumericGreaterThanEquals => v.is_number(),
+                Op::TimestampEquals
+                | Op::TimestampLessThan
+                | Op::TimestampGreaterThan
+                | Op::TimestampLessThanEquals
+                | Op::TimestampGreaterThanEquals => v
+                    .as_str()
+                    .is_some_and(|s| crate::engine::time::parse_timestamp(s).is_some()),
+                _ => v.is_boolean(),
+            };
+            if !ok {
+                let want = match op.name() {
+                    n if n.starts_with("String") => "a string",
+                    n if n.starts_with("Numeric") => "a number",
+                    n if n.starts_with("Timestamp") => "an ISO-8601 timestamp string",
+                    _ => "true or false",
+                };
+                self.err(
+                    "bad-operand",
+                    op_ptr,
+                    format!("'{op_name}' must be {want}, found {}", json_type(v)),
+                );
+                return None;
+            }
+            Operand::Value(v.clone())
+        };
+        Some(Rule::Compare {
+            variable,
+            op,
+            operand,
+        })
     }
 
     fn wait(&mut self, o: &Map<String, Value>, p: &str, lang: QueryLanguage) -> Wait {
@@ -1537,6 +1561,122 @@ impl Builder {
         par
     }
 
+    /// A Map's `ProcessorConfig`: its mode and, for a distributed Map, the execution type.
+    fn processor_config(&mut self, po: &Map<String, Value>, pp: &str) -> (MapMode, Option<String>) {
+        let mut mode = MapMode::Inline;
+        let mut execution_type = None;
+        if let Some(cfg) = po.get("ProcessorConfig") {
+            let cp = ptr(pp, "ProcessorConfig");
+            match cfg.as_object() {
+                Some(c) => {
+                    for (k, v) in c {
+                        match (k.as_str(), v.as_str()) {
+                            ("Mode", Some("INLINE")) => mode = MapMode::Inline,
+                            ("Mode", Some("DISTRIBUTED")) => mode = MapMode::Distributed,
+                            ("ExecutionType", Some(t @ ("STANDARD" | "EXPRESS"))) => {
+                                execution_type = Some(t.to_string())
+                            }
+                            ("Mode", _) => {
+                                self.err(
+                                    "bad-value",
+                                    ptr(&cp, k),
+                                    "Mode must be \"INLINE\" or \"DISTRIBUTED\"",
+                                );
+                            }
+                            ("ExecutionType", _) => {
+                                self.err(
+                                    "bad-value",
+                                    ptr(&cp, k),
+                                    "ExecutionType must be \"STANDARD\" or \"EXPRESS\"",
+                                );
+                            }
+                            _ => {
+                                self.err(
+                                    "unknown-field",
+                                    ptr(&cp, k),
+                                    format!("'{k}' is not a field of ProcessorConfig"),
+                                )
+                                .at_key = true;
+                            }
+                        }
+                    }
+                }
+                None => {
+                    self.err("bad-type", &cp, "'ProcessorConfig' must be an object");
+                }
+            }
+        }
+        (mode, execution_type)
+    }
+
+    /// A Map's `ItemSelector` (or the legacy `Parameters`).
+    fn item_selector(
+        &mut self,
+        o: &Map<String, Value>,
+        p: &str,
+        lang: QueryLanguage,
+    ) -> Option<ItemSelector> {
+        match (o.get("ItemSelector"), o.get("Parameters")) {
+            (Some(_), Some(_)) => {
+                self.err(
+                    "exclusive-fields",
+                    ptr(p, "Parameters"),
+                    "'ItemSelector' and 'Parameters' cannot both be set in a Map state",
+                );
+                None
+            }
+            (Some(v), None) | (None, Some(v)) => {
+                let key = if o.contains_key("ItemSelector") {
+                    "ItemSelector"
+                } else {
+                    "Parameters"
+                };
+                match lang {
+                    QueryLanguage::JsonPath => self
+                        .template(v, &ptr(p, key), key)
+                        .map(ItemSelector::JsonPath),
+                    QueryLanguage::Jsonata => self
+                        .jsonata_template(v, &ptr(p, key), key)
+                        .map(ItemSelector::Jsonata),
+                }
+            }
+            (None, None) => None,
+        }
+    }
+
+    /// A Map's `ItemBatcher`.
+    fn item_batcher(&mut self, v: &Value, bp: &str, lang: QueryLanguage) -> Option<ItemBatcher> {
+        let Some(bo) = v.as_object() else {
+            self.err("bad-type", bp, "'ItemBatcher' must be an object");
+            return None;
+        };
+        let batch_input = bo.get("BatchInput").and_then(|bi| match lang {
+            QueryLanguage::JsonPath => self
+                .template(bi, &ptr(bp, "BatchInput"), "BatchInput")
+                .map(ItemSelector::JsonPath),
+            QueryLanguage::Jsonata => self
+                .jsonata_template(bi, &ptr(bp, "BatchInput"), "BatchInput")
+                .map(ItemSelector::Jsonata),
+        });
+        Some(ItemBatcher {
+            max_items_per_batch: self.dyn_number(
+                bo,
+                bp,
+                "MaxItemsPerBatch",
+                lang,
+                Bounds::int(0.0, 1e12),
+            ),
+            max_input_bytes_per_batch: self.dyn_number(
+                bo,
+                bp,
+                "MaxInputBytesPerBatch",
+                lang,
+                Bounds::int(0.0, 262_144.0),
+            ),
+            batch_input,
+        })
+    }
+
     fn map(
         &mut self,
         o: &Map<String, Value>,
@@ -1569,47 +1709,7 @@ impl Builder {
         let mut execution_type = None;
         let processor = match proc_val.and_then(Value::as_object) {
             Some(po) => {
-                if let Some(cfg) = po.get("ProcessorConfig") {
-                    let cp = ptr(&pp, "ProcessorConfig");
-                    match cfg.as_object() {
-                        Some(c) => {
-                            for (k, v) in c {
-                                match (k.as_str(), v.as_str()) {
-                                    ("Mode", Some("INLINE")) => mode = MapMode::Inline,
-                                    ("Mode", Some("DISTRIBUTED")) => mode = MapMode::Distributed,
-                                    ("ExecutionType", Some(t @ ("STANDARD" | "EXPRESS"))) => {
-                                        execution_type = Some(t.to_string())
-                                    }
-                                    ("Mode", _) => {
-                                        self.err(
-                                            "bad-value",
-                                            ptr(&cp, k),
-                                            "Mode must be \"INLINE\" or \"DISTRIBUTED\"",
-                                        );
-                                    }
-                                    ("ExecutionType", _) => {
-                                        self.err(
-                                            "bad-value",
-                                            ptr(&cp, k),
-                                            "ExecutionType must be \"STANDARD\" or \"EXPRESS\"",
-                                        );
-                                    }
-                                    _ => {
-                                        self.err(
-                                            "unknown-field",
-                                            ptr(&cp, k),
-                                            format!("'{k}' is not a field of ProcessorConfig"),
-                                        )
-                                        .at_key = true;
-                                    }
-                                }
-                            }
-                        }
-                        None => {
-                            self.err("bad-type", &cp, "'ProcessorConfig' must be an object");
-                        }
-                    }
-                }
+                (mode, execution_type) = self.processor_config(po, &pp);
                 self.machine(po, &pp, lang, false, depth + 1)
             }
             None => {
@@ -1629,70 +1729,16 @@ impl Builder {
             self.err("inline-map-reader", p, "ItemReader and ResultWriter need a DISTRIBUTED Map")
                 .help = Some("set \"ProcessorConfig\": {\"Mode\": \"DISTRIBUTED\", \"ExecutionType\": \"STANDARD\"}".into());
         }
-        let item_selector = match (o.get("ItemSelector"), o.get("Parameters")) {
-            (Some(_), Some(_)) => {
-                self.err(
-                    "exclusive-fields",
-                    ptr(p, "Parameters"),
-                    "'ItemSelector' and 'Parameters' cannot both be set in a Map state",
-                );
-                None
-            }
-            (Some(v), None) | (None, Some(v)) => {
-                let key = if o.contains_key("ItemSelector") {
-                    "ItemSelector"
-                } else {
-                    "Parameters"
-                };
-                match lang {
-                    QueryLanguage::JsonPath => self
-                        .template(v, &ptr(p, key), key)
-                        .map(ItemSelector::JsonPath),
-                    QueryLanguage::Jsonata => self
-                        .jsonata_template(v, &ptr(p, key), key)
-                        .map(ItemSelector::Jsonata),
-                }
-            }
-            (None, None) => None,
-        };
+        let item_selector = self.item_selector(o, p, lang);
         let items_path = o
             .get("ItemsPath")
             .and_then(|v| self.path_field(v, &ptr(p, "ItemsPath"), "ItemsPath"));
         let items = o
             .get("Items")
             .and_then(|v| self.jsonata_template(v, &ptr(p, "Items"), "Items"));
-        let item_batcher = o.get("ItemBatcher").and_then(|v| {
-            let bp = ptr(p, "ItemBatcher");
-            let Some(bo) = v.as_object() else {
-                self.err("bad-type", &bp, "'ItemBatcher' must be an object");
-                return None;
-            };
-            let batch_input = bo.get("BatchInput").and_then(|bi| match lang {
-                QueryLanguage::JsonPath => self
-                    .template(bi, &ptr(&bp, "BatchInput"), "BatchInput")
-                    .map(ItemSelector::JsonPath),
-                QueryLanguage::Jsonata => self
-                    .jsonata_template(bi, &ptr(&bp, "BatchInput"), "BatchInput")
-                    .map(ItemSelector::Jsonata),
-            });
-            Some(ItemBatcher {
-                max_items_per_batch: self.dyn_number(
-                    bo,
-                    &bp,
-                    "MaxItemsPerBatch",
-                    lang,
-                    Bounds::int(0.0, 1e12),
-                ),
-                max_input_bytes_per_batch: self.dyn_number(
-                    bo,
-                    &bp,
-                    "MaxInputBytesPerBatch",
-                    lang,
-                    Bounds::int(0.0, 262_144.0),
-                ),
-                batch_input,
-            })
-        });
+        let item_batcher = o
+            .get("ItemBatcher")
+            .and_then(|v| self.item_batcher(v, &ptr(p, "ItemBatcher"), lang));
         let label = self.opt_string(o, p, "Label");
         if let Some(l) = &label
             && (l.chars().count() > 40
