@@ -3,13 +3,14 @@
 
 use super::env::{Env, StateFacts, Vars};
 use super::history::EventData;
+use super::map_setup;
 use super::time::parse_timestamp;
 use super::*;
 use crate::asl::build::is_lambda_function_arn;
 use crate::asl::model::*;
 use crate::expr::ExprError;
 use crate::expr::compact;
-use crate::expr::jsonata::{self as jsonata, JsonataTemplate};
+use crate::expr::jsonata::{self as jsonata};
 use crate::expr::jsonpath::JsonPath;
 use crate::expr::template::{PathFailure, PayloadTemplate, resolve_path};
 use rand::RngExt;
@@ -46,8 +47,6 @@ fn raw_text(v: &Value) -> String {
 type Processed = (Value, Map<String, Value>, Option<Value>, Option<Value>);
 
 /// A Map state's iteration inputs, concurrency limit and failure tolerances.
-type MapSetup = (Vec<Value>, usize, Option<usize>, Option<f64>);
-
 fn placeholder_error(field: &str, text: &str) -> ExprError {
     ExprError::runtime(format!(
         "The field '{field}' holds the deployment placeholder {text}, which has no value locally; substitute it to run this state"
@@ -106,7 +105,11 @@ macro_rules! env {
     }};
 }
 
-fn select_path(path: &JsonPath, input: &Value, env: &Env<'_>) -> Result<Value, ExprError> {
+pub(super) fn select_path(
+    path: &JsonPath,
+    input: &Value,
+    env: &Env<'_>,
+) -> Result<Value, ExprError> {
     resolve_path(path, input, env).map_err(|e| match e {
         PathFailure::Error(e) => e,
         PathFailure::NotFound => {
@@ -164,7 +167,7 @@ fn filter_owned(
     }
 }
 
-fn states_var(
+pub(super) fn states_var(
     input: &Value,
     result: Option<&Value>,
     error_output: Option<&Value>,
@@ -254,7 +257,7 @@ fn path_number(
     })
 }
 
-fn dyn_number(
+pub(super) fn dyn_number(
     d: &Dyn<f64>,
     field: &str,
     input: &Value,
@@ -1359,155 +1362,17 @@ impl Execution {
             ));
         }
         let raw_input = self.threads[i].input.clone();
-        let raw: &Value = &raw_input;
         let jsonata_mode = state.query_language == QueryLanguage::Jsonata;
         let mut env = env!(self, i, name);
-        let setup = (|| -> Result<MapSetup, ExprError> {
-            let states = |e: &Env<'_>| states_var(raw, None, None, e);
-            let items_value = if jsonata_mode {
-                match &map.items {
-                    Some(t) => {
-                        let s = states(&env);
-                        let v = t.eval("Items", &s, &mut env)?;
-                        if let (JsonataTemplate::Expr(e), false) = (t, v.is_array()) {
-                            return Err(jsonata::unexpected_type_error(e, "Items", "array", &v));
-                        }
-                        v
-                    }
-                    None => effective.clone(),
-                }
-            } else {
-                match &map.items_path {
-                    Some(p) => select_path(p, &effective, &env)?,
-                    None => effective.clone(),
-                }
-            };
-            let Value::Array(items) = items_value else {
-                let e = ExprError {
-                    error: if jsonata_mode {
-                        "States.QueryEvaluationError"
-                    } else {
-                        "States.Runtime"
-                    }
-                    .into(),
-                    cause: format!(
-                        "Map state input must be an array but was: {}",
-                        compact(&items_value)
-                    ),
-                };
-                return Err(e);
-            };
-            let limit = match &map.max_concurrency {
-                Some(d) => dyn_number(d, "MaxConcurrency", &effective, &states, &mut env, false)?,
-                None => 0.0,
-            };
-            let count = match &map.tolerated_failure_count {
-                Some(d) => {
-                    let n = dyn_number(
-                        d,
-                        "ToleratedFailureCount",
-                        &effective,
-                        &states,
-                        &mut env,
-                        false,
-                    )?;
-                    if n < 0.0 {
-                        return Err(ExprError::runtime(
-                            "ToleratedFailureCount cannot be negative.",
-                        ));
-                    }
-                    Some(n as usize)
-                }
-                None => None,
-            };
-            let pct = match &map.tolerated_failure_percentage {
-                Some(d) => {
-                    let n = dyn_number(
-                        d,
-                        "ToleratedFailurePercentage",
-                        &effective,
-                        &states,
-                        &mut env,
-                        true,
-                    )?;
-                    if !(0.0..=100.0).contains(&n) {
-                        return Err(ExprError::runtime(
-                            "ToleratedFailurePercentage must be between 0 and 100.",
-                        ));
-                    }
-                    Some(n)
-                }
-                None => None,
-            };
-            // ItemSelector / legacy Parameters, with $$.Map.Item in the context. The context
-            // (which holds the whole execution input) is built once and only its Map.Item
-            // changes per item: rebuilding it would make big Maps quadratic.
-            let mut inputs = Vec::with_capacity(items.len());
-            let mut context: Option<Value> = None;
-            let mut jsonata_states: Option<Value> = None;
-            for (index, item) in items.iter().enumerate() {
-                let Some(sel) = &map.item_selector else {
-                    inputs.push(item.clone());
-                    continue;
-                };
-                let map_item = json!({"Item": {"Index": index, "Value": item}});
-                let v = match sel {
-                    ItemSelector::JsonPath(t) => {
-                        let mut ctx = context
-                            .take()
-                            .unwrap_or_else(|| env.context_value().clone());
-                        ctx["Map"] = map_item;
-                        env.context = OnceCell::from(ctx);
-                        let v = t.eval(&effective, &mut env);
-                        context = env.context.take();
-                        v?
-                    }
-                    ItemSelector::Jsonata(t) => {
-                        let mut s = jsonata_states
-                            .take()
-                            .unwrap_or_else(|| states_var(raw, None, None, &env));
-                        s["context"]["Map"] = map_item;
-                        let v = t.eval("ItemSelector", &s, &mut env);
-                        jsonata_states = Some(s);
-                        v?
-                    }
-                };
-                inputs.push(v);
-            }
-            env.context = OnceCell::new();
-            if let Some(b) = &map.item_batcher {
-                let max_items = match &b.max_items_per_batch {
-                    Some(d) => {
-                        dyn_number(d, "MaxItemsPerBatch", &effective, &states, &mut env, false)?
-                            as usize
-                    }
-                    None => usize::MAX,
-                };
-                let batch_input = match &b.batch_input {
-                    Some(ItemSelector::JsonPath(t)) => Some(t.eval(&effective, &mut env)?),
-                    Some(ItemSelector::Jsonata(t)) => {
-                        let s = states(&env);
-                        Some(t.eval("BatchInput", &s, &mut env)?)
-                    }
-                    None => None,
-                };
-                inputs = inputs
-                    .chunks(max_items.max(1))
-                    .map(|c| {
-                        let mut m = Map::new();
-                        if let Some(bi) = &batch_input {
-                            m.insert("BatchInput".into(), bi.clone());
-                        }
-                        m.insert("Items".into(), Value::Array(c.to_vec()));
-                        Value::Object(m)
-                    })
-                    .collect();
-            }
-            Ok((inputs, limit as usize, count, pct))
-        })();
+        let setup = map_setup::prepare(map, &raw_input, &effective, &mut env, jsonata_mode);
         drop(env);
         match setup {
-            Ok((inputs, limit, count, pct)) => {
+            Ok(map_setup::MapSetup {
+                inputs,
+                limit,
+                tolerated_count: count,
+                tolerated_percentage: pct,
+            }) => {
                 if self.cfg.record_steps {
                     self.record(i, Stage::MaxConcurrency, &json!(limit));
                     if let Some(c) = count {

@@ -17,6 +17,7 @@ pub mod time;
 
 mod env;
 mod flow;
+mod map_setup;
 
 use crate::asl::model::{Machine, State};
 pub use history::{EventKind, HistoryEvent};

@@ -1,0 +1,205 @@
+//! What a Map state does before its iterations start: the items (ItemsPath or Items),
+//! MaxConcurrency and the tolerated failures, each item's input (ItemSelector, with
+//! `$$.Map.Item`), and the batches (ItemBatcher).
+
+use super::env::Env;
+use super::flow::{dyn_number, select_path, states_var};
+use crate::asl::model::{ItemBatcher, ItemSelector, MapState};
+use crate::expr::jsonata::{self, JsonataTemplate};
+use crate::expr::{ExprError, compact};
+use serde_json::{Map, Value, json};
+use std::cell::OnceCell;
+
+/// The iterations' inputs, MaxConcurrency, ToleratedFailureCount and
+/// ToleratedFailurePercentage.
+pub(super) struct MapSetup {
+    pub inputs: Vec<Value>,
+    pub limit: usize,
+    pub tolerated_count: Option<usize>,
+    pub tolerated_percentage: Option<f64>,
+}
+
+/// Work out a Map's setup; `raw` is the state's input, `effective` its input after
+/// InputPath.
+pub(super) fn prepare(
+    map: &MapState,
+    raw: &Value,
+    effective: &Value,
+    env: &mut Env<'_>,
+    jsonata_mode: bool,
+) -> Result<MapSetup, ExprError> {
+    let states = |e: &Env<'_>| states_var(raw, None, None, e);
+    let items = items(map, effective, &states, env, jsonata_mode)?;
+    let limit = match &map.max_concurrency {
+        Some(d) => dyn_number(d, "MaxConcurrency", effective, &states, env, false)?,
+        None => 0.0,
+    };
+    let tolerated_count = match &map.tolerated_failure_count {
+        Some(d) => {
+            let n = dyn_number(d, "ToleratedFailureCount", effective, &states, env, false)?;
+            if n < 0.0 {
+                return Err(ExprError::runtime(
+                    "ToleratedFailureCount cannot be negative.",
+                ));
+            }
+            Some(n as usize)
+        }
+        None => None,
+    };
+    let tolerated_percentage = match &map.tolerated_failure_percentage {
+        Some(d) => {
+            let n = dyn_number(
+                d,
+                "ToleratedFailurePercentage",
+                effective,
+                &states,
+                env,
+                true,
+            )?;
+            if !(0.0..=100.0).contains(&n) {
+                return Err(ExprError::runtime(
+                    "ToleratedFailurePercentage must be between 0 and 100.",
+                ));
+            }
+            Some(n)
+        }
+        None => None,
+    };
+    let mut inputs = select(map, &items, raw, effective, env)?;
+    if let Some(b) = &map.item_batcher {
+        inputs = batch(b, inputs, effective, &states, env)?;
+    }
+    Ok(MapSetup {
+        inputs,
+        limit: limit as usize,
+        tolerated_count,
+        tolerated_percentage,
+    })
+}
+
+/// The items: ItemsPath over the effective input (JSONPath), or Items (JSONata).
+fn items(
+    map: &MapState,
+    effective: &Value,
+    states: &dyn Fn(&Env<'_>) -> Value,
+    env: &mut Env<'_>,
+    jsonata_mode: bool,
+) -> Result<Vec<Value>, ExprError> {
+    let value = if jsonata_mode {
+        match &map.items {
+            Some(t) => {
+                let s = states(env);
+                let v = t.eval("Items", &s, env)?;
+                if let (JsonataTemplate::Expr(e), false) = (t, v.is_array()) {
+                    return Err(jsonata::unexpected_type_error(e, "Items", "array", &v));
+                }
+                v
+            }
+            None => effective.clone(),
+        }
+    } else {
+        match &map.items_path {
+            Some(p) => select_path(p, effective, env)?,
+            None => effective.clone(),
+        }
+    };
+    match value {
+        Value::Array(items) => Ok(items),
+        other => Err(ExprError {
+            error: if jsonata_mode {
+                "States.QueryEvaluationError"
+            } else {
+                "States.Runtime"
+            }
+            .into(),
+            cause: format!(
+                "Map state input must be an array but was: {}",
+                compact(&other)
+            ),
+        }),
+    }
+}
+
+/// Each item's input: ItemSelector (or legacy Parameters) with `$$.Map.Item` in the
+/// context. The context (which holds the whole execution input) is built once and only
+/// its Map.Item changes per item: rebuilding it would make big Maps quadratic.
+fn select(
+    map: &MapState,
+    items: &[Value],
+    raw: &Value,
+    effective: &Value,
+    env: &mut Env<'_>,
+) -> Result<Vec<Value>, ExprError> {
+    let Some(sel) = &map.item_selector else {
+        return Ok(items.to_vec());
+    };
+    let mut inputs = Vec::with_capacity(items.len());
+    let mut context: Option<Value> = None;
+    let mut jsonata_states: Option<Value> = None;
+    for (index, item) in items.iter().enumerate() {
+        let map_item = json!({"Item": {"Index": index, "Value": item}});
+        let v = match sel {
+            ItemSelector::JsonPath(t) => {
+                let mut ctx = context
+                    .take()
+                    .unwrap_or_else(|| env.context_value().clone());
+                ctx["Map"] = map_item;
+                env.context = OnceCell::from(ctx);
+                let v = t.eval(effective, env);
+                context = env.context.take();
+                v
+            }
+            ItemSelector::Jsonata(t) => {
+                let mut s = jsonata_states
+                    .take()
+                    .unwrap_or_else(|| states_var(raw, None, None, env));
+                s["context"]["Map"] = map_item;
+                let v = t.eval("ItemSelector", &s, env);
+                jsonata_states = Some(s);
+                v
+            }
+        };
+        match v {
+            Ok(v) => inputs.push(v),
+            Err(e) => {
+                env.context = OnceCell::new();
+                return Err(e);
+            }
+        }
+    }
+    env.context = OnceCell::new();
+    Ok(inputs)
+}
+
+/// ItemBatcher: the inputs in batches of `{"BatchInput"?, "Items": [...]}`.
+fn batch(
+    b: &ItemBatcher,
+    inputs: Vec<Value>,
+    effective: &Value,
+    states: &dyn Fn(&Env<'_>) -> Value,
+    env: &mut Env<'_>,
+) -> Result<Vec<Value>, ExprError> {
+    let max_items = match &b.max_items_per_batch {
+        Some(d) => dyn_number(d, "MaxItemsPerBatch", effective, states, env, false)? as usize,
+        None => usize::MAX,
+    };
+    let batch_input = match &b.batch_input {
+        Some(ItemSelector::JsonPath(t)) => Some(t.eval(effective, env)?),
+        Some(ItemSelector::Jsonata(t)) => {
+            let s = states(env);
+            Some(t.eval("BatchInput", &s, env)?)
+        }
+        None => None,
+    };
+    Ok(inputs
+        .chunks(max_items.max(1))
+        .map(|c| {
+            let mut m = Map::new();
+            if let Some(bi) = &batch_input {
+                m.insert("BatchInput".into(), bi.clone());
+            }
+            m.insert("Items".into(), Value::Array(c.to_vec()));
+            Value::Object(m)
+        })
+        .collect())
+}
