@@ -7,6 +7,7 @@ use super::diagnostic::Diagnostic;
 use super::model::*;
 use super::source::pointer_token;
 use crate::expr::intrinsics;
+use crate::expr::json_type_name;
 use crate::expr::jsonata::{self, JsonataExpr, JsonataTemplate};
 use crate::expr::jsonpath::JsonPath;
 use crate::expr::template::PayloadTemplate;
@@ -48,25 +49,15 @@ fn ptr(base: &str, key: &str) -> String {
     format!("{base}/{}", pointer_token(key))
 }
 
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+/// Field names: (both languages, JSONPath only, JSONata only).
+type AllowedFields = (
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+);
 
-/// The fields each state type accepts: (both languages, JSONPath only, JSONata only).
-fn allowed_fields(
-    ty: &str,
-) -> Option<(
-    &'static [&'static str],
-    &'static [&'static str],
-    &'static [&'static str],
-)> {
+/// The fields each state type accepts.
+fn allowed_fields(ty: &str) -> Option<AllowedFields> {
     const IO_JP: &[&str] = &["InputPath", "OutputPath"];
     Some(match ty {
         "Pass" => (
@@ -305,7 +296,7 @@ impl Builder {
                 self.err(
                     "bad-type",
                     ptr(p, "StartAt"),
-                    format!("StartAt must be a string, found {}", json_type(v)),
+                    format!("StartAt must be a string, found {}", json_type_name(v)),
                 );
             }
             None => {
@@ -333,7 +324,10 @@ impl Builder {
                         self.err(
                             "bad-type",
                             &sp,
-                            format!("state '{name}' must be an object, found {}", json_type(sv)),
+                            format!(
+                                "state '{name}' must be an object, found {}",
+                                json_type_name(sv)
+                            ),
                         );
                         continue;
                     };
@@ -347,7 +341,7 @@ impl Builder {
                 self.err(
                     "bad-type",
                     &states_ptr,
-                    format!("'States' must be an object, found {}", json_type(v)),
+                    format!("'States' must be an object, found {}", json_type_name(v)),
                 );
             }
             None => {
@@ -380,61 +374,23 @@ impl Builder {
                 self.err(
                     "bad-type",
                     ptr(p, key),
-                    format!("'{key}' must be a string, found {}", json_type(v)),
+                    format!("'{key}' must be a string, found {}", json_type_name(v)),
                 );
                 None
             }
         }
     }
 
-    fn state(
+    /// Fields that are not fields of this state type, or belong to the other query
+    /// language.
+    fn check_fields(
         &mut self,
-        name: &str,
         o: &Map<String, Value>,
         p: &str,
-        inherited: QueryLanguage,
-        depth: usize,
-    ) -> Option<State> {
-        let ty = match o.get("Type") {
-            Some(Value::String(t)) => t.as_str(),
-            Some(v) => {
-                self.err(
-                    "bad-type",
-                    ptr(p, "Type"),
-                    format!("'Type' must be a string, found {}", json_type(v)),
-                );
-                return None;
-            }
-            None => {
-                self.err("missing-field", p, format!("state '{name}' has no 'Type'"))
-                    .help =
-                    Some("one of Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map".into());
-                return None;
-            }
-        };
-        let Some((both, jp_only, ja_only)) = allowed_fields(ty) else {
-            self.err(
-                "unknown-type",
-                ptr(p, "Type"),
-                format!("unknown state type '{ty}'"),
-            )
-            .help = Some("one of Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map".into());
-            return None;
-        };
-        if name.chars().count() > 80 {
-            self.err(
-                "name-too-long",
-                p,
-                format!("state name '{name}' is longer than 80 characters"),
-            )
-            .at_key = true;
-        }
-        let lang = match o.get("QueryLanguage") {
-            Some(q) => self
-                .query_language(q, &ptr(p, "QueryLanguage"))
-                .unwrap_or(inherited),
-            None => inherited,
-        };
+        ty: &str,
+        lang: QueryLanguage,
+        (both, jp_only, ja_only): AllowedFields,
+    ) {
         for k in o.keys() {
             let k = k.as_str();
             if both.contains(&k) {
@@ -463,21 +419,17 @@ impl Builder {
             };
             self.diags.push(d.at_key());
         }
+    }
 
-        let mut st = State {
-            name: name.to_string(),
-            pointer: p.to_string(),
-            comment: self.opt_string(o, p, "Comment"),
-            query_language: lang,
-            next: None,
-            end: false,
-            io: DataFlow::default(),
-            retry: Vec::new(),
-            catch: Vec::new(),
-            kind: StateKind::Succeed,
-        };
-
-        // Transitions.
+    /// Next and End.
+    fn transitions(
+        &mut self,
+        o: &Map<String, Value>,
+        p: &str,
+        name: &str,
+        ty: &str,
+        st: &mut State,
+    ) {
         let terminal_type = matches!(ty, "Choice" | "Succeed" | "Fail");
         if let Some(n) = o.get("Next") {
             match n.as_str() {
@@ -527,6 +479,72 @@ impl Builder {
                 _ => {}
             }
         }
+    }
+
+    fn state(
+        &mut self,
+        name: &str,
+        o: &Map<String, Value>,
+        p: &str,
+        inherited: QueryLanguage,
+        depth: usize,
+    ) -> Option<State> {
+        let ty = match o.get("Type") {
+            Some(Value::String(t)) => t.as_str(),
+            Some(v) => {
+                self.err(
+                    "bad-type",
+                    ptr(p, "Type"),
+                    format!("'Type' must be a string, found {}", json_type_name(v)),
+                );
+                return None;
+            }
+            None => {
+                self.err("missing-field", p, format!("state '{name}' has no 'Type'"))
+                    .help =
+                    Some("one of Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map".into());
+                return None;
+            }
+        };
+        let Some((both, jp_only, ja_only)) = allowed_fields(ty) else {
+            self.err(
+                "unknown-type",
+                ptr(p, "Type"),
+                format!("unknown state type '{ty}'"),
+            )
+            .help = Some("one of Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map".into());
+            return None;
+        };
+        if name.chars().count() > 80 {
+            self.err(
+                "name-too-long",
+                p,
+                format!("state name '{name}' is longer than 80 characters"),
+            )
+            .at_key = true;
+        }
+        let lang = match o.get("QueryLanguage") {
+            Some(q) => self
+                .query_language(q, &ptr(p, "QueryLanguage"))
+                .unwrap_or(inherited),
+            None => inherited,
+        };
+        self.check_fields(o, p, ty, lang, (both, jp_only, ja_only));
+
+        let mut st = State {
+            name: name.to_string(),
+            pointer: p.to_string(),
+            comment: self.opt_string(o, p, "Comment"),
+            query_language: lang,
+            next: None,
+            end: false,
+            io: DataFlow::default(),
+            retry: Vec::new(),
+            catch: Vec::new(),
+            kind: StateKind::Succeed,
+        };
+
+        self.transitions(o, p, name, ty, &mut st);
 
         // Data flow.
         st.io.input_path = self.opt_path(o, p, "InputPath", false);
@@ -598,7 +616,7 @@ impl Builder {
                     ptr(p, key),
                     format!(
                         "{key} must be a JSONPath string or null, found {}",
-                        json_type(v)
+                        json_type_name(v)
                     ),
                 );
                 None
@@ -619,7 +637,10 @@ impl Builder {
                 self.err(
                     "bad-type",
                     p,
-                    format!("{key} must be a JSONPath string, found {}", json_type(v)),
+                    format!(
+                        "{key} must be a JSONPath string, found {}",
+                        json_type_name(v)
+                    ),
                 );
                 None
             }
@@ -735,7 +756,7 @@ impl Builder {
                 &ap,
                 format!(
                     "'Assign' must be an object of variable names, found {}",
-                    json_type(v)
+                    json_type_name(v)
                 ),
             );
             return None;
@@ -823,7 +844,7 @@ impl Builder {
                 self.err(
                     "bad-type",
                     &fp,
-                    format!("'{key}' must be a number, found {}", json_type(v)),
+                    format!("'{key}' must be a number, found {}", json_type_name(v)),
                 );
                 None
             }
@@ -1084,7 +1105,10 @@ impl Builder {
                 self.err(
                     "bad-type",
                     ptr(p, "Resource"),
-                    format!("'Resource' must be an ARN string, found {}", json_type(v)),
+                    format!(
+                        "'Resource' must be an ARN string, found {}",
+                        json_type_name(v)
+                    ),
                 );
                 String::new()
             }
@@ -1399,7 +1423,7 @@ impl Builder {
                 self.err(
                     "bad-operand",
                     op_ptr,
-                    format!("'{op_name}' must be {want}, found {}", json_type(v)),
+                    format!("'{op_name}' must be {want}, found {}", json_type_name(v)),
                 );
                 return None;
             }
