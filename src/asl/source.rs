@@ -607,226 +607,298 @@ fn out_of_range(text: &str) -> String {
 }
 
 /// YAML through saphyr-parser's event stream. Scalars follow the YAML 1.2 core schema
-/// (plain `true`, `null`, numbers are typed; quoted scalars are strings).
+/// (plain `true`, `null`, numbers are typed; quoted scalars are strings). Anchors and
+/// aliases work on any node, `<<` merge keys are applied, and aliases may copy at most
+/// [`MAX_ALIAS_NODES`] nodes in all.
 fn parse_yaml(text: &str) -> ParseOutcome {
-    use saphyr_parser::{Event, Parser, ScalarStyle};
-
-    // Marker indexes count characters; spans are in bytes.
-    let char_to_byte: Option<Vec<usize>> = if text.is_ascii() {
-        None
-    } else {
-        let mut v: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
-        v.push(text.len());
-        Some(v)
-    };
-    let byte = |ci: usize| match &char_to_byte {
-        None => ci.min(text.len()),
-        Some(v) => v.get(ci).copied().unwrap_or(text.len()),
-    };
-
-    enum Frame {
-        Map {
-            map: Map<String, Value>,
-            pending_key: Option<(String, Span)>,
-            start: usize,
-            key: Option<Span>,
-            ptr_len: usize,
-            anchor: usize,
-            /// `<<: *base` merge sources, applied at the end (explicit keys win).
-            merges: Vec<Value>,
-        },
-        Seq {
-            items: Vec<Value>,
-            start: usize,
-            key: Option<Span>,
-            ptr_len: usize,
-            anchor: usize,
-        },
-    }
-
-    let mut spans = SpanIndex::default();
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut pointer = String::new();
-    let mut root: Option<Value> = None;
-    let mut anchors: HashMap<usize, Value> = HashMap::new();
-    // Nodes copied by aliases so far: a file of nested aliases ("billion laughs") must not
-    // expand without bound.
-    let mut expanded: usize = 0;
-    let mut docs = 0;
-
-    // Where the next value goes: returns the key span to record and extends the pointer.
-    fn enter(stack: &mut [Frame], pointer: &mut String) -> Result<Option<Span>, String> {
-        match stack.last_mut() {
-            None => Ok(None),
-            Some(Frame::Map { pending_key, .. }) => match pending_key {
-                Some((k, ks)) => {
-                    pointer.push('/');
-                    pointer.push_str(&pointer_token(k));
-                    Ok(Some(*ks))
-                }
-                None => Err("a mapping key must be a plain string".into()),
-            },
-            Some(Frame::Seq { items, .. }) => {
-                pointer.push('/');
-                pointer.push_str(&items.len().to_string());
-                Ok(None)
-            }
-        }
-    }
-
+    use saphyr_parser::{Event, Parser};
+    let mut r = YamlReader::new(text);
     let mut parser = Parser::new_from_str(text);
     loop {
         let (event, span) = match parser.next_event() {
             None => break,
             Some(Ok(e)) => e,
-            Some(Err(e)) => {
-                return Err((byte(e.marker().index()), e.info().to_string()));
-            }
+            Some(Err(e)) => return Err((r.byte(e.marker().index()), e.info().to_string())),
         };
-        let (s, e) = (byte(span.start.index()), byte(span.end.index()));
-        // A finished value: attach it to its parent.
-        let mut finished: Option<(Value, Span, Option<Span>, usize)> = None;
-        match event {
-            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => {}
+        let (s, e) = (r.byte(span.start.index()), r.byte(span.end.index()));
+        let finished = match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => None,
             Event::DocumentStart(_) => {
-                docs += 1;
-                if docs > 1 {
+                r.docs += 1;
+                if r.docs > 1 {
                     return Err((s, "the file holds more than one YAML document".into()));
                 }
+                None
             }
-            Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
-                if stack.len() >= MAX_DEPTH {
-                    return Err((s, format!("nesting deeper than {MAX_DEPTH} levels")));
-                }
-                let ptr_len = pointer.len();
-                let key = enter(&mut stack, &mut pointer).map_err(|m| (s, m))?;
-                if matches!(event, Event::MappingStart(..)) {
-                    stack.push(Frame::Map {
-                        map: Map::new(),
-                        pending_key: None,
-                        start: s,
-                        key,
-                        ptr_len,
-                        anchor,
-                        merges: Vec::new(),
-                    });
-                } else {
-                    stack.push(Frame::Seq {
-                        items: Vec::new(),
-                        start: s,
-                        key,
-                        ptr_len,
-                        anchor,
-                    });
-                }
-            }
-            Event::MappingEnd | Event::SequenceEnd => {
-                let (value, start, key, ptr_len, anchor) = match stack.pop() {
-                    Some(Frame::Map {
-                        mut map,
-                        start,
-                        key,
-                        ptr_len,
-                        anchor,
-                        merges,
-                        ..
-                    }) => {
-                        for source in merges {
-                            merge_into(&mut map, source);
-                        }
-                        (Value::Object(map), start, key, ptr_len, anchor)
-                    }
-                    Some(Frame::Seq {
-                        items,
-                        start,
-                        key,
-                        ptr_len,
-                        anchor,
-                    }) => (Value::Array(items), start, key, ptr_len, anchor),
-                    None => continue,
-                };
-                if anchor > 0 {
-                    anchors.insert(anchor, value.clone());
-                }
-                finished = Some((
-                    value,
-                    Span {
-                        start,
-                        end: e.max(start),
-                    },
-                    key,
-                    ptr_len,
-                ));
-            }
-            Event::Alias(id) => {
-                let ptr_len = pointer.len();
-                let key = enter(&mut stack, &mut pointer).map_err(|m| (s, m))?;
-                let Some(v) = anchors.get(&id) else {
-                    return Err((s, "this alias names no anchor defined before it".into()));
-                };
-                expanded = expanded.saturating_add(node_count(v));
-                if expanded > MAX_ALIAS_NODES {
-                    return Err((
-                        s,
-                        format!("YAML aliases here expand to more than {MAX_ALIAS_NODES} nodes"),
-                    ));
-                }
-                finished = Some((v.clone(), Span { start: s, end: e }, key, ptr_len));
-            }
-            Event::Scalar(text_value, style, anchor, tag) => {
-                // A scalar in key position of a mapping is a key.
-                if let Some(Frame::Map { pending_key, .. }) = stack.last_mut()
-                    && pending_key.is_none()
-                {
-                    *pending_key = Some((text_value.into_owned(), Span { start: s, end: e }));
-                    continue;
-                }
-                let ptr_len = pointer.len();
-                let key = enter(&mut stack, &mut pointer).map_err(|m| (s, m))?;
-                let plain = style == ScalarStyle::Plain;
+            Event::MappingStart(anchor, _) => r.start(s, anchor, true)?,
+            Event::SequenceStart(anchor, _) => r.start(s, anchor, false)?,
+            Event::MappingEnd | Event::SequenceEnd => r.end(e),
+            Event::Alias(id) => Some(r.alias(id, s, e)?),
+            Event::Scalar(value, style, anchor, tag) => {
                 let tagged_str = tag.as_ref().is_some_and(|t| t.suffix == "str");
-                let v = if plain && !tagged_str {
-                    yaml_plain_scalar(&text_value).map_err(|m| (s, m))?
-                } else {
-                    Value::String(text_value.into_owned())
-                };
-                if anchor > 0 {
-                    anchors.insert(anchor, v.clone());
-                }
-                finished = Some((v, Span { start: s, end: e }, key, ptr_len));
+                r.scalar(value.into_owned(), style, anchor, tagged_str, s, e)?
             }
+        };
+        if let Some(f) = finished {
+            r.attach(f)?;
         }
-        if let Some((value, span, key, ptr_len)) = finished {
-            spans
-                .map
-                .insert(pointer.clone(), NodeSpan { value: span, key });
-            pointer.truncate(ptr_len);
-            match stack.last_mut() {
-                None => root = Some(value),
-                Some(Frame::Map {
-                    map,
-                    pending_key,
-                    merges,
-                    ..
-                }) => {
-                    if let Some((k, ks)) = pending_key.take() {
-                        if k == "<<" && is_merge_source(&value) {
-                            merges.push(value);
-                            continue;
-                        }
-                        if map.contains_key(&k) {
-                            return Err((ks.start, format!("duplicate mapping key \"{k}\"")));
-                        }
-                        map.insert(k, value);
-                    }
+    }
+    match r.root {
+        Some(v) => Ok((v, r.spans)),
+        None => Err((0, "the file is empty: expected a YAML mapping".into())),
+    }
+}
+
+/// A collection being read.
+enum Frame {
+    Map {
+        map: Map<String, Value>,
+        pending_key: Option<(String, Span)>,
+        start: usize,
+        key: Option<Span>,
+        ptr_len: usize,
+        anchor: usize,
+        /// `<<: *base` merge sources, applied at the end (explicit keys win).
+        merges: Vec<Value>,
+    },
+    Seq {
+        items: Vec<Value>,
+        start: usize,
+        key: Option<Span>,
+        ptr_len: usize,
+        anchor: usize,
+    },
+}
+
+/// A finished value and where it goes: its span, its key's span, the pointer length to
+/// return to.
+struct Finished {
+    value: Value,
+    span: Span,
+    key: Option<Span>,
+    ptr_len: usize,
+}
+
+type YamlResult<T> = Result<T, (usize, String)>;
+
+/// The state of reading a YAML event stream into a value with spans.
+struct YamlReader<'t> {
+    text: &'t str,
+    /// Marker indexes count characters; spans are in bytes (None: the text is ASCII).
+    char_to_byte: Option<Vec<usize>>,
+    spans: SpanIndex,
+    stack: Vec<Frame>,
+    pointer: String,
+    root: Option<Value>,
+    anchors: HashMap<usize, Value>,
+    /// Nodes copied by aliases so far: a file of nested aliases ("billion laughs") must
+    /// not expand without bound.
+    expanded: usize,
+    docs: usize,
+}
+
+impl<'t> YamlReader<'t> {
+    fn new(text: &'t str) -> YamlReader<'t> {
+        let char_to_byte = (!text.is_ascii()).then(|| {
+            let mut v: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+            v.push(text.len());
+            v
+        });
+        YamlReader {
+            text,
+            char_to_byte,
+            spans: SpanIndex::default(),
+            stack: Vec::new(),
+            pointer: String::new(),
+            root: None,
+            anchors: HashMap::new(),
+            expanded: 0,
+            docs: 0,
+        }
+    }
+
+    fn byte(&self, ci: usize) -> usize {
+        match &self.char_to_byte {
+            None => ci.min(self.text.len()),
+            Some(v) => v.get(ci).copied().unwrap_or(self.text.len()),
+        }
+    }
+
+    /// Where the next value goes: returns the key span to record and extends the pointer.
+    fn enter(&mut self, at: usize) -> YamlResult<Option<Span>> {
+        match self.stack.last_mut() {
+            None => Ok(None),
+            Some(Frame::Map { pending_key, .. }) => match pending_key {
+                Some((k, ks)) => {
+                    self.pointer.push('/');
+                    self.pointer.push_str(&pointer_token(k));
+                    Ok(Some(*ks))
                 }
-                Some(Frame::Seq { items, .. }) => items.push(value),
+                None => Err((at, "a mapping key must be a plain string".into())),
+            },
+            Some(Frame::Seq { items, .. }) => {
+                self.pointer.push('/');
+                self.pointer.push_str(&items.len().to_string());
+                Ok(None)
             }
         }
     }
-    match root {
-        Some(v) => Ok((v, spans)),
-        None => Err((0, "the file is empty: expected a YAML mapping".into())),
+
+    /// A mapping or sequence starts.
+    fn start(&mut self, s: usize, anchor: usize, mapping: bool) -> YamlResult<Option<Finished>> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err((s, format!("nesting deeper than {MAX_DEPTH} levels")));
+        }
+        let ptr_len = self.pointer.len();
+        let key = self.enter(s)?;
+        self.stack.push(if mapping {
+            Frame::Map {
+                map: Map::new(),
+                pending_key: None,
+                start: s,
+                key,
+                ptr_len,
+                anchor,
+                merges: Vec::new(),
+            }
+        } else {
+            Frame::Seq {
+                items: Vec::new(),
+                start: s,
+                key,
+                ptr_len,
+                anchor,
+            }
+        });
+        Ok(None)
+    }
+
+    /// The innermost collection ends.
+    fn end(&mut self, e: usize) -> Option<Finished> {
+        let (value, start, key, ptr_len, anchor) = match self.stack.pop()? {
+            Frame::Map {
+                mut map,
+                start,
+                key,
+                ptr_len,
+                anchor,
+                merges,
+                ..
+            } => {
+                for source in merges {
+                    merge_into(&mut map, source);
+                }
+                (Value::Object(map), start, key, ptr_len, anchor)
+            }
+            Frame::Seq {
+                items,
+                start,
+                key,
+                ptr_len,
+                anchor,
+            } => (Value::Array(items), start, key, ptr_len, anchor),
+        };
+        if anchor > 0 {
+            self.anchors.insert(anchor, value.clone());
+        }
+        Some(Finished {
+            value,
+            span: Span {
+                start,
+                end: e.max(start),
+            },
+            key,
+            ptr_len,
+        })
+    }
+
+    /// `*name`: a copy of the anchored node, within the expansion cap.
+    fn alias(&mut self, id: usize, s: usize, e: usize) -> YamlResult<Finished> {
+        let ptr_len = self.pointer.len();
+        let key = self.enter(s)?;
+        let Some(v) = self.anchors.get(&id) else {
+            return Err((s, "this alias names no anchor defined before it".into()));
+        };
+        self.expanded = self.expanded.saturating_add(node_count(v));
+        if self.expanded > MAX_ALIAS_NODES {
+            return Err((
+                s,
+                format!("YAML aliases here expand to more than {MAX_ALIAS_NODES} nodes"),
+            ));
+        }
+        Ok(Finished {
+            value: v.clone(),
+            span: Span { start: s, end: e },
+            key,
+            ptr_len,
+        })
+    }
+
+    /// A scalar: a mapping key, or a value.
+    fn scalar(
+        &mut self,
+        text: String,
+        style: saphyr_parser::ScalarStyle,
+        anchor: usize,
+        tagged_str: bool,
+        s: usize,
+        e: usize,
+    ) -> YamlResult<Option<Finished>> {
+        if let Some(Frame::Map { pending_key, .. }) = self.stack.last_mut()
+            && pending_key.is_none()
+        {
+            *pending_key = Some((text, Span { start: s, end: e }));
+            return Ok(None);
+        }
+        let ptr_len = self.pointer.len();
+        let key = self.enter(s)?;
+        let v = if style == saphyr_parser::ScalarStyle::Plain && !tagged_str {
+            yaml_plain_scalar(&text).map_err(|m| (s, m))?
+        } else {
+            Value::String(text)
+        };
+        if anchor > 0 {
+            self.anchors.insert(anchor, v.clone());
+        }
+        Ok(Some(Finished {
+            value: v,
+            span: Span { start: s, end: e },
+            key,
+            ptr_len,
+        }))
+    }
+
+    /// Put a finished value into its parent (or make it the document).
+    fn attach(&mut self, f: Finished) -> YamlResult<()> {
+        self.spans.map.insert(
+            self.pointer.clone(),
+            NodeSpan {
+                value: f.span,
+                key: f.key,
+            },
+        );
+        self.pointer.truncate(f.ptr_len);
+        match self.stack.last_mut() {
+            None => self.root = Some(f.value),
+            Some(Frame::Map {
+                map,
+                pending_key,
+                merges,
+                ..
+            }) => {
+                if let Some((k, ks)) = pending_key.take() {
+                    if k == "<<" && is_merge_source(&f.value) {
+                        merges.push(f.value);
+                    } else if map.contains_key(&k) {
+                        return Err((ks.start, format!("duplicate mapping key \"{k}\"")));
+                    } else {
+                        map.insert(k, f.value);
+                    }
+                }
+            }
+            Some(Frame::Seq { items, .. }) => items.push(f.value),
+        }
+        Ok(())
     }
 }
 
