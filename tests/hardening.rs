@@ -174,9 +174,7 @@ fn out_of_range_timeouts_are_clear_errors() {
 
 /// Is a process still alive (and not a zombie)?
 fn alive(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| !s.contains(") Z "))
-        .unwrap_or(false)
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
 }
 
 /// `stepdbg run` calling a function that starts a grandchild and then waits; both pids
@@ -312,6 +310,7 @@ fn hostile_endpoints_cannot_crash_or_bloat_stepdbg() {
 // ----- files that never end ----------------------------------------------------------
 
 #[test]
+#[allow(unsafe_code)] // mkfifo(3) to make the FIFO.
 fn endless_and_special_files_are_refused_quickly() {
     let dir = tempfile::tempdir().unwrap();
     let def = sample("retry-catch.asl.json");

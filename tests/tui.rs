@@ -643,7 +643,7 @@ fn themes_and_no_color() {
     let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
     t.draw(|f| app.view(f)).unwrap();
     use ratatui::style::Color;
-    for c in t.backend().buffer().content.iter() {
+    for c in &t.backend().buffer().content {
         assert!(
             matches!(c.fg, Color::Reset) && matches!(c.bg, Color::Reset),
             "no colour under NO_COLOR: {c:?}"
@@ -896,6 +896,7 @@ fn save_and_load_a_session_from_the_command_line() {
 }
 
 #[test]
+#[allow(unsafe_code)] // mkfifo(3) to make the FIFO.
 fn loading_a_session_from_a_device_or_fifo_never_blocks() {
     let mut app = sample_app("callback.asl.json");
     let dir = tempfile::tempdir().unwrap();

@@ -437,7 +437,7 @@ impl Builder {
                     st.next = Some(Target {
                         name: s.to_string(),
                         index: usize::MAX,
-                    })
+                    });
                 }
                 None => {
                     self.err(
@@ -1145,7 +1145,7 @@ impl Builder {
                     c.default = Some(Target {
                         name: s.into(),
                         index: usize::MAX,
-                    })
+                    });
                 }
                 None => {
                     self.err(
@@ -1563,7 +1563,7 @@ impl Builder {
                     match b.as_object() {
                         Some(bo) => {
                             par.branches
-                                .push(self.machine(bo, &ip, lang, false, depth + 1))
+                                .push(self.machine(bo, &ip, lang, false, depth + 1));
                         }
                         None => {
                             self.err(
@@ -1598,7 +1598,7 @@ impl Builder {
                             ("Mode", Some("INLINE")) => mode = MapMode::Inline,
                             ("Mode", Some("DISTRIBUTED")) => mode = MapMode::Distributed,
                             ("ExecutionType", Some(t @ ("STANDARD" | "EXPRESS"))) => {
-                                execution_type = Some(t.to_string())
+                                execution_type = Some(t.to_string());
                             }
                             ("Mode", _) => {
                                 self.err(

@@ -101,7 +101,7 @@ impl Guard {
             running.push((id, (*token).clone()));
         }
         let limit = budget.max_memory.max(1);
-        let outer = TRACK.with(|t| t.get());
+        let outer = TRACK.with(std::cell::Cell::get);
         // Nested evaluations (a function evaluating a sub-expression) keep the outer count.
         if outer.limit == 0 {
             TRACK.with(|t| {
@@ -110,7 +110,7 @@ impl Guard {
                     used: 0,
                     tripped: false,
                     token: std::ptr::from_ref::<CancelToken>(&token),
-                })
+                });
             });
         }
         Guard { id, token, limit }
@@ -122,7 +122,7 @@ impl Guard {
 
     /// Why the evaluation was cancelled, if it was.
     pub fn stopped(&self) -> Option<Stopped> {
-        let t = TRACK.with(|t| t.get());
+        let t = TRACK.with(std::cell::Cell::get);
         if t.tripped && std::ptr::eq(t.token, &*self.token) {
             Some(Stopped::Memory(self.limit))
         } else if self.token.is_cancelled() {
@@ -178,6 +178,7 @@ pub struct CountingAllocator;
 
 impl CountingAllocator {
     #[inline]
+    #[allow(unsafe_code)] // cancel() through the Guard's pointer: see the SAFETY note.
     fn counted(grow: usize, shrink: usize) {
         // `try_with`: a thread being torn down has no count to keep.
         let _ = TRACK.try_with(|cell| {
@@ -200,6 +201,7 @@ impl CountingAllocator {
 
 // SAFETY: every call is forwarded to the system allocator unchanged; the counting touches
 // only a const-initialised thread-local Cell and never allocates.
+#[allow(unsafe_code)] // A global allocator is an unsafe trait: measured reason in the module docs.
 unsafe impl GlobalAlloc for CountingAllocator {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {

@@ -888,7 +888,7 @@ fn apply_json_math(
 fn integer_zero(v: &mut Value) {
     match v {
         Value::Number(n) if n.as_f64().is_some_and(|f| f == 0.0 && f.is_sign_negative()) => {
-            *v = Value::from(0)
+            *v = Value::from(0);
         }
         Value::Array(items) => items.iter_mut().for_each(integer_zero),
         Value::Object(map) => map.values_mut().for_each(integer_zero),

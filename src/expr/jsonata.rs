@@ -1074,7 +1074,7 @@ impl JsonataTemplate {
             JsonataTemplate::Expr(e) => needs.merge(&e.inner.needs),
             JsonataTemplate::Array(items) => items.iter().for_each(|t| t.collect_needs(needs)),
             JsonataTemplate::Object(members) => {
-                members.iter().for_each(|(_, t)| t.collect_needs(needs))
+                members.iter().for_each(|(_, t)| t.collect_needs(needs));
             }
         }
     }

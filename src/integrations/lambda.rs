@@ -95,16 +95,16 @@ pub fn function_arn(
             let prefix = parts[..6].join(":");
             (
                 format!("{prefix}:{fname}"),
-                rest.first().map(|q| q.to_string()),
+                rest.first().map(std::string::ToString::to_string),
             )
         }
         [acct, "function", fname, rest @ ..] => (
             format!("arn:{partition}:lambda:{region}:{acct}:function:{fname}"),
-            rest.first().map(|q| q.to_string()),
+            rest.first().map(std::string::ToString::to_string),
         ),
         [fname, rest @ ..] => (
             format!("arn:{partition}:lambda:{region}:{account}:function:{fname}"),
-            rest.first().map(|q| q.to_string()),
+            rest.first().map(std::string::ToString::to_string),
         ),
         [] => (String::new(), None),
     };
@@ -228,7 +228,9 @@ impl FunctionId {
             region: region.into(),
             account: account.into(),
             name: name.into(),
-            qualifier: qualifier.filter(|q| !q.is_empty()).map(|q| q.to_string()),
+            qualifier: qualifier
+                .filter(|q| !q.is_empty())
+                .map(std::string::ToString::to_string),
         })
     }
 

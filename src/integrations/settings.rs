@@ -81,7 +81,7 @@ impl Settings {
                     }
                     "max-sequence" => max_sequence = Some(positive(&file, "max-sequence", value)?),
                     "eval-memory-mb" => {
-                        eval_memory_mb = Some(positive(&file, "eval-memory-mb", value)?)
+                        eval_memory_mb = Some(positive(&file, "eval-memory-mb", value)?);
                     }
                     other => {
                         return Err(format!(

@@ -310,15 +310,14 @@ async fn handle(
 /// JSON types first (SerializationException), then required fields and lengths
 /// (ValidationException), then the output's JSON (InvalidOutput).
 pub fn parse(target: &str, body: &[u8]) -> Result<(String, CallbackAction), CallbackError> {
-    let operation = match target.strip_prefix("AWSStepFunctions.") {
-        Some(op @ ("SendTaskSuccess" | "SendTaskFailure" | "SendTaskHeartbeat")) => op,
-        _ => {
-            return Err(CallbackError::UnknownOperation(format!(
-                "unknown operation '{}' (this endpoint serves AWSStepFunctions.SendTaskSuccess, \
+    let Some(operation @ ("SendTaskSuccess" | "SendTaskFailure" | "SendTaskHeartbeat")) =
+        target.strip_prefix("AWSStepFunctions.")
+    else {
+        return Err(CallbackError::UnknownOperation(format!(
+            "unknown operation '{}' (this endpoint serves AWSStepFunctions.SendTaskSuccess, \
                  SendTaskFailure and SendTaskHeartbeat)",
-                target.chars().take(100).collect::<String>()
-            )));
-        }
+            target.chars().take(100).collect::<String>()
+        )));
     };
     let v: Value = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Default::default())

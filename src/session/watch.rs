@@ -36,15 +36,14 @@ impl FileWatch {
         let path = std::path::absolute(file).map_err(|e| e.to_string())?;
         let dir = path
             .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
-        let name = path.file_name().map(|n| n.to_os_string());
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let name = path.file_name().map(std::ffi::OsStr::to_os_string);
         let (tx, rx) = unbounded_channel();
         let handler = move |res: DebounceEventResult| {
             if let Ok(events) = res
                 && events
                     .iter()
-                    .any(|e| e.path.file_name().map(|n| n.to_os_string()) == name)
+                    .any(|e| e.path.file_name().map(std::ffi::OsStr::to_os_string) == name)
             {
                 let _ = tx.send(());
             }

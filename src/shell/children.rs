@@ -62,6 +62,7 @@ pub fn kill_all() {
     }
 }
 
+#[allow(unsafe_code)] // kill(2): see the SAFETY note.
 fn kill_group(id: i32) {
     #[cfg(unix)]
     // SAFETY: kill(2) takes plain integers and touches no memory of ours. The group id is
@@ -74,6 +75,7 @@ fn kill_group(id: i32) {
 }
 
 /// Prepare a command so that it leads its own process group and dies with stepdbg.
+#[allow(unsafe_code)] // pre_exec with prctl(2): see the SAFETY note.
 pub fn prepare(cmd: &mut tokio::process::Command) {
     cmd.kill_on_drop(true);
     #[cfg(unix)]

@@ -95,6 +95,7 @@ fn open(path: &Path) -> Result<std::fs::File, ReadError> {
 }
 
 /// Streams were opened non-blocking (see [`open`]); read them blocking, with their cap.
+#[allow(unsafe_code)] // fcntl(2): see the SAFETY note.
 fn set_blocking(file: &std::fs::File) {
     #[cfg(unix)]
     {
@@ -143,6 +144,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
+    #[allow(unsafe_code)] // mkfifo(3) to make the FIFO.
     fn a_fifo_without_a_writer_does_not_block() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("fifo");

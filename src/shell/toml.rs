@@ -21,7 +21,7 @@ pub fn parse<'a>(label: &str, text: &'a str) -> Result<File<'a>, String> {
             table: t.into_inner(),
         }),
         Err(e) => {
-            let at = e.span().map(|s| s.start).unwrap_or(0);
+            let at = e.span().map_or(0, |s| s.start);
             let (line, col) = line_col(text, at);
             Err(format!(
                 "{label}:{line}:{col}: {}",

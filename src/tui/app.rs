@@ -465,7 +465,7 @@ impl App {
                 _ => Mode::Help { scroll },
             },
             Mode::ConfirmQuit => {
-                let yes = matches!(k.code, KeyCode::Char('y') | KeyCode::Char('Y'))
+                let yes = matches!(k.code, KeyCode::Char('y' | 'Y'))
                     || self.keymap.action_in(key, Context::Edit) == Some(Action::Accept);
                 if yes {
                     self.quit = true;

@@ -94,13 +94,10 @@ impl Highlight {
                 .map_or(text.len(), |i| self.next + i + 1);
             let line = &text[self.next..end];
             let content_len = line.trim_end_matches(['\n', '\r']).len();
-            let ops = match parse.parse_line(line, ss) {
-                Ok(ops) => ops,
-                Err(_) => {
-                    // A syntax definition failure: the rest draws plain.
-                    self.done = true;
-                    return;
-                }
+            let Ok(ops) = parse.parse_line(line, ss) else {
+                // A syntax definition failure: the rest draws plain.
+                self.done = true;
+                return;
             };
             let spans = RangedHighlightIterator::new(hl, &ops, line, &highlighter)
                 .filter_map(|(style, _, range)| {

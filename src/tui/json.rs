@@ -544,7 +544,7 @@ fn compact_scalar(v: &Value) -> String {
     match v {
         Value::String(s) if s.len() > 200 => {
             let cut: String = s.chars().take(200).collect();
-            format!("{:?}…", cut)
+            format!("{cut:?}…")
         }
         other => serde_json::to_string(other).unwrap_or_default(),
     }

@@ -279,6 +279,7 @@ fn is_interrupt(k: &crossterm::event::KeyEvent) -> bool {
 /// Resolves when the controlling terminal hangs up. crossterm's reader spins on a hung-up
 /// terminal instead of reporting it, so this watches the terminal's readiness itself
 /// (event-driven: it wakes on input, never on a timer).
+#[allow(unsafe_code)] // dup(2) and registering the descriptor: see the SAFETY notes.
 async fn tty_hangup() {
     #[cfg(unix)]
     {

@@ -236,7 +236,7 @@ impl App {
                 pal.status.patch(pal.error),
             )),
             Some(ReloadStatus::Unreadable(e)) => {
-                right.push(Span::styled(format!("✗ {e} "), pal.status.patch(pal.error)))
+                right.push(Span::styled(format!("✗ {e} "), pal.status.patch(pal.error)));
             }
             None => {}
         }
@@ -260,7 +260,7 @@ impl App {
             ));
         }
         let w = area.width as usize;
-        let right_w: usize = right.iter().map(|s| s.width()).sum();
+        let right_w: usize = right.iter().map(ratatui::prelude::Span::width).sum();
         let rw = right_w.min(w * 45 / 100);
         let right: Vec<Span> = if rw < right_w {
             // Cut with an ellipsis (the message line has the whole text).

@@ -38,7 +38,7 @@ impl VariablesPane {
         // The end result first once there is one.
         match exec.status() {
             Status::Succeeded { output } => {
-                tree.section("execution output", output, None, &self.folds)
+                tree.section("execution output", output, None, &self.folds);
             }
             Status::Failed { .. } | Status::TimedOut { .. } => tree.section(
                 "execution result",
