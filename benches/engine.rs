@@ -42,7 +42,7 @@ fn bench(c: &mut Criterion, name: &str, def: Value, input: Value) {
     g.sample_size(10);
     g.bench_function("run", |b| b.iter(|| black_box(run(&m, &input, false))));
     g.bench_function("run+inspection", |b| {
-        b.iter(|| black_box(run(&m, &input, true)))
+        b.iter(|| black_box(run(&m, &input, true)));
     });
     g.finish();
 }

@@ -2,7 +2,7 @@
 //! compared with the stage it was computed from, then the error, what answered the step's
 //! tasks and their function logs.
 
-use super::{Component, Ctx, Effect, Inspect, Pane, movement, pane_block, render_tree};
+use super::{Component, Ctx, Effect, Inspect, Pane, pane_block, render_tree, tree_action};
 use crate::engine::{Execution, StepRecord};
 use crate::session::index::diff_basis;
 use crate::tui::action::Action;
@@ -220,20 +220,7 @@ impl Component for InspectorPane {
     }
 
     fn on_action(&mut self, a: Action, _cx: &Ctx, _fx: &mut Vec<Effect>) -> bool {
-        let page = self.tree_page();
-        if let Some(d) = movement(a, page) {
-            self.tree.move_by(d);
-            return true;
-        }
-        match a {
-            Action::Left => self.tree.left(&mut self.folds),
-            Action::Right => self.tree.right(&mut self.folds),
-            Action::Select => self.tree.toggle(&mut self.folds),
-            Action::ExpandAll => self.tree.set_all(true, &mut self.folds),
-            Action::CollapseAll => self.tree.set_all(false, &mut self.folds),
-            _ => return false,
-        }
-        true
+        tree_action(&mut self.tree, &mut self.folds, a, self.height)
     }
 
     fn on_click(&mut self, row: usize, _cx: &Ctx, _fx: &mut Vec<Effect>) {
@@ -328,12 +315,6 @@ impl Component for InspectorPane {
             (Action::ExpandAll, "unfold all"),
             (Action::CollapseAll, "fold all"),
         ]
-    }
-}
-
-impl InspectorPane {
-    fn tree_page(&self) -> isize {
-        self.height.saturating_sub(1).max(1) as isize
     }
 }
 

@@ -256,6 +256,28 @@ fn dim_selection(s: Style) -> Style {
     }
 }
 
+/// What the JSON tree panes (Inspector, Variables) do with an action: move, fold, unfold.
+pub fn tree_action(
+    tree: &mut super::json::JsonTree,
+    folds: &mut super::json::FoldMemory,
+    a: Action,
+    height: usize,
+) -> bool {
+    if let Some(d) = movement(a, height.saturating_sub(1).max(1) as isize) {
+        tree.move_by(d);
+        return true;
+    }
+    match a {
+        Action::Left => tree.left(folds),
+        Action::Right => tree.right(folds),
+        Action::Select => tree.toggle(folds),
+        Action::ExpandAll => tree.set_all(true, folds),
+        Action::CollapseAll => tree.set_all(false, folds),
+        _ => return false,
+    }
+    true
+}
+
 /// The visible lines of a JSON tree, the cursor's marked when focused.
 pub fn render_tree(
     tree: &super::json::JsonTree,

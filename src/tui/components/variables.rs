@@ -1,7 +1,7 @@
 //! The Variables pane: the execution's result once there is one, the workflow variables
 //! and the context object (`$$`) of the current thread.
 
-use super::{Component, Ctx, Effect, Pane, movement, pane_block, render_tree};
+use super::{Component, Ctx, Effect, Pane, pane_block, render_tree, tree_action};
 use crate::engine::Status;
 use crate::tui::action::Action;
 use crate::tui::json::{FoldMemory, JsonTree};
@@ -64,19 +64,7 @@ impl Component for VariablesPane {
     }
 
     fn on_action(&mut self, a: Action, _cx: &Ctx, _fx: &mut Vec<Effect>) -> bool {
-        if let Some(d) = movement(a, self.height.saturating_sub(1).max(1) as isize) {
-            self.tree.move_by(d);
-            return true;
-        }
-        match a {
-            Action::Left => self.tree.left(&mut self.folds),
-            Action::Right => self.tree.right(&mut self.folds),
-            Action::Select => self.tree.toggle(&mut self.folds),
-            Action::ExpandAll => self.tree.set_all(true, &mut self.folds),
-            Action::CollapseAll => self.tree.set_all(false, &mut self.folds),
-            _ => return false,
-        }
-        true
+        tree_action(&mut self.tree, &mut self.folds, a, self.height)
     }
 
     fn on_click(&mut self, row: usize, _cx: &Ctx, _fx: &mut Vec<Effect>) {
