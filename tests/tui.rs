@@ -978,3 +978,131 @@ fn tbreak_stops_once() {
     assert!(app.session.step_count() > first);
     assert_eq!(app.status_word(), "SUCCEEDED");
 }
+
+/// The callback sample with nobody answering: its task waits for a token.
+fn waiting_callback_app() -> App {
+    let mut app = manual_app(&samples().join("callback.asl.json"), callback_input());
+    app.press("c");
+    app.settle();
+    assert_eq!(app.status_word(), "WAITING");
+    app
+}
+
+#[test]
+fn advancing_time_times_the_task_out_into_its_catch() {
+    let mut app = waiting_callback_app();
+    // The stop says time can be moved.
+    let text = &app.message.as_ref().unwrap().text;
+    assert!(text.contains("t moves the clock 1d0h"), "{text}");
+    // t: to the next deadline, the task's TimeoutSeconds.
+    app.press("t");
+    let text = app.message.as_ref().unwrap().text.clone();
+    assert!(
+        text.contains("advanced 1d0h")
+            && text.contains("'Request review' times out (States.Timeout)"),
+        "{text}"
+    );
+    app.press("c");
+    app.settle();
+    assert_eq!(app.status_word(), "FAILED");
+    let kinds: Vec<&str> = app
+        .exec()
+        .history()
+        .iter()
+        .map(|e| e.kind.as_str())
+        .collect();
+    assert!(kinds.contains(&"TaskTimedOut"), "{kinds:?}");
+    let fail = app
+        .exec()
+        .history()
+        .iter()
+        .find(|e| e.kind.as_str() == "FailStateEntered")
+        .unwrap();
+    assert_eq!(fail.state_name(), Some("Review timed out"));
+}
+
+#[test]
+fn advance_by_a_duration_stops_at_a_deadline_on_the_way() {
+    let mut app = waiting_callback_app();
+    let start = app.exec().clock();
+    app.run_command("advance 2h");
+    assert_eq!(app.exec().clock(), start + 2 * 3_600_000);
+    assert_eq!(app.status_word(), "WAITING", "nothing fired yet");
+    app.run_command("advance 2d");
+    assert_eq!(
+        app.exec().clock(),
+        start + 86_400_000,
+        "stopped at the TimeoutSeconds deadline, not two days on"
+    );
+    app.run_command("advance soon");
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("usage: advance"),
+        "{:?}",
+        app.message
+    );
+}
+
+#[test]
+fn catch_retry_stops_at_the_failed_attempt_before_the_back_off() {
+    let mut app = sample_app("retry-catch.asl.json");
+    app.run_command("catch retry");
+    app.press("c");
+    app.settle();
+    let text = app.message.as_ref().unwrap().text.clone();
+    assert!(
+        text.contains("Retry")
+            && text.contains("retrier #0 (ErrorEquals Lambda.TooManyRequestsException)")
+            && text.contains("attempt 1 failed; attempt 2 of 5 in"),
+        "{text}"
+    );
+    // The status bar counts the back-off down.
+    let screen = screen(&mut app, 120, 40);
+    assert!(
+        screen.contains("retrying in") && screen.contains("(attempt 2 of 5)"),
+        "{screen}"
+    );
+    // The Inspector shows the attempt's error.
+    let rec = app.inspector.record.as_ref().unwrap();
+    assert_eq!(rec.attempts.len(), 1);
+    assert_eq!(
+        rec.attempts[0].error.error_name(),
+        "Lambda.TooManyRequestsException"
+    );
+}
+
+#[test]
+fn catch_caught_stops_when_a_catch_fires_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = dir.path().join("caught.asl.json");
+    std::fs::write(
+        &def,
+        r#"{"StartAt": "Boom", "States": {
+            "Boom": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                     "Parameters": {"FunctionName": "f"},
+                     "Catch": [{"ErrorEquals": ["Oops"], "ResultPath": "$.error", "Next": "Handled"}],
+                     "End": true},
+            "Handled": {"Type": "Pass", "End": true}}}"#,
+    )
+    .unwrap();
+    let mut app = manual_app(&def, json!({}));
+    app.run_command("catch caught");
+    app.press("c");
+    app.settle();
+    app.press("X");
+    app.type_text("Oops");
+    app.press("Tab");
+    app.type_text("it broke\n");
+    app.press("c");
+    app.settle();
+    let text = app.message.as_ref().unwrap().text.clone();
+    assert!(
+        text.contains("CaughtError")
+            && text
+                .contains("caught by Catch #0 (ErrorEquals Oops) → 'Handled', ResultPath $.error"),
+        "{text}"
+    );
+}

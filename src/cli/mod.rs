@@ -189,29 +189,9 @@ fn dispatch() -> i32 {
     }
 }
 
-/// A duration as people write it: `10s`, `500ms`, `2m`, `1h`, or bare seconds.
+/// A duration as people write it (see [`crate::engine::time::parse_duration`]).
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let t = text.trim();
-    let (number, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
-        Some(i) => (&t[..i], &t[i..]),
-        None => (t, "s"),
-    };
-    let scale = match unit {
-        "ms" => 0.001,
-        "s" => 1.0,
-        "m" => 60.0,
-        "h" => 3600.0,
-        "d" => 86_400.0,
-        _ => return Err(format!("`{text}`: the unit must be ms, s, m, h or d")),
-    };
-    number
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|n| *n >= 0.0)
-        .and_then(|n| std::time::Duration::try_from_secs_f64(n * scale).ok())
-        .filter(|d| *d <= std::time::Duration::from_secs(365 * 86_400))
-        .ok_or_else(|| format!("`{text}` is not a duration (e.g. 30s, 2h, 500ms; at most a year)"))
+    crate::engine::time::parse_duration(text)
 }
 
 /// Colour on stderr only for terminals, and never with NO_COLOR.

@@ -905,7 +905,10 @@ impl Execution {
             if !vars.is_empty() {
                 rec.set(Stage::Variables, &Value::Object(vars));
             }
-            rec.error = error.cloned();
+            // A caught error stays on the record (the Catch set it).
+            if error.is_some() {
+                rec.error = error.cloned();
+            }
             rec.last_event = last;
             self.steps.push(rec);
         }
@@ -973,17 +976,28 @@ impl Execution {
                     if r.jitter_full {
                         delay *= self.rng.random::<f64>();
                     }
+                    let delay_ms = (delay * 1000.0) as i64;
+                    let now = self.clock;
                     let t = &mut self.threads[i];
                     t.retry_counts[k] += 1;
                     t.retry_total += 1;
                     t.token = None;
                     t.status = ThreadStatus::Sleeping {
-                        until: self.clock + (delay * 1000.0) as i64,
+                        until: now + delay_ms,
                         then: Phase::Run,
                     };
                     if let Some(rec) = &mut t.record {
                         rec.set(Stage::RetryCount, &json!(t.retry_total));
+                        rec.attempts.push(Attempt {
+                            number: t.retry_total,
+                            error: failure.clone(),
+                            retrier: k,
+                            max_attempts: r.max_attempts,
+                            delay_ms,
+                            at_ms: now,
+                        });
                     }
+                    self.retries += 1;
                     return Step::Progressed { thread: i };
                 }
             }
@@ -1001,6 +1015,11 @@ impl Execution {
     }
 
     fn catch(&mut self, i: usize, state: &State, c: &Catcher, failure: Failure) -> Step {
+        let index = state
+            .catch
+            .iter()
+            .position(|x| std::ptr::eq(x, c))
+            .unwrap_or(0);
         let error_output = failure.to_error_output();
         let raw_input = self.threads[i].input.clone();
         let raw: &Value = &raw_input;
@@ -1036,6 +1055,7 @@ impl Execution {
         drop(env);
         if let Some(rec) = &mut self.threads[i].record {
             rec.error = Some(failure.clone());
+            rec.caught_by = Some(index);
             rec.set(Stage::ErrorOutput, &error_output);
         }
         match r {

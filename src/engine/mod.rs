@@ -317,8 +317,83 @@ pub struct StepRecord {
     pub last_event: u64,
     pub entered_ms: i64,
     pub stages: Vec<(Stage, Value)>,
+    /// The error the visit ended with (also when a Catch caught it).
     pub error: Option<Failure>,
     pub next: Option<String>,
+    /// Failed attempts that a Retry sent round again, in order.
+    pub attempts: Vec<Attempt>,
+    /// The Catch (index in the state's Catch list) that caught the error.
+    pub caught_by: Option<usize>,
+}
+
+impl Attempt {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "attempt": self.number,
+            "error": self.error.error_name(),
+            "cause": self.error.cause,
+            "retrier": self.retrier,
+            "maxAttempts": self.max_attempts,
+            "delaySeconds": self.delay_ms as f64 / 1000.0,
+        })
+    }
+}
+
+/// Something that happens when the virtual clock reaches `at_ms`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timer {
+    pub at_ms: i64,
+    pub kind: TimerKind,
+    /// The state it belongs to (empty for the execution's own timeout).
+    pub state: String,
+    pub thread: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TimerKind {
+    /// A Wait state ends.
+    Wait,
+    /// A Retry back-off ends and the next attempt starts.
+    RetryBackoff { attempt: Attempt },
+    /// A task's TimeoutSeconds or HeartbeatSeconds runs out (`error` names which).
+    TaskDeadline { task: TaskId, error: String },
+    /// The execution's TimeoutSeconds (or EXPRESS's 5 minutes) runs out.
+    ExecutionTimeout,
+}
+
+impl Timer {
+    /// `the Wait in 'Pause' ends`, `'Review' times out (States.HeartbeatTimeout)`, ...
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            TimerKind::Wait => format!("the Wait in '{}' ends", self.state),
+            TimerKind::RetryBackoff { attempt } => format!(
+                "'{}' retries (attempt {} of {})",
+                self.state,
+                attempt.number + 1,
+                attempt.max_attempts + 1
+            ),
+            TimerKind::TaskDeadline { error, .. } => {
+                format!("'{}' times out ({error})", self.state)
+            }
+            TimerKind::ExecutionTimeout => "the execution times out".to_string(),
+        }
+    }
+}
+
+/// One failed attempt that a retrier sent round again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    /// 1 for the first attempt.
+    pub number: u32,
+    pub error: Failure,
+    /// The retrier (index in the state's Retry list) that matched.
+    pub retrier: usize,
+    /// That retrier's MaxAttempts (retries it allows).
+    pub max_attempts: u64,
+    /// The back-off before the next attempt.
+    pub delay_ms: i64,
+    /// When the attempt failed (virtual clock).
+    pub at_ms: i64,
 }
 
 impl StepRecord {
@@ -344,6 +419,12 @@ impl StepRecord {
         }
         if let Some(e) = &self.error {
             m.insert("error".into(), e.to_error_output());
+        }
+        if !self.attempts.is_empty() {
+            m.insert(
+                "attempts".into(),
+                Value::Array(self.attempts.iter().map(Attempt::to_json).collect()),
+            );
         }
         if let Some(n) = &self.next {
             m.insert("nextState".into(), json!(n));
@@ -441,6 +522,9 @@ pub struct Execution {
     pub(crate) threads: Vec<Thread>,
     pub(crate) history: Vec<HistoryEvent>,
     pub(crate) steps: Vec<StepRecord>,
+    /// How many times a retrier has sent a state round again (the debugger watches it to
+    /// stop at a retry as it happens).
+    pub(crate) retries: u64,
     pub(crate) status: Status,
     pub(crate) tasks: BTreeMap<TaskId, TaskRequest>,
     /// Threads that may be Ready, lowest first: scanning every thread each step would make
@@ -464,6 +548,7 @@ impl Execution {
             threads: Vec::new(),
             history: Vec::new(),
             steps: Vec::new(),
+            retries: 0,
             status: Status::Running,
             tasks: BTreeMap::new(),
             ready: BTreeSet::from([0]),
@@ -702,6 +787,65 @@ impl Execution {
                 Step::Finished
             }
         }
+    }
+
+    /// Everything waiting on the virtual clock, earliest first: Wait states, Retry
+    /// back-offs, task timeouts and heartbeats, the execution's own timeout.
+    pub fn timers(&self) -> Vec<Timer> {
+        let mut out = Vec::new();
+        for (i, t) in self.threads.iter().enumerate() {
+            let ThreadStatus::Sleeping { until, .. } = t.status else {
+                continue;
+            };
+            let state = machine_at(&self.machine, &t.machine)
+                .states
+                .get(t.state)
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
+            let retry = t
+                .record
+                .as_ref()
+                .and_then(|r| r.attempts.last())
+                .filter(|a| a.at_ms + a.delay_ms == until)
+                .cloned();
+            out.push(Timer {
+                at_ms: until,
+                kind: match retry {
+                    Some(attempt) => TimerKind::RetryBackoff { attempt },
+                    None => TimerKind::Wait,
+                },
+                state,
+                thread: Some(i),
+            });
+        }
+        for t in self.tasks.values() {
+            if let Some((at, error)) = t.deadline() {
+                out.push(Timer {
+                    at_ms: at,
+                    kind: TimerKind::TaskDeadline {
+                        task: t.id,
+                        error: error.to_string(),
+                    },
+                    state: t.state.clone(),
+                    thread: Some(t.thread),
+                });
+            }
+        }
+        if let Some(at) = self.machine_deadline() {
+            out.push(Timer {
+                at_ms: at,
+                kind: TimerKind::ExecutionTimeout,
+                state: String::new(),
+                thread: None,
+            });
+        }
+        out.sort_by_key(|t| t.at_ms);
+        out
+    }
+
+    /// Retries so far (see [`StepRecord::attempts`] for what each was).
+    pub fn retries(&self) -> u64 {
+        self.retries
     }
 
     /// The earliest time at which something waits on the clock (sleepers, task deadlines,

@@ -26,6 +26,50 @@ pub fn format_millis(ms: i64) -> String {
         .to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// A duration as people read it: `0s`, `1.5s`, `2m3s`, `1h2m`, `3d4h`.
+pub fn format_duration(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    if s < 60 {
+        let frac = ms.max(0) % 1000;
+        if frac == 0 {
+            format!("{s}s")
+        } else {
+            format!("{s}.{:01}s", frac / 100)
+        }
+    } else if s < 3600 {
+        format!("{}m{}s", s / 60, s % 60)
+    } else if s < 86_400 {
+        format!("{}h{}m", s / 3600, s / 60 % 60)
+    } else {
+        format!("{}d{}h", s / 86_400, s / 3600 % 24)
+    }
+}
+
+/// A duration as people write it: `10s`, `500ms`, `2m`, `1h`, or bare seconds.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let (number, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => (&t[..i], &t[i..]),
+        None => (t, "s"),
+    };
+    let scale = match unit {
+        "ms" => 0.001,
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        "d" => 86_400.0,
+        _ => return Err(format!("`{text}`: the unit must be ms, s, m, h or d")),
+    };
+    number
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|n| *n >= 0.0)
+        .and_then(|n| std::time::Duration::try_from_secs_f64(n * scale).ok())
+        .filter(|d| *d <= std::time::Duration::from_secs(365 * 86_400))
+        .ok_or_else(|| format!("`{text}` is not a duration (e.g. 30s, 2h, 500ms; at most a year)"))
+}
+
 /// The wall clock now, for starting a virtual clock.
 pub fn wall_clock_millis() -> i64 {
     Utc::now().timestamp_millis()

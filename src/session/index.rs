@@ -85,6 +85,17 @@ impl ExecutionIndex {
                 name: t.state.clone(),
                 pointer: t.state_pointer.clone(),
             })
+        } else if let Some(p) = self
+            .positions
+            .iter()
+            .find(|p| p.status == crate::engine::ThreadState::Sleeping)
+        {
+            // A Wait or a Retry back-off: that state is where the execution is.
+            Some(Current {
+                thread: p.thread,
+                name: p.state.clone(),
+                pointer: p.state_pointer.clone(),
+            })
         } else {
             steps.last().map(|r| Current {
                 thread: r.thread,

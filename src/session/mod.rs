@@ -336,7 +336,12 @@ impl Session {
     /// Returns why it would stop, if it should.
     fn engine_step(&mut self) -> Option<StopReason> {
         let before_steps = self.exec.steps().len();
+        let before_retries = self.exec.retries();
         let step = self.apply(JournalEntry::Step)?;
+        let stepped_thread = match &step {
+            Step::Progressed { thread } => Some(*thread),
+            _ => None,
+        };
         let stop = match step {
             Step::Progressed { .. } => None,
             Step::Task(req) => self.dispatch(*req),
@@ -353,39 +358,99 @@ impl Session {
         if self.exec.status().is_done() {
             return Some(StopReason::Finished);
         }
-        // Event breakpoints look at the records the step closed.
+        // A retry as it happens: the attempt failed, the back-off has not passed.
+        if self.exec.retries() > before_retries
+            && self.breakpoints.breaks_on(BreakKind::Retry)
+            && let Some(thread) = stepped_thread
+            && let Some(rec) = self.exec.open_record(thread)
+            && let Some(attempt) = rec.attempts.last()
+        {
+            return Some(StopReason::Event {
+                kind: BreakKind::Retry,
+                state: rec.state.clone(),
+                detail: self.explain_retry(&rec.state_pointer, attempt),
+            });
+        }
+        // Failures and caught errors: the records the step closed.
         let new: Vec<_> = self.exec.steps()[before_steps..].to_vec();
         for rec in new {
-            if let Some(f) = &rec.error {
-                let caught = rec.next.is_some();
-                let kind = if caught {
-                    BreakKind::CaughtError
-                } else {
-                    BreakKind::Failure
+            let Some(f) = &rec.error else {
+                continue;
+            };
+            let kind = if rec.caught_by.is_some() {
+                BreakKind::CaughtError
+            } else {
+                BreakKind::Failure
+            };
+            if self.breakpoints.breaks_on(kind) {
+                let error = format!(
+                    "{}: {}",
+                    f.error_name(),
+                    f.cause.clone().unwrap_or_default()
+                );
+                let detail = match rec.caught_by {
+                    Some(c) => format!("{}; {error}", self.explain_catch(&rec.state_pointer, c)),
+                    None => error,
                 };
-                if self.breakpoints.breaks_on(kind) {
-                    return Some(StopReason::Event {
-                        kind,
-                        state: rec.state.clone(),
-                        detail: format!(
-                            "{}: {}",
-                            f.error_name(),
-                            f.cause.clone().unwrap_or_default()
-                        ),
-                    });
-                }
-            }
-            if rec.stage(crate::engine::Stage::RetryCount).is_some()
-                && self.breakpoints.breaks_on(BreakKind::Retry)
-            {
                 return Some(StopReason::Event {
-                    kind: BreakKind::Retry,
+                    kind,
                     state: rec.state.clone(),
-                    detail: String::new(),
+                    detail,
                 });
             }
         }
         None
+    }
+
+    /// The state at a JSON Pointer of the definition.
+    pub fn state_at(&self, pointer: &str) -> Option<&crate::asl::model::State> {
+        let mut found = None;
+        self.definition.machine.walk(&mut |s| {
+            if s.pointer == pointer {
+                found = Some(s);
+            }
+        });
+        found
+    }
+
+    /// `retrier #0 (ErrorEquals States.TaskFailed) matched States.TaskFailed: attempt 1
+    /// failed; attempt 2 of 4 in 4s`.
+    pub fn explain_retry(&self, pointer: &str, a: &crate::engine::Attempt) -> String {
+        let equals = self
+            .state_at(pointer)
+            .and_then(|s| s.retry.get(a.retrier))
+            .map_or(String::new(), |r| r.error_equals.join(", "));
+        format!(
+            "retrier #{} (ErrorEquals {equals}) matched {}: attempt {} failed; attempt {} of {} in {}",
+            a.retrier,
+            a.error.error_name(),
+            a.number,
+            a.number + 1,
+            a.max_attempts + 1,
+            crate::engine::time::format_duration(a.delay_ms)
+        )
+    }
+
+    /// `caught by Catch #0 (ErrorEquals States.ALL) → 'Notify', ResultPath $.error`.
+    pub fn explain_catch(&self, pointer: &str, index: usize) -> String {
+        let Some(c) = self.state_at(pointer).and_then(|s| s.catch.get(index)) else {
+            return format!("caught by Catch #{index}");
+        };
+        let writes = match &c.result_path {
+            None => "ResultPath $ (the error output replaces the input)".to_string(),
+            Some(None) => "ResultPath null (the input goes on)".to_string(),
+            Some(Some(p)) => format!("ResultPath {}", p.text()),
+        };
+        let writes = if c.output.is_some() {
+            "its Output".to_string()
+        } else {
+            writes
+        };
+        format!(
+            "caught by Catch #{index} (ErrorEquals {}) → '{}', {writes}",
+            c.error_equals.join(", "),
+            c.next.name
+        )
     }
 
     fn dispatch(&mut self, req: TaskRequest) -> Option<StopReason> {
@@ -495,6 +560,28 @@ impl Session {
                 self.timed_out_tokens.push(token);
                 self.callback_waiting.retain(|t| *t != id);
                 self.manual.retain(|t| *t != id);
+            }
+        }
+    }
+
+    /// The next thing waiting on the virtual clock, if any.
+    pub fn next_timer(&self) -> Option<crate::engine::Timer> {
+        self.exec.timers().into_iter().next()
+    }
+
+    /// Move the virtual clock toward `target` (ms since the epoch), stopping at the first
+    /// timer on the way: it fires as it would on AWS (a Wait ends, a back-off ends, a task
+    /// times out with `States.Timeout` or `States.HeartbeatTimeout`). Returns that timer.
+    pub fn advance(&mut self, target: i64) -> Option<crate::engine::Timer> {
+        let now = self.exec.clock();
+        match self.next_timer() {
+            Some(t) if t.at_ms <= target => {
+                self.advance_clock(t.at_ms.max(now));
+                Some(t)
+            }
+            _ => {
+                self.advance_clock(target.max(now));
+                None
             }
         }
     }

@@ -59,6 +59,7 @@ actions! {
     Pause = "pause", "Run", "pause a running continue; close a dialog", ["Esc", "Ctrl-c"];
     ToggleBreakpoint = "toggle_breakpoint", "Run", "toggle a breakpoint on the selected state", ["F9", "b"];
     Follow = "follow", "Run", "jump back to the current state and follow execution", ["f"];
+    AdvanceTime = "advance", "Run", "move the virtual clock to the next deadline (Wait end, Retry back-off, timeout, heartbeat)", ["t"];
     SendSuccess = "send_success", "Pending", "send task success (JSON editor)", ["S"];
     SendFailure = "send_failure", "Pending", "send task failure (error, cause)", ["X"];
     SendHeartbeat = "send_heartbeat", "Pending", "send a heartbeat for the selected task", ["H"];

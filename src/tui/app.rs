@@ -670,6 +670,7 @@ impl App {
                     | A::SendSuccess
                     | A::SendFailure
                     | A::SendHeartbeat
+                    | A::AdvanceTime
                     | A::CommandLine
             )
         {
@@ -723,6 +724,7 @@ impl App {
                 self.states.follow_current(&cx, &mut fx);
                 self.apply(fx);
             }
+            A::AdvanceTime => self.advance(None),
             A::SendSuccess => self.open_form(FormKind::Success),
             A::SendFailure => self.open_form(FormKind::Failure),
             A::SendHeartbeat => self.heartbeat(),
@@ -787,6 +789,52 @@ impl App {
         self.apply(fx);
     }
 
+    /// `t moves the clock 1d0h to when 'Review' times out (States.Timeout)`, when
+    /// something waits on the clock.
+    fn timer_hint(&self) -> Option<String> {
+        let t = self.session.next_timer()?;
+        Some(format!(
+            "{} moves the clock {} to when {}",
+            self.keymap.label(Action::AdvanceTime, 1),
+            crate::engine::time::format_duration(t.at_ms - self.exec().clock()),
+            t.describe()
+        ))
+    }
+
+    /// Move the virtual clock by `by`, or to the next deadline; say what fired.
+    fn advance(&mut self, by: Option<std::time::Duration>) {
+        use crate::engine::time::{format_duration, format_millis};
+        if self.session.status().is_done() {
+            self.info("the execution has ended; time no longer matters");
+            return;
+        }
+        let now = self.exec().clock();
+        let target = match by {
+            Some(d) => now.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+            None => match self.session.next_timer() {
+                Some(t) => t.at_ms,
+                None => {
+                    self.info("nothing waits on the clock");
+                    return;
+                }
+            },
+        };
+        let fired = self.session.advance(target);
+        let clock = self.exec().clock();
+        let moved = format_duration(clock - now);
+        let text = match fired {
+            Some(t) => format!(
+                "advanced {moved} to {}: {}; {} goes on",
+                format_millis(clock),
+                t.describe(),
+                self.keymap.label(Action::Continue, 1)
+            ),
+            None => format!("advanced {moved} to {}", format_millis(clock)),
+        };
+        self.follow();
+        self.info(text);
+    }
+
     /// The views follow the execution again.
     fn follow(&mut self) {
         self.states.follow = true;
@@ -838,18 +886,25 @@ impl App {
                 Level::Warn,
                 format!("stopped on {kind:?} at '{state}': {detail}"),
             )),
-            StopReason::Pending { state, .. } => Some((
-                Level::Info,
-                format!(
+            StopReason::Pending { state, .. } => {
+                let mut text = format!(
                     "'{state}' waits for a person: {} success, {} failure, {} heartbeat",
                     self.keymap.label(Action::SendSuccess, 1),
                     self.keymap.label(Action::SendFailure, 1),
                     self.keymap.label(Action::SendHeartbeat, 1),
-                ),
-            )),
+                );
+                if let Some(hint) = self.timer_hint() {
+                    text.push_str(&format!("; or {hint}"));
+                }
+                Some((Level::Info, text))
+            }
             StopReason::Blocked => Some((
                 Level::Info,
-                "waiting: only a pending task's result can move the execution on".to_string(),
+                match self.timer_hint() {
+                    Some(hint) => format!("waiting for a task's result; or {hint}"),
+                    None => "waiting: only a pending task's result can move the execution on"
+                        .to_string(),
+                },
             )),
             StopReason::Finished => {
                 let st = self.session.status();
@@ -1167,6 +1222,7 @@ impl App {
                 }
                 self.start_run(RunGoal::RunTo(state), "goto");
             }
+            Command::Advance(d) => self.advance(d),
             Command::Input(arg) => {
                 let v = match arg {
                     None => Ok(self.session.input.clone()),

@@ -77,6 +77,13 @@ pub const COMMANDS: &[Spec] = &[
         help: "run until STATE is about to be entered",
     },
     Spec {
+        name: "advance",
+        aliases: &[],
+        arg: Arg::Text,
+        usage: "[DURATION|next]",
+        help: "move the virtual clock (30s, 2h, 1d) or to the next deadline; timers on the way fire",
+    },
+    Spec {
         name: "input",
         aliases: &[],
         arg: Arg::Text,
@@ -157,6 +164,8 @@ pub enum Command {
         on: bool,
     },
     Goto(String),
+    /// None: to the next deadline.
+    Advance(Option<std::time::Duration>),
     Input(Option<String>),
     Export(String),
     Save(String),
@@ -221,6 +230,12 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
             }
         }
         "goto" => Command::Goto(required(&unquote(arg))?),
+        "advance" => Command::Advance(match arg {
+            "" | "next" => None,
+            d => Some(
+                crate::engine::time::parse_duration(d).map_err(|e| format!("{e}; {}", usage()))?,
+            ),
+        }),
         "input" => Command::Input(optional(arg)),
         "export" => Command::Export(required(arg)?),
         "save" => Command::Save(required(arg)?),
@@ -288,6 +303,7 @@ mod tests {
                 Arg::None => c.name.to_string(),
                 _ if c.name == "delete" => format!("{} 1", c.name),
                 _ if c.name == "catch" => format!("{} retry", c.name),
+                _ if c.name == "advance" => format!("{} 30s", c.name),
                 _ => format!("{} Something", c.name),
             };
             assert!(parse(&sample).unwrap().is_some(), "{sample}");

@@ -205,6 +205,24 @@ impl App {
                 pal.status.add_modifier(Modifier::BOLD),
             ));
         }
+        // A back-off in progress: the state is about to be tried again.
+        if let Some(c) = &self.ix.current
+            && let Some(t) = self.exec().timers().into_iter().find(|t| {
+                t.thread == Some(c.thread)
+                    && matches!(t.kind, crate::engine::TimerKind::RetryBackoff { .. })
+            })
+            && let crate::engine::TimerKind::RetryBackoff { attempt } = &t.kind
+        {
+            left.push(Span::styled(
+                format!(
+                    " · retrying in {} (attempt {} of {})",
+                    crate::engine::time::format_duration(t.at_ms - self.exec().clock()),
+                    attempt.number + 1,
+                    attempt.max_attempts + 1
+                ),
+                pal.status.patch(pal.warn),
+            ));
+        }
         if let Some((d, t)) = self.ix.map_progress.values().next() {
             left.push(Span::styled(format!(" · map {d}/{t}"), pal.status));
         }
@@ -218,7 +236,10 @@ impl App {
             stamp.get(11..19).map_or(stamp.clone(), |t| format!("{t}Z"))
         };
         left.push(Span::styled(
-            format!(" │ ⏱ {clock} (+{})", elapsed_short(since)),
+            format!(
+                " │ ⏱ {clock} (+{})",
+                crate::engine::time::format_duration(since)
+            ),
             pal.status,
         ));
         left.push(Span::styled(
@@ -540,23 +561,4 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
         w,
         h,
     )
-}
-
-/// `0s`, `1.5s`, `2m3s`, `1h2m`, `3d4h`.
-fn elapsed_short(ms: i64) -> String {
-    let s = ms.max(0) / 1000;
-    if s < 60 {
-        let frac = ms.max(0) % 1000;
-        if frac == 0 {
-            format!("{s}s")
-        } else {
-            format!("{s}.{:01}s", frac / 100)
-        }
-    } else if s < 3600 {
-        format!("{}m{}s", s / 60, s % 60)
-    } else if s < 86_400 {
-        format!("{}h{}m", s / 3600, s / 60 % 60)
-    } else {
-        format!("{}d{}h", s / 86_400, s / 3600 % 24)
-    }
 }

@@ -187,6 +187,19 @@ impl InspectorPane {
                 .find_map(|b| seen.iter().find(|(n, _)| n == b).map(|(_, v)| v));
             tree.section(stage.as_str(), v, prev, &self.folds);
         }
+        if !rec.attempts.is_empty() {
+            let attempts: Vec<serde_json::Value> = rec
+                .attempts
+                .iter()
+                .map(crate::engine::Attempt::to_json)
+                .collect();
+            tree.section(
+                "attempts",
+                &serde_json::Value::Array(attempts),
+                None,
+                &self.folds,
+            );
+        }
         if let Some(e) = &rec.error {
             tree.section("error", &e.to_error_output(), None, &self.folds);
         }

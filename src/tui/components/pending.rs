@@ -120,9 +120,14 @@ impl Component for PendingPane {
             ),
         ]));
         if let Some((at, err)) = t.deadline() {
+            // Counting down in virtual time (t moves the clock to it).
+            let left = crate::engine::time::format_duration(at - cx.session.execution().clock());
             lines.push(Line::from(vec![
                 Span::styled("times out ", pal.dim),
-                Span::styled(format!("{} ({err})", format_millis(at)), pal.warn),
+                Span::styled(
+                    format!("in {left} ({err}) at {}", format_millis(at)),
+                    pal.warn,
+                ),
             ]));
         }
         let start = area.y + list_h as u16;
