@@ -7,7 +7,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use stepdbg::engine::{Config, WorkflowType};
+use stepdbg::engine::{Config, Status, WorkflowType};
 use stepdbg::session::launch::LaunchOptions;
 use stepdbg::session::{ManualResolver, Resolver, Session, SessionError, SessionOptions};
 use stepdbg::tui::app::{Mode, ReloadStatus};
@@ -1105,4 +1105,62 @@ fn catch_caught_stops_when_a_catch_fires_and_names_it() {
                 .contains("caught by Catch #0 (ErrorEquals Oops) → 'Handled', ResultPath $.error"),
         "{text}"
     );
+}
+
+#[test]
+fn a_hand_typed_lambda_return_gets_the_invoke_envelope() {
+    let input: Value = serde_json::from_str(
+        &std::fs::read_to_string(samples().join("lambda-invoke.input.json")).unwrap(),
+    )
+    .unwrap();
+    let mut app = manual_app(&samples().join("lambda-invoke.asl.json"), input);
+    app.press("c");
+    app.settle();
+    app.press("S");
+    let screen = screen(&mut app, 100, 30);
+    assert!(
+        screen.contains("What the function of 'Get price quote' returns")
+            && screen.contains("Payload in Lambda's invoke envelope"),
+        "{screen}"
+    );
+    app.type_text(
+        "{\"total\": 12.5, \"currency\": \"USD\", \"validUntil\": \"2024-06-04T00:00:00Z\"}",
+    );
+    app.press("Ctrl-s");
+    app.press("c");
+    app.settle();
+    assert_eq!(app.status_word(), "SUCCEEDED");
+    let Status::Succeeded { output } = app.session.status() else {
+        unreachable!()
+    };
+    // ResultSelector read $.Payload and $.ExecutedVersion from the envelope.
+    assert_eq!(output["total"], json!(12.5));
+    assert_eq!(
+        output["pricedBy"], "price-quote version $LATEST",
+        "{output}"
+    );
+}
+
+#[test]
+fn a_hand_typed_function_error_fails_the_task_as_lambda_does() {
+    let input: Value = serde_json::from_str(
+        &std::fs::read_to_string(samples().join("lambda-invoke.input.json")).unwrap(),
+    )
+    .unwrap();
+    let mut app = manual_app(&samples().join("lambda-invoke.asl.json"), input);
+    app.press("c");
+    app.settle();
+    app.press("X");
+    app.type_text("PriceNotFound");
+    app.press("Tab");
+    app.type_text("no price for SKU-1\n");
+    app.press("c");
+    app.settle();
+    let Status::Failed { error, cause } = app.session.status() else {
+        panic!("{:?}", app.session.status())
+    };
+    assert_eq!(error.as_deref(), Some("PriceNotFound"));
+    let cause: Value = serde_json::from_str(cause.as_deref().unwrap()).unwrap();
+    assert_eq!(cause["errorMessage"], "no price for SKU-1");
+    assert_eq!(cause["errorType"], "PriceNotFound");
 }

@@ -326,31 +326,7 @@ impl Dispatcher {
 
     /// The response identity of `req`: the same for the same seed and task, whatever ran before.
     fn response_meta(&self, req: &TaskRequest) -> ResponseMeta {
-        let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ REQUEST_ID_SALT);
-        rng.set_stream(req.id);
-        let (a, b): (u64, u64) = (rng.random(), rng.random());
-        // A version-4 UUID, as Lambda's request ids are.
-        let a = (a & !0xf000) | 0x4000;
-        let b = (b & !(0b11 << 62)) | (0b10 << 62);
-        let request_id = format!(
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0xffff,
-            b >> 48,
-            b & 0xffff_ffff_ffff
-        );
-        let (root, parent): (u128, u64) = (rng.random(), rng.random());
-        let seconds = req.scheduled_ms.div_euclid(1000);
-        let trace_id = format!(
-            "Root=1-{seconds:08x}-{:024x};Parent={parent:016x};Sampled=0",
-            root & ((1 << 96) - 1)
-        );
-        ResponseMeta {
-            request_id,
-            date_ms: req.scheduled_ms,
-            trace_id,
-        }
+        response_meta(self.seed, req)
     }
 }
 
@@ -418,4 +394,106 @@ impl BackendCall {
             },
         }
     }
+}
+
+/// The response identity of `req`: the same for the same seed and task, whatever ran before.
+fn response_meta(seed: u64, req: &TaskRequest) -> ResponseMeta {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ REQUEST_ID_SALT);
+    rng.set_stream(req.id);
+    let (a, b): (u64, u64) = (rng.random(), rng.random());
+    // A version-4 UUID, as Lambda's request ids are.
+    let a = (a & !0xf000) | 0x4000;
+    let b = (b & !(0b11 << 62)) | (0b10 << 62);
+    let request_id = format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xffff,
+        b >> 48,
+        b & 0xffff_ffff_ffff
+    );
+    let (root, parent): (u128, u64) = (rng.random(), rng.random());
+    let seconds = req.scheduled_ms.div_euclid(1000);
+    let trace_id = format!(
+        "Root=1-{seconds:08x}-{:024x};Parent={parent:016x};Sampled=0",
+        root & ((1 << 96) - 1)
+    );
+    ResponseMeta {
+        request_id,
+        date_ms: req.scheduled_ms,
+        trace_id,
+    }
+}
+
+/// What a person gave as a task's answer, before Step Functions makes its result of it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HandAnswer {
+    /// What the function returned (for a Lambda task), or the task's result.
+    Return(Value),
+    /// The function threw (`errorType`, `errorMessage`), or the task failed (error, cause).
+    Error { error: String, cause: String },
+}
+
+/// How a hand answer becomes the task's result, for the form to say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandShape {
+    /// `lambda:invoke`: the function's return value, wrapped in Lambda's invoke envelope.
+    InvokeEnvelope,
+    /// A function ARN as the Resource: the function's return value as it is.
+    FunctionReturn,
+    /// Anything else (a task token's SendTaskSuccess output, another service's result).
+    AsIs,
+}
+
+impl HandShape {
+    /// The shape for `req`: callback tokens take the output as it is.
+    pub fn of(req: &TaskRequest, scope: &AwsScope) -> HandShape {
+        if req.token.is_some() {
+            return HandShape::AsIs;
+        }
+        match InvokeRequest::from_task(req, scope) {
+            Some(Ok(i)) if i.style == lambda::CallStyle::FunctionArn => HandShape::FunctionReturn,
+            Some(Ok(_)) => HandShape::InvokeEnvelope,
+            _ => HandShape::AsIs,
+        }
+    }
+}
+
+/// The task outcome of a hand answer: for a Lambda call, what the function returned (or
+/// threw) goes through Lambda's response as a backend's answer does, so ResultSelector
+/// sees `$.Payload`, ExecutedVersion and StatusCode, and a function error fails the task
+/// with Lambda's error shape. `scope` and `seed` are the execution's.
+pub fn hand_outcome(
+    req: &TaskRequest,
+    answer: HandAnswer,
+    scope: &AwsScope,
+    seed: u64,
+) -> TaskOutcome {
+    let shape = HandShape::of(req, scope);
+    let (HandShape::InvokeEnvelope | HandShape::FunctionReturn, Some(Ok(invoke))) =
+        (shape, InvokeRequest::from_task(req, scope))
+    else {
+        return match answer {
+            HandAnswer::Return(v) => TaskOutcome::Success(v),
+            HandAnswer::Error { error, cause } => TaskOutcome::Failure(Failure {
+                error: (!error.is_empty()).then_some(error),
+                cause: (!cause.is_empty()).then_some(cause),
+            }),
+        };
+    };
+    let (payload, function_error) = match answer {
+        HandAnswer::Return(v) => (crate::expr::compact(&v), None),
+        HandAnswer::Error { error, cause } => (
+            crate::expr::compact(&json!({"errorType": error, "errorMessage": cause})),
+            Some("Unhandled".to_string()),
+        ),
+    };
+    let response = lambda::InvokeResponse {
+        status_code: invoke.invocation_type.success_status(),
+        executed_version: Some(invoke.executed_version(None)),
+        function_error,
+        payload,
+        log_result: None,
+    };
+    lambda::task_outcome(&invoke, &Ok(response), &response_meta(seed, req))
 }

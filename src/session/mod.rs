@@ -17,7 +17,7 @@ pub mod watch;
 
 use crate::asl::{self, Definition, Diagnostic, LoadError};
 use crate::engine::{Config, Execution, Failure, Status, Step, TaskId, TaskOutcome, TaskRequest};
-use crate::integrations::dispatch::Invocation;
+use crate::integrations::dispatch::{HandAnswer, HandShape, Invocation, hand_outcome};
 use breakpoints::{BreakKind, Breakpoints};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -704,6 +704,31 @@ impl Session {
             by_person: true,
         });
         Ok(())
+    }
+
+    /// How a person's answer to `task` becomes its result (for the form to say).
+    pub fn hand_shape(&self, task: TaskId) -> Option<HandShape> {
+        let req = self.exec.task(task)?;
+        Some(HandShape::of(req, &self.scope()))
+    }
+
+    /// Complete a pending task with what a person typed: for a Lambda task, what the
+    /// function returned (or threw), wrapped as Lambda answers; for a token, its output.
+    pub fn complete_by_hand(
+        &mut self,
+        task: TaskId,
+        answer: HandAnswer,
+    ) -> Result<(), SessionError> {
+        let Some(req) = self.exec.task(task).cloned() else {
+            return Err(SessionError::NoTask(task));
+        };
+        let outcome = hand_outcome(&req, answer, &self.scope(), self.config.seed);
+        self.complete(task, outcome)
+    }
+
+    /// The partition, region and account that complete function names (the execution's).
+    fn scope(&self) -> crate::integrations::lambda::AwsScope {
+        crate::integrations::lambda::AwsScope::new(&self.config.region, &self.config.account)
     }
 
     /// A SendTaskSuccess/Failure/Heartbeat for `token` (from the callback endpoint).

@@ -87,6 +87,8 @@ pub struct Form {
     pub task: crate::engine::TaskId,
     pub state: String,
     pub kind: FormKind,
+    /// How the answer becomes the task's result (a Lambda return value is wrapped).
+    pub shape: crate::integrations::dispatch::HandShape,
     pub json: Editor,
     pub error: Editor,
     pub cause: Editor,
@@ -1061,10 +1063,15 @@ impl App {
             ),
             None => (String::new(), String::new(), String::new()),
         };
+        let shape = self
+            .session
+            .hand_shape(task.id)
+            .unwrap_or(crate::integrations::dispatch::HandShape::AsIs);
         let mut f = Form {
             task: task.id,
             state: task.state.clone(),
             kind,
+            shape,
             json: Editor::multi(&json_text),
             error: Editor::single(&error),
             cause: Editor::single(&cause),
@@ -1077,23 +1084,25 @@ impl App {
 
     /// Send what the form says; false (with a message) when it cannot be sent yet.
     fn submit_form(&mut self, f: &Form) -> bool {
-        let outcome = match f.kind {
+        use crate::integrations::dispatch::HandAnswer;
+        let answer = match f.kind {
             FormKind::Success => match &f.valid {
-                Ok(v) => TaskOutcome::Success(v.clone()),
+                Ok(v) => HandAnswer::Return(v.clone()),
                 Err(e) => {
                     self.error(format!("not valid JSON ({e}); fix it or Esc"));
                     return false;
                 }
             },
-            FormKind::Failure => {
-                crate::session::failure(f.error.text().trim(), f.cause.text().trim())
-            }
+            FormKind::Failure => HandAnswer::Error {
+                error: f.error.text().trim().to_string(),
+                cause: f.cause.text().trim().to_string(),
+            },
         };
         let what = match f.kind {
             FormKind::Success => "success",
             FormKind::Failure => "failure",
         };
-        match self.session.complete(f.task, outcome) {
+        match self.session.complete_by_hand(f.task, answer) {
             Ok(()) => {
                 self.info(format!(
                     "sent {what} to '{}'; {} continues",

@@ -482,9 +482,13 @@ impl App {
         let r = centered(area, 72, h);
         Clear.render(r, buf);
         buf.set_style(r, pal.base);
-        let title = match form.kind {
-            FormKind::Success => format!(" Send success to '{}' ", form.state),
-            FormKind::Failure => format!(" Send failure to '{}' ", form.state),
+        use crate::integrations::dispatch::HandShape;
+        let function = form.shape != HandShape::AsIs;
+        let title = match (form.kind, function) {
+            (FormKind::Success, false) => format!(" Send success to '{}' ", form.state),
+            (FormKind::Failure, false) => format!(" Send failure to '{}' ", form.state),
+            (FormKind::Success, true) => format!(" What the function of '{}' returns ", form.state),
+            (FormKind::Failure, true) => format!(" The function of '{}' throws ", form.state),
         };
         let block = Block::bordered()
             .border_type(BorderType::Rounded)
@@ -504,13 +508,14 @@ impl App {
         let w = inner_r.width as usize;
         match form.kind {
             FormKind::Success => {
-                buf.set_stringn(
-                    inner_r.x,
-                    inner_r.y,
-                    "Output (JSON; empty sends {}):",
-                    w,
-                    pal.dim,
-                );
+                let label = match form.shape {
+                    HandShape::InvokeEnvelope => {
+                        "Return value (JSON): sent as Payload in Lambda's invoke envelope"
+                    }
+                    HandShape::FunctionReturn => "Return value (JSON), the task's result as is",
+                    HandShape::AsIs => "Output (JSON; empty sends {}):",
+                };
+                buf.set_stringn(inner_r.x, inner_r.y, label, w, pal.dim);
                 let ed = Rect::new(inner_r.x, inner_r.y + 1, inner_r.width, inner_r.height - 2);
                 let cursor = form.json.render(ed, buf, pal.base);
                 let (t, s) = match &form.valid {
@@ -528,24 +533,34 @@ impl App {
             }
             FormKind::Failure => {
                 let label = |i: usize| if form.field == i { pal.key } else { pal.dim };
-                buf.set_stringn(inner_r.x, inner_r.y, "Error:", w, label(0));
-                let e = Rect::new(inner_r.x + 8, inner_r.y, inner_r.width.saturating_sub(8), 1);
+                let (error_label, cause_label) = if function {
+                    ("Type:", "Message:")
+                } else {
+                    ("Error:", "Cause:")
+                };
+                let off = if function { 10 } else { 8 };
+                buf.set_stringn(inner_r.x, inner_r.y, error_label, w, label(0));
+                let e = Rect::new(
+                    inner_r.x + off,
+                    inner_r.y,
+                    inner_r.width.saturating_sub(off),
+                    1,
+                );
                 let c1 = form.error.render(e, buf, pal.base);
-                buf.set_stringn(inner_r.x, inner_r.y + 2, "Cause:", w, label(1));
+                buf.set_stringn(inner_r.x, inner_r.y + 2, cause_label, w, label(1));
                 let c = Rect::new(
-                    inner_r.x + 8,
+                    inner_r.x + off,
                     inner_r.y + 2,
-                    inner_r.width.saturating_sub(8),
+                    inner_r.width.saturating_sub(off),
                     1,
                 );
                 let c2 = form.cause.render(c, buf, pal.base);
-                buf.set_stringn(
-                    inner_r.x,
-                    inner_r.y + 4,
-                    "Tab switches fields; Enter on Cause sends",
-                    w,
-                    pal.dim,
-                );
+                let hint = if function {
+                    "Tab switches fields; Enter on Message sends (Lambda's error shape)"
+                } else {
+                    "Tab switches fields; Enter on Cause sends"
+                };
+                buf.set_stringn(inner_r.x, inner_r.y + 4, hint, w, pal.dim);
                 if form.field == 0 { c1 } else { c2 }
             }
         }
