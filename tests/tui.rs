@@ -1164,3 +1164,41 @@ fn a_hand_typed_function_error_fails_the_task_as_lambda_does() {
     assert_eq!(cause["errorMessage"], "no price for SKU-1");
     assert_eq!(cause["errorType"], "PriceNotFound");
 }
+
+#[test]
+fn eval_and_watch_at_a_pause() {
+    let mut app = waiting_callback_app();
+    for (expr, want) in [
+        ("$.new_model.name", json!("churn-predictor")),
+        (
+            "States.Format('v{}', $.new_model.version)",
+            json!("v2024-06-03"),
+        ),
+        ("{% $states.input.new_model.metrics.auc * 100 %}", json!(91)),
+        ("$count($states.input.new_model.metrics.*)", json!(2)),
+        ("$$.State.Name", json!("Request review")),
+    ] {
+        app.run_command(&format!("eval {expr}"));
+        let (text, value) = app.vars.last_eval.clone().unwrap();
+        assert_eq!(text, expr);
+        assert_eq!(value, want, "{expr}");
+        assert!(app.message.as_ref().unwrap().text.starts_with(expr));
+    }
+    // Errors are the engine's.
+    app.run_command("eval $.nope");
+    let (_, v) = app.vars.last_eval.clone().unwrap();
+    assert_eq!(v["error"], "States.Runtime", "{v}");
+    // A watch is re-evaluated at every stop and shown in the Variables pane.
+    app.run_command("watch $$.State.Name");
+    app.press("S");
+    app.type_text("{\"decision\": \"APPROVED\", \"reviewer\": \"x\"}");
+    app.press("Ctrl-s");
+    app.press("s");
+    let screen = zoomed(&mut app, Pane::Variables);
+    assert!(
+        screen.contains("1 $$.State.Name: \"Approved?\""),
+        "{screen}"
+    );
+    app.run_command("unwatch 1");
+    assert!(app.vars.watches.is_empty());
+}

@@ -1415,3 +1415,75 @@ impl Execution {
         }
     }
 }
+
+impl Execution {
+    /// Evaluate an expression as the state `thread` is at would see it now: a JSONPath
+    /// (`$.a`, `$$.Execution.Id`, `$var.x`), an intrinsic function (`States.Format(...)`),
+    /// or JSONata (`{% ... %}`, or any text that does not read as a path or an intrinsic). Same semantics and
+    /// errors as the engine; nothing in the execution changes (randomness comes from a
+    /// copy of the generator).
+    pub fn evaluate(&self, thread: usize, text: &str) -> Result<Value, ExprError> {
+        let Some(t) = self.threads.get(thread) else {
+            return Err(ExprError::runtime(format!("there is no thread {thread}")));
+        };
+        let m = machine_at(&self.machine, &t.machine);
+        let state = m.states.get(t.state);
+        let name = state.map_or("", |s| s.name.as_str());
+        let can_retry = state.is_some_and(|s| {
+            matches!(
+                s.kind,
+                StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)
+            )
+        });
+        let mut rng = self.rng.clone();
+        let mut env = Env {
+            facts: StateFacts {
+                cfg: &self.cfg,
+                input: &self.input,
+                state_name: name,
+                entered_ms: t.entered_ms,
+                retry_count: can_retry.then_some(t.retry_total),
+                token: t.token.as_deref(),
+                map_item: None,
+            },
+            context: OnceCell::new(),
+            vars: &t.vars,
+            rng: &mut rng,
+            clock: self.clock,
+        };
+        let input: &Value = &t.input;
+        let text = text.trim();
+        // A path or an intrinsic when it reads as one; anything else is JSONata
+        // (`$states...` is always JSONata: no workflow variable may be named `states`).
+        let path_like = text.starts_with("States.")
+            || (text.starts_with('$')
+                && !text.starts_with("$states")
+                && JsonPath::parse(text).is_ok());
+        if let Some(inner) =
+            jsonata::strip_delimiters(text).or_else(|| (!path_like).then_some(text))
+        {
+            let expr = jsonata::JsonataExpr::parse(inner).map_err(|e| ExprError {
+                error: jsonata::QUERY_EVALUATION_ERROR.into(),
+                cause: e.0,
+            })?;
+            let states = states_var(input, None, None, &env);
+            return jsonata::eval(&expr, &states, &mut env).map(|v| v.unwrap_or(Value::Null));
+        }
+        // A one-field template: paths and intrinsics exactly as Parameters reads them.
+        let template = PayloadTemplate::compile(&serde_json::json!({ "value.$": text })).map_err(
+            |errors| ExprError {
+                error: "States.Runtime".into(),
+                cause: errors
+                    .into_iter()
+                    .map(|e| e.message)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            },
+        )?;
+        let mut out = template.eval(input, &mut env)?;
+        Ok(out
+            .as_object_mut()
+            .and_then(|m| m.remove("value"))
+            .unwrap_or(Value::Null))
+    }
+}

@@ -1232,6 +1232,37 @@ impl App {
                 self.start_run(RunGoal::RunTo(state), "goto");
             }
             Command::Advance(d) => self.advance(d),
+            Command::Eval(text) => {
+                let value = super::components::variables::evaluated(&ctx!(self), &text);
+                let shown = crate::expr::compact(&value);
+                self.vars.set_eval(&text, value);
+                self.info(format!("{text} = {shown}"));
+            }
+            Command::Watch(Some(text)) => {
+                let n = self.vars.add_watch(&text);
+                self.info(format!("watch {n}: {text} (Variables pane)"));
+            }
+            Command::Watch(None) => {
+                if self.vars.watches.is_empty() {
+                    self.info("no watches; usage: watch EXPR");
+                } else {
+                    let list: Vec<String> = self
+                        .vars
+                        .watches
+                        .iter()
+                        .enumerate()
+                        .map(|(i, w)| format!("{} {w}", i + 1))
+                        .collect();
+                    self.info(format!("watches: {}", list.join("; ")));
+                }
+            }
+            Command::Unwatch(n) => {
+                if self.vars.remove_watch(n) {
+                    self.info("watch removed");
+                } else {
+                    self.error(format!("no watch {}", n.unwrap_or(0)));
+                }
+            }
             Command::Input(arg) => {
                 let v = match arg {
                     None => Ok(self.session.input.clone()),

@@ -77,6 +77,27 @@ pub const COMMANDS: &[Spec] = &[
         help: "run until STATE is about to be entered",
     },
     Spec {
+        name: "eval",
+        aliases: &["print", "p"],
+        arg: Arg::Text,
+        usage: "EXPR",
+        help: "evaluate JSONPath ($.a, $$.Execution, $var), an intrinsic (States.Format(...)) or JSONata at the current state",
+    },
+    Spec {
+        name: "watch",
+        aliases: &[],
+        arg: Arg::Text,
+        usage: "[EXPR]",
+        help: "re-evaluate EXPR at every stop (Variables pane); alone: list the watches",
+    },
+    Spec {
+        name: "unwatch",
+        aliases: &[],
+        arg: Arg::Text,
+        usage: "[N]",
+        help: "remove watch N (no N: all)",
+    },
+    Spec {
         name: "advance",
         aliases: &[],
         arg: Arg::Text,
@@ -166,6 +187,9 @@ pub enum Command {
     Goto(String),
     /// None: to the next deadline.
     Advance(Option<std::time::Duration>),
+    Eval(String),
+    Watch(Option<String>),
+    Unwatch(Option<usize>),
     Input(Option<String>),
     Export(String),
     Save(String),
@@ -230,6 +254,12 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
             }
         }
         "goto" => Command::Goto(required(&unquote(arg))?),
+        "eval" => Command::Eval(required(arg)?),
+        "watch" => Command::Watch(optional(arg)),
+        "unwatch" => Command::Unwatch(match arg {
+            "" | "all" => None,
+            n => Some(n.parse().map_err(|_| usage())?),
+        }),
         "advance" => Command::Advance(match arg {
             "" | "next" => None,
             d => Some(
@@ -304,6 +334,7 @@ mod tests {
                 _ if c.name == "delete" => format!("{} 1", c.name),
                 _ if c.name == "catch" => format!("{} retry", c.name),
                 _ if c.name == "advance" => format!("{} 30s", c.name),
+                _ if c.name == "unwatch" => format!("{} 1", c.name),
                 _ => format!("{} Something", c.name),
             };
             assert!(parse(&sample).unwrap().is_some(), "{sample}");

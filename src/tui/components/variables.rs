@@ -1,5 +1,6 @@
-//! The Variables pane: the execution's result once there is one, the workflow variables
-//! and the context object (`$$`) of the current thread.
+//! The Variables pane: the last `:eval` and the watch list (re-evaluated at every stop),
+//! the execution's result once there is one, the workflow variables and the context
+//! object (`$$`) of the current thread.
 
 use super::{Component, Ctx, Effect, Pane, pane_block, render_tree, tree_action};
 use crate::engine::Status;
@@ -14,9 +15,57 @@ use serde_json::Value;
 pub struct VariablesPane {
     pub tree: JsonTree,
     folds: FoldMemory,
-    /// What the tree was built for: (generation, steps, events, thread).
-    built: Option<(u64, usize, usize, Option<usize>)>,
+    /// What the tree was built for: (generation, steps, events, thread, clock, edits).
+    built: Option<(u64, usize, usize, Option<usize>, i64, u64)>,
     height: usize,
+    /// Expressions evaluated at every stop.
+    pub watches: Vec<String>,
+    /// The last `:eval`: the expression and what it gave.
+    pub last_eval: Option<(String, Value)>,
+    /// Bumped when the watches or the last eval change (the tree is rebuilt).
+    edits: u64,
+}
+
+/// An expression's value, or its error as the engine would report it.
+pub fn evaluated(cx: &Ctx, text: &str) -> Value {
+    match cx
+        .session
+        .execution()
+        .evaluate(cx.ix.current_thread(), text)
+    {
+        Ok(v) => v,
+        Err(e) => serde_json::json!({"error": e.error, "cause": e.cause}),
+    }
+}
+
+impl VariablesPane {
+    pub fn add_watch(&mut self, text: &str) -> usize {
+        self.watches.push(text.to_string());
+        self.edits += 1;
+        self.watches.len()
+    }
+
+    /// Remove watch `n` (1-based), or all; false when there is no such watch.
+    pub fn remove_watch(&mut self, n: Option<usize>) -> bool {
+        self.edits += 1;
+        match n {
+            None => {
+                self.watches.clear();
+                true
+            }
+            Some(n) if (1..=self.watches.len()).contains(&n) => {
+                self.watches.remove(n - 1);
+                true
+            }
+            Some(_) => false,
+        }
+    }
+
+    pub fn set_eval(&mut self, text: &str, value: Value) {
+        self.last_eval = Some((text.to_string(), value));
+        self.edits += 1;
+        self.tree.cursor = 0;
+    }
 }
 
 impl VariablesPane {
@@ -28,6 +77,8 @@ impl VariablesPane {
             exec.steps().len(),
             exec.history().len(),
             thread,
+            exec.clock(),
+            self.edits,
         );
         if self.built == Some(key) {
             return;
@@ -35,6 +86,16 @@ impl VariablesPane {
         self.built = Some(key);
         let cursor = self.tree.cursor;
         let mut tree = JsonTree::new();
+        if let Some((text, value)) = &self.last_eval {
+            tree.section(&format!("eval {text}"), value, None, &self.folds);
+        }
+        if !self.watches.is_empty() {
+            let mut m = serde_json::Map::new();
+            for (i, w) in self.watches.iter().enumerate() {
+                m.insert(format!("{} {w}", i + 1), evaluated(cx, w));
+            }
+            tree.section("watch", &Value::Object(m), None, &self.folds);
+        }
         // The end result first once there is one.
         match exec.status() {
             Status::Succeeded { output } => {
