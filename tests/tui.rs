@@ -1202,3 +1202,45 @@ fn eval_and_watch_at_a_pause() {
     app.run_command("unwatch 1");
     assert!(app.vars.watches.is_empty());
 }
+
+#[test]
+fn a_choice_explains_itself() {
+    let mut app = waiting_callback_app();
+    app.press("S");
+    app.type_text("{\"decision\": \"REJECTED\", \"reviewer\": \"x\"}");
+    app.press("Ctrl-s");
+    app.run_command("break Rejected");
+    app.press("c");
+    app.settle();
+    // The Choice's step: every rule's value, and what matched (here: Default).
+    let rec = app
+        .exec()
+        .steps()
+        .iter()
+        .find(|r| r.state == "Approved?")
+        .unwrap()
+        .clone();
+    let trace = rec.choice.clone().unwrap();
+    assert_eq!(trace.matched, None);
+    assert_eq!(
+        trace.rules[0],
+        (
+            "$.review.decision StringEquals \"APPROVED\"".to_string(),
+            Ok(false)
+        )
+    );
+    assert_eq!(trace.next.as_deref(), Some("Rejected"));
+    let i = app
+        .exec()
+        .steps()
+        .iter()
+        .position(|r| r.state == "Approved?")
+        .unwrap();
+    app.inspector.inspect = stepdbg::tui::components::Inspect::Step(i);
+    app.update(Msg::Resize(120, 60));
+    let screen = zoomed(&mut app, Pane::Inspector);
+    assert!(
+        screen.contains("choice") && screen.contains("matched: \"Default\""),
+        "{screen}"
+    );
+}

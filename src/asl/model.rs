@@ -215,6 +215,40 @@ pub enum Rule {
     Condition(ConditionExpr),
 }
 
+impl Rule {
+    /// The rule as a person reads it: `$.x StringEquals "A"`, `And($.a IsPresent true, ...)`,
+    /// `{% $states.input.n > 3 %}`.
+    pub fn describe(&self) -> String {
+        let list = |rules: &[Rule]| {
+            rules
+                .iter()
+                .map(Rule::describe)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Rule::And(r) => format!("And({})", list(r)),
+            Rule::Or(r) => format!("Or({})", list(r)),
+            Rule::Not(r) => format!("Not({})", r.describe()),
+            Rule::Compare {
+                variable,
+                op,
+                operand,
+            } => match operand {
+                Operand::Value(v) => format!(
+                    "{} {} {}",
+                    variable.text(),
+                    op.name(),
+                    crate::expr::compact(v)
+                ),
+                Operand::Path(p) => format!("{} {}Path {}", variable.text(), op.name(), p.text()),
+            },
+            Rule::Condition(ConditionExpr::Literal(b)) => b.to_string(),
+            Rule::Condition(ConditionExpr::Expr(e)) => format!("{{% {} %}}", e.text()),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum ConditionExpr {
     Literal(bool),

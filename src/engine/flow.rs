@@ -539,28 +539,18 @@ impl Execution {
     fn choose(&mut self, i: usize, state: &State, c: &Choice, input: Option<Value>) -> Flow {
         let name = state.name.as_str();
         let entered = self.threads[i].entered_event;
+        if self.cfg.record_steps {
+            let trace = self.explain_choice(i, c, input.as_ref());
+            if let Some(rec) = &mut self.threads[i].record {
+                rec.choice = Some(trace);
+            }
+        }
         let mut env = env!(self, i, name);
         let raw: &Value = &self.threads[i].input;
         let effective: &Value = input.as_ref().unwrap_or(raw);
         let mut chosen: Option<&ChoiceBranch> = None;
         for b in &c.choices {
-            let r = match &b.rule {
-                Rule::Condition(ConditionExpr::Literal(v)) => Ok(*v),
-                Rule::Condition(ConditionExpr::Expr(e)) => {
-                    let s = states_var(raw, None, None, &env);
-                    match jsonata::eval_field(e, "Condition", &s, &mut env) {
-                        Ok(Value::Bool(v)) => Ok(v),
-                        Ok(other) => Err(jsonata::unexpected_type_error(
-                            e,
-                            "Condition",
-                            "boolean",
-                            &other,
-                        )),
-                        Err(e) => Err(e),
-                    }
-                }
-                rule => choice::eval_rule(rule, effective, &env),
-            };
+            let r = choice_rule(&b.rule, raw, effective, &mut env);
             match r {
                 Ok(true) => {
                     chosen = Some(b);
@@ -1416,31 +1406,50 @@ impl Execution {
     }
 }
 
+/// One Choice rule's value: JSONata Conditions here, JSONPath rules in [`choice`].
+fn choice_rule(
+    rule: &Rule,
+    raw: &Value,
+    effective: &Value,
+    env: &mut Env<'_>,
+) -> Result<bool, ExprError> {
+    match rule {
+        Rule::Condition(ConditionExpr::Literal(v)) => Ok(*v),
+        Rule::Condition(ConditionExpr::Expr(e)) => {
+            let s = states_var(raw, None, None, env);
+            match jsonata::eval_field(e, "Condition", &s, env) {
+                Ok(Value::Bool(v)) => Ok(v),
+                Ok(other) => Err(jsonata::unexpected_type_error(
+                    e,
+                    "Condition",
+                    "boolean",
+                    &other,
+                )),
+                Err(e) => Err(e),
+            }
+        }
+        rule => choice::eval_rule(rule, effective, env),
+    }
+}
+
 impl Execution {
-    /// Evaluate an expression as the state `thread` is at would see it now: a JSONPath
-    /// (`$.a`, `$$.Execution.Id`, `$var.x`), an intrinsic function (`States.Format(...)`),
-    /// or JSONata (`{% ... %}`, or any text that does not read as a path or an intrinsic). Same semantics and
-    /// errors as the engine; nothing in the execution changes (randomness comes from a
-    /// copy of the generator).
-    pub fn evaluate(&self, thread: usize, text: &str) -> Result<Value, ExprError> {
-        let Some(t) = self.threads.get(thread) else {
-            return Err(ExprError::runtime(format!("there is no thread {thread}")));
-        };
+    /// An evaluation environment for `thread` that leaves the execution as it is
+    /// (randomness from `rng`, a copy).
+    fn detached_env<'a>(&'a self, thread: usize, rng: &'a mut ChaCha8Rng) -> Option<Env<'a>> {
+        let t = self.threads.get(thread)?;
         let m = machine_at(&self.machine, &t.machine);
         let state = m.states.get(t.state);
-        let name = state.map_or("", |s| s.name.as_str());
         let can_retry = state.is_some_and(|s| {
             matches!(
                 s.kind,
                 StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)
             )
         });
-        let mut rng = self.rng.clone();
-        let mut env = Env {
+        Some(Env {
             facts: StateFacts {
                 cfg: &self.cfg,
                 input: &self.input,
-                state_name: name,
+                state_name: state.map_or("", |s| s.name.as_str()),
                 entered_ms: t.entered_ms,
                 retry_count: can_retry.then_some(t.retry_total),
                 token: t.token.as_deref(),
@@ -1448,9 +1457,49 @@ impl Execution {
             },
             context: OnceCell::new(),
             vars: &t.vars,
-            rng: &mut rng,
+            rng,
             clock: self.clock,
+        })
+    }
+
+    /// Every rule of a Choice on this input, for the debugger: evaluated on a copy of the
+    /// random generator, in order, as the engine is about to.
+    fn explain_choice(&self, i: usize, c: &Choice, input: Option<&Value>) -> ChoiceTrace {
+        let mut rng = self.rng.clone();
+        let Some(mut env) = self.detached_env(i, &mut rng) else {
+            return ChoiceTrace::default();
         };
+        let raw: &Value = &self.threads[i].input;
+        let effective = input.unwrap_or(raw);
+        let mut trace = ChoiceTrace::default();
+        for (k, b) in c.choices.iter().enumerate() {
+            let r = choice_rule(&b.rule, raw, effective, &mut env);
+            if r.as_ref().is_ok_and(|v| *v) && trace.matched.is_none() {
+                trace.matched = Some(k);
+                trace.next = Some(b.next.name.clone());
+            }
+            trace.rules.push((
+                b.rule.describe(),
+                r.map_err(|e| format!("{}: {}", e.error, e.cause)),
+            ));
+        }
+        if trace.matched.is_none() {
+            trace.next = c.default.as_ref().map(|d| d.name.clone());
+        }
+        trace
+    }
+
+    /// Evaluate an expression as the state `thread` is at would see it now: a JSONPath
+    /// (`$.a`, `$$.Execution.Id`, `$var.x`), an intrinsic function (`States.Format(...)`),
+    /// or JSONata (`{% ... %}`, or any text that does not read as a path or an intrinsic). Same semantics and
+    /// errors as the engine; nothing in the execution changes (randomness comes from a
+    /// copy of the generator).
+    pub fn evaluate(&self, thread: usize, text: &str) -> Result<Value, ExprError> {
+        let mut rng = self.rng.clone();
+        let Some(mut env) = self.detached_env(thread, &mut rng) else {
+            return Err(ExprError::runtime(format!("there is no thread {thread}")));
+        };
+        let t = &self.threads[thread];
         let input: &Value = &t.input;
         let text = text.trim();
         // A path or an intrinsic when it reads as one; anything else is JSONata

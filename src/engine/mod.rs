@@ -324,6 +324,43 @@ pub struct StepRecord {
     pub attempts: Vec<Attempt>,
     /// The Catch (index in the state's Catch list) that caught the error.
     pub caught_by: Option<usize>,
+    /// For a Choice: how each rule came out and which one chose the next state.
+    pub choice: Option<ChoiceTrace>,
+}
+
+/// Why a Choice went where it went: every rule's value on the state's input (those after
+/// the one that matched are evaluated for the debugger only, on a copy of the random
+/// generator, so the execution is the same as without them).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChoiceTrace {
+    /// (rule as written, its value or its error), in order.
+    pub rules: Vec<(String, Result<bool, String>)>,
+    /// The rule that matched (index), or None for Default.
+    pub matched: Option<usize>,
+    /// The state chosen.
+    pub next: Option<String>,
+}
+
+impl ChoiceTrace {
+    pub fn to_json(&self) -> Value {
+        let rules: Vec<Value> = self
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, (rule, v))| match v {
+                Ok(b) => json!({"rule": i, "condition": rule, "value": b}),
+                Err(e) => json!({"rule": i, "condition": rule, "error": e}),
+            })
+            .collect();
+        json!({
+            "matched": match self.matched {
+                Some(i) => json!(format!("rule {i}: {}", self.rules[i].0)),
+                None => json!("Default"),
+            },
+            "next": self.next,
+            "rules": rules,
+        })
+    }
 }
 
 impl Attempt {

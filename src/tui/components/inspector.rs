@@ -180,6 +180,10 @@ impl InspectorPane {
                 tree.section("pending task", &v, None, &self.folds);
             }
         }
+        // A Choice says first why it went where it went.
+        if let Some(trace) = &rec.choice {
+            tree.section("choice", &trace.to_json(), None, &self.folds);
+        }
         for (i, (stage, v)) in rec.stages.iter().enumerate() {
             let seen = &rec.stages[..i];
             let prev = diff_basis(*stage)
