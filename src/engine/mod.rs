@@ -1023,6 +1023,18 @@ impl Execution {
         }
     }
 
+    /// Set a workflow variable in `thread`'s own scope, as an Assign there would (the
+    /// debugger's edit). False when there is no such thread.
+    pub fn set_variable(&mut self, thread: usize, name: &str, value: Value) -> bool {
+        let Some(t) = self.threads.get_mut(thread) else {
+            return false;
+        };
+        std::sync::Arc::make_mut(&mut t.vars)
+            .own
+            .insert(name.to_string(), value);
+        true
+    }
+
     /// The raw input a thread will enter its next state with.
     pub fn pending_input(&self, thread: usize) -> Option<&Value> {
         self.threads

@@ -110,6 +110,11 @@ pub enum JournalEntry {
         thread: usize,
         input: Value,
     },
+    SetVariable {
+        thread: usize,
+        name: String,
+        value: Value,
+    },
 }
 
 /// Why execution stopped.
@@ -318,6 +323,14 @@ impl Session {
             }
             JournalEntry::SetInput { thread, input } => {
                 self.exec.set_pending_input(*thread, input.clone());
+                None
+            }
+            JournalEntry::SetVariable {
+                thread,
+                name,
+                value,
+            } => {
+                self.exec.set_variable(*thread, name, value.clone());
                 None
             }
         };
@@ -773,6 +786,19 @@ impl Session {
             return false;
         }
         self.apply(JournalEntry::SetInput { thread, input });
+        true
+    }
+
+    /// Edit a workflow variable of `thread` before going on.
+    pub fn set_variable(&mut self, thread: usize, name: &str, value: Value) -> bool {
+        if self.exec.status().is_done() {
+            return false;
+        }
+        self.apply(JournalEntry::SetVariable {
+            thread,
+            name: name.to_string(),
+            value,
+        });
         true
     }
 

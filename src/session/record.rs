@@ -50,6 +50,14 @@ pub enum Entry {
     Heartbeat(u64),
     AdvanceTo(i64),
     SetInput(SavedInput),
+    SetVariable(SavedVariable),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SavedVariable {
+    pub thread: usize,
+    pub name: String,
+    pub value: Value,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -148,6 +156,15 @@ impl From<&JournalEntry> for Entry {
                 thread: *thread,
                 input: input.clone(),
             }),
+            JournalEntry::SetVariable {
+                thread,
+                name,
+                value,
+            } => Entry::SetVariable(SavedVariable {
+                thread: *thread,
+                name: name.clone(),
+                value: value.clone(),
+            }),
         }
     }
 }
@@ -168,6 +185,11 @@ impl From<Entry> for JournalEntry {
             Entry::SetInput(s) => JournalEntry::SetInput {
                 thread: s.thread,
                 input: s.input,
+            },
+            Entry::SetVariable(s) => JournalEntry::SetVariable {
+                thread: s.thread,
+                name: s.name,
+                value: s.value,
             },
         }
     }

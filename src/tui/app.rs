@@ -791,6 +791,32 @@ impl App {
         self.apply(fx);
     }
 
+    /// `:set input JSON` (edit-and-continue: what the next state gets) or `:set $name JSON`.
+    fn edit(&mut self, variable: Option<String>, json: &str) {
+        let value = match crate::session::launch::read_json_arg(json, "set") {
+            Ok(v) => v,
+            Err(e) => return self.error(e),
+        };
+        let thread = self.ix.current_thread();
+        match variable {
+            None => {
+                let thread = self.exec().next_runnable().unwrap_or(thread);
+                if self.session.set_input(thread, value) {
+                    self.info("the next state gets the new input; c goes on");
+                } else {
+                    self.warn("no state is about to start: step to one first");
+                }
+            }
+            Some(name) => {
+                if self.session.set_variable(thread, &name, value) {
+                    self.info(format!("${name} set"));
+                } else {
+                    self.warn("the execution has ended");
+                }
+            }
+        }
+    }
+
     /// `t moves the clock 1d0h to when 'Review' times out (States.Timeout)`, when
     /// something waits on the clock.
     fn timer_hint(&self) -> Option<String> {
@@ -1232,6 +1258,8 @@ impl App {
                 self.start_run(RunGoal::RunTo(state), "goto");
             }
             Command::Advance(d) => self.advance(d),
+            Command::SetInput(json) => self.edit(None, &json),
+            Command::SetVariable(name, json) => self.edit(Some(name), &json),
             Command::Eval(text) => {
                 let value = super::components::variables::evaluated(&ctx!(self), &text);
                 let shown = crate::expr::compact(&value);

@@ -98,6 +98,13 @@ pub const COMMANDS: &[Spec] = &[
         help: "remove watch N (no N: all)",
     },
     Spec {
+        name: "set",
+        aliases: &[],
+        arg: Arg::Text,
+        usage: "input JSON | $NAME JSON",
+        help: "edit the input the next state gets, or a workflow variable, then go on (JSON or file://PATH)",
+    },
+    Spec {
         name: "advance",
         aliases: &[],
         arg: Arg::Text,
@@ -188,6 +195,10 @@ pub enum Command {
     /// None: to the next deadline.
     Advance(Option<std::time::Duration>),
     Eval(String),
+    /// `set input JSON`: what the next state gets.
+    SetInput(String),
+    /// `set $name JSON`.
+    SetVariable(String, String),
     Watch(Option<String>),
     Unwatch(Option<usize>),
     Input(Option<String>),
@@ -255,6 +266,16 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         }
         "goto" => Command::Goto(required(&unquote(arg))?),
         "eval" => Command::Eval(required(arg)?),
+        "set" => {
+            let (what, json) = arg.split_once(' ').ok_or_else(usage)?;
+            match what {
+                "input" => Command::SetInput(json.trim().to_string()),
+                v if v.starts_with('$') && v.len() > 1 => {
+                    Command::SetVariable(v[1..].to_string(), json.trim().to_string())
+                }
+                _ => return Err(usage()),
+            }
+        }
         "watch" => Command::Watch(optional(arg)),
         "unwatch" => Command::Unwatch(match arg {
             "" | "all" => None,
@@ -335,6 +356,7 @@ mod tests {
                 _ if c.name == "catch" => format!("{} retry", c.name),
                 _ if c.name == "advance" => format!("{} 30s", c.name),
                 _ if c.name == "unwatch" => format!("{} 1", c.name),
+                _ if c.name == "set" => format!("{} $x 1", c.name),
                 _ => format!("{} Something", c.name),
             };
             assert!(parse(&sample).unwrap().is_some(), "{sample}");
