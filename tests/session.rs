@@ -206,11 +206,18 @@ fn step_into_a_map_iteration_and_out_again() {
     );
     assert_eq!(pos.index, Some(0));
     s.step();
-    // Step out: run until this iteration has finished.
-    s.step_out();
-    let positions = s.execution().thread_positions();
-    let first = positions.iter().find(|p| p.thread == t).unwrap();
-    assert_eq!(first.status.as_str(), "succeeded");
+    // Step out of an iteration leaves the whole Map: its state has finished on the
+    // top-level thread, and that thread goes on.
+    assert_eq!(s.step_out(), StopReason::Stepped);
+    assert!(
+        s.execution()
+            .steps()
+            .iter()
+            .any(|r| r.thread == 0 && r.state == map_state),
+        "the Map state's visit closed"
+    );
+    assert_eq!(s.execution().next_runnable(), Some(0));
+    assert_ne!(next_state(&s).as_deref(), Some(map_state));
     assert_eq!(s.continue_(), StopReason::Finished);
     assert_eq!(s.status().name(), "SUCCEEDED");
 }

@@ -1263,3 +1263,29 @@ fn edit_the_input_and_a_variable_before_going_on() {
     app.run_command("eval $extra.n");
     assert_eq!(app.vars.last_eval.clone().unwrap().1, json!(7));
 }
+
+#[test]
+fn hit_count_breakpoints_let_hits_pass() {
+    let mut app = sample_app("map.asl.json");
+    let mut names = Vec::new();
+    app.session
+        .definition
+        .machine
+        .walk(&mut |s| names.push(s.name.clone()));
+    let inner = names[1].clone();
+    app.run_command(&format!("break {inner} after 2"));
+    assert!(
+        app.message.as_ref().unwrap().text.contains("after 2 hits"),
+        "{:?}",
+        app.message
+    );
+    app.press("c");
+    app.settle();
+    let text = app.message.as_ref().unwrap().text.clone();
+    assert!(
+        text.contains(&format!("breakpoint at '{inner}' (hit 3)")),
+        "{text}"
+    );
+    app.run_command("break");
+    assert!(app.message.as_ref().unwrap().text.contains("after 2"));
+}

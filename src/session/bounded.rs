@@ -27,8 +27,6 @@ enum Until {
         thread: usize,
         scanned: usize,
     },
-    /// `thread` (a branch or an iteration) has ended.
-    ThreadEnded(usize),
     /// A state named so is about to be entered.
     Entering(String),
 }
@@ -58,6 +56,8 @@ impl Session {
                 thread,
                 scanned: self.exec.steps().len(),
             },
+            // Out of an iteration or a branch is out of the Map or Parallel: run until the
+            // thread that runs it has finished that state.
             (RunGoal::StepOut, Some(thread)) => {
                 let parent = self
                     .exec
@@ -67,7 +67,10 @@ impl Session {
                     .and_then(|p| p.parent);
                 match parent {
                     None => Until::Never,
-                    Some(_) => Until::ThreadEnded(thread),
+                    Some(parent) => Until::ThreadStepped {
+                        thread: parent,
+                        scanned: self.exec.steps().len(),
+                    },
                 }
             }
         };
@@ -121,12 +124,6 @@ impl Session {
                     *scanned = steps.len();
                     hit
                 }
-                Until::ThreadEnded(thread) => self
-                    .exec
-                    .thread_positions()
-                    .iter()
-                    .find(|p| p.thread == *thread)
-                    .is_none_or(|p| p.status.is_finished()),
                 Until::Entering(target) => self
                     .exec
                     .next_runnable()

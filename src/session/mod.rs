@@ -628,79 +628,34 @@ impl Session {
 
     /// Run until a breakpoint, a pending task, a break event or the end.
     pub fn continue_(&mut self) -> StopReason {
-        self.run_until(|_, _| false)
+        self.run_goal(bounded::RunGoal::Continue)
     }
 
     /// Run until the thread that runs next has finished its current state (children of a
     /// Map/Parallel run whole), or something else stops us.
     pub fn step_over(&mut self) -> StopReason {
-        let Some(thread) = self.exec.next_runnable() else {
-            return self.step();
-        };
-        let start_steps = self
-            .exec
-            .steps()
-            .iter()
-            .filter(|r| r.thread == thread)
-            .count();
-        self.run_until(move |s, first| {
-            !first && s.exec.steps().iter().filter(|r| r.thread == thread).count() > start_steps
-        })
+        self.run_goal(bounded::RunGoal::StepOver)
     }
 
-    /// Run until the current thread (a branch or iteration) ends and its parent goes on.
+    /// Run until the Map or Parallel that the current thread (a branch or an iteration)
+    /// belongs to has finished.
     pub fn step_out(&mut self) -> StopReason {
-        let Some(thread) = self.exec.next_runnable() else {
-            return self.step();
-        };
-        let pos = self.exec.thread_positions();
-        let parent = pos
-            .iter()
-            .find(|p| p.thread == thread)
-            .and_then(|p| p.parent);
-        match parent {
-            None => self.continue_(),
-            Some(_) => self.run_until(move |s, first| {
-                !first
-                    && s.exec
-                        .thread_positions()
-                        .iter()
-                        .find(|p| p.thread == thread)
-                        .is_none_or(|p| p.status.is_finished())
-            }),
-        }
+        self.run_goal(bounded::RunGoal::StepOut)
     }
 
     /// Run until a state named `target` is about to be entered.
     pub fn run_to(&mut self, target: &str) -> StopReason {
-        let target = target.to_string();
-        self.run_until(move |s, first| {
-            !first
-                && s.exec
-                    .next_runnable()
-                    .and_then(|t| s.exec.next_state_of(t))
-                    .is_some_and(|st| st.name == target)
-        })
+        self.run_goal(bounded::RunGoal::RunTo(target.to_string()))
     }
 
-    fn run_until(&mut self, done: impl Fn(&Session, bool) -> bool) -> StopReason {
-        let mut first = true;
-        for _ in 0..self.max_steps_per_continue {
-            if self.exec.status().is_done() {
-                return StopReason::Finished;
-            }
-            if !first && let Some(bp) = self.breakpoint_ahead() {
-                return bp;
-            }
-            if let Some(stop) = self.engine_step() {
+    /// A whole run toward `goal`: the one-shot form of [`Session::run_bounded`].
+    fn run_goal(&mut self, goal: bounded::RunGoal) -> StopReason {
+        let mut run = self.begin_run(goal);
+        loop {
+            if let Some(stop) = self.run_bounded(&mut run, usize::MAX) {
                 return stop;
             }
-            first = false;
-            if done(self, false) {
-                return StopReason::Stepped;
-            }
         }
-        StopReason::StepLimit
     }
 
     /// Complete a pending task by hand: SendTaskSuccess / a manual function result.

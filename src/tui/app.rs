@@ -1204,6 +1204,7 @@ impl App {
                 state,
                 condition,
                 temporary,
+                after,
             } => {
                 let state = state.unwrap_or_default();
                 if !self.state_exists(&state) {
@@ -1222,10 +1223,17 @@ impl App {
                     "breakpoint"
                 };
                 match added {
-                    Ok(id) => self.info(match condition {
-                        Some(c) => format!("{kind} {id} on '{state}' if {c}"),
-                        None => format!("{kind} {id} on '{state}'"),
-                    }),
+                    Ok(id) => {
+                        let mut text = format!("{kind} {id} on '{state}'");
+                        if let Some(n) = after {
+                            self.session.breakpoints.set_hit_target(id, Some(n + 1));
+                            text.push_str(&format!(" after {n} hits"));
+                        }
+                        if let Some(c) = condition {
+                            text.push_str(&format!(" if {c}"));
+                        }
+                        self.info(text);
+                    }
                     Err(e) => self.error(format!("bad condition: {e}")),
                 }
             }
@@ -1363,7 +1371,10 @@ impl App {
                     .as_ref()
                     .map_or(String::new(), |(t, _)| format!(" if {t}"));
                 let once = if b.temporary { " once" } else { "" };
-                format!("{} {}{c}{once} ({} hits)", b.id, b.state, b.hits)
+                let after = b
+                    .hit_target
+                    .map_or(String::new(), |t| format!(" after {}", t.saturating_sub(1)));
+                format!("{} {}{after}{c}{once} ({} hits)", b.id, b.state, b.hits)
             })
             .collect();
         if list.is_empty() {

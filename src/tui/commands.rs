@@ -45,8 +45,8 @@ pub const COMMANDS: &[Spec] = &[
         name: "break",
         aliases: &["b"],
         arg: Arg::StateCondition,
-        usage: "[STATE [if EXPR]]",
-        help: "breakpoint on STATE, optionally conditional (JSONPath or JSONata); alone: list them",
+        usage: "[STATE [after N] [if EXPR]]",
+        help: "breakpoint on STATE: after N hits (from hit N+1 on), if EXPR holds (JSONPath or JSONata); alone: list them",
     },
     Spec {
         name: "tbreak",
@@ -184,6 +184,8 @@ pub enum Command {
         state: Option<String>,
         condition: Option<String>,
         temporary: bool,
+        /// Hits to let pass before stopping.
+        after: Option<u64>,
     },
     Delete(Option<u32>),
     /// `catch` alone shows the settings.
@@ -238,9 +240,16 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
     let optional = |a: &str| (!a.is_empty()).then(|| a.to_string());
     Ok(Some(match spec.name {
         "break" | "tbreak" => {
-            let (state, condition) = match arg.split_once(" if ") {
-                Some((s, c)) => (unquote(s), Some(c.trim().to_string())),
-                None => (unquote(arg), None),
+            let (head, condition) = match arg.split_once(" if ") {
+                Some((s, c)) => (s, Some(c.trim().to_string())),
+                None => (arg, None),
+            };
+            let (state, after) = match head.rsplit_once(" after ") {
+                Some((s, n)) => (
+                    unquote(s),
+                    Some(n.trim().parse::<u64>().map_err(|_| usage())?),
+                ),
+                None => (unquote(head), None),
             };
             let temporary = spec.name == "tbreak";
             if temporary && state.is_empty() {
@@ -250,6 +259,7 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
                 state: optional(&state),
                 condition,
                 temporary,
+                after,
             }
         }
         "delete" => Command::Delete(match arg {
@@ -396,7 +406,17 @@ mod tests {
             Some(Command::Break {
                 state: Some("A".into()),
                 condition: Some("$.x > 1".into()),
-                temporary: false
+                temporary: false,
+                after: None,
+            })
+        );
+        assert_eq!(
+            parse("break Each item after 3 if $.x").unwrap(),
+            Some(Command::Break {
+                state: Some("Each item".into()),
+                condition: Some("$.x".into()),
+                temporary: false,
+                after: Some(3),
             })
         );
     }
