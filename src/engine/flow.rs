@@ -628,7 +628,7 @@ impl Execution {
                 WaitFor::Seconds(Dyn::Path(p)) => {
                     let v = select_path(p, &input, &env)?;
                     match v.as_i64() {
-                        Some(n) if n >= 0 => Ok(now + n * 1000),
+                        Some(n) if n >= 0 => Ok(now.saturating_add(n.saturating_mul(1000))),
                         Some(_) => Err(ExprError::runtime(format!("The SecondsPath parameter references a negative value: {} == {}", p.text(), raw_text(&v)))),
                         None => Err(ExprError::runtime(format!("The SecondsPath parameter cannot be parsed as a long value: {} == {}", p.text(), raw_text(&v)))),
                     }
@@ -638,7 +638,8 @@ impl Execution {
                     if secs < 0.0 {
                         return Err(ExprError::runtime("The Seconds field must not be negative".to_string()));
                     }
-                    Ok(now + (secs * 1000.0) as i64)
+                    // `as` saturates; so does the sum (a wait past the year 292 million).
+                    Ok(now.saturating_add((secs * 1000.0) as i64))
                 }
                 WaitFor::Timestamp(Dyn::Placeholder(text)) => Err(placeholder_error("Timestamp", text)),
                 WaitFor::Timestamp(Dyn::Static(s)) => parse_timestamp(s)
@@ -973,7 +974,7 @@ impl Execution {
                     t.retry_total += 1;
                     t.token = None;
                     t.status = ThreadStatus::Sleeping {
-                        until: now + delay_ms,
+                        until: now.saturating_add(delay_ms),
                         then: Phase::Run,
                     };
                     if let Some(rec) = &mut t.record {

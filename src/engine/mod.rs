@@ -36,6 +36,11 @@ pub const MAX_HISTORY_EVENTS: usize = 25_000;
 /// The EXPRESS workflow duration limit (5 minutes).
 pub const EXPRESS_MAX_MS: i64 = 5 * 60 * 1000;
 
+/// Milliseconds in `s` seconds, saturating (the virtual clock is an i64 of milliseconds).
+fn secs_ms(s: u64) -> i64 {
+    i64::try_from(s).unwrap_or(i64::MAX).saturating_mul(1000)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum WorkflowType {
     #[default]
@@ -222,12 +227,15 @@ pub struct TaskRequest {
 impl TaskRequest {
     /// When the task times out on the virtual clock, and with which error.
     pub fn deadline(&self) -> Option<(i64, &'static str)> {
-        let timeout = self
-            .timeout_seconds
-            .map(|s| (self.scheduled_ms + s as i64 * 1000, "States.Timeout"));
+        let timeout = self.timeout_seconds.map(|s| {
+            (
+                self.scheduled_ms.saturating_add(secs_ms(s)),
+                "States.Timeout",
+            )
+        });
         let heartbeat = self.heartbeat_seconds.and_then(|s| {
             let from = self.last_heartbeat_ms.or(self.started_ms)?;
-            Some((from + s as i64 * 1000, "States.HeartbeatTimeout"))
+            Some((from.saturating_add(secs_ms(s)), "States.HeartbeatTimeout"))
         });
         match (timeout, heartbeat) {
             (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
@@ -843,7 +851,7 @@ impl Execution {
                 .record
                 .as_ref()
                 .and_then(|r| r.attempts.last())
-                .filter(|a| a.at_ms + a.delay_ms == until)
+                .filter(|a| a.at_ms.saturating_add(a.delay_ms) == until)
                 .cloned();
             out.push(Timer {
                 at_ms: until,
@@ -906,9 +914,9 @@ impl Execution {
         let own = self
             .machine
             .timeout_seconds
-            .map(|s| self.cfg.start_time_ms + s as i64 * 1000);
+            .map(|s| self.cfg.start_time_ms.saturating_add(secs_ms(s)));
         let express = (self.cfg.workflow_type == WorkflowType::Express)
-            .then_some(self.cfg.start_time_ms + EXPRESS_MAX_MS);
+            .then_some(self.cfg.start_time_ms.saturating_add(EXPRESS_MAX_MS));
         own.into_iter().chain(express).min()
     }
 
@@ -927,7 +935,7 @@ impl Execution {
                 && self
                     .machine
                     .timeout_seconds
-                    .is_none_or(|s| self.cfg.start_time_ms + s as i64 * 1000 > d);
+                    .is_none_or(|s| self.cfg.start_time_ms.saturating_add(secs_ms(s)) > d);
             let cause = if express {
                 "The execution exceeded the 5-minute duration limit of EXPRESS workflows."
             } else {
