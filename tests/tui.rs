@@ -337,8 +337,15 @@ fn an_invalid_save_keeps_the_last_good_definition() {
 fn help_overlay_lists_every_binding() {
     let mut app = sample_app("callback.asl.json");
     app.press("?");
-    assert!(matches!(app.mode, Mode::Help { .. }));
+    assert!(matches!(&app.mode, Mode::Pager(p) if p.is_help()));
     snap("help_120x40", &mut app, 120, 40);
+    // G goes to its end, where the commands are; k moves back from there.
+    app.press("G");
+    let end = screen(&mut app, 120, 40);
+    assert!(end.contains("Keys can be changed in"), "{end}");
+    app.press("k");
+    let up = screen(&mut app, 120, 40);
+    assert!(!up.contains("Keys can be changed in"), "{up}");
     let text: String = app
         .help_lines()
         .iter()
@@ -350,6 +357,9 @@ fn help_overlay_lists_every_binding() {
                 + "\n"
         })
         .collect();
+    for c in stepdbg::tui::commands::COMMANDS {
+        assert!(text.contains(&c.synopsis()), "help lists :{}", c.name);
+    }
     for &a in Action::ALL {
         assert!(text.contains(a.name()), "help lists {a}");
         for k in app.keymap.keys(a) {
@@ -1288,4 +1298,173 @@ fn hit_count_breakpoints_let_hits_pass() {
     );
     app.run_command("break");
     assert!(app.message.as_ref().unwrap().text.contains("after 2"));
+}
+
+// ----- the viewer --------------------------------------------------------------------
+
+/// A Fail state whose cause is `cause`.
+fn failing_with(dir: &Path, cause: &str) -> App {
+    let path = write_def(
+        dir,
+        "fails.asl.json",
+        json!({
+            "StartAt": "Give up",
+            "States": {"Give up": {"Type": "Fail", "Error": "Upstream.Broken", "Cause": cause}}
+        }),
+    );
+    manual_app(&path, json!({}))
+}
+
+/// Every row the viewer shows, paging from the top to the end.
+fn viewer_text(app: &mut App) -> String {
+    app.press("g");
+    let mut seen = String::new();
+    let mut last = String::new();
+    loop {
+        let s = screen(app, 100, 30);
+        if s == last {
+            return seen;
+        }
+        // The rows inside the frame (each quoted by the test backend), without the border.
+        for row in s.lines().skip(1).take(28) {
+            let inner: String = row.chars().skip(2).take(98).collect();
+            seen.push_str(&inner);
+            seen.push('\n');
+        }
+        last = s;
+        app.press("PageDown");
+    }
+}
+
+#[test]
+fn a_5kb_error_cause_opens_whole_in_the_viewer() {
+    let dir = tempfile::tempdir().unwrap();
+    let words: Vec<String> = (0..600).map(|i| format!("part{i:04}")).collect();
+    let cause = format!("{} END-OF-CAUSE", words.join(" "));
+    assert!(cause.len() > 5000);
+    let mut app = failing_with(dir.path(), &cause);
+    app.press("c");
+    app.settle();
+    app.press("3");
+    // The cut line in the Inspector: the error section's Cause.
+    let rows = screen(&mut app, 100, 30);
+    assert!(!rows.contains("END-OF-CAUSE"), "the pane cuts it: {rows}");
+    while !app
+        .inspector
+        .tree
+        .viewable(app.inspector.tree.cursor)
+        .is_some_and(|(place, _)| place.ends_with("error › Cause"))
+    {
+        let before = app.inspector.tree.cursor;
+        app.press("j");
+        assert_ne!(
+            app.inspector.tree.cursor, before,
+            "no Cause line in the Inspector"
+        );
+    }
+    app.press("v");
+    assert!(matches!(&app.mode, Mode::Pager(p) if !p.is_help()));
+    snap("viewer_error_cause_100x30", &mut app, 100, 30);
+    // Paging through shows every word, in order, and the end.
+    let text = viewer_text(&mut app);
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(joined.contains("part0000 part0001"), "{text}");
+    assert!(joined.contains("part0599 END-OF-CAUSE"), "{text}");
+    let mut at = 0;
+    for w in &words {
+        at = joined[at..].find(w.as_str()).map(|i| at + i).expect(w);
+    }
+    // G shows the end at once; y copies the whole text; Esc closes.
+    app.press("g");
+    app.press("G");
+    assert!(screen(&mut app, 100, 30).contains("END-OF-CAUSE"));
+    app.press("y");
+    assert_eq!(app.clipboard.as_deref(), Some(cause.as_str()));
+    app.press("Esc");
+    assert!(matches!(app.mode, Mode::Normal));
+}
+
+#[test]
+fn the_viewer_shows_a_whole_section_a_history_event_and_a_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = failing_with(dir.path(), "short cause");
+    app.press("c");
+    app.settle();
+    // The error section as JSON.
+    app.press("3");
+    while !app
+        .inspector
+        .tree
+        .viewable(app.inspector.tree.cursor)
+        .is_some_and(|(place, _)| place.ends_with("error"))
+    {
+        app.press("j");
+    }
+    app.press("v");
+    let s = screen(&mut app, 100, 30);
+    assert!(s.contains("\"Error\": \"Upstream.Broken\""), "{s}");
+    assert!(s.contains("Give up · error"), "{s}");
+    app.press("q");
+    // A history event.
+    app.press("4");
+    app.press("G");
+    app.press("v");
+    let s = screen(&mut app, 100, 30);
+    assert!(
+        s.contains("ExecutionFailed") && s.contains("\"cause\": \"short cause\""),
+        "{s}"
+    );
+    app.press("Esc");
+    // A state's definition.
+    app.press("1");
+    app.press("v");
+    let s = screen(&mut app, 100, 30);
+    assert!(
+        s.contains("state Give up") && s.contains("\"Type\": \"Fail\""),
+        "{s}"
+    );
+    app.press("y");
+    let copied: Value = serde_json::from_str(app.clipboard.as_deref().unwrap()).unwrap();
+    assert_eq!(copied["Error"], "Upstream.Broken");
+}
+
+#[test]
+fn a_message_cut_short_opens_whole_and_messages_keeps_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = failing_with(dir.path(), "x");
+    let long = format!("break {}", "NoSuchState".repeat(20));
+    app.run_command(&long);
+    let said = app.message.as_ref().unwrap().text.clone();
+    assert!(said.len() > 120, "{said}");
+    screen(&mut app, 80, 24);
+    app.press("v");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains(" message "), "{s}");
+    app.press("Esc");
+    app.run_command("messages");
+    let s = screen(&mut app, 80, 24);
+    assert!(
+        s.contains("messages") && s.contains("NoSuchStateNoSuch"),
+        "{s}"
+    );
+}
+
+#[test]
+fn problems_lists_every_diagnostic_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_def(
+        dir.path(),
+        "warned.asl.json",
+        json!({
+            "StartAt": "A",
+            "States": {
+                "A": {"Type": "Pass", "End": true},
+                "Orphan": {"Type": "Pass", "End": true}
+            }
+        }),
+    );
+    let mut app = manual_app(&path, json!({}));
+    app.run_command("problems");
+    let s = screen(&mut app, 100, 30);
+    assert!(s.contains("problems (1)") && s.contains("Orphan"), "{s}");
 }

@@ -136,7 +136,7 @@ fn step_to_the_pending_token_complete_it_and_succeed() {
     // Step over the first state: the task waits for its token.
     t.keys(&["n"]);
     let s = t.wait_for("WAITING");
-    assert!(s.contains("waits for a person"), "{s}");
+    assert!(s.contains("waits for its task token"), "{s}");
     assert!(s.contains("⧗ Request review"), "{s}");
     // Send success from the Pending pane's form, with JSON validated as typed.
     t.keys(&["5", "Enter"]);

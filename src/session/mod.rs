@@ -302,6 +302,12 @@ impl Session {
         self.callback_waiting.contains(&id)
     }
 
+    /// Does this pending task wait for SendTaskSuccess/Failure with a task token (so a
+    /// heartbeat can reach it), rather than for what its function returns?
+    pub fn waits_for_token(&self, t: &TaskRequest) -> bool {
+        t.token.is_some() || self.is_callback(t.id)
+    }
+
     fn apply(&mut self, e: JournalEntry) -> Option<Step> {
         let r = match &e {
             JournalEntry::Step => Some(self.exec.step()),
@@ -727,9 +733,12 @@ impl Session {
         }
     }
 
+    /// SendTaskHeartbeat for a pending task that has a token; false when there is no such
+    /// task.
     pub fn heartbeat(&mut self, task: TaskId) -> bool {
-        if self.exec.task(task).is_none() {
-            return false;
+        match self.exec.task(task) {
+            Some(t) if self.waits_for_token(t) => {}
+            _ => return false,
         }
         self.apply(JournalEntry::Heartbeat { task });
         true

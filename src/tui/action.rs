@@ -85,6 +85,8 @@ actions! {
     FocusHistory = "focus_history", "Window", "focus History", ["4"];
     FocusPending = "focus_pending", "Window", "focus Pending", ["5"];
     FocusVariables = "focus_variables", "Window", "focus Variables/Context", ["6"];
+    View = "view", "Window", "show the selected value (or a message cut short) whole in a scrollable viewer", ["v"];
+    Copy = "copy", "Window", "copy the selected value (or the viewer's text) to the clipboard (OSC 52)", ["y"];
     Zoom = "zoom", "Window", "zoom the focused pane (again to restore)", ["z"];
     CommandLine = "command_line", "Window", "command line (break, delete, goto, input, export, theme)", [":"];
     Help = "help", "Window", "this help", ["?"];

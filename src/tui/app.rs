@@ -17,6 +17,7 @@ use super::components::states::StatesPane;
 use super::components::variables::VariablesPane;
 use super::components::{Component, Ctx, Effect, Inspect, Pane, inner};
 use super::editor::Editor;
+use super::pager::{Body as PagerBody, Outcome as PagerOutcome, Pager};
 use super::theme::Theme;
 use crate::engine::{Execution, Status, TaskOutcome, TaskRequest};
 use crate::session::bounded::{BoundedRun, RunGoal};
@@ -130,7 +131,8 @@ fn strip_position(e: &serde_json::Error) -> String {
 #[derive(Debug, Clone)]
 pub enum Mode {
     Normal,
-    Help { scroll: usize },
+    /// The help or the viewer: a page that scrolls.
+    Pager(Box<Pager>),
     Command(Editor),
     Filter(Editor),
     ConfirmQuit,
@@ -208,7 +210,14 @@ pub struct App {
     pub vars: VariablesPane,
     command_history: Vec<String>,
     command_pos: usize,
+    /// The messages shown so far, oldest first (`:messages`).
+    said: std::collections::VecDeque<String>,
+    /// Text to put on the terminal's clipboard (the event loop writes it as OSC 52).
+    pub clipboard: Option<String>,
 }
+
+/// How many messages `:messages` keeps.
+const MESSAGES_KEPT: usize = 200;
 
 /// Engine steps per slice of a run (the event loop takes several slices per frame while
 /// time allows; tests take them one by one).
@@ -260,6 +269,8 @@ impl App {
             vars: VariablesPane::default(),
             command_history: Vec::new(),
             command_pos: 0,
+            said: std::collections::VecDeque::new(),
+            clipboard: None,
         };
         app.load_definition();
         app.sync();
@@ -421,10 +432,12 @@ impl App {
     }
 
     fn say(&mut self, level: Level, text: impl std::fmt::Display) {
-        self.message = Some(Message {
-            level,
-            text: text.to_string(),
-        });
+        let text = text.to_string();
+        if self.said.len() == MESSAGES_KEPT {
+            self.said.pop_front();
+        }
+        self.said.push_back(text.clone());
+        self.message = Some(Message { level, text });
     }
 
     fn info(&mut self, text: impl std::fmt::Display) {
@@ -445,27 +458,36 @@ impl App {
         self.mode = match mode {
             Mode::Normal => {
                 if let Some(a) = self.keymap.action(key) {
-                    self.message = None;
-                    self.on_action(a);
+                    let shown = self.message.take();
+                    // A message cut short is what `v` and `y` mean while it shows.
+                    match shown.filter(|m| {
+                        matches!(a, Action::View | Action::Copy)
+                            && unicode_width::UnicodeWidthStr::width(m.text.as_str())
+                                > self.size.width as usize
+                    }) {
+                        Some(m) => self.view_or_copy(a, Some(("message".to_string(), m.text))),
+                        None => self.on_action(a),
+                    }
                 }
                 return;
             }
-            Mode::Help { scroll } => match self.keymap.action(key) {
-                Some(Action::Pause | Action::Quit | Action::Help | Action::Select) => Mode::Normal,
-                Some(Action::Down) => Mode::Help { scroll: scroll + 1 },
-                Some(Action::Up) => Mode::Help {
-                    scroll: scroll.saturating_sub(1),
-                },
-                Some(Action::PageDown) => Mode::Help {
-                    scroll: scroll + 10,
-                },
-                Some(Action::PageUp) => Mode::Help {
-                    scroll: scroll.saturating_sub(10),
-                },
-                Some(Action::Top) => Mode::Help { scroll: 0 },
-                Some(Action::Bottom) => Mode::Help { scroll: usize::MAX },
-                _ => Mode::Help { scroll },
-            },
+            Mode::Pager(mut page) => {
+                let Some(a) = self.keymap.action(key) else {
+                    self.mode = Mode::Pager(page);
+                    return;
+                };
+                match page.on_action(a) {
+                    PagerOutcome::Close => Mode::Normal,
+                    PagerOutcome::Stay => Mode::Pager(page),
+                    PagerOutcome::Copy => {
+                        if let PagerBody::Text(t) = &page.body {
+                            let (title, text) = (page.title.clone(), t.clone());
+                            self.copy(&title, text);
+                        }
+                        Mode::Pager(page)
+                    }
+                }
+            }
             Mode::ConfirmQuit => {
                 let yes = matches!(k.code, KeyCode::Char('y' | 'Y'))
                     || self.keymap.action_in(key, Context::Edit) == Some(Action::Accept);
@@ -762,7 +784,11 @@ impl App {
                 self.command_pos = self.command_history.len();
                 self.mode = Mode::Command(Editor::single(""));
             }
-            A::Help => self.mode = Mode::Help { scroll: 0 },
+            A::Help => self.mode = Mode::Pager(Box::new(Pager::help())),
+            A::View | A::Copy => {
+                let value = self.with_pane(self.focus, |c, cx| c.selected_value(cx));
+                self.view_or_copy(a, value);
+            }
             A::Quit => {
                 if self.execution_live() || self.running.is_some() {
                     self.mode = Mode::ConfirmQuit;
@@ -914,13 +940,26 @@ impl App {
                 Level::Warn,
                 format!("stopped on {kind:?} at '{state}': {detail}"),
             )),
-            StopReason::Pending { state, .. } => {
-                let mut text = format!(
-                    "'{state}' waits for a person: {} success, {} failure, {} heartbeat",
-                    self.keymap.label(Action::SendSuccess, 1),
-                    self.keymap.label(Action::SendFailure, 1),
-                    self.keymap.label(Action::SendHeartbeat, 1),
-                );
+            StopReason::Pending { task, state } => {
+                let mut text = if self
+                    .session
+                    .execution()
+                    .task(*task)
+                    .is_some_and(|t| self.session.waits_for_token(t))
+                {
+                    format!(
+                        "'{state}' waits for its task token: {} success, {} failure, {} heartbeat",
+                        self.keymap.label(Action::SendSuccess, 1),
+                        self.keymap.label(Action::SendFailure, 1),
+                        self.keymap.label(Action::SendHeartbeat, 1),
+                    )
+                } else {
+                    format!(
+                        "'{state}' waits for its function's result: {} answer, {} function error",
+                        self.keymap.label(Action::SendSuccess, 1),
+                        self.keymap.label(Action::SendFailure, 1),
+                    )
+                };
                 if let Some(hint) = self.timer_hint() {
                     text.push_str(&format!("; or {hint}"));
                 }
@@ -1168,7 +1207,13 @@ impl App {
             self.warn("no task is waiting for a person");
             return;
         };
-        if self.session.heartbeat(task.id) {
+        if !self.session.waits_for_token(&task) {
+            self.warn(format!(
+                "'{}' has no task token: it waits for its function's result, and only a \
+                 token's holder sends heartbeats",
+                task.state
+            ));
+        } else if self.session.heartbeat(task.id) {
             self.info(format!("heartbeat sent to '{}'", task.state));
         } else {
             self.warn("the task is no longer pending");
@@ -1355,8 +1400,59 @@ impl App {
             Command::Restart => self.on_action(Action::Restart),
             Command::Quit => self.on_action(Action::Quit),
             Command::ForceQuit => self.quit = true,
-            Command::Help => self.mode = Mode::Help { scroll: 0 },
+            Command::Help => self.mode = Mode::Pager(Box::new(Pager::help())),
+            Command::Problems => self.problems(),
+            Command::Messages => {
+                let log = self.said.iter().cloned().collect::<Vec<_>>().join("\n");
+                self.view_or_copy(Action::View, Some(("messages".to_string(), log)));
+            }
         }
+    }
+
+    /// Show `value` (what it is, its text) whole in the viewer, or copy it.
+    fn view_or_copy(&mut self, a: Action, value: Option<(String, String)>) {
+        let Some((title, text)) = value else {
+            return self.info("nothing selected to show here");
+        };
+        if a == Action::Copy {
+            self.copy(&title, text);
+        } else {
+            self.mode = Mode::Pager(Box::new(Pager::text(title, text)));
+        }
+    }
+
+    /// Put `text` on the terminal's clipboard (written by the event loop as OSC 52).
+    fn copy(&mut self, what: &str, text: String) {
+        if text.len() > super::pager::CLIPBOARD_MAX {
+            return self.warn(format!(
+                "{what} is {} KiB, more than terminals take through OSC 52; v shows it whole",
+                text.len() / 1024
+            ));
+        }
+        self.info(format!(
+            "copied {what} ({} bytes) to the clipboard (OSC 52)",
+            text.len()
+        ));
+        self.clipboard = Some(text);
+    }
+
+    /// `:problems`: every diagnostic of the definition (or of the last invalid save), whole.
+    fn problems(&mut self) {
+        let doc = &self.session.definition.doc;
+        let mut text: Vec<String> = self
+            .session
+            .live_diagnostics
+            .iter()
+            .map(|d| d.render_plain(doc))
+            .collect();
+        if let Some(ReloadStatus::Invalid { diagnostic }) = &self.reload {
+            text.insert(0, format!("the last save is invalid: {diagnostic}"));
+        }
+        if text.is_empty() {
+            return self.info("no problems: the definition is valid and has no warnings");
+        }
+        let title = format!("problems ({})", text.len());
+        self.mode = Mode::Pager(Box::new(Pager::text(title, text.join("\n"))));
     }
 
     fn list_breakpoints(&mut self) {

@@ -509,6 +509,110 @@ impl JsonTree {
         Line::from(spans)
     }
 
+    /// The line `i` whole, for the viewer: where it is (`error › Cause`) and its value as
+    /// readable text. A section gives its whole value, a log line the whole log.
+    pub fn viewable(&self, i: usize) -> Option<(String, String)> {
+        let &id = self.lines.get(i)?;
+        let n = &self.nodes[id as usize];
+        let whole_text = |header: &Node| {
+            header
+                .children
+                .iter()
+                .filter_map(|&c| match &self.nodes[c as usize].body {
+                    Body::Text(t) => Some(t.as_str()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let text = match &n.body {
+            Body::Text(_) => {
+                let header = &self.nodes[n.parent? as usize];
+                return Some((self.place(n.parent?), whole_text(header)));
+            }
+            Body::Header => match n.children.first().map(|&c| &self.nodes[c as usize]) {
+                // An empty object or array, or a section that only has a note.
+                None => match n.note.as_deref()? {
+                    "{0}" => "{}".to_string(),
+                    "[0]" => "[]".to_string(),
+                    note => note.to_string(),
+                },
+                Some(c) if matches!(c.body, Body::Text(_)) => whole_text(n),
+                Some(c) if matches!(c.label, Label::None) => {
+                    super::pager::readable(&self.value_of(n.children[0]))
+                }
+                Some(_) => super::pager::readable(&self.value_of(id)),
+            },
+            _ => super::pager::readable(&self.value_of(id)),
+        };
+        Some((self.place(id), text))
+    }
+
+    /// Where node `id` is: its section, then the path down to it (`output › items[0].id`).
+    fn place(&self, id: u32) -> String {
+        let mut labels = Vec::new();
+        let mut at = Some(id);
+        while let Some(i) = at {
+            labels.push(&self.nodes[i as usize].label);
+            at = self.nodes[i as usize].parent;
+        }
+        let (mut section, mut path) = (String::new(), String::new());
+        for label in labels.into_iter().rev() {
+            match label {
+                Label::Section(t) => section.clone_from(t),
+                Label::Key(k) if path.is_empty() => path.push_str(k),
+                Label::Key(k) => {
+                    path.push('.');
+                    path.push_str(k);
+                }
+                Label::Index(ix) => path.push_str(&format!("[{ix}]")),
+                Label::None => {}
+            }
+        }
+        if path.is_empty() {
+            section
+        } else {
+            format!("{section} › {path}")
+        }
+    }
+
+    /// The value node `id` stands for, rebuilt from the tree (members the previous
+    /// section had and this one lacks are left out).
+    fn value_of(&self, id: u32) -> Value {
+        let n = &self.nodes[id as usize];
+        let members = || {
+            n.children
+                .iter()
+                .map(|&c| (c, &self.nodes[c as usize]))
+                .filter(|(_, c)| c.change != Change::Removed)
+        };
+        let keyed = n
+            .children
+            .first()
+            .is_some_and(|&c| matches!(self.nodes[c as usize].label, Label::Key(_)));
+        match &n.body {
+            Body::Scalar(v) => v.clone(),
+            Body::Text(t) => Value::String(t.clone()),
+            Body::Object(_) => Value::Object(self.object_of(members())),
+            Body::Header if keyed => Value::Object(self.object_of(members())),
+            Body::Array(_) | Body::Header => {
+                Value::Array(members().map(|(c, _)| self.value_of(c)).collect())
+            }
+        }
+    }
+
+    fn object_of<'a>(
+        &self,
+        members: impl Iterator<Item = (u32, &'a Node)>,
+    ) -> serde_json::Map<String, Value> {
+        members
+            .filter_map(|(c, node)| match &node.label {
+                Label::Key(k) => Some((k.clone(), self.value_of(c))),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// A one-line preview of a folded container, at most about `budget` characters.
     fn preview(&self, id: u32, budget: usize, out: &mut String) {
         let n = &self.nodes[id as usize];
@@ -602,6 +706,43 @@ mod tests {
                     .to_string()
             })
             .collect()
+    }
+
+    #[test]
+    fn any_line_can_be_viewed_whole() {
+        let folds = FoldMemory::new();
+        let mut t = JsonTree::new();
+        let cause = "x".repeat(5000);
+        let a = json!({"a": 1, "gone": true});
+        let b = json!({"a": 2, "items": [{"id": 1}], "cause": cause});
+        t.section("input", &a, None, &folds);
+        t.section("output", &b, Some(&a), &folds);
+        t.section("empty", &json!({}), None, &folds);
+        t.section("name", &json!("plain"), None, &folds);
+        t.text_section("log", "first\nsecond", &folds);
+        t.relayout();
+        let find = |t: &JsonTree, needle: &str| {
+            let lines = text(t);
+            lines.iter().position(|l| l.contains(needle)).unwrap()
+        };
+        // A section: its whole value, without the member only the previous one had.
+        let (place, body) = t.viewable(find(&t, "output")).unwrap();
+        assert_eq!(place, "output");
+        let shown: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(shown, b);
+        // A long string: all of it, not the cut line.
+        let (place, body) = t.viewable(find(&t, "cause:")).unwrap();
+        assert_eq!((place.as_str(), body), ("output › cause", cause));
+        let (place, body) = t.viewable(find(&t, "id:")).unwrap();
+        assert_eq!(
+            (place.as_str(), body.as_str()),
+            ("output › items[0].id", "1")
+        );
+        assert_eq!(t.viewable(find(&t, "empty")).unwrap().1, "{}");
+        assert_eq!(t.viewable(find(&t, "name")).unwrap().1, "plain");
+        // A log line: the whole log.
+        let (place, body) = t.viewable(find(&t, "second")).unwrap();
+        assert_eq!((place.as_str(), body.as_str()), ("log", "first\nsecond"));
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod components;
 pub mod editor;
 pub mod highlight;
 pub mod json;
+pub mod pager;
 pub mod theme;
 pub mod view;
 
@@ -338,6 +339,12 @@ async fn event_loop(
         }
         // Every turn of the loop follows something that happened: draw it.
         terminal.draw(|f| app.view(f))?;
+        if let Some(text) = app.clipboard.take() {
+            use std::io::Write;
+            let out = terminal.backend_mut();
+            out.write_all(pager::osc52(&text).as_bytes())?;
+            out.flush()?;
+        }
         let busy = app.has_work();
         tokio::select! {
             biased;

@@ -138,8 +138,30 @@ impl App {
         self.draw_status(areas.status, f.buffer_mut());
         let cursor = self.draw_hints(areas.hints, f.buffer_mut());
         let overlay_cursor = match &self.mode {
-            Mode::Help { scroll } => {
-                self.draw_help(area, *scroll, f.buffer_mut());
+            Mode::Pager(page) => {
+                let footer = if page.is_help() {
+                    format!(
+                        "{} scroll · {} end · {} close",
+                        self.keymap.label(Action::Down, 2),
+                        self.keymap.label(Action::Bottom, 2),
+                        self.keymap.label(Action::Pause, 1),
+                    )
+                } else {
+                    format!(
+                        "{} scroll · {} end · {} copy · {} close",
+                        self.keymap.label(Action::Down, 2),
+                        self.keymap.label(Action::Bottom, 2),
+                        self.keymap.label(Action::Copy, 1),
+                        self.keymap.label(Action::Pause, 1),
+                    )
+                };
+                page.render(
+                    area,
+                    || self.help_lines(),
+                    &footer,
+                    &self.theme.palette,
+                    f.buffer_mut(),
+                );
                 None
             }
             Mode::ConfirmQuit => {
@@ -373,32 +395,6 @@ impl App {
     }
 
     // ----- overlays ---------------------------------------------------------------------
-
-    fn draw_help(&self, area: Rect, scroll: usize, buf: &mut Buffer) {
-        let pal = &self.theme.palette;
-        let r = centered(
-            area,
-            area.width.saturating_sub(4).clamp(40, 110),
-            area.height.saturating_sub(2).max(10),
-        );
-        Clear.render(r, buf);
-        buf.set_style(r, pal.base);
-        let block = Block::bordered()
-            .border_type(BorderType::Rounded)
-            .border_style(pal.border_focus)
-            .title(Span::styled(
-                " Help — every key (Esc closes) ",
-                pal.title_focus,
-            ));
-        let inner_r = block.inner(r);
-        block.render(r, buf);
-        let lines = self.help_lines();
-        let h = inner_r.height as usize;
-        let scroll = scroll.min(lines.len().saturating_sub(h));
-        Paragraph::new(lines.into_iter().skip(scroll).take(h).collect::<Vec<_>>())
-            .style(pal.base)
-            .render(inner_r, buf);
-    }
 
     /// The help text: every action with its keys, then the commands.
     pub fn help_lines(&self) -> Vec<Line<'static>> {

@@ -262,6 +262,11 @@ impl Component for DefinitionPane {
         }
     }
 
+    fn selected_value(&self, cx: &Ctx) -> Option<(String, String)> {
+        let b = self.state_at_cursor()?;
+        super::states::state_source(&b.name, &b.pointer, cx)
+    }
+
     fn hints(&self) -> &'static [(Action, &'static str)] {
         &[
             (Action::ToggleBreakpoint, "break here"),

@@ -251,6 +251,14 @@ impl Component for HistoryPane {
         }
     }
 
+    fn selected_value(&self, cx: &Ctx) -> Option<(String, String)> {
+        let ev = &cx.session.execution().history()[self.event(self.list.cursor, cx)?];
+        Some((
+            format!("event {} · {}", ev.id, ev.kind.as_str()),
+            crate::tui::pager::readable(&ev.to_json()),
+        ))
+    }
+
     fn hints(&self) -> &'static [(Action, &'static str)] {
         &[
             (Action::Filter, "filter"),

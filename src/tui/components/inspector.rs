@@ -11,7 +11,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
-use serde_json::json;
 
 /// What the tree was built for (rebuilt when this changes).
 #[derive(Debug, Clone, PartialEq)]
@@ -162,21 +161,7 @@ impl InspectorPane {
     fn fill(&self, tree: &mut JsonTree, rec: &StepRecord, open: bool, cx: &Ctx) {
         for t in cx.session.pending() {
             if t.thread == rec.thread && t.state == rec.state {
-                let mut v = json!({
-                    "task": t.id,
-                    "waitsFor": "SendTaskSuccess/SendTaskFailure (S/X here)",
-                    "input": t.input,
-                    "attempt": t.attempt,
-                });
-                if let Some(tok) = &t.token {
-                    v["token"] = json!(tok);
-                }
-                if let Some((at, err)) = t.deadline() {
-                    v["deadline"] = json!(format!(
-                        "{} ({err})",
-                        crate::engine::time::format_millis(at)
-                    ));
-                }
+                let v = super::pending::pending_json(t, cx);
                 tree.section("pending task", &v, None, &self.folds);
             }
         }
@@ -322,6 +307,12 @@ impl Component for InspectorPane {
             pal,
             buf,
         );
+    }
+
+    fn selected_value(&self, _cx: &Ctx) -> Option<(String, String)> {
+        let (place, text) = self.tree.viewable(self.tree.cursor)?;
+        let state = self.record.as_ref().map_or("", |r| r.state.as_str());
+        Some((format!("{state} · {place}"), text))
     }
 
     fn hints(&self) -> &'static [(Action, &'static str)] {

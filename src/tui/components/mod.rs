@@ -133,6 +133,12 @@ pub trait Component {
 
     /// The keys the hint bar shows while this pane has the focus.
     fn hints(&self) -> &'static [(Action, &'static str)];
+
+    /// The selected value whole, for the viewer and the clipboard: what it is and its
+    /// text.
+    fn selected_value(&self, _cx: &Ctx) -> Option<(String, String)> {
+        None
+    }
 }
 
 /// A cursor in a list and the first row shown, for the list panes.

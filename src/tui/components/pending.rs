@@ -78,7 +78,7 @@ impl Component for PendingPane {
         let list_h = pending.len().min(area.height as usize);
         for (i, t) in pending.iter().take(list_h).enumerate() {
             let y = area.y + i as u16;
-            let kind = if cx.session.is_callback(t.id) || t.token.is_some() {
+            let kind = if cx.session.waits_for_token(t) {
                 "token"
             } else {
                 "result"
@@ -99,12 +99,20 @@ impl Component for PendingPane {
             return;
         };
         let mut lines: Vec<Line> = Vec::new();
-        let keys = format!(
-            "{} success · {} failure · {} heartbeat",
-            cx.keymap.label(Action::SendSuccess, 1),
-            cx.keymap.label(Action::SendFailure, 1),
-            cx.keymap.label(Action::SendHeartbeat, 1)
-        );
+        let keys = if cx.session.waits_for_token(t) {
+            format!(
+                "{} success · {} failure · {} heartbeat",
+                cx.keymap.label(Action::SendSuccess, 1),
+                cx.keymap.label(Action::SendFailure, 1),
+                cx.keymap.label(Action::SendHeartbeat, 1)
+            )
+        } else {
+            format!(
+                "{} what the function returns · {} what it throws",
+                cx.keymap.label(Action::SendSuccess, 1),
+                cx.keymap.label(Action::SendFailure, 1),
+            )
+        };
         lines.push(Line::from(Span::styled(keys, pal.key)));
         if let Some(tok) = &t.token {
             lines.push(Line::from(vec![
@@ -137,6 +145,14 @@ impl Component for PendingPane {
         }
     }
 
+    fn selected_value(&self, cx: &Ctx) -> Option<(String, String)> {
+        let t = self.selected(cx)?;
+        Some((
+            format!("pending task {} · {}", t.id, t.state),
+            crate::tui::pager::readable(&pending_json(&t, cx)),
+        ))
+    }
+
     fn hints(&self) -> &'static [(Action, &'static str)] {
         &[
             (Action::SendSuccess, "success"),
@@ -144,4 +160,29 @@ impl Component for PendingPane {
             (Action::SendHeartbeat, "heartbeat"),
         ]
     }
+}
+
+/// A pending task as the Inspector and the viewer show it: what it waits for, its input,
+/// its token and deadline.
+pub fn pending_json(t: &TaskRequest, cx: &Ctx) -> serde_json::Value {
+    let waits_for = if cx.session.waits_for_token(t) {
+        "SendTaskSuccess/SendTaskFailure with its task token (S/X here)"
+    } else {
+        "what its function returns or throws (S/X here)"
+    };
+    let mut v = serde_json::json!({
+        "task": t.id,
+        "state": t.state,
+        "resource": t.resource,
+        "waitsFor": waits_for,
+        "input": t.input,
+        "attempt": t.attempt,
+    });
+    if let Some(tok) = &t.token {
+        v["token"] = serde_json::json!(tok);
+    }
+    if let Some((at, err)) = t.deadline() {
+        v["deadline"] = serde_json::json!(format!("{} ({err})", format_millis(at)));
+    }
+    v
 }

@@ -258,6 +258,11 @@ impl Component for StatesPane {
         }
     }
 
+    fn selected_value(&self, cx: &Ctx) -> Option<(String, String)> {
+        let (name, pointer) = self.selected_state()?;
+        state_source(name, pointer, cx)
+    }
+
     fn hints(&self) -> &'static [(Action, &'static str)] {
         &[
             (Action::StepOver, "over"),
@@ -301,4 +306,10 @@ fn short_type(t: &str) -> &str {
         "Succeed" => "Ok",
         other => other,
     }
+}
+
+/// A state's definition, for the viewer.
+pub fn state_source(name: &str, pointer: &str, cx: &Ctx) -> Option<(String, String)> {
+    let v = cx.session.definition.doc.value.pointer(pointer)?;
+    Some((format!("state {name}"), crate::tui::pager::readable(v)))
 }

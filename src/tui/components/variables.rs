@@ -156,6 +156,10 @@ impl Component for VariablesPane {
         render_tree(&self.tree, area, focused, cx.pal(), buf);
     }
 
+    fn selected_value(&self, _cx: &Ctx) -> Option<(String, String)> {
+        self.tree.viewable(self.tree.cursor)
+    }
+
     fn hints(&self) -> &'static [(Action, &'static str)] {
         &[
             (Action::Select, "fold"),
