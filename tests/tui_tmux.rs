@@ -6,11 +6,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// tmux on a server of the tests' own (options set here never reach a person's tmux).
+fn tmux() -> Command {
+    let mut c = Command::new("tmux");
+    c.args(["-L", "stepdbg-tests"]);
+    c
+}
+
 fn have_tmux() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
+    tmux().arg("-V").output().is_ok_and(|o| o.status.success())
 }
 
 /// A tmux session that is killed when dropped.
@@ -21,7 +25,7 @@ struct Tmux {
 impl Tmux {
     fn start(tag: &str, dir: &Path, command: &str) -> Tmux {
         let name = format!("stepdbg-{tag}-{}", std::process::id());
-        let ok = Command::new("tmux")
+        let ok = tmux()
             .args([
                 "new-session",
                 "-d",
@@ -45,7 +49,7 @@ impl Tmux {
     }
 
     fn capture(&self) -> String {
-        let out = Command::new("tmux")
+        let out = tmux()
             .args(["capture-pane", "-p", "-t", &self.name])
             .output()
             .unwrap();
@@ -53,7 +57,7 @@ impl Tmux {
     }
 
     fn keys(&self, keys: &[&str]) {
-        let ok = Command::new("tmux")
+        let ok = tmux()
             .args(["send-keys", "-t", &self.name])
             .args(keys)
             .status()
@@ -63,7 +67,7 @@ impl Tmux {
     }
 
     fn literal(&self, text: &str) {
-        let ok = Command::new("tmux")
+        let ok = tmux()
             .args(["send-keys", "-t", &self.name, "-l", text])
             .status()
             .unwrap()
@@ -88,14 +92,14 @@ impl Tmux {
     }
 
     fn alive(&self) -> bool {
-        Command::new("tmux")
+        tmux()
             .args(["has-session", "-t", &self.name])
             .output()
             .is_ok_and(|o| o.status.success())
     }
 
     fn pane_pid(&self) -> Option<u32> {
-        let out = Command::new("tmux")
+        let out = tmux()
             .args(["list-panes", "-t", &self.name, "-F", "#{pane_pid}"])
             .output()
             .ok()?;
@@ -105,9 +109,7 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.name])
-            .output();
+        let _ = tmux().args(["kill-session", "-t", &self.name]).output();
     }
 }
 
@@ -324,9 +326,7 @@ fn closing_the_terminal_ends_the_debugger_and_its_functions() {
     let mut pids = function_pids(dir.path());
     pids.push(pid);
     let closed = Instant::now();
-    let _ = Command::new("tmux")
-        .args(["kill-session", "-t", &t.name])
-        .output();
+    let _ = tmux().args(["kill-session", "-t", &t.name]).output();
     assert!(
         all_end(&pids),
         "the debugger and its function ended with the terminal"
@@ -420,4 +420,59 @@ fn sigterm_ends_the_debugger_inside_a_runaway_expression() {
     assert!(ok);
     let s = t.wait_for("exited with 143");
     assert!(!s.contains("╭"), "the terminal was restored: {s}");
+}
+
+#[test]
+fn moving_time_on_reaches_the_callback_samples_timeout_catch() {
+    if !have_tmux() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_stepdbg");
+    let (dir, _) = callback_without_mocks();
+    let t = Tmux::start("time", dir.path(), &format!("{bin} callback.asl.json"));
+    t.wait_for("READY");
+    t.keys(&["n"]);
+    let s = t.wait_for("WAITING");
+    // The Pending pane counts down to the task's deadline in virtual time.
+    assert!(s.contains("times out in 1d0h"), "{s}");
+    // Nobody answers: move the clock to that deadline.
+    t.keys(&[":"]);
+    t.literal("advance next");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("times out (States.Timeout)");
+    assert!(s.contains("(+1d0h)"), "{s}");
+    // Going on fires the timeout; the Catch sends it to "Review timed out".
+    t.keys(&["c"]);
+    let s = t.wait_for("FAILED");
+    assert!(s.contains("Review timed out"), "{s}");
+    assert!(s.contains("TaskTimedOut"), "{s}");
+}
+
+#[test]
+fn y_copies_through_osc52_into_tmuxs_buffer() {
+    if !have_tmux() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_stepdbg");
+    let (dir, _) = callback_without_mocks();
+    let t = Tmux::start("copy", dir.path(), &format!("{bin} callback.asl.json"));
+    // tmux takes OSC 52 from applications into a paste buffer when set-clipboard is on.
+    assert!(
+        tmux()
+            .args(["set-option", "-s", "set-clipboard", "on"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    t.wait_for("READY");
+    // The selected state's definition, from the States pane.
+    t.keys(&["1", "y"]);
+    t.wait_for("copied state Request review");
+    let buffer = tmux().args(["show-buffer"]).output().unwrap();
+    let copied: serde_json::Value = serde_json::from_slice(&buffer.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&buffer.stdout)));
+    assert_eq!(copied["Type"], "Task");
+    assert_eq!(copied["HeartbeatSeconds"], 3600);
 }

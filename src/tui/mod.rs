@@ -338,13 +338,14 @@ async fn event_loop(
             break End::Quit;
         }
         // Every turn of the loop follows something that happened: draw it.
-        terminal.draw(|f| app.view(f))?;
+        // The copy reaches the terminal before the message that says it did.
         if let Some(text) = app.clipboard.take() {
             use std::io::Write;
             let out = terminal.backend_mut();
             out.write_all(pager::osc52(&text).as_bytes())?;
             out.flush()?;
         }
+        terminal.draw(|f| app.view(f))?;
         let busy = app.has_work();
         tokio::select! {
             biased;

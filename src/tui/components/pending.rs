@@ -114,6 +114,17 @@ impl Component for PendingPane {
             )
         };
         lines.push(Line::from(Span::styled(keys, pal.key)));
+        if let Some((at, err)) = t.deadline() {
+            // Counting down in virtual time (t moves the clock to it).
+            let left = crate::engine::time::format_duration(at - cx.session.execution().clock());
+            lines.push(Line::from(vec![
+                Span::styled("times out ", pal.dim),
+                Span::styled(
+                    format!("in {left} ({err}) at {}", format_millis(at)),
+                    pal.warn,
+                ),
+            ]));
+        }
         if let Some(tok) = &t.token {
             lines.push(Line::from(vec![
                 Span::styled("token ", pal.dim),
@@ -127,17 +138,6 @@ impl Component for PendingPane {
                 pal.base,
             ),
         ]));
-        if let Some((at, err)) = t.deadline() {
-            // Counting down in virtual time (t moves the clock to it).
-            let left = crate::engine::time::format_duration(at - cx.session.execution().clock());
-            lines.push(Line::from(vec![
-                Span::styled("times out ", pal.dim),
-                Span::styled(
-                    format!("in {left} ({err}) at {}", format_millis(at)),
-                    pal.warn,
-                ),
-            ]));
-        }
         let start = area.y + list_h as u16;
         let room = (area.y + area.height).saturating_sub(start);
         for (i, l) in lines.into_iter().take(room as usize).enumerate() {
