@@ -1468,3 +1468,91 @@ fn problems_lists_every_diagnostic_whole() {
     let s = screen(&mut app, 100, 30);
     assert!(s.contains("problems (1)") && s.contains("Orphan"), "{s}");
 }
+
+// ----- the status bar ----------------------------------------------------------------
+
+#[test]
+fn status_bar_items_never_overwrite_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_def(
+        dir.path(),
+        "placeholders.asl.json",
+        json!({
+            "StartAt": "Check stock levels in every regional warehouse",
+            "States": {
+                "Check stock levels in every regional warehouse": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::lambda:invoke",
+                    "Arguments": {"FunctionName": "check-stock"},
+                    "QueryLanguage": "JSONata",
+                    "TimeoutSeconds": "${CheckStockTimeout}",
+                    "End": true
+                }
+            }
+        }),
+    );
+    let mut app = manual_app(&path, json!({}));
+    for width in [200u16, 120, 100, 80, 60] {
+        let s = screen(&mut app, width, 30);
+        let status = s.lines().nth(28).unwrap();
+        assert!(status.contains(" │ steps 0"), "{width}: {status}");
+        assert!(status.contains("READY"), "{width}: {status}");
+        if width >= 100 {
+            assert!(status.contains("▶ Check stock"), "{width}: {status}");
+            assert!(status.contains("⚠ "), "{width}: {status}");
+        }
+    }
+}
+
+#[test]
+fn long_names_stay_whole_or_distinct() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_def(
+        dir.path(),
+        "order-fulfillment-with-callbacks.asl.json",
+        json!({
+            "StartAt": "Load the 2023 sales data into the warehouse",
+            "States": {
+                "Load the 2023 sales data into the warehouse": {
+                    "Type": "Pass", "Next": "Load the 2024 sales data into the warehouse"
+                },
+                "Load the 2024 sales data into the warehouse": {"Type": "Pass", "End": true}
+            }
+        }),
+    );
+    let mut app = manual_app(&path, json!({}));
+    for (w, h) in [(80u16, 24u16), (120, 40), (200, 60)] {
+        let s = screen(&mut app, w, h);
+        // The file name is never cut.
+        assert!(
+            s.contains("order-fulfillment-with-callbacks.asl.json"),
+            "{w}x{h}:\n{s}"
+        );
+        // Two states never read the same, however they are cut; StartAt is marked.
+        let rows = pane_rows(&mut app, Pane::States, w, h);
+        assert!(
+            rows[0].contains("2023") && rows[1].contains("2024"),
+            "{w}x{h}: {rows:#?}"
+        );
+        assert!(
+            rows[0].contains("⇢") || rows[0].contains("start"),
+            "{w}x{h}: {rows:#?}"
+        );
+        assert!(
+            !rows[1].contains("⇢") && !rows[1].contains("start"),
+            "{w}x{h}: {rows:#?}"
+        );
+    }
+}
+
+/// The rows inside a pane as drawn at `w`×`h`.
+fn pane_rows(app: &mut App, pane: Pane, w: u16, h: u16) -> Vec<String> {
+    app.update(Msg::Resize(w, h));
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| app.view(f)).unwrap();
+    let r = app.pane_inner(pane).expect("the pane shows");
+    let buf = t.backend().buffer();
+    (r.y..r.y + r.height)
+        .map(|y| (r.x..r.x + r.width).map(|x| buf[(x, y)].symbol()).collect())
+        .collect()
+}

@@ -48,6 +48,10 @@ pub struct ExecutionIndex {
     /// (event id, thread) of each task scheduling, in order: the n-th has task id n + 1.
     sched: Vec<(u64, usize)>,
     hist_seen: usize,
+    /// The widest state name and event type in the history, in columns (what the
+    /// History's columns need).
+    pub widest_state: usize,
+    pub widest_event_type: usize,
 }
 
 impl ExecutionIndex {
@@ -121,6 +125,7 @@ impl ExecutionIndex {
                 self.thread_state.insert(ev.thread, s);
             }
             self.event_state.push(s);
+            self.widest_event_type = self.widest_event_type.max(ev.kind.as_str().len());
             if ev.kind.is_state_exited() {
                 self.thread_state.remove(&ev.thread);
             }
@@ -172,6 +177,9 @@ impl ExecutionIndex {
             return i;
         }
         let i = self.names.len() as u32;
+        self.widest_state = self
+            .widest_state
+            .max(unicode_width::UnicodeWidthStr::width(name));
         self.names.push(name.to_string());
         self.name_ix.insert(name.to_string(), i);
         i

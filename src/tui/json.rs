@@ -6,6 +6,7 @@
 //! a 1 MB payload scrolls as fast as a small one. Each section can be compared with the
 //! one before it: added, changed and removed members are marked.
 
+use super::text::truncate;
 use super::theme::Palette;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -664,30 +665,6 @@ fn scalar_span(v: &Value, room: usize, pal: &Palette) -> Span<'static> {
     Span::styled(truncate(&compact_scalar(v), room), style)
 }
 
-/// At most `max` display columns (wide characters count two), with an ellipsis when cut.
-pub fn truncate(s: &str, max: usize) -> String {
-    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
-    if max == 0 {
-        return String::new();
-    }
-    let fits = s.width() <= max;
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let c = if c.is_control() { ' ' } else { c };
-        let w = c.width().unwrap_or(0);
-        // Room for the ellipsis unless everything fits.
-        let room = if fits { max } else { max - 1 };
-        if used + w > room {
-            out.push('…');
-            return out;
-        }
-        used += w;
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -787,16 +764,5 @@ mod tests {
         t.scroll_into_view(20);
         let l = t.render_line(t.offset, 80, &pal);
         assert!(!l.spans.is_empty());
-    }
-
-    #[test]
-    fn truncate_marks_cuts() {
-        assert_eq!(truncate("hello", 10), "hello");
-        assert_eq!(truncate("hello world", 5), "hell…");
-        assert_eq!(truncate("a\nb", 5), "a b");
-        // Wide characters take two columns: the cut never splits one, never overflows.
-        assert_eq!(truncate("名前の状態", 6), "名前…");
-        assert_eq!(truncate("名前", 4), "名前");
-        assert_eq!(truncate("ab🦀cd", 4), "ab…");
     }
 }

@@ -17,12 +17,14 @@
 
 pub mod action;
 pub mod app;
+pub mod bar;
 pub mod commands;
 pub mod components;
 pub mod editor;
 pub mod highlight;
 pub mod json;
 pub mod pager;
+pub mod text;
 pub mod theme;
 pub mod view;
 

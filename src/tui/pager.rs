@@ -109,7 +109,7 @@ impl Pager {
         block.render(r, buf);
         let lines: Vec<Line<'static>> = match &self.body {
             Body::Help => help_lines(),
-            Body::Text(t) => wrap(t, inner.width as usize)
+            Body::Text(t) => super::text::wrap(t, inner.width as usize)
                 .into_iter()
                 .map(|l| Line::from(Span::styled(l, pal.base)))
                 .collect(),
@@ -128,52 +128,6 @@ impl Pager {
             buf.set_stringn(x, r.y, &at, at.len(), pal.dim);
         }
     }
-}
-
-/// `text` in rows at most `width` columns wide: lines break at spaces where they can, and
-/// anywhere in a word longer than the row. Tabs become spaces, other control characters
-/// are shown as `�` so the terminal never interprets them.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    use unicode_width::UnicodeWidthChar;
-    let width = width.max(1);
-    let mut rows = Vec::new();
-    for line in text.split('\n') {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        let mut row = String::new();
-        let mut used = 0;
-        // Where the row may break: its byte length and width after the last space.
-        let mut last_space: Option<(usize, usize)> = None;
-        for c in line.chars() {
-            let c = match c {
-                '\t' => ' ',
-                c if c.is_control() => '\u{FFFD}',
-                c => c,
-            };
-            let w = c.width().unwrap_or(0);
-            if used + w > width && !row.is_empty() {
-                match last_space {
-                    Some((at, at_w)) if at_w > 0 => {
-                        let rest = row.split_off(at);
-                        rows.push(row);
-                        row = rest;
-                        used -= at_w;
-                    }
-                    _ => {
-                        rows.push(std::mem::take(&mut row));
-                        used = 0;
-                    }
-                }
-                last_space = None;
-            }
-            row.push(c);
-            used += w;
-            if c == ' ' {
-                last_space = Some((row.len(), used));
-            }
-        }
-        rows.push(row);
-    }
-    rows
 }
 
 /// How a value reads in the viewer: a string as its text (and, when it holds JSON, that
@@ -207,25 +161,6 @@ pub const CLIPBOARD_MAX: usize = 1 << 20;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn wraps_at_spaces_and_inside_long_words() {
-        assert_eq!(wrap("aaa bbb ccc", 7), vec!["aaa ", "bbb ccc"]);
-        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
-        assert_eq!(wrap("a\n\nb", 4), vec!["a", "", "b"]);
-        assert_eq!(wrap("日本語日本", 4), vec!["日本", "語日", "本"]);
-        assert_eq!(wrap("a\x1bb\tc", 10), vec!["a\u{FFFD}b c"]);
-    }
-
-    #[test]
-    fn every_character_survives_wrapping() {
-        let text = "The quick brown fox jumps over the lazy dog. ".repeat(50);
-        for w in [1, 7, 13, 80] {
-            let rows = wrap(&text, w);
-            assert_eq!(rows.concat(), text, "width {w}");
-            assert!(rows.iter().all(|r| r.chars().count() <= w));
-        }
-    }
 
     #[test]
     fn a_string_holding_json_is_shown_laid_out_too() {

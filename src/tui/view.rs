@@ -4,8 +4,10 @@
 
 use super::action::Action;
 use super::app::{App, FormKind, Level, Mode, ReloadStatus, StatusWord};
+use super::bar::Item;
+use super::components::history::HistoryPane;
 use super::components::{Pane, inner};
-use super::json::truncate;
+use super::text::truncate;
 use crate::engine::time::format_millis;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -58,14 +60,22 @@ impl App {
         if is_wide(area) {
             let [top, bottom] =
                 Layout::vertical([Constraint::Percentage(62), Constraint::Fill(1)]).areas(main);
+            // Panes as wide as what they show, within bounds; the Inspector, the
+            // Pending and the Variables panes (JSON that is cut otherwise) get the rest.
+            let w = usize::from(area.width);
+            let share = |pct: usize| w * pct / 100;
+            let states_w = self.states.wanted_width().clamp(22, share(24));
+            let def_w = self.definition.wanted_width().clamp(share(30), share(42));
             let [s, d, i] = Layout::horizontal([
-                Constraint::Percentage(24),
-                Constraint::Percentage(42),
+                Constraint::Length(states_w as u16),
+                Constraint::Length(def_w as u16),
                 Constraint::Fill(1),
             ])
             .areas(top);
+            let hist_w = HistoryPane::wanted_width(&self.ctx()).clamp(share(40), share(58));
             let [h, right] =
-                Layout::horizontal([Constraint::Percentage(58), Constraint::Fill(1)]).areas(bottom);
+                Layout::horizontal([Constraint::Length(hist_w as u16), Constraint::Fill(1)])
+                    .areas(bottom);
             let [p, v] =
                 Layout::vertical([Constraint::Percentage(45), Constraint::Fill(1)]).areas(right);
             a.panes = vec![
@@ -208,24 +218,29 @@ impl App {
             StatusWord::Running => pal.warn,
             StatusWord::Ready | StatusWord::Paused => pal.current,
         };
-        let mut left = vec![Span::styled(
+        let mut items = vec![Item::left(
             format!(" {} ", word.as_str()),
             pal.badge(color, self.theme.mono),
+            9,
         )];
         if let Some(r) = &self.running {
-            left.push(Span::styled(
+            items.push(Item::left(
                 format!(" {} · {} steps", r.label, r.run.steps),
                 pal.status,
+                6,
             ));
         }
         if let Some(c) = &self.ix.current
             && !self.session.status().is_done()
         {
-            left.push(Span::styled(" ▶ ", pal.status));
-            left.push(Span::styled(
-                c.name.clone(),
-                pal.status.add_modifier(Modifier::BOLD),
-            ));
+            items.push(
+                Item::left(
+                    format!(" ▶ {}", c.name),
+                    pal.status.add_modifier(Modifier::BOLD),
+                    8,
+                )
+                .cut_to(14),
+            );
         }
         // A back-off in progress: the state is about to be tried again.
         if let Some(c) = &self.ix.current
@@ -235,94 +250,82 @@ impl App {
             })
             && let crate::engine::TimerKind::RetryBackoff { attempt } = &t.kind
         {
-            left.push(Span::styled(
-                format!(
-                    " · retrying in {} (attempt {} of {})",
-                    crate::engine::time::format_duration(t.at_ms - self.exec().clock()),
-                    attempt.number + 1,
-                    attempt.max_attempts + 1
-                ),
-                pal.status.patch(pal.warn),
-            ));
+            let wait = crate::engine::time::format_duration(t.at_ms - self.exec().clock());
+            items.push(
+                Item::left(
+                    format!(
+                        " · retrying in {wait} (attempt {} of {})",
+                        attempt.number + 1,
+                        attempt.max_attempts + 1
+                    ),
+                    pal.status.patch(pal.warn),
+                    5,
+                )
+                .or_shorter(format!(" · retry in {wait}")),
+            );
         }
         if let Some((d, t)) = self.ix.map_progress.values().next() {
-            left.push(Span::styled(format!(" · map {d}/{t}"), pal.status));
+            items.push(Item::left(format!(" · map {d}/{t}"), pal.status, 4));
         }
         let exec = self.exec();
-        let since = exec.clock() - exec.config().start_time_ms;
+        let since =
+            crate::engine::time::format_duration(exec.clock() - exec.config().start_time_ms);
         let stamp = format_millis(exec.clock());
         // The simulated clock: the date only where there is room for it.
-        let clock = if area.width >= 120 {
-            stamp
-        } else {
-            stamp.get(11..19).map_or(stamp.clone(), |t| format!("{t}Z"))
-        };
-        left.push(Span::styled(
-            format!(
-                " │ ⏱ {clock} (+{})",
-                crate::engine::time::format_duration(since)
-            ),
-            pal.status,
-        ));
-        left.push(Span::styled(
+        let time = stamp.get(11..19).map_or(stamp.clone(), |t| format!("{t}Z"));
+        items.push(
+            Item::left(format!(" │ ⏱ {stamp} (+{since})"), pal.status, 6)
+                .or_shorter(format!(" │ ⏱ {time} (+{since})")),
+        );
+        items.push(Item::left(
             format!(" │ steps {}", self.session.step_count()),
             pal.status,
+            7,
         ));
-        let mut right: Vec<Span> = Vec::new();
         match &self.reload {
-            Some(ReloadStatus::Reloaded { count, replayed }) => right.push(Span::styled(
-                format!("⟳ reloaded #{count} ({replayed} replayed) "),
-                pal.status,
-            )),
-            Some(ReloadStatus::Invalid { diagnostic }) => right.push(Span::styled(
-                format!("✗ invalid save {diagnostic} "),
-                pal.status.patch(pal.error),
-            )),
-            Some(ReloadStatus::Unreadable(e)) => {
-                right.push(Span::styled(format!("✗ {e} "), pal.status.patch(pal.error)));
-            }
+            Some(ReloadStatus::Reloaded { count, replayed }) => items.push(
+                Item::right(
+                    format!("⟳ reloaded #{count} ({replayed} replayed) "),
+                    pal.status,
+                    5,
+                )
+                .or_shorter(format!("⟳ #{count} ")),
+            ),
+            Some(ReloadStatus::Invalid { diagnostic }) => items.push(
+                Item::right(
+                    format!("✗ invalid save {diagnostic} "),
+                    pal.status.patch(pal.error),
+                    8,
+                )
+                .cut_to(16),
+            ),
+            Some(ReloadStatus::Unreadable(e)) => items
+                .push(Item::right(format!("✗ {e} "), pal.status.patch(pal.error), 8).cut_to(16)),
             None => {}
         }
         if !matches!(self.reload, Some(ReloadStatus::Invalid { .. }))
             && let Some(d) = self.session.live_diagnostics.first()
         {
             let lc = d.line_col(&self.session.definition.doc);
-            right.push(Span::styled(
-                format!(
-                    "{} {}:{} {} ",
-                    if d.severity == crate::asl::Severity::Error {
-                        "✗"
-                    } else {
-                        "⚠"
-                    },
-                    lc.line,
-                    lc.col,
-                    d.message
-                ),
-                pal.status.patch(pal.warn),
-            ));
+            let mark = if d.severity == crate::asl::Severity::Error {
+                "✗"
+            } else {
+                "⚠"
+            };
+            // The whole text is one `:problems` away.
+            items.push(
+                Item::right(
+                    format!("{mark} {}:{} {} ", lc.line, lc.col, d.message),
+                    pal.status.patch(pal.warn),
+                    3,
+                )
+                .cut_to(12),
+            );
         }
         let w = area.width as usize;
-        let right_w: usize = right.iter().map(ratatui::prelude::Span::width).sum();
-        let rw = right_w.min(w * 45 / 100);
-        let right: Vec<Span> = if rw < right_w {
-            // Cut with an ellipsis (the message line has the whole text).
-            let mut room = rw;
-            let mut cut = Vec::new();
-            for s in right {
-                if room == 0 {
-                    break;
-                }
-                let t = truncate(&s.content, room);
-                room = room.saturating_sub(unicode_width::UnicodeWidthStr::width(t.as_str()));
-                cut.push(Span::styled(t, s.style));
-            }
-            cut
-        } else {
-            right
-        };
-        let left_room = w.saturating_sub(if rw > 0 { rw + 1 } else { 0 });
-        Line::from(left).render(Rect::new(area.x, area.y, left_room as u16, 1), buf);
+        let (left, right) = super::bar::fit(items, w);
+        Line::from(left).render(area, buf);
+        let rw: usize = right.iter().map(Span::width).sum();
         if rw > 0 {
             Line::from(right).render(
                 Rect::new(area.x + (w - rw) as u16, area.y, rw as u16, 1),

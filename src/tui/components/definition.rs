@@ -30,6 +30,8 @@ pub struct DefinitionPane {
     pub list: ScrollList,
     /// Lines shown (a final line ending starts no line of its own).
     line_count: usize,
+    /// The widest source line, in columns.
+    widest_line: usize,
 }
 
 impl Default for DefinitionPane {
@@ -39,6 +41,7 @@ impl Default for DefinitionPane {
             blocks: Vec::new(),
             list: ScrollList::default(),
             line_count: 0,
+            widest_line: 0,
         }
     }
 }
@@ -51,6 +54,12 @@ impl DefinitionPane {
         if self.line_count > 1 && src.text.ends_with('\n') {
             self.line_count -= 1;
         }
+        self.widest_line = src
+            .text
+            .lines()
+            .map(unicode_width::UnicodeWidthStr::width)
+            .max()
+            .unwrap_or(0);
         let mut blocks = Vec::new();
         def.machine.walk(&mut |s| {
             let Some(span) = def.doc.spans.get(&s.pointer) else {
@@ -85,6 +94,12 @@ impl DefinitionPane {
         self.hl
             .advance(&def.doc.source.text, theme.syntax.as_ref(), HIGHLIGHT_CHUNK);
         true
+    }
+
+    /// The columns the pane needs to show every line whole (borders included).
+    pub fn wanted_width(&self) -> usize {
+        let numbers = self.line_count.max(1).to_string().len() + 4;
+        self.widest_line + numbers + 2
     }
 
     pub fn line_count(&self) -> usize {
@@ -203,12 +218,12 @@ impl Component for DefinitionPane {
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
         let extra = if cx.stale_definition {
-            format!("{file} (disk copy invalid: last good shown)")
+            format!("{file} (last good)")
         } else {
             file
         };
         let right = format!("{}/{}", self.list.cursor + 1, self.line_count);
-        let block = pane_block(pal, Pane::Definition, focused, &extra, &right);
+        let block = pane_block(pal, Pane::Definition, focused, rect.width, &extra, &right);
         let area = block.inner(rect);
         block.render(rect, buf);
         let num_w = self.line_count.max(1).to_string().len();

@@ -4,7 +4,7 @@ use super::{
     Component, Ctx, Effect, Inspect, Pane, ScrollList, movement, paint_selection, pane_block,
 };
 use crate::tui::action::Action;
-use crate::tui::json::truncate;
+use crate::tui::text::{truncate, truncate_middle};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
@@ -55,6 +55,12 @@ impl HistoryPane {
         } else {
             self.filtered.get(i).map(|&x| x as usize)
         }
+    }
+
+    /// The columns the pane needs to show its rows whole (borders included).
+    pub fn wanted_width(cx: &Ctx) -> usize {
+        let (type_need, state_need) = column_needs(cx);
+        ID_W + type_need + state_need + TIME_W + 2
     }
 
     pub fn set_filter(&mut self, f: String) {
@@ -173,19 +179,26 @@ impl Component for HistoryPane {
                 format!("{}/{total} events", self.filtered.len()),
             )
         };
-        let block = pane_block(pal, Pane::History, focused, &extra, &right);
+        let block = pane_block(pal, Pane::History, focused, rect.width, &extra, &right);
         let area = block.inner(rect);
         block.render(rect, buf);
         if area.height == 0 {
             return;
         }
         let w = area.width as usize;
-        let show_time = w >= 60;
-        let id_w = 6;
-        let time_w = if show_time { 14 } else { 0 };
+        let (type_need, state_need) = column_needs(cx);
+        let show_time = w >= 60 || w >= ID_W + type_need + state_need + TIME_W;
+        let id_w = ID_W;
+        let time_w = if show_time { TIME_W } else { 0 };
         let rest = w.saturating_sub(id_w + time_w);
-        let type_w = (rest * 55 / 100).clamp(10, 30);
-        let state_w = rest.saturating_sub(type_w);
+        // Each column as wide as what it holds; when both do not fit, the state names
+        // (cut in the middle) give way before the event types.
+        let type_w = if type_need + state_need <= rest {
+            type_need
+        } else {
+            type_need.min(rest.saturating_sub(state_need).max(rest * 45 / 100))
+        };
+        let state_w = state_need.min(rest.saturating_sub(type_w));
         let header = format!(
             "{:>5} {:<type_w$}{:<state_w$}{}",
             "ID",
@@ -231,7 +244,7 @@ impl Component for HistoryPane {
                 Span::styled(
                     format!(
                         "{:<state_w$}",
-                        truncate(cx.ix.event_state_name(ei), state_w.saturating_sub(1))
+                        truncate_middle(cx.ix.event_state_name(ei), state_w.saturating_sub(1))
                     ),
                     pal.base,
                 ),
@@ -269,6 +282,18 @@ impl Component for HistoryPane {
 }
 
 /// `+00:00:01.234` (hours grow as needed).
+/// The ID and Elapsed columns.
+const ID_W: usize = 6;
+const TIME_W: usize = 14;
+
+/// The columns the Type and State columns need for what the history holds.
+fn column_needs(cx: &Ctx) -> (usize, usize) {
+    (
+        cx.ix.widest_event_type.max(4) + 2,
+        cx.ix.widest_state.max(5) + 2,
+    )
+}
+
 fn elapsed(ms: i64) -> String {
     let ms = ms.max(0);
     format!(

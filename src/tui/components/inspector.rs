@@ -6,7 +6,8 @@ use super::{Component, Ctx, Effect, Inspect, Pane, pane_block, render_tree, tree
 use crate::engine::{Execution, StepRecord};
 use crate::session::index::diff_basis;
 use crate::tui::action::Action;
-use crate::tui::json::{FoldMemory, JsonTree, truncate};
+use crate::tui::json::{FoldMemory, JsonTree};
+use crate::tui::text::truncate;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -256,7 +257,7 @@ impl Component for InspectorPane {
             (Inspect::Latest, Some(_)) => format!("step {n}/{n}"),
             (Inspect::Latest, None) => String::new(),
         };
-        let block = pane_block(pal, Pane::Inspector, focused, "", &right);
+        let block = pane_block(pal, Pane::Inspector, focused, rect.width, "", &right);
         let area = block.inner(rect);
         block.render(rect, buf);
         let w = area.width as usize;

@@ -218,27 +218,41 @@ pub fn pane_block(
     pal: &Palette,
     pane: Pane,
     focused: bool,
+    width: u16,
     extra: &str,
     right: &str,
 ) -> Block<'static> {
+    use unicode_width::UnicodeWidthStr;
     let (bs, ts) = if focused {
         (pal.border_focus, pal.title_focus)
     } else {
         (pal.border, pal.title)
     };
-    let mut title = vec![Span::styled(
-        format!(" {} {} ", pane.number(), pane.title()),
-        ts,
-    )];
-    if !extra.is_empty() {
-        title.push(Span::styled(format!("{extra} "), pal.dim));
+    // Between the corners: the pane's name, then what it shows (a file name: the pane's
+    // name gives way to it first, and it is cut in the middle only when it cannot fit
+    // alone), then the right title if there is still room.
+    let room = (width as usize).saturating_sub(2);
+    let mut name = format!(" {} {} ", pane.number(), pane.title());
+    if !extra.is_empty() && name.width() + extra.width() + 1 > room {
+        name = format!(" {} ", pane.number());
+    }
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        let fit = room.saturating_sub(name.width() + 1);
+        format!("{} ", crate::tui::text::truncate_middle(extra, fit))
+    };
+    let mut title = vec![Span::styled(name.clone(), ts)];
+    if extra.trim().chars().count() > 0 {
+        title.push(Span::styled(extra.clone(), pal.dim));
     }
     let mut b = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(bs)
         .title(Line::from(title));
-    if !right.is_empty() {
-        b = b.title_top(Line::from(Span::styled(format!(" {right} "), pal.dim)).right_aligned());
+    let right = format!(" {right} ");
+    if right.trim().chars().count() > 0 && name.width() + extra.width() + right.width() < room {
+        b = b.title_top(Line::from(Span::styled(right, pal.dim)).right_aligned());
     }
     b
 }

@@ -6,7 +6,7 @@ use crate::engine::TaskRequest;
 use crate::engine::time::format_millis;
 use crate::tui::action::Action;
 use crate::tui::app::FormKind;
-use crate::tui::json::truncate;
+use crate::tui::text::truncate;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -67,7 +67,7 @@ impl Component for PendingPane {
         } else {
             format!("{} waiting", pending.len())
         };
-        let block = pane_block(pal, Pane::Pending, focused, "", &right);
+        let block = pane_block(pal, Pane::Pending, focused, rect.width, "", &right);
         let area = block.inner(rect);
         block.render(rect, buf);
         let w = area.width as usize;

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::asl::model::{Machine, StateKind};
 use crate::tui::action::Action;
-use crate::tui::json::truncate;
+use crate::tui::text::distinct;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -27,6 +27,8 @@ pub enum RowKind {
         name: String,
         pointer: String,
         type_name: &'static str,
+        /// Its machine's (or branch's, or iterator's) StartAt.
+        start: bool,
     },
     /// A Parallel branch.
     Branch(usize),
@@ -57,6 +59,27 @@ impl StatesPane {
         self.rows = rows;
         self.list.clamp(self.rows.len());
         self.revealed = None;
+    }
+
+    /// The columns the pane needs to show every row whole (borders included).
+    pub fn wanted_width(&self) -> usize {
+        self.rows
+            .iter()
+            .map(|r| match &r.kind {
+                RowKind::State {
+                    name,
+                    type_name,
+                    start,
+                    ..
+                } => {
+                    let right = type_name.len() + if *start { 6 } else { 0 } + 4;
+                    2 + r.depth as usize * 2 + name.width() + 1 + right
+                }
+                RowKind::Branch(_) => 12 + r.depth as usize * 2,
+            })
+            .max()
+            .unwrap_or(0)
+            + 2
     }
 
     /// The selected state's name and pointer.
@@ -128,6 +151,52 @@ impl StatesPane {
     }
 }
 
+impl StatesPane {
+    /// Each row's name, cut to its room so no two states read the same, and its right
+    /// column (Map progress or visits, StartAt, the type), for a pane `w` columns wide.
+    fn labels(&self, w: usize, cx: &Ctx) -> Vec<(String, String)> {
+        let mut names = Vec::with_capacity(self.rows.len());
+        let mut rooms = Vec::with_capacity(self.rows.len());
+        let mut rights = Vec::with_capacity(self.rows.len());
+        for row in &self.rows {
+            let RowKind::State {
+                name,
+                pointer,
+                type_name,
+                start,
+            } = &row.kind
+            else {
+                names.push("");
+                rooms.push(0);
+                rights.push(String::new());
+                continue;
+            };
+            let mut right = String::new();
+            if let Some((d, t)) = cx.ix.map_progress.get(pointer) {
+                right.push_str(&format!("{d}/{t} "));
+            } else if let Some(v) = cx.ix.visits.get(pointer).filter(|v| v.count > 1) {
+                right.push_str(&format!("×{} ", v.count));
+            }
+            if w >= 30 {
+                if *start {
+                    right.push_str("start ");
+                }
+                right.push_str(type_name);
+            } else {
+                if *start {
+                    right.push('⇢');
+                }
+                right.push_str(short_type(type_name));
+            }
+            let used = 2 + row.depth as usize * 2;
+            names.push(name.as_str());
+            rooms.push(w.saturating_sub(used + right.width() + 1));
+            rights.push(right);
+        }
+        distinct(&names, &rooms).into_iter().zip(rights).collect()
+    }
+}
+
 impl Component for StatesPane {
     fn pane(&self) -> Pane {
         Pane::States
@@ -172,6 +241,7 @@ impl Component for StatesPane {
             pal,
             Pane::States,
             focused,
+            rect.width,
             "",
             &format!("{visited}/{total}"),
         );
@@ -180,6 +250,7 @@ impl Component for StatesPane {
         let w = area.width as usize;
         let cur_ptr = cx.ix.current.as_ref().map(|c| c.pointer.as_str());
         let done = cx.session.status().is_done();
+        let labels = self.labels(w, cx);
         for (row_i, row) in self
             .rows
             .iter()
@@ -196,11 +267,7 @@ impl Component for StatesPane {
                     spans.push(Span::raw(indent));
                     spans.push(Span::styled(format!("┄ branch {}", i + 1), pal.dim));
                 }
-                RowKind::State {
-                    name,
-                    pointer,
-                    type_name,
-                } => {
+                RowKind::State { name, pointer, .. } => {
                     let visit = cx.ix.visits.get(pointer);
                     let pending = cx.ix.pending_ptrs.contains(pointer);
                     let is_cur = cur_ptr == Some(pointer.as_str()) && !done;
@@ -219,35 +286,23 @@ impl Component for StatesPane {
                     let bp = cx.session.breakpoints.has(name);
                     spans.push(Span::styled(if bp { "●" } else { " " }, pal.breakpoint));
                     spans.push(Span::raw(indent));
-                    let mut right = String::new();
+                    let (name_t, right) = &labels[row_i];
                     let progress = cx.ix.map_progress.get(pointer);
-                    if let Some((d, t)) = progress {
-                        right.push_str(&format!("{d}/{t} "));
-                    } else if let Some(v) = visit.filter(|v| v.count > 1) {
-                        right.push_str(&format!("×{} ", v.count));
-                    }
-                    right.push_str(if w >= 30 {
-                        type_name
-                    } else {
-                        short_type(type_name)
-                    });
                     let used = 2 + row.depth as usize * 2;
-                    let room = w.saturating_sub(used + right.width() + 1);
-                    let name_t = truncate(name, room);
                     let pad = w.saturating_sub(used + name_t.width() + right.width());
                     let name_style = if is_cur || pending {
                         pal.current
                     } else {
                         pal.base
                     };
-                    spans.push(Span::styled(name_t, name_style));
+                    spans.push(Span::styled(name_t.clone(), name_style));
                     spans.push(Span::raw(" ".repeat(pad)));
                     let rs = if progress.is_some() {
                         pal.pending
                     } else {
                         pal.dim
                     };
-                    spans.push(Span::styled(right, rs));
+                    spans.push(Span::styled(right.clone(), rs));
                 }
             }
             let row_area = Rect::new(area.x, y, area.width, 1);
@@ -282,6 +337,7 @@ fn push_rows(m: &Machine, depth: u16, rows: &mut Vec<Row>) {
                 name: s.name.clone(),
                 pointer: s.pointer.clone(),
                 type_name: s.type_name(),
+                start: s.name == m.start_at,
             },
         });
         match &s.kind {

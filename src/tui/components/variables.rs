@@ -150,7 +150,7 @@ impl Component for VariablesPane {
         } else {
             format!("thread {thread}")
         };
-        let block = pane_block(cx.pal(), Pane::Variables, focused, "", &right);
+        let block = pane_block(cx.pal(), Pane::Variables, focused, rect.width, "", &right);
         let area = block.inner(rect);
         block.render(rect, buf);
         render_tree(&self.tree, area, focused, cx.pal(), buf);
