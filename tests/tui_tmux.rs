@@ -348,6 +348,9 @@ fn quitting_ends_the_functions_it_started() {
     t.keys(&["c"]);
     let mut pids = function_pids(dir.path());
     pids.push(pid);
+    // The status says which function runs, and for how long (counting up while it runs).
+    t.wait_for("calling work (");
+    t.wait_for("calling work (1.");
     t.keys(&["q"]);
     t.wait_for("Quit");
     t.keys(&["y"]);

@@ -80,6 +80,18 @@ pub fn lambda_call(
     Some(LambdaCall::Invoke { function })
 }
 
+/// The name of the function a task calls (`check-stock`), when it calls one.
+pub fn called_function(req: &TaskRequest, scope: &AwsScope) -> Option<String> {
+    let text = if is_lambda_function_arn(&req.resource) {
+        req.resource.as_str()
+    } else if is_invoke(&req.resource) {
+        req.input.get("FunctionName")?.as_str()?
+    } else {
+        return None;
+    };
+    FunctionId::parse(text, scope).map(|f| f.name)
+}
+
 /// The function's ARN, completing names and partial ARNs with the given partition, region
 /// and account. A qualifier in the name wins over a separate `Qualifier`.
 pub fn function_arn(

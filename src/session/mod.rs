@@ -79,6 +79,19 @@ struct InFlight {
     req: TaskRequest,
     rx: oneshot::Receiver<Resolution>,
     task: tokio::task::JoinHandle<()>,
+    /// What it calls (a function's name, else the resource), and since when.
+    target: String,
+    since: std::time::Instant,
+}
+
+/// A task being answered on another thread (a function running), as the status shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub task: TaskId,
+    pub thread: usize,
+    pub state: String,
+    pub target: String,
+    pub elapsed: std::time::Duration,
 }
 
 impl Drop for InFlight {
@@ -482,7 +495,18 @@ impl Session {
                 let _ = tx.send(answer.await);
                 wake.notify_one();
             });
-            self.in_flight.push(InFlight { req, rx, task });
+            let target = crate::integrations::lambda::called_function(
+                &req,
+                &crate::integrations::lambda::AwsScope::of(&self.config),
+            )
+            .unwrap_or_else(|| req.resource.clone());
+            self.in_flight.push(InFlight {
+                req,
+                rx,
+                task,
+                target,
+                since: std::time::Instant::now(),
+            });
             return None;
         }
         let resolution = self.resolver.resolve(&req);
@@ -502,6 +526,20 @@ impl Session {
     /// Tasks being answered on other threads.
     pub fn in_flight(&self) -> usize {
         self.in_flight.len()
+    }
+
+    /// The calls running on other threads, oldest first.
+    pub fn calls(&self) -> Vec<Call> {
+        self.in_flight
+            .iter()
+            .map(|f| Call {
+                task: f.req.id,
+                thread: f.req.thread,
+                state: f.req.state.clone(),
+                target: f.target.clone(),
+                elapsed: f.since.elapsed(),
+            })
+            .collect()
     }
 
     /// Notified when an answer from the background arrives: then call

@@ -376,6 +376,8 @@ async fn event_loop(
                 let r = app.apply_callback(&req.token, &req.action);
                 req.answer(r);
             }
+            // A function runs: redraw so its running time counts up.
+            () = tokio::time::sleep(Duration::from_millis(200)), if app.session.in_flight() > 0 => {}
             _ = std::future::ready(()), if busy => {
                 // Slices of the run (or of the highlighting) until the frame's time is up.
                 let start = Instant::now();

@@ -242,6 +242,20 @@ impl App {
                 .cut_to(14),
             );
         }
+        // Functions running now, the oldest first: what the execution waits for.
+        let calls = self.session.calls();
+        if let Some(c) = calls.first() {
+            let secs = format!("{:.1} s", c.elapsed.as_secs_f64());
+            let text = if calls.len() == 1 {
+                format!(" · calling {} ({secs})", c.target)
+            } else {
+                format!(" · calling {} functions (oldest {secs})", calls.len())
+            };
+            items.push(
+                Item::left(text, pal.status.patch(pal.pending), 7)
+                    .or_shorter(format!(" · calling ({secs})")),
+            );
+        }
         // A back-off in progress: the state is about to be tried again.
         if let Some(c) = &self.ix.current
             && let Some(t) = self.exec().timers().into_iter().find(|t| {
