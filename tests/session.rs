@@ -4,10 +4,12 @@ use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use stepdbg::engine::Status;
+use stepdbg::engine::{Failure, Status, TaskOutcome};
 use stepdbg::session::callback::{self, CallbackAction, CallbackError};
 use stepdbg::session::launch::LaunchOptions;
-use stepdbg::session::{ManualResolver, ReloadOutcome, Session, SessionOptions, StopReason};
+use stepdbg::session::{
+    Advance, ManualResolver, ReloadOutcome, Session, SessionOptions, StopReason,
+};
 
 fn sample(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -481,8 +483,7 @@ fn heartbeat_timeouts_expire_on_the_virtual_clock() {
     let id = s.pending()[0].id;
     // The function "returned": the heartbeat clock (3600 s) starts now.
     assert!(s.heartbeat(id));
-    let now = s.execution().clock();
-    s.advance_clock(now + 3_601_000);
+    s.advance(Advance::By(3_601_000));
     assert_eq!(
         s.callback(&token, &CallbackAction::Heartbeat),
         Err(CallbackError::TaskTimedOut)
@@ -686,4 +687,59 @@ fn functions_answering_in_the_background_share_a_bounded_pool() {
         most > 1 && most <= limit,
         "at most {limit} at once, saw {most}"
     );
+}
+
+/// A task that fails once with `Boom` and is retried after `interval` seconds.
+fn write_retry(path: &Path, interval: u64) {
+    std::fs::write(
+        path,
+        serde_json::to_string_pretty(&json!({
+            "StartAt": "Call",
+            "States": {
+                "Call": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:lambda:us-east-1:123456789012:function:flaky",
+                    "Retry": [{"ErrorEquals": ["Boom"], "IntervalSeconds": interval, "MaxAttempts": 2}],
+                    "End": true
+                }
+            }
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_reload_replays_time_by_the_new_definitions_timers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("retry.asl.json");
+    write_retry(&path, 60);
+    let mut s = Session::open(&path, SessionOptions::default(), Box::new(ManualResolver)).unwrap();
+    let start = s.execution().config().start_time_ms;
+    let StopReason::Pending { task, .. } = s.continue_() else {
+        panic!()
+    };
+    s.complete(
+        task,
+        TaskOutcome::Failure(Failure::new("Boom", "first try")),
+    )
+    .unwrap();
+    // The back-off passes by itself; the second attempt waits for its result.
+    assert!(matches!(s.continue_(), StopReason::Pending { .. }));
+    assert_eq!(s.execution().clock() - start, 60_000);
+    // The new definition backs off 2 s: its replay moves the clock 2 s, not 60.
+    write_retry(&path, 2);
+    let ReloadOutcome::Reloaded { stop: None, .. } = s.reload() else {
+        panic!("the replay follows the same path")
+    };
+    assert_eq!(s.execution().clock() - start, 2_000);
+    let last = s.execution().history().last().unwrap();
+    assert_eq!(last.timestamp_ms - start, 2_000, "{last:?}");
+    // A person's `:advance 30s` replays as 30 s from where it was asked.
+    s.advance(Advance::By(30_000));
+    write_retry(&path, 5);
+    let ReloadOutcome::Reloaded { .. } = s.reload() else {
+        panic!()
+    };
+    assert_eq!(s.execution().clock() - start, 5_000 + 30_000);
 }

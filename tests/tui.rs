@@ -284,6 +284,10 @@ fn reload_a_changed_file() {
         app.reload,
         Some(ReloadStatus::Reloaded { count: 1, .. })
     ));
+    // A restart starts a new execution: the reload marker goes.
+    app.press("r");
+    assert_eq!(app.reload, None);
+    assert!(!screen(&mut app, 120, 40).contains("reloaded #"));
 }
 
 #[test]

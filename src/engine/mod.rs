@@ -802,6 +802,22 @@ impl Execution {
             }
             self.ready.pop_first();
         }
+        match self.idle() {
+            Some(step) => step,
+            None => {
+                // Nothing runnable, nothing pending: a bug, but never a hang.
+                self.finish(Status::Failed {
+                    error: Some("States.Runtime".into()),
+                    cause: Some("the execution cannot make progress".into()),
+                });
+                Step::Finished
+            }
+        }
+    }
+
+    /// When no thread can run: whether the execution sleeps (until when) or is blocked on
+    /// tasks; None when nothing at all can move it (a bug).
+    fn idle(&self) -> Option<Step> {
         let sleeping = self.threads.iter().filter_map(|t| match t.status {
             ThreadStatus::Sleeping { until, .. } => Some(until),
             _ => None,
@@ -819,18 +835,22 @@ impl Execution {
                         .iter()
                         .any(|t| matches!(t.status, ThreadStatus::Sleeping { .. })) =>
             {
-                Step::Sleeping { until }
+                Some(Step::Sleeping { until })
             }
-            _ if !self.tasks.is_empty() => Step::Blocked,
-            Some(until) => Step::Sleeping { until },
-            None => {
-                // Nothing runnable, nothing pending: a bug, but never a hang.
-                self.finish(Status::Failed {
-                    error: Some("States.Runtime".into()),
-                    cause: Some("the execution cannot make progress".into()),
-                });
-                Step::Finished
-            }
+            _ if !self.tasks.is_empty() => Some(Step::Blocked),
+            _ => None,
+        }
+    }
+
+    /// The time the execution sleeps until, when nothing can run before it (what
+    /// [`Execution::step`] returns as [`Step::Sleeping`]).
+    pub fn sleeping_until(&self) -> Option<i64> {
+        if self.status.is_done() || self.next_runnable().is_some() {
+            return None;
+        }
+        match self.idle() {
+            Some(Step::Sleeping { until }) => Some(until),
+            _ => None,
         }
     }
 

@@ -100,6 +100,19 @@ impl Drop for InFlight {
     }
 }
 
+/// How a person moved the virtual clock, as the journal keeps it: the intent, so a replay
+/// against a changed definition moves its clock by its own timers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Advance {
+    /// By this many milliseconds, stopping at the first timer on the way.
+    By(i64),
+    /// To the next timer (a Wait's end, a back-off's end, a task's deadline).
+    NextTimer,
+    /// To this time (ms since the epoch), stopping at the first timer on the way (session
+    /// files saved before `By` and `NextTimer`).
+    To(i64),
+}
+
 /// One thing done to the engine, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JournalEntry {
@@ -118,7 +131,11 @@ pub enum JournalEntry {
     Heartbeat {
         task: TaskId,
     },
-    AdvanceTo(i64),
+    /// The engine slept to its next wake-up (a Wait, a back-off): time passing by itself.
+    /// Replays recompute when that is, so a changed definition gets its own times.
+    Sleep,
+    /// A person moved the clock (`:advance`, `t`).
+    Advance(Advance),
     SetInput {
         thread: usize,
         input: Value,
@@ -336,8 +353,16 @@ impl Session {
                 self.exec.heartbeat(*task);
                 None
             }
-            JournalEntry::AdvanceTo(ms) => {
-                self.exec.advance_to(*ms);
+            JournalEntry::Sleep => {
+                if let Some(until) = self.exec.sleeping_until() {
+                    self.move_clock(until);
+                }
+                None
+            }
+            JournalEntry::Advance(how) => {
+                if let Some(until) = self.advance_target(*how) {
+                    self.move_clock(until);
+                }
                 None
             }
             JournalEntry::SetInput { thread, input } => {
@@ -377,8 +402,8 @@ impl Session {
         let stop = match step {
             Step::Progressed { .. } => None,
             Step::Task(req) => self.dispatch(*req),
-            Step::Sleeping { until } => {
-                self.advance_clock(until);
+            Step::Sleeping { .. } => {
+                self.apply(JournalEntry::Sleep);
                 None
             }
             Step::Blocked => Some(StopReason::Blocked),
@@ -604,14 +629,15 @@ impl Session {
         }
     }
 
-    /// Move the virtual clock, remembering the tokens of tasks that time out on the way.
-    pub fn advance_clock(&mut self, until: i64) {
+    /// Move the virtual clock to `until`, remembering the tokens of tasks that time out
+    /// on the way (a SendTask* with them then gets TaskTimedOut).
+    fn move_clock(&mut self, until: i64) {
         let tokens: Vec<(TaskId, String)> = self
             .exec
             .pending_tasks()
             .filter_map(|t| Some((t.id, t.token.clone()?)))
             .collect();
-        self.apply(JournalEntry::AdvanceTo(until));
+        self.exec.advance_to(until);
         for (id, token) in tokens {
             if self.exec.task(id).is_none() {
                 self.timed_out_tokens.push(token);
@@ -621,26 +647,31 @@ impl Session {
         }
     }
 
+    /// Where `how` takes the clock now: never past the first timer on the way.
+    fn advance_target(&self, how: Advance) -> Option<i64> {
+        let now = self.exec.clock();
+        let next = self.next_timer().map(|t| t.at_ms.max(now));
+        let target = match how {
+            Advance::NextTimer => return next,
+            Advance::By(ms) => now.saturating_add(ms.max(0)),
+            Advance::To(ms) => ms.max(now),
+        };
+        Some(next.map_or(target, |n| n.min(target)))
+    }
+
     /// The next thing waiting on the virtual clock, if any.
     pub fn next_timer(&self) -> Option<crate::engine::Timer> {
         self.exec.timers().into_iter().next()
     }
 
-    /// Move the virtual clock toward `target` (ms since the epoch), stopping at the first
-    /// timer on the way: it fires as it would on AWS (a Wait ends, a back-off ends, a task
-    /// times out with `States.Timeout` or `States.HeartbeatTimeout`). Returns that timer.
-    pub fn advance(&mut self, target: i64) -> Option<crate::engine::Timer> {
-        let now = self.exec.clock();
-        match self.next_timer() {
-            Some(t) if t.at_ms <= target => {
-                self.advance_clock(t.at_ms.max(now));
-                Some(t)
-            }
-            _ => {
-                self.advance_clock(target.max(now));
-                None
-            }
-        }
+    /// Move the virtual clock as a person asked, stopping at the first timer on the way:
+    /// it fires as it would on AWS (a Wait ends, a back-off ends, a task times out with
+    /// `States.Timeout` or `States.HeartbeatTimeout`). Returns that timer.
+    pub fn advance(&mut self, how: Advance) -> Option<crate::engine::Timer> {
+        let target = self.advance_target(how)?;
+        let fired = self.next_timer().filter(|t| t.at_ms <= target);
+        self.apply(JournalEntry::Advance(how));
+        fired
     }
 
     /// Check breakpoints before the next runnable thread enters a state.

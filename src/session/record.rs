@@ -7,7 +7,7 @@
 //! applied: a bad file leaves the session as it was.
 
 use super::breakpoints::Breakpoints;
-use super::{JournalEntry, Session, SessionError};
+use super::{Advance, JournalEntry, Session, SessionError};
 use crate::engine::{Failure, TaskOutcome, history};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -48,7 +48,12 @@ pub enum Entry {
     Resolve(SavedResolve),
     TaskStarted(u64),
     Heartbeat(u64),
+    /// Written by stepdbg before `sleep`, `advanceBy` and `advanceToNextTimer`: read as an
+    /// advance to that time.
     AdvanceTo(i64),
+    Sleep(bool),
+    AdvanceBy(i64),
+    AdvanceToNextTimer(bool),
     SetInput(SavedInput),
     SetVariable(SavedVariable),
 }
@@ -151,7 +156,10 @@ impl From<&JournalEntry> for Entry {
             }),
             JournalEntry::TaskStarted { task } => Entry::TaskStarted(*task),
             JournalEntry::Heartbeat { task } => Entry::Heartbeat(*task),
-            JournalEntry::AdvanceTo(ms) => Entry::AdvanceTo(*ms),
+            JournalEntry::Sleep => Entry::Sleep(true),
+            JournalEntry::Advance(Advance::By(ms)) => Entry::AdvanceBy(*ms),
+            JournalEntry::Advance(Advance::NextTimer) => Entry::AdvanceToNextTimer(true),
+            JournalEntry::Advance(Advance::To(ms)) => Entry::AdvanceTo(*ms),
             JournalEntry::SetInput { thread, input } => Entry::SetInput(SavedInput {
                 thread: *thread,
                 input: input.clone(),
@@ -181,7 +189,10 @@ impl From<Entry> for JournalEntry {
             },
             Entry::TaskStarted(task) => JournalEntry::TaskStarted { task },
             Entry::Heartbeat(task) => JournalEntry::Heartbeat { task },
-            Entry::AdvanceTo(ms) => JournalEntry::AdvanceTo(ms),
+            Entry::AdvanceTo(ms) => JournalEntry::Advance(Advance::To(ms)),
+            Entry::Sleep(_) => JournalEntry::Sleep,
+            Entry::AdvanceBy(ms) => JournalEntry::Advance(Advance::By(ms)),
+            Entry::AdvanceToNextTimer(_) => JournalEntry::Advance(Advance::NextTimer),
             Entry::SetInput(s) => JournalEntry::SetInput {
                 thread: s.thread,
                 input: s.input,

@@ -22,7 +22,7 @@ use super::theme::Theme;
 use crate::engine::{Execution, Status, TaskOutcome, TaskRequest};
 use crate::session::bounded::{BoundedRun, RunGoal};
 use crate::session::index::ExecutionIndex;
-use crate::session::{ReloadOutcome, Session, StopReason};
+use crate::session::{Advance, ReloadOutcome, Session, StopReason};
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
@@ -728,9 +728,7 @@ impl App {
                 }
             }
             A::Restart => {
-                self.session.restart(None);
-                self.replaced();
-                self.last_stop = None;
+                self.restart(None);
                 self.info("restarted");
             }
             A::Pause => {
@@ -863,17 +861,15 @@ impl App {
             return;
         }
         let now = self.exec().clock();
-        let target = match by {
-            Some(d) => now.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-            None => match self.session.next_timer() {
-                Some(t) => t.at_ms,
-                None => {
-                    self.info("nothing waits on the clock");
-                    return;
-                }
-            },
+        let how = match by {
+            Some(d) => Advance::By(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+            None if self.session.next_timer().is_none() => {
+                self.info("nothing waits on the clock");
+                return;
+            }
+            None => Advance::NextTimer,
         };
-        let fired = self.session.advance(target);
+        let fired = self.session.advance(how);
         let clock = self.exec().clock();
         let moved = format_duration(clock - now);
         let text = match fired {
@@ -1021,6 +1017,17 @@ impl App {
         self.history.restart();
         self.follow();
         self.running = None;
+    }
+
+    /// A new execution from the start: what the last one did (its stop, its reload marker)
+    /// no longer applies; an invalid save on disk still does.
+    fn restart(&mut self, input: Option<Value>) {
+        self.session.restart(input);
+        self.replaced();
+        self.last_stop = None;
+        if matches!(self.reload, Some(ReloadStatus::Reloaded { .. })) {
+            self.reload = None;
+        }
     }
 
     fn on_reload(&mut self) {
@@ -1351,9 +1358,7 @@ impl App {
                 };
                 match v {
                     Ok(v) => {
-                        self.session.restart(Some(v));
-                        self.replaced();
-                        self.last_stop = None;
+                        self.restart(Some(v));
                         self.info("restarted with the new input");
                     }
                     Err(e) => self.error(e),
