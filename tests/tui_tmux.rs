@@ -479,3 +479,60 @@ fn y_copies_through_osc52_into_tmuxs_buffer() {
     assert_eq!(copied["Type"], "Task");
     assert_eq!(copied["HeartbeatSeconds"], 3600);
 }
+
+#[test]
+fn a_definition_broken_at_start_opens_and_starts_at_the_first_valid_save() {
+    if !have_tmux() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_stepdbg");
+    let (dir, def) = callback_without_mocks();
+    let good = std::fs::read_to_string(&def).unwrap();
+    std::fs::write(&def, "{\"StartAt\": \"Request review\",\n  \"States\": {").unwrap();
+    let t = Tmux::start(
+        "broken",
+        dir.path(),
+        &format!("{bin} callback.asl.json; echo EXIT=$?; sleep 30"),
+    );
+    // The located error, and the debugger waits.
+    let s = t.wait_for("cannot be debugged yet");
+    assert!(s.contains("callback.asl.json:2:"), "{s}");
+    // Parseable but invalid: every error, located.
+    std::fs::write(
+        &def,
+        good.replace("\"Next\": \"Approved?\"", "\"Next\": \"Approved\""),
+    )
+    .unwrap();
+    let s = t.wait_for("'Approved'");
+    assert!(s.contains("cannot be debugged yet"), "{s}");
+    // Valid: it starts.
+    std::fs::write(&def, &good).unwrap();
+    let s = t.wait_for("READY");
+    assert!(s.contains("is valid now"), "{s}");
+    t.keys(&["q"]);
+    t.wait_for("EXIT=0");
+}
+
+#[test]
+fn quitting_while_waiting_for_a_valid_save_restores_the_terminal() {
+    if !have_tmux() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_stepdbg");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.asl.json"), "not json").unwrap();
+    let t = Tmux::start(
+        "waitquit",
+        dir.path(),
+        &format!("{bin} bad.asl.json; echo EXIT=$?; sleep 30"),
+    );
+    t.wait_for("cannot be debugged yet");
+    t.keys(&["q"]);
+    let s = t.wait_for("EXIT=0");
+    assert!(
+        !s.contains("cannot be debugged yet"),
+        "the screen is restored: {s}"
+    );
+}

@@ -36,7 +36,7 @@ pub use theme::Theme;
 use crate::session::callback::CallbackServer;
 use crate::session::launch::{HoldCallbackTokens, LaunchOptions};
 use crate::session::watch::FileWatch;
-use crate::session::{Session, SessionError, SessionOptions};
+use crate::session::{Session, SessionOptions};
 use crate::shell::signals;
 use clap::Args;
 use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind, KeyModifiers};
@@ -86,14 +86,16 @@ pub fn main(args: TuiArgs) -> i32 {
         );
         return exit::USAGE;
     }
-    let (app, listen) = match prepare(&args, &path) {
+    let (opening, listen) = match prepare(&args, &path) {
         Ok(x) => x,
         Err(e) => {
             errln!("{e}");
             return exit::USAGE;
         }
     };
-    let end = run_terminal(app, &path, listen);
+    // A definition that is not valid yet opens anyway: the debugger shows where it is
+    // wrong and starts when a save makes it valid.
+    let end = run_terminal(opening.open(&path), &path, listen);
     match end {
         Ok(End::Quit) => exit::OK,
         Ok(End::Signal(sig)) => signals::exit_code(sig),
@@ -106,14 +108,50 @@ pub fn main(args: TuiArgs) -> i32 {
 }
 
 /// Build the app from the command line (no terminal needed).
-pub fn prepare(args: &TuiArgs, path: &Path) -> Result<(App, Option<CallbackServer>), String> {
+/// Everything the debugger needs but a valid definition: the session's options, what
+/// answers tasks, the look and the keys.
+pub struct Opening {
+    options: SessionOptions,
+    resolver: Box<dyn crate::session::Resolver>,
+    app: AppOptions,
+}
+
+/// The definition cannot be debugged yet: why, as text a person reads.
+pub struct NotYet {
+    pub opening: Opening,
+    pub why: String,
+}
+
+impl Opening {
+    /// The debugger on `path`, or why the definition cannot be debugged yet.
+    pub fn open(self, path: &Path) -> Result<App, Box<NotYet>> {
+        let why = match crate::asl::load(path) {
+            Ok(def) if !def.has_errors() => {
+                let mut session = Session::from_definition(path, def, self.options, self.resolver);
+                session.background = true;
+                return Ok(App::new(session, self.app));
+            }
+            Ok(def) => {
+                let mut s: Vec<String> = def.errors().map(|d| d.render_plain(&def.doc)).collect();
+                s.push(format!(
+                    "{} is not a valid state machine: fix the errors above",
+                    path.display()
+                ));
+                s.join("\n")
+            }
+            Err(e) => e.to_string(),
+        };
+        Err(Box::new(NotYet { opening: self, why }))
+    }
+}
+
+pub fn prepare(args: &TuiArgs, path: &Path) -> Result<(Opening, Option<CallbackServer>), String> {
     let opts = LaunchOptions {
         record_steps: true,
         ..args.launch.options(path)
     };
     let launch = opts.prepare().map_err(|e| format!("error: {e}"))?;
     let listen = args.listen.serve().map_err(|e| format!("error: {e}"))?;
-    // With the endpoint on, a function may complete its own token while it runs.
     let resolver: Box<dyn crate::session::Resolver> = match &listen {
         Some(server) => Box::new(crate::session::callback::ExpectTokens {
             inner: HoldCallbackTokens(launch.dispatcher),
@@ -121,30 +159,6 @@ pub fn prepare(args: &TuiArgs, path: &Path) -> Result<(App, Option<CallbackServe
         }),
         None => Box::new(HoldCallbackTokens(launch.dispatcher)),
     };
-    let session = Session::open(
-        path,
-        SessionOptions {
-            input: Some(launch.input),
-            config: launch.config,
-        },
-        resolver,
-    )
-    .map_err(|e| match e {
-        SessionError::Load(e) => format!("error: {e}"),
-        SessionError::Invalid(def) => {
-            let color = crate::cli::stderr_color();
-            let mut s: Vec<String> = def.errors().map(|d| d.render(&def.doc, color)).collect();
-            s.push(format!(
-                "error: {} is not a valid state machine; fix the errors above",
-                path.display()
-            ));
-            s.join("\n")
-        }
-        e => format!("error: {e}"),
-    })?;
-    // Functions run on other threads: the screen never waits for one.
-    let mut session = session;
-    session.background = true;
     let mono = Theme::no_color_env();
     let theme = Theme::load(args.theme.as_deref().unwrap_or("dark"), mono)
         .map_err(|e| format!("error: {e}"))?;
@@ -165,18 +179,21 @@ pub fn prepare(args: &TuiArgs, path: &Path) -> Result<(App, Option<CallbackServe
         notice.push(format!("key map ignored: {e}"));
     }
     notice.push("? shows every key".into());
-    let app = App::new(
-        session,
-        AppOptions {
+    let opening = Opening {
+        options: SessionOptions {
+            input: Some(launch.input),
+            config: launch.config,
+        },
+        resolver,
+        app: AppOptions {
             theme,
             keymap,
             notice: Some(notice.join("; ")),
         },
-    );
-    Ok((app, listen))
+    };
+    Ok((opening, listen))
 }
 
-/// How the event loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum End {
     Quit,
@@ -195,7 +212,11 @@ fn restore_terminal() {
     ratatui::restore();
 }
 
-fn run_terminal(mut app: App, path: &Path, listen: Option<CallbackServer>) -> std::io::Result<End> {
+fn run_terminal(
+    start: Result<App, Box<NotYet>>,
+    path: &Path,
+    listen: Option<CallbackServer>,
+) -> std::io::Result<End> {
     use crossterm::event::{EnableBracketedPaste, EnableMouseCapture};
     let rt = crate::shell::runtime::runtime();
     let signals = rt.block_on(async { signals::install(signals::Policy::Notify) });
@@ -216,13 +237,17 @@ fn run_terminal(mut app: App, path: &Path, listen: Option<CallbackServer>) -> st
     }));
     let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
     let mut listen = listen;
-    let result = rt.block_on(event_loop(
-        &mut terminal,
-        &mut app,
-        path,
-        &mut listen,
-        signals,
-    ));
+    let result = rt.block_on(async {
+        let mut io = Io::start(path, signals);
+        let mut app = match start {
+            Ok(app) => app,
+            Err(not_yet) => match wait_for_valid(&mut terminal, &mut io, *not_yet, path).await? {
+                Ok(app) => app,
+                Err(end) => return Ok(end),
+            },
+        };
+        event_loop(&mut terminal, &mut app, &mut io, &mut listen).await
+    });
     if !matches!(result, Ok(End::TerminalGone)) {
         restore_terminal();
     }
@@ -320,20 +345,107 @@ async fn tty_hangup() {
     std::future::pending::<()>().await
 }
 
+/// What the loops listen to: the terminal's events, signals and the definition file.
+struct Io {
+    events: mpsc::UnboundedReceiver<std::io::Result<Event>>,
+    signals: signals::Signals,
+    watch: Option<FileWatch>,
+    /// When the loop started (slices of a run are timed from it, for Esc to interrupt).
+    epoch: Instant,
+}
+
+impl Io {
+    fn start(path: &Path, signals: signals::Signals) -> Io {
+        let epoch = Instant::now();
+        Io {
+            events: spawn_event_reader(epoch),
+            signals,
+            watch: FileWatch::start(path, false)
+                .or_else(|_| FileWatch::start(path, true))
+                .ok(),
+            epoch,
+        }
+    }
+}
+
+/// The definition is not valid yet: show why (scrollable, copyable) and try again at every
+/// save; the debugger once it is valid, or how the wait ended.
+async fn wait_for_valid(
+    terminal: &mut ratatui::DefaultTerminal,
+    io: &mut Io,
+    not_yet: NotYet,
+    path: &Path,
+) -> std::io::Result<Result<App, End>> {
+    let NotYet {
+        mut opening,
+        mut why,
+    } = not_yet;
+    let title = format!(
+        "{} cannot be debugged yet · stepdbg starts at the first valid save",
+        path.display()
+    );
+    let mut page = pager::Pager::text(title.clone(), why.clone());
+    let notice = opening.app.notice.clone().unwrap_or_default();
+    loop {
+        let footer = "j/k scroll · y copy · q quit";
+        terminal.draw(|f| {
+            let area = f.area();
+            page.render(
+                area,
+                Vec::new,
+                footer,
+                &opening.app.theme.palette,
+                f.buffer_mut(),
+            );
+        })?;
+        tokio::select! {
+            biased;
+            sig = io.signals.received() => return Ok(Err(End::Signal(sig))),
+            ev = io.events.recv() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
+                    let key = Key::from_event(&k);
+                    let action = opening.app.keymap.action(key);
+                    let quit = matches!(k.code, KeyCode::Char('q'))
+                        || is_interrupt(&k);
+                    if quit {
+                        return Ok(Err(End::Quit));
+                    }
+                    if let Some(a) = action
+                        && page.on_action(a) == pager::Outcome::Copy
+                    {
+                        use std::io::Write;
+                        let out = terminal.backend_mut();
+                        out.write_all(pager::osc52(&why).as_bytes())?;
+                        out.flush()?;
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return Ok(Err(End::TerminalGone)),
+            },
+            () = file_changed(&mut io.watch) => {
+                opening.app.notice = Some(format!("{} is valid now; {notice}", path.display()));
+                match opening.open(path) {
+                    Ok(app) => return Ok(Ok(app)),
+                    Err(not_yet) => {
+                        opening = not_yet.opening;
+                        why = not_yet.why;
+                        page = pager::Pager::text(title.clone(), why.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
-    path: &Path,
+    io: &mut Io,
     listen: &mut Option<CallbackServer>,
-    mut signals: signals::Signals,
 ) -> std::io::Result<End> {
-    let epoch = Instant::now();
-    let mut events = spawn_event_reader(epoch);
+    let epoch = io.epoch;
     let size = terminal.size()?;
     app.update(Msg::Resize(size.width, size.height));
-    let mut watch = FileWatch::start(path, false)
-        .or_else(|_| FileWatch::start(path, true))
-        .ok();
     let wake = app.session.wakeup();
     let end = loop {
         if app.quit {
@@ -351,14 +463,14 @@ async fn event_loop(
         let busy = app.has_work();
         tokio::select! {
             biased;
-            sig = signals.received() => break End::Signal(sig),
-            ev = events.recv() => match ev {
+            sig = io.signals.received() => break End::Signal(sig),
+            ev = io.events.recv() => match ev {
                 Some(Ok(e)) => {
                     if let Some(m) = to_msg(e) {
                         app.update(m);
                     }
                     // Take whatever else has arrived before drawing.
-                    while !app.quit && let Ok(Ok(e)) = events.try_recv() {
+                    while !app.quit && let Ok(Ok(e)) = io.events.try_recv() {
                         if let Some(m) = to_msg(e) {
                             app.update(m);
                         }
@@ -366,7 +478,7 @@ async fn event_loop(
                 }
                 Some(Err(_)) | None => break End::TerminalGone,
             },
-            _ = file_changed(&mut watch) => {
+            () = file_changed(&mut io.watch) => {
                 app.update(Msg::FileChanged);
             }
             _ = wake.notified() => {
