@@ -1155,6 +1155,54 @@ fn a_hand_typed_lambda_return_gets_the_invoke_envelope() {
 }
 
 #[test]
+fn stepping_back_past_a_hand_answer_lets_a_person_answer_differently() {
+    let input: Value = serde_json::from_str(
+        &std::fs::read_to_string(samples().join("lambda-invoke.input.json")).unwrap(),
+    )
+    .unwrap();
+    let mut app = manual_app(&samples().join("lambda-invoke.asl.json"), input);
+    app.press("c");
+    app.settle();
+    app.press("S");
+    app.type_text("{\"total\": 12.5, \"currency\": \"USD\", \"validUntil\": \"soon\"}");
+    app.press("Ctrl-s");
+    assert!(app.session.pending().is_empty());
+    // p takes the answer back: the task waits again, and the message shows what was sent.
+    app.press("p");
+    let text = app.message.as_ref().unwrap().text.clone();
+    assert!(
+        text.contains("took back your answer to 'Get price quote'") && text.contains("12.5"),
+        "{text}"
+    );
+    assert_eq!(app.session.pending().len(), 1);
+    // The form starts from what was sent (what the function returned, not the envelope).
+    app.press("S");
+    let Mode::Form(form) = &app.mode else {
+        panic!("{:?}", app.mode)
+    };
+    let sent: Value = serde_json::from_str(&form.json.text()).unwrap();
+    assert_eq!(sent["total"], json!(12.5));
+    assert!(sent.get("Payload").is_none(), "{sent}");
+    // Answer differently this time.
+    app.press("Esc");
+    app.press("S");
+    let Mode::Form(form) = &mut app.mode else {
+        unreachable!()
+    };
+    form.json = stepdbg::tui::editor::Editor::multi(
+        "{\"total\": 99, \"currency\": \"EUR\", \"validUntil\": \"later\"}",
+    );
+    form.validate();
+    app.press("Ctrl-s");
+    app.press("c");
+    app.settle();
+    let Status::Succeeded { output } = app.session.status() else {
+        panic!("{:?}", app.session.status())
+    };
+    assert_eq!(output["total"], json!(99));
+}
+
+#[test]
 fn a_hand_typed_function_error_fails_the_task_as_lambda_does() {
     let input: Value = serde_json::from_str(
         &std::fs::read_to_string(samples().join("lambda-invoke.input.json")).unwrap(),

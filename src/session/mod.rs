@@ -84,6 +84,13 @@ struct InFlight {
     since: std::time::Instant,
 }
 
+/// What a step back undid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepBack {
+    /// Answers a person gave that were taken back: the task, its state, what was sent.
+    pub withdrawn: Vec<(TaskId, String, HandAnswer)>,
+}
+
 /// A task being answered on another thread (a function running), as the status shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
@@ -225,6 +232,8 @@ pub struct Session {
     /// Tasks left to a person (manual results or callback tokens).
     manual: Vec<TaskId>,
     callback_waiting: Vec<TaskId>,
+    /// What a person sent for each task (with its state), kept across step back and replays.
+    hand_answers: HashMap<TaskId, (String, HandAnswer)>,
     /// Tokens of tasks that timed out (SendTask* on them gets TaskTimedOut).
     timed_out_tokens: Vec<String>,
     /// Answer slow tasks on other threads (the debugger sets this so its UI never waits
@@ -285,6 +294,7 @@ impl Session {
             suggestions: HashMap::new(),
             manual: Vec::new(),
             callback_waiting: Vec::new(),
+            hand_answers: HashMap::new(),
             timed_out_tokens: Vec::new(),
             background: false,
             in_flight: Vec::new(),
@@ -740,6 +750,14 @@ impl Session {
         };
         self.manual.retain(|t| *t != task);
         self.callback_waiting.retain(|t| *t != task);
+        let sent = match &outcome {
+            TaskOutcome::Success(v) => HandAnswer::Return(v.clone()),
+            TaskOutcome::Failure(f) => HandAnswer::Error {
+                error: f.error.clone().unwrap_or_default(),
+                cause: f.cause.clone().unwrap_or_default(),
+            },
+        };
+        self.hand_answers.insert(task, (req.state.clone(), sent));
         self.apply(JournalEntry::Resolve {
             task,
             state: req.state,
@@ -765,8 +783,11 @@ impl Session {
         let Some(req) = self.exec.task(task).cloned() else {
             return Err(SessionError::NoTask(task));
         };
-        let outcome = hand_outcome(&req, answer, &self.scope(), self.config.seed);
-        self.complete(task, outcome)
+        let outcome = hand_outcome(&req, answer.clone(), &self.scope(), self.config.seed);
+        self.complete(task, outcome)?;
+        // What the person typed, not the envelope made of it.
+        self.hand_answers.insert(task, (req.state, answer));
+        Ok(())
     }
 
     /// The partition, region and account that complete function names (the execution's).
@@ -950,19 +971,62 @@ impl Session {
         None
     }
 
-    /// Go back one step (by replaying all steps but the last).
-    pub fn step_back(&mut self) -> bool {
-        let Some(last) = self
+    /// Go back one step (by replaying all steps but the last). Answers a person gave
+    /// since the last step are taken back first: their tasks wait again, and
+    /// [`Session::previous_answer`] has what was sent. None when there is nothing to undo.
+    pub fn step_back(&mut self) -> Option<StepBack> {
+        let last_step = self
             .journal
             .iter()
-            .rposition(|e| matches!(e, JournalEntry::Step))
-        else {
-            return false;
+            .rposition(|e| matches!(e, JournalEntry::Step));
+        let answered_after = |e: &JournalEntry| {
+            matches!(
+                e,
+                JournalEntry::Resolve {
+                    by_person: true,
+                    ..
+                }
+            )
+        };
+        let trailing_answers = self
+            .journal
+            .iter()
+            .rev()
+            .take_while(|e| answered_after(e))
+            .count();
+        let keep = if trailing_answers > 0 {
+            self.journal.len() - trailing_answers
+        } else {
+            last_step?
         };
         let mut entries = self.journal.clone();
-        entries.truncate(last);
+        let dropped = entries.split_off(keep);
+        let withdrawn = dropped
+            .iter()
+            .filter_map(|e| match e {
+                JournalEntry::Resolve {
+                    task,
+                    state,
+                    by_person: true,
+                    ..
+                } => Some((
+                    *task,
+                    state.clone(),
+                    self.previous_answer(*task, state)?.clone(),
+                )),
+                _ => None,
+            })
+            .collect();
         self.replay(entries);
-        true
+        Some(StepBack { withdrawn })
+    }
+
+    /// What a person last sent for `task` of `state` (to start a new answer from it).
+    pub fn previous_answer(&self, task: TaskId, state: &str) -> Option<&HandAnswer> {
+        self.hand_answers
+            .get(&task)
+            .filter(|(s, _)| s == state)
+            .map(|(_, a)| a)
     }
 
     /// Re-read the definition file. Invalid: keep everything and report. Valid: swap it in,

@@ -100,7 +100,8 @@ pub struct Form {
 }
 
 impl Form {
-    fn validate(&mut self) {
+    /// Check the JSON as typed (the form shows where it is wrong).
+    pub fn validate(&mut self) {
         let text = self.json.text();
         self.valid = if text.trim().is_empty() {
             Ok(json!({}))
@@ -716,17 +717,27 @@ impl App {
                 let stop = self.session.step();
                 self.stopped(stop);
             }
-            A::StepBack => {
-                if self.session.step_back() {
+            A::StepBack => match self.session.step_back() {
+                Some(back) => {
                     self.replaced();
-                    self.info(format!(
-                        "stepped back to step {}",
-                        self.session.step_count()
-                    ));
-                } else {
-                    self.warn("nothing to step back over");
+                    match back.withdrawn.first() {
+                        Some((_, state, answer)) => {
+                            self.select_pending(state);
+                            self.info(format!(
+                                "took back your answer to '{state}' ({}); {} answers again, \
+                                 starting from what you sent",
+                                describe_answer(answer),
+                                self.keymap.label(Action::SendSuccess, 1)
+                            ));
+                        }
+                        None => self.info(format!(
+                            "stepped back to step {}",
+                            self.session.step_count()
+                        )),
+                    }
                 }
-            }
+                None => self.warn("nothing to step back over"),
+            },
             A::Restart => {
                 self.restart(None);
                 self.info("restarted");
@@ -1019,6 +1030,11 @@ impl App {
         self.running = None;
     }
 
+    /// Select the task of `state` in the Pending pane.
+    fn select_pending(&mut self, state: &str) {
+        self.pending.select_state(state, &ctx!(self));
+    }
+
     /// A new execution from the start: what the last one did (its stop, its reload marker)
     /// no longer applies; an invalid save on disk still does.
     fn restart(&mut self, input: Option<Value>) {
@@ -1121,18 +1137,29 @@ impl App {
             self.warn("no task is waiting for a person");
             return;
         };
-        // A mock's answer for this callback, if any, is offered as the starting point.
-        let (json_text, error, cause) = match self.session.suggested_outcome(task.id) {
-            Some(TaskOutcome::Success(v)) => (
+        // What the person sent before (a step back took it back), else a mock's answer
+        // for this callback, is offered as the starting point.
+        use crate::integrations::dispatch::HandAnswer;
+        let previous = self
+            .session
+            .previous_answer(task.id, &task.state)
+            .cloned()
+            .or_else(|| {
+                self.session.suggested_outcome(task.id).map(|o| match o {
+                    TaskOutcome::Success(v) => HandAnswer::Return(v),
+                    TaskOutcome::Failure(f) => HandAnswer::Error {
+                        error: f.error.unwrap_or_default(),
+                        cause: f.cause.unwrap_or_default(),
+                    },
+                })
+            });
+        let (json_text, error, cause) = match previous {
+            Some(HandAnswer::Return(v)) => (
                 serde_json::to_string_pretty(&v).unwrap_or_default(),
                 String::new(),
                 String::new(),
             ),
-            Some(TaskOutcome::Failure(f)) => (
-                String::new(),
-                f.error.unwrap_or_default(),
-                f.cause.unwrap_or_default(),
-            ),
+            Some(HandAnswer::Error { error, cause }) => (String::new(), error, cause),
             None => (String::new(), String::new(), String::new()),
         };
         let shape = self
@@ -1528,6 +1555,20 @@ impl App {
         for p in Pane::ALL {
             let h = self.pane_inner(p).map_or(10, |r| r.height as usize).max(1);
             self.with_pane(p, |c, cx| c.sync(cx, h));
+        }
+    }
+}
+
+/// A person's answer in a few words: `returned {"ok":true}` / `threw Boom: cause`.
+fn describe_answer(a: &crate::integrations::dispatch::HandAnswer) -> String {
+    use crate::integrations::dispatch::HandAnswer;
+    match a {
+        HandAnswer::Return(v) => format!(
+            "sent {}",
+            super::text::truncate(&crate::expr::compact(v), 60)
+        ),
+        HandAnswer::Error { error, cause } => {
+            format!("sent failure {error}: {}", super::text::truncate(cause, 40))
         }
     }
 }

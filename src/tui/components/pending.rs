@@ -25,6 +25,13 @@ impl PendingPane {
             .map(|t| (*t).clone())
     }
 
+    /// Select the pending task of `state`, if one waits.
+    pub fn select_state(&mut self, state: &str, cx: &Ctx) {
+        if let Some(i) = cx.session.pending().iter().position(|t| t.state == state) {
+            self.list.cursor = i;
+        }
+    }
+
     /// Select the newest pending task (one just started waiting).
     pub fn select_last(&mut self, cx: &Ctx) {
         self.list.cursor = cx.session.pending().len().saturating_sub(1);
