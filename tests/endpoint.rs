@@ -527,3 +527,47 @@ fn running_out_of_file_descriptors_backs_off_instead_of_spinning() {
         "{used} clock ticks of CPU in 2 s while out of descriptors"
     );
 }
+
+#[test]
+fn advance_after_reaches_the_timeout_path_when_nobody_answers() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/callback.asl.json");
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_stepdbg"))
+        .arg("run")
+        .arg(&sample)
+        .args([
+            "--no-mocks",
+            "--listen",
+            "127.0.0.1:0",
+            "--advance-after",
+            "200ms",
+        ])
+        .arg("--history")
+        .arg(&history)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    // The token timed out a day later on the virtual clock; the Catch led to the Fail state.
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["error"], "ReviewTimedOut", "{status}");
+    assert!(err.contains("\"advancedTo\""), "{err}");
+    let events: Value = serde_json::from_str(&std::fs::read_to_string(&history).unwrap()).unwrap();
+    let types: Vec<&str> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    assert!(types.contains(&"TaskTimedOut"), "{types:?}");
+    // Without --listen there is nothing to wait for: the flag is refused.
+    let out = Command::new(env!("CARGO_BIN_EXE_stepdbg"))
+        .arg("run")
+        .arg(&sample)
+        .args(["--advance-after", "1s"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--listen"));
+}

@@ -31,6 +31,11 @@ pub struct RunArgs {
     /// token is printed on stderr as {"pendingTaskToken": ..., "state": ...}.
     #[command(flatten)]
     pub listen: super::ListenArgs,
+    /// With --listen: when no callback arrives for this long in real time (`2s`, `500ms`),
+    /// move the virtual clock to the next deadline (a task's timeout or heartbeat, a Wait's
+    /// end, a back-off), so scripts can test timeout paths.
+    #[arg(long, value_name = "DURATION", requires = "listen", value_parser = engine::time::parse_duration)]
+    pub advance_after: Option<Duration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -82,7 +87,12 @@ pub fn run(args: RunArgs) -> i32 {
         errln!("listening for SendTask* callbacks on http://{}", s.addr);
     }
     let mut ex = Execution::new(Arc::new(def.machine.clone()), launch.input, launch.config);
-    let stuck = drive(&mut ex, launch.dispatcher, server.as_mut());
+    let stuck = drive(
+        &mut ex,
+        launch.dispatcher,
+        server.as_mut(),
+        args.advance_after,
+    );
     // Every callback accepted gets its response before the process exits.
     if let Some(s) = server {
         s.shutdown();
@@ -126,9 +136,12 @@ fn drive(
     ex: &mut Execution,
     mut dispatcher: crate::integrations::dispatch::Dispatcher,
     mut server: Option<&mut CallbackServer>,
+    advance_after: Option<Duration>,
 ) -> Option<String> {
     let mut announced = Vec::new();
     let mut timed_out: Vec<String> = Vec::new();
+    // Since when nothing has answered (for --advance-after).
+    let mut quiet_since = Instant::now();
     loop {
         let mut stuck: Option<String> = None;
         let mut callbacks = Vec::new();
@@ -182,19 +195,36 @@ fn drive(
             continue;
         }
         // Wait for a callback; time passes on the virtual clock as it does on the wall clock.
-        let wait_ms = ex
+        let mut wait_ms = ex
             .next_wakeup()
             .map_or(1000, |w| (w - ex.clock()).clamp(1, 1000));
+        if let Some(after) = advance_after {
+            let left = after.saturating_sub(quiet_since.elapsed()).as_millis();
+            wait_ms = wait_ms.min(i64::try_from(left).unwrap_or(i64::MAX).max(1));
+        }
         let started = Instant::now();
         if let Some(req) = server.recv_timeout(Duration::from_millis(wait_ms as u64)) {
             let result = callback::apply(ex, &req.token.clone(), &req.action.clone(), &timed_out);
             req.answer(result);
+            quiet_since = Instant::now();
         }
         let pending_tokens: Vec<(u64, String)> = ex
             .pending_tasks()
             .filter_map(|t| Some((t.id, t.token.clone()?)))
             .collect();
-        ex.advance_to(ex.clock() + started.elapsed().as_millis() as i64);
+        let mut until = ex.clock() + started.elapsed().as_millis() as i64;
+        // Nobody answered for long enough: on to the next deadline.
+        if advance_after.is_some_and(|after| quiet_since.elapsed() >= after)
+            && let Some(next) = ex.next_wakeup()
+        {
+            errln!(
+                "{}",
+                serde_json::json!({"advancedTo": engine::time::format_millis(next.max(until))})
+            );
+            until = until.max(next);
+            quiet_since = Instant::now();
+        }
+        ex.advance_to(until);
         for (id, token) in pending_tokens {
             if ex.task(id).is_none() && !ex.status().is_done() && !timed_out.contains(&token) {
                 server.tokens().timed_out(&token);
