@@ -698,6 +698,30 @@ fn parallel_and_map_samples_nest_in_the_states_tree() {
     insta::assert_snapshot!("definition_yaml", s);
 }
 
+#[test]
+fn a_map_shows_what_became_of_each_item() {
+    let mut app = sample_app("map.asl.json");
+    app.press("c");
+    app.settle();
+    // Inspect the Map's step (from the States pane).
+    app.press("1");
+    app.press("g");
+    app.press("Enter");
+    let rec = app.inspector.record.clone().unwrap();
+    assert_eq!(rec.state, "Plan each line");
+    let tree = &app.inspector.tree;
+    let (place, text) = (0..tree.line_count())
+        .filter_map(|i| tree.viewable(i))
+        .find(|(place, _)| place == "per item")
+        .expect("a per-item section");
+    assert_eq!(place, "per item");
+    let rows: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 3);
+    assert_eq!(rows[2]["item"]["sku"], "GIFT-CARD-25");
+    assert_eq!(rows[2]["iterationInput"]["lineNo"], 2);
+    assert_eq!(rows[2]["iterationOutput"]["fulfilment"], "EMAIL");
+}
+
 // ----- the real-world corpus ---------------------------------------------------------
 
 #[test]

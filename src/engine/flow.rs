@@ -1379,12 +1379,14 @@ impl Execution {
         drop(env);
         match setup {
             Ok(map_setup::MapSetup {
+                items,
                 inputs,
                 limit,
                 tolerated_count: count,
                 tolerated_percentage: pct,
             }) => {
                 if self.cfg.record_steps {
+                    self.record(i, Stage::AfterItemsPath, &Value::Array(items));
                     self.record(i, Stage::MaxConcurrency, &json!(limit));
                     if let Some(c) = count {
                         self.record(i, Stage::ToleratedFailureCount, &json!(c));

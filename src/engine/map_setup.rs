@@ -13,6 +13,8 @@ use std::cell::OnceCell;
 /// The iterations' inputs, MaxConcurrency, ToleratedFailureCount and
 /// ToleratedFailurePercentage.
 pub(super) struct MapSetup {
+    /// The items, after ItemsPath or Items (before ItemSelector).
+    pub items: Vec<Value>,
     pub inputs: Vec<Value>,
     pub limit: usize,
     pub tolerated_count: Option<usize>,
@@ -70,6 +72,7 @@ pub(super) fn prepare(
         inputs = batch(b, inputs, effective, &states, env)?;
     }
     Ok(MapSetup {
+        items,
         inputs,
         limit: limit as usize,
         tolerated_count,

@@ -166,9 +166,12 @@ impl InspectorPane {
                 tree.section("pending task", &v, None, &self.folds);
             }
         }
-        // A Choice says first why it went where it went.
+        // A Choice says first why it went where it went; a Map, what became of each item.
         if let Some(trace) = &rec.choice {
             tree.section("choice", &trace.to_json(), None, &self.folds);
+        }
+        if let Some(items) = map_items(rec) {
+            tree.section("per item", &items, None, &self.folds);
         }
         for (i, (stage, v)) in rec.stages.iter().enumerate() {
             let seen = &rec.stages[..i];
@@ -330,4 +333,38 @@ impl Component for InspectorPane {
 /// The inspection record of the state `thread` is in the middle of, if any.
 pub fn open_record(exec: &Execution, thread: usize) -> Option<&StepRecord> {
     exec.open_record(thread)
+}
+
+/// A Map's items one by one: the item (after ItemsPath or Items), what ItemSelector made
+/// of it (the iteration's input) and what the iteration returned (or how it failed).
+fn map_items(rec: &StepRecord) -> Option<serde_json::Value> {
+    use crate::engine::Stage;
+    use serde_json::{Value, json};
+    if rec.state_type != "Map" {
+        return None;
+    }
+    let items = rec
+        .stage(Stage::AfterItemsPath)
+        .or_else(|| rec.stage(Stage::AfterInputPath))
+        .or_else(|| rec.stage(Stage::Input))?
+        .as_array()?;
+    let selected = rec
+        .stage(Stage::AfterItemSelector)
+        .and_then(Value::as_array);
+    let results = rec.stage(Stage::Result).and_then(Value::as_array);
+    let rows = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let mut row = json!({"index": i, "item": item});
+            if let Some(s) = selected.and_then(|s| s.get(i)) {
+                row["iterationInput"] = s.clone();
+            }
+            if let Some(r) = results.and_then(|r| r.get(i)) {
+                row["iterationOutput"] = r.clone();
+            }
+            row
+        })
+        .collect();
+    Some(Value::Array(rows))
 }
