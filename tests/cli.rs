@@ -568,3 +568,57 @@ def handler(event, context):
         "{err}"
     );
 }
+
+#[test]
+fn handler_paths_in_stepdbg_toml_are_from_its_folder_and_must_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("flows");
+    std::fs::create_dir(&sub).unwrap();
+    write(
+        &sub,
+        "slow.asl.json",
+        r#"{"StartAt": "Work", "States": {"Work": {"Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "work", "Payload.$": "$"}, "End": true}}}"#,
+    );
+    write(
+        &sub,
+        "stepdbg.toml",
+        "[functions]\nwork = \"handler:gone.py:handler\"\n",
+    );
+    // Run from the parent folder: the path is still the toml's folder's, and missing.
+    let out = stepdbg()
+        .current_dir(dir.path())
+        .args(["run", "flows/slow.asl.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("stepdbg.toml:2: the handler file")
+            && err.contains(&sub.join("gone.py").display().to_string())
+            && err.contains("does not exist"),
+        "{err}"
+    );
+    assert!(!err.contains("python3"), "{err}");
+    // A bare file name, run from its own folder, finds the handler beside the toml.
+    if have_python() {
+        write(
+            &sub,
+            "gone.py",
+            "def handler(event, context):\n    return {'ok': True}\n",
+        );
+        let out = stepdbg()
+            .current_dir(&sub)
+            .args(["run", "slow.asl.json"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(stdout_json(&out)["output"]["Payload"]["ok"], true);
+    }
+}

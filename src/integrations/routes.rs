@@ -194,6 +194,31 @@ impl Routes {
         Ok(Routes { routes })
     }
 
+    /// Every handler file a route names exists (relative paths from the route's
+    /// `stepdbg.toml`, or from `cwd` for `--function`): a missing one is a setup error,
+    /// said before anything runs rather than as the function's import error.
+    pub fn check_handler_files(&self, cwd: &Path) -> Result<(), super::ConfigError> {
+        for r in &self.routes {
+            if let Backend::Handler { path, .. } = &r.backend {
+                let full = r.base_dir.as_deref().unwrap_or(cwd).join(path);
+                if !full.is_file() {
+                    return Err(super::ConfigError::Route(format!(
+                        "{}: the handler file {} does not exist (`{}`; relative paths are from {})",
+                        r.origin,
+                        full.display(),
+                        r.spec,
+                        if r.base_dir.is_some() {
+                            "the stepdbg.toml's folder"
+                        } else {
+                            "the working directory"
+                        }
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn push(&mut self, route: Route) {
         self.routes.push(route);
     }

@@ -190,6 +190,7 @@ impl LaunchOptions {
         }
         budget.install();
         let cwd = std::env::current_dir().unwrap_or_default();
+        routes.check_handler_files(&cwd)?;
         let dispatcher = Dispatcher::new(mocks, routes, cwd, self.seed)
             .with_scope(AwsScope::new(&config.region, &config.account));
         Ok(Launch {
