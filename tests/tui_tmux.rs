@@ -536,3 +536,48 @@ fn quitting_while_waiting_for_a_valid_save_restores_the_terminal() {
         "the screen is restored: {s}"
     );
 }
+
+/// Type a `:` command and run it.
+fn command(t: &Tmux, line: &str) {
+    t.keys(&[":"]);
+    t.literal(line);
+    t.keys(&["Enter"]);
+}
+
+#[test]
+fn catch_retry_eval_and_the_viewer_in_a_real_terminal() {
+    if !have_tmux() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_stepdbg");
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let t = Tmux::start("retry", &samples, &format!("{bin} retry-catch.asl.json"));
+    t.wait_for("READY");
+    // Stop at the first failed attempt, before its back-off.
+    command(&t, "catch retry");
+    t.keys(&["c"]);
+    let s = t.wait_for("stopped on Retry at 'Charge card'");
+    assert!(
+        s.contains("retrying in") && s.contains("(attempt 2 of 5)"),
+        "{s}"
+    );
+    // The message is cut at 120 columns: v shows it whole.
+    t.keys(&["v"]);
+    let s = t.wait_for("attempt 1 failed; attempt 2 of 5 in");
+    assert!(s.contains(" message "), "{s}");
+    t.keys(&["Escape"]);
+    // Ask things at the pause: a JSONPath, an intrinsic, JSONata.
+    command(&t, "eval $.orderId");
+    t.wait_for("$.orderId = \"ORD-");
+    command(&t, "eval States.MathAdd($.amount, 1)");
+    t.wait_for("States.MathAdd($.amount, 1) = ");
+    command(&t, "eval {% $states.input.currency %}");
+    t.wait_for("= \"");
+    // The attempt's error, whole, in the viewer.
+    t.keys(&["3", "G", "v"]);
+    let s = t.wait_for("copy · Esc close");
+    assert!(s.contains("Charge card · "), "{s}");
+    t.keys(&["Escape"]);
+    t.wait_for("PAUSED");
+}
