@@ -5,6 +5,8 @@
 //! - [`expr`]: JSONPath, reference paths, payload templates, intrinsics, JSONata;
 //! - [`engine`]: the pure, deterministic, steppable interpreter (effects out, results in);
 //! - [`integrations`]: fulfilling task effects (mock files, function backends);
+//! - [`project`]: SAM/CloudFormation/CDK templates: state machines resolved as AWS deploys
+//!   them, functions mapped to their handler code;
 //! - [`session`]: the debugger (breakpoints, stepping, history, reload);
 //! - [`shell`]: the I/O shell under the front ends (runtime, processes, HTTP, signals, bounded reads);
 //! - [`cli`]: the command line, thin over the layers above.
@@ -35,6 +37,7 @@ pub mod cli;
 pub mod engine;
 pub mod expr;
 pub mod integrations;
+pub mod project;
 pub mod session;
 pub mod shell;
 pub mod tui;

@@ -321,7 +321,7 @@ impl Builder {
                 for (name, sv) in states {
                     let sp = ptr(&states_ptr, name);
                     let Some(so) = sv.as_object() else {
-                        self.err(
+                        let d = self.err(
                             "bad-type",
                             &sp,
                             format!(
@@ -329,6 +329,15 @@ impl Builder {
                                 json_type_name(sv)
                             ),
                         );
+                        // A top-level field written one level too deep.
+                        if matches!(
+                            name.as_str(),
+                            "QueryLanguage" | "Comment" | "TimeoutSeconds" | "Version" | "StartAt"
+                        ) {
+                            d.help = Some(format!(
+                                "'{name}' belongs beside StartAt, at the top of the definition, not inside States"
+                            ));
+                        }
                         continue;
                     };
                     if let Some(s) = self.state(name, so, &sp, m.query_language, depth) {

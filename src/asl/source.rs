@@ -135,6 +135,20 @@ impl SpanIndex {
         self.map.len()
     }
 
+    /// The spans under `prefix`, keyed from it (a definition inside a template).
+    pub fn rebased(&self, prefix: &str) -> SpanIndex {
+        SpanIndex {
+            map: self
+                .map
+                .iter()
+                .filter_map(|(k, v)| {
+                    let rest = k.strip_prefix(prefix)?;
+                    (rest.is_empty() || rest.starts_with('/')).then(|| (rest.to_string(), *v))
+                })
+                .collect(),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
@@ -235,20 +249,54 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Document, LoadError> {
     parse_text(path, text, if yaml { Format::Yaml } else { Format::Json })
 }
 
+/// What a file may hold beyond plain JSON and YAML.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Dialect {
+    /// A state machine definition: strict.
+    #[default]
+    Definition,
+    /// A CloudFormation or SAM template: YAML short-form intrinsics (`!Ref X`,
+    /// `!GetAtt X.Arn`, `!Sub ...`) read as their long forms (`{"Ref": "X"}`), and a
+    /// duplicate key keeps its later value with a note, as SAM CLI's YAML loader does.
+    CloudFormation,
+}
+
+/// Something worth saying about a file that still loaded (a duplicate key kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceNote {
+    pub offset: usize,
+    pub message: String,
+}
+
 /// Parse text already in memory (used for files and for tests).
 pub fn parse_text(path: &Path, text: String, format: Format) -> Result<Document, LoadError> {
+    parse_text_as(path, text, format, Dialect::Definition).map(|(doc, _)| doc)
+}
+
+/// Parse text in `dialect`; the notes say what was tolerated.
+pub fn parse_text_as(
+    path: &Path,
+    text: String,
+    format: Format,
+    dialect: Dialect,
+) -> Result<(Document, Vec<SourceNote>), LoadError> {
     let source = SourceFile::new(path, text);
     let parsed = match format {
-        Format::Json => JsonParser::new(&source.text).parse_document(),
-        Format::Yaml => parse_yaml(&source.text),
+        Format::Json => JsonParser::new(&source.text)
+            .parse_document()
+            .map(|(v, s)| (v, s, Vec::new())),
+        Format::Yaml => parse_yaml(&source.text, dialect),
     };
     match parsed {
-        Ok((value, spans)) => Ok(Document {
-            source,
-            value,
-            spans,
-            format,
-        }),
+        Ok((value, spans, notes)) => Ok((
+            Document {
+                source,
+                value,
+                spans,
+                format,
+            },
+            notes,
+        )),
         Err((offset, message)) => {
             let lc = source.line_col(offset);
             Err(LoadError::Syntax {
@@ -610,9 +658,10 @@ fn out_of_range(text: &str) -> String {
 /// (plain `true`, `null`, numbers are typed; quoted scalars are strings). Anchors and
 /// aliases work on any node, `<<` merge keys are applied, and aliases may copy at most
 /// [`MAX_ALIAS_NODES`] nodes in all.
-fn parse_yaml(text: &str) -> ParseOutcome {
+fn parse_yaml(text: &str, dialect: Dialect) -> YamlOutcome {
     use saphyr_parser::{Event, Parser};
     let mut r = YamlReader::new(text);
+    r.dialect = dialect;
     let mut parser = Parser::new_from_str(text);
     loop {
         let (event, span) = match parser.next_event() {
@@ -630,13 +679,28 @@ fn parse_yaml(text: &str) -> ParseOutcome {
                 }
                 None
             }
-            Event::MappingStart(anchor, _) => r.start(s, anchor, true)?,
-            Event::SequenceStart(anchor, _) => r.start(s, anchor, false)?,
+            Event::MappingStart(anchor, tag) => {
+                let f = r.intrinsic(tag.as_deref(), s)?;
+                r.start(s, anchor, true, f)?
+            }
+            Event::SequenceStart(anchor, tag) => {
+                let f = r.intrinsic(tag.as_deref(), s)?;
+                r.start(s, anchor, false, f)?
+            }
             Event::MappingEnd | Event::SequenceEnd => r.end(e),
             Event::Alias(id) => Some(r.alias(id, s, e)?),
             Event::Scalar(value, style, anchor, tag) => {
                 let tagged_str = tag.as_ref().is_some_and(|t| t.suffix == "str");
-                r.scalar(value.into_owned(), style, anchor, tagged_str, s, e)?
+                let f = r.intrinsic(tag.as_deref(), s)?;
+                r.scalar(
+                    value.into_owned(),
+                    style,
+                    anchor,
+                    tagged_str || f.is_some(),
+                    s,
+                    e,
+                )?
+                .map(|done| done.tagged(f))
             }
         };
         if let Some(f) = finished {
@@ -644,9 +708,53 @@ fn parse_yaml(text: &str) -> ParseOutcome {
         }
     }
     match r.root {
-        Some(v) => Ok((v, r.spans)),
+        Some(v) => Ok((v, r.spans, r.notes)),
         None => Err((0, "the file is empty: expected a YAML mapping".into())),
     }
+}
+
+type YamlOutcome = Result<(Value, SpanIndex, Vec<SourceNote>), (usize, String)>;
+
+/// The CloudFormation intrinsic functions and their YAML short forms (`!Ref`, `!Sub`...).
+const INTRINSIC_TAGS: &[(&str, &str)] = &[
+    ("Ref", "Ref"),
+    ("Condition", "Condition"),
+    ("GetAtt", "Fn::GetAtt"),
+    ("Sub", "Fn::Sub"),
+    ("Join", "Fn::Join"),
+    ("Select", "Fn::Select"),
+    ("Split", "Fn::Split"),
+    ("FindInMap", "Fn::FindInMap"),
+    ("If", "Fn::If"),
+    ("Equals", "Fn::Equals"),
+    ("Not", "Fn::Not"),
+    ("And", "Fn::And"),
+    ("Or", "Fn::Or"),
+    ("Base64", "Fn::Base64"),
+    ("Cidr", "Fn::Cidr"),
+    ("ImportValue", "Fn::ImportValue"),
+    ("GetAZs", "Fn::GetAZs"),
+    ("Transform", "Fn::Transform"),
+    ("Length", "Fn::Length"),
+    ("ToJsonString", "Fn::ToJsonString"),
+];
+
+/// Wrap a tagged node in its intrinsic's long form: `!GetAtt A.Arn` → `{"Fn::GetAtt":
+/// ["A", "Arn"]}`.
+fn wrap_intrinsic(function: &'static str, value: Value) -> Value {
+    let value = match (function, value) {
+        ("Fn::GetAtt", Value::String(s)) => match s.split_once('.') {
+            Some((resource, attribute)) => Value::Array(vec![
+                Value::String(resource.into()),
+                Value::String(attribute.into()),
+            ]),
+            None => Value::String(s),
+        },
+        (_, v) => v,
+    };
+    let mut m = Map::new();
+    m.insert(function.to_string(), value);
+    Value::Object(m)
 }
 
 /// A collection being read.
@@ -660,6 +768,7 @@ enum Frame {
         anchor: usize,
         /// `<<: *base` merge sources, applied at the end (explicit keys win).
         merges: Vec<Value>,
+        intrinsic: Option<&'static str>,
     },
     Seq {
         items: Vec<Value>,
@@ -667,6 +776,7 @@ enum Frame {
         key: Option<Span>,
         ptr_len: usize,
         anchor: usize,
+        intrinsic: Option<&'static str>,
     },
 }
 
@@ -677,6 +787,16 @@ struct Finished {
     span: Span,
     key: Option<Span>,
     ptr_len: usize,
+}
+
+impl Finished {
+    /// The value inside its intrinsic function, when it was tagged with one.
+    fn tagged(mut self, intrinsic: Option<&'static str>) -> Finished {
+        if let Some(f) = intrinsic {
+            self.value = wrap_intrinsic(f, std::mem::take(&mut self.value));
+        }
+        self
+    }
 }
 
 type YamlResult<T> = Result<T, (usize, String)>;
@@ -695,6 +815,8 @@ struct YamlReader<'t> {
     /// not expand without bound.
     expanded: usize,
     docs: usize,
+    dialect: Dialect,
+    notes: Vec<SourceNote>,
 }
 
 impl<'t> YamlReader<'t> {
@@ -714,6 +836,8 @@ impl<'t> YamlReader<'t> {
             anchors: HashMap::new(),
             expanded: 0,
             docs: 0,
+            dialect: Dialect::Definition,
+            notes: Vec::new(),
         }
     }
 
@@ -744,8 +868,41 @@ impl<'t> YamlReader<'t> {
         }
     }
 
+    /// The intrinsic function a node's tag stands for (CloudFormation templates only); an
+    /// unknown `!Tag` is an error there, as CloudFormation has no other.
+    fn intrinsic(
+        &self,
+        tag: Option<&saphyr_parser::Tag>,
+        at: usize,
+    ) -> YamlResult<Option<&'static str>> {
+        let Some(tag) = tag else { return Ok(None) };
+        if self.dialect != Dialect::CloudFormation || tag.handle != "!" {
+            return Ok(None);
+        }
+        INTRINSIC_TAGS
+            .iter()
+            .find(|(short, _)| *short == tag.suffix)
+            .map(|(_, long)| Some(*long))
+            .ok_or_else(|| {
+                (
+                    at,
+                    format!(
+                        "unknown tag !{}: CloudFormation's are !Ref, !GetAtt, !Sub, !Join, !Select, \
+                         !Split, !FindInMap, !If and the other intrinsic functions",
+                        tag.suffix
+                    ),
+                )
+            })
+    }
+
     /// A mapping or sequence starts.
-    fn start(&mut self, s: usize, anchor: usize, mapping: bool) -> YamlResult<Option<Finished>> {
+    fn start(
+        &mut self,
+        s: usize,
+        anchor: usize,
+        mapping: bool,
+        intrinsic: Option<&'static str>,
+    ) -> YamlResult<Option<Finished>> {
         if self.stack.len() >= MAX_DEPTH {
             return Err((s, format!("nesting deeper than {MAX_DEPTH} levels")));
         }
@@ -760,6 +917,7 @@ impl<'t> YamlReader<'t> {
                 ptr_len,
                 anchor,
                 merges: Vec::new(),
+                intrinsic,
             }
         } else {
             Frame::Seq {
@@ -768,6 +926,7 @@ impl<'t> YamlReader<'t> {
                 key,
                 ptr_len,
                 anchor,
+                intrinsic,
             }
         });
         Ok(None)
@@ -775,7 +934,7 @@ impl<'t> YamlReader<'t> {
 
     /// The innermost collection ends.
     fn end(&mut self, e: usize) -> Option<Finished> {
-        let (value, start, key, ptr_len, anchor) = match self.stack.pop()? {
+        let (value, start, key, ptr_len, anchor, intrinsic) = match self.stack.pop()? {
             Frame::Map {
                 mut map,
                 start,
@@ -783,12 +942,13 @@ impl<'t> YamlReader<'t> {
                 ptr_len,
                 anchor,
                 merges,
+                intrinsic,
                 ..
             } => {
                 for source in merges {
                     merge_into(&mut map, source);
                 }
-                (Value::Object(map), start, key, ptr_len, anchor)
+                (Value::Object(map), start, key, ptr_len, anchor, intrinsic)
             }
             Frame::Seq {
                 items,
@@ -796,7 +956,12 @@ impl<'t> YamlReader<'t> {
                 key,
                 ptr_len,
                 anchor,
-            } => (Value::Array(items), start, key, ptr_len, anchor),
+                intrinsic,
+            } => (Value::Array(items), start, key, ptr_len, anchor, intrinsic),
+        };
+        let value = match intrinsic {
+            Some(f) => wrap_intrinsic(f, value),
+            None => value,
         };
         if anchor > 0 {
             self.anchors.insert(anchor, value.clone());
@@ -890,7 +1055,17 @@ impl<'t> YamlReader<'t> {
                     if k == "<<" && is_merge_source(&f.value) {
                         merges.push(f.value);
                     } else if map.contains_key(&k) {
-                        return Err((ks.start, format!("duplicate mapping key \"{k}\"")));
+                        if self.dialect != Dialect::CloudFormation {
+                            return Err((ks.start, format!("duplicate mapping key \"{k}\"")));
+                        }
+                        self.notes.push(SourceNote {
+                            offset: ks.start,
+                            message: format!(
+                                "duplicate key '{k}': SAM CLI keeps this later value; \
+                                 CloudFormation itself rejects the template"
+                            ),
+                        });
+                        map.insert(k, f.value);
                     } else {
                         map.insert(k, f.value);
                     }
@@ -978,6 +1153,44 @@ mod tests {
 
     fn json(text: &str) -> Result<Document, LoadError> {
         parse_text(Path::new("t.json"), text.to_string(), Format::Json)
+    }
+
+    #[test]
+    fn cloudformation_short_forms_read_as_their_long_forms() {
+        let text = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Role: !GetAtt Role.Arn\n      Name: !Sub '${AWS::StackName}-f'\n      Subnets: !Split [',', !Ref Ids]\n      Name: later\n";
+        let (doc, notes) = parse_text_as(
+            Path::new("template.yaml"),
+            text.into(),
+            Format::Yaml,
+            Dialect::CloudFormation,
+        )
+        .unwrap();
+        let p = &doc.value["Resources"]["F"]["Properties"];
+        assert_eq!(
+            p["Role"],
+            serde_json::json!({"Fn::GetAtt": ["Role", "Arn"]})
+        );
+        assert_eq!(
+            p["Subnets"],
+            serde_json::json!({"Fn::Split": [",", {"Ref": "Ids"}]})
+        );
+        // A duplicate key keeps the later value, as SAM CLI does, and says so.
+        assert_eq!(p["Name"], "later");
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].message.contains("duplicate key 'Name'"));
+        // A definition stays strict.
+        assert!(parse_text(Path::new("d.yaml"), text.into(), Format::Yaml).is_err());
+        assert!(
+            parse_text_as(
+                Path::new("t.yaml"),
+                "A: !Bogus x\n".into(),
+                Format::Yaml,
+                Dialect::CloudFormation
+            )
+            .unwrap_err()
+            .to_string()
+            .contains("unknown tag !Bogus")
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The command line: thin over the layers below.
 
 mod policy;
+mod project;
 mod run;
 mod validate;
 
@@ -34,6 +35,41 @@ pub enum Command {
     Run(run::RunArgs),
     /// Print the IAM policy Step Functions needs for the definition's Lambda calls.
     Policy(policy::PolicyArgs),
+    /// Show what a SAM/CloudFormation template resolves to: its state machines, their
+    /// definitions and substitutions, and the handler code of every function they call.
+    Project(project::ProjectArgs),
+}
+
+/// How a SAM or CloudFormation template is read (when the file given is one).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct TemplateArgs {
+    /// The template's state machine to use (its logical id), when it has several.
+    #[arg(long, value_name = "LOGICAL_ID")]
+    pub state_machine: Option<String>,
+    /// A template parameter's value (over its Default), KEY=VALUE; repeatable.
+    #[arg(long = "parameter", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub parameters: Vec<(String, String)>,
+    /// Fill or override a definition placeholder ${KEY}, KEY=VALUE; repeatable (also
+    /// `[substitutions]` in stepdbg.toml).
+    #[arg(long = "define", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub defines: Vec<(String, String)>,
+}
+
+impl TemplateArgs {
+    pub fn options(&self) -> crate::project::ProjectOptions {
+        crate::project::ProjectOptions {
+            parameters: self.parameters.clone(),
+            defines: self.defines.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+fn parse_key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("'{text}': expected KEY=VALUE")),
+    }
 }
 
 /// Where an execution's input and task answers come from: shared by `run` and the debugger.
@@ -175,6 +211,7 @@ fn dispatch() -> i32 {
         Some(Command::Validate(a)) => validate::run(a),
         Some(Command::Run(a)) => run::run(a),
         Some(Command::Policy(a)) => policy::run(a),
+        Some(Command::Project(a)) => project::run(a),
         None if cli.debug.definition.is_some() => crate::tui::main(cli.debug),
         None => {
             errln!(
