@@ -622,3 +622,110 @@ fn handler_paths_in_stepdbg_toml_are_from_its_folder_and_must_exist() {
         assert_eq!(stdout_json(&out)["output"]["Payload"]["ok"], true);
     }
 }
+
+fn have_node() -> bool {
+    let ok = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !ok {
+        eprintln!("skipped: node is not installed");
+    }
+    ok
+}
+
+#[test]
+fn a_sam_template_runs_its_real_handlers_with_no_configuration() {
+    if !have_python() || !have_node() {
+        return;
+    }
+    let template = sample("sam-app/template.yaml");
+    // From another folder: paths are the template's.
+    let out = stepdbg()
+        .current_dir(std::env::temp_dir())
+        .args(["run", "--trace"])
+        .arg(&template)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let status = stdout_json(&out);
+    // Python priced nothing; Node priced 3 mugs; the table name came from a !Ref.
+    assert_eq!(status["output"]["total"], json!(37.5), "{status}");
+    assert_eq!(status["output"]["shipping"], json!(4.9));
+    assert!(
+        status["output"]["table"]
+            .as_str()
+            .unwrap()
+            .starts_with("sam-app-OrdersTable-"),
+        "{status}"
+    );
+    // Globals' Environment reached the Python handler.
+    assert!(err.contains(r#""stage":"dev""#), "{err}");
+    // --parameter and --define change the deployment.
+    let out = stepdbg()
+        .args(["run"])
+        .arg(&template)
+        .args([
+            "--parameter",
+            "FreeShippingOver=10",
+            "--define",
+            "OrdersTableName=orders-test",
+        ])
+        .output()
+        .unwrap();
+    let status = stdout_json(&out);
+    assert_eq!(status["output"]["shipping"], json!(0), "{status}");
+    assert_eq!(status["output"]["table"], "orders-test");
+    // validate and policy take the template too.
+    let out = stepdbg().arg("validate").arg(&template).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("OrderStateMachine: valid (5 states)"));
+    let out = stepdbg().arg("policy").arg(&template).output().unwrap();
+    let policy = stdout_json(&out);
+    let resources = policy["Statement"][0]["Resource"].to_string();
+    assert!(
+        resources.contains("function:check-stock-dev"),
+        "{resources}"
+    );
+}
+
+#[test]
+fn project_reports_what_a_template_resolves_to() {
+    let template = sample("sam-app/template.yaml");
+    let out = stepdbg()
+        .args(["project", "--format", "json"])
+        .arg(&template)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let p = stdout_json(&out);
+    let sm = &p["stateMachines"][0];
+    assert_eq!(sm["logicalId"], "OrderStateMachine");
+    assert_eq!(sm["definitionFile"], "statemachine/order.asl.json");
+    assert_eq!(sm["states"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        sm["substitutions"]["CheckStockFunctionArn"],
+        "arn:aws:lambda:us-east-1:123456789012:function:check-stock-dev"
+    );
+    let calls = sm["functions"].as_array().unwrap();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[0]["logicalId"], "CheckStockFunction");
+    assert_eq!(calls[0]["states"], json!(["Check stock"]));
+    assert_eq!(calls[0]["handlerFile"], "functions/check_stock/app.py");
+    assert_eq!(calls[1]["logicalId"], "PriceFunction");
+    assert_eq!(calls[1]["handlerFile"], "functions/price/index.js");
+    assert!(
+        calls[1]["backend"]
+            .as_str()
+            .unwrap()
+            .starts_with("handler:")
+    );
+    // The readable form names the same.
+    let out = stepdbg().arg("project").arg(&template).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Price order → PriceFunction (nodejs20.x): runs functions/price/index.js"),
+        "{text}"
+    );
+}

@@ -113,6 +113,8 @@ pub struct LaunchArgs {
     /// eval-timeout in stepdbg.toml].
     #[arg(long, value_name = "DURATION", value_parser = crate::cli::parse_duration)]
     pub eval_timeout: Option<std::time::Duration>,
+    #[command(flatten)]
+    pub template: TemplateArgs,
 }
 
 impl LaunchArgs {
@@ -130,6 +132,8 @@ impl LaunchArgs {
             seed: self.seed,
             deterministic_tokens: self.deterministic_tokens,
             eval_timeout: self.eval_timeout,
+            state_machine: self.template.state_machine.clone(),
+            project: self.template.options(),
             ..Default::default()
         }
     }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct PolicyArgs {
-    /// The definition file (JSON or YAML).
+    /// The definition file (JSON or YAML), or a SAM/CloudFormation template.
     pub definition: PathBuf,
     /// Region for function names given without one [default: the [[region]] placeholder].
     #[arg(long)]
@@ -24,11 +24,24 @@ pub struct PolicyArgs {
     /// Output format (only JSON, pretty-printed).
     #[arg(long, default_value = "json", value_parser = ["json"])]
     pub format: String,
+    #[command(flatten)]
+    pub template: super::TemplateArgs,
 }
 
 pub fn run(args: PolicyArgs) -> i32 {
-    let def = match asl::load(&args.definition) {
-        Ok(d) => d,
+    // A template's functions get the ARNs of the account and region asked for.
+    let options = crate::project::ProjectOptions {
+        region: args.region.clone(),
+        account: args.account_id.clone(),
+        ..args.template.options()
+    };
+    let target = crate::project::Target::of(
+        &args.definition,
+        args.template.state_machine.clone(),
+        options,
+    );
+    let def = match target.open() {
+        Ok(o) => o.definition,
         Err(e) => {
             errln!("error: {e}");
             return exit::USAGE;

@@ -1,7 +1,6 @@
 //! `stepdbg run DEFINITION`: one headless execution, one JSON object on stdout.
 
 use super::{exit, stderr_color};
-use crate::asl;
 use crate::engine::{self, Execution, Step, WorkflowType};
 use crate::integrations::dispatch::Dispatch;
 use crate::session::callback::{self, CallbackServer};
@@ -18,9 +17,10 @@ pub struct RunArgs {
     pub definition: PathBuf,
     #[command(flatten)]
     pub launch: super::LaunchArgs,
-    /// Workflow type: STANDARD enforces the 25,000-event history quota, EXPRESS the 5-minute limit.
-    #[arg(long = "type", value_enum, default_value_t = TypeArg::Standard)]
-    pub workflow_type: TypeArg,
+    /// Workflow type: STANDARD enforces the 25,000-event history quota, EXPRESS the
+    /// 5-minute limit [default: a template's state machine's type, else STANDARD].
+    #[arg(long = "type", value_enum)]
+    pub workflow_type: Option<TypeArg>,
     /// Write the history as GetExecutionHistory JSON to this file.
     #[arg(long)]
     pub history: Option<PathBuf>,
@@ -53,10 +53,25 @@ fn usage(msg: impl std::fmt::Display) -> i32 {
 pub fn run(args: RunArgs) -> i32 {
     // Ctrl-C, SIGTERM and SIGHUP end the run at once, and the functions it started with it.
     signals::install(signals::Policy::ExitNow);
-    let def = match asl::load(&args.definition) {
-        Ok(d) => d,
+    let opts = LaunchOptions {
+        workflow_type: args.workflow_type.map(|t| match t {
+            TypeArg::Standard => WorkflowType::Standard,
+            TypeArg::Express => WorkflowType::Express,
+        }),
+        record_steps: args.trace,
+        ..args.launch.options(&args.definition)
+    };
+    let launch = match opts.prepare() {
+        Ok(l) => l,
         Err(e) => return usage(e),
     };
+    let def = match launch.target.open() {
+        Ok(o) => o.definition,
+        Err(e) => return usage(e),
+    };
+    for n in &launch.notes {
+        errln!("note: {n}");
+    }
     if def.has_errors() {
         let color = stderr_color();
         for d in def.errors() {
@@ -67,18 +82,6 @@ pub fn run(args: RunArgs) -> i32 {
             args.definition.display()
         ));
     }
-    let opts = LaunchOptions {
-        workflow_type: match args.workflow_type {
-            TypeArg::Standard => WorkflowType::Standard,
-            TypeArg::Express => WorkflowType::Express,
-        },
-        record_steps: args.trace,
-        ..args.launch.options(&args.definition)
-    };
-    let launch = match opts.prepare() {
-        Ok(l) => l,
-        Err(e) => return usage(e),
-    };
     let mut server = match args.listen.serve() {
         Ok(s) => s,
         Err(e) => return usage(e),

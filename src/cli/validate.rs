@@ -8,12 +8,48 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct ValidateArgs {
-    /// Definition files (JSON or YAML).
+    /// Definition files (JSON or YAML), or SAM/CloudFormation templates (every state
+    /// machine in them is validated).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    #[command(flatten)]
+    pub template: super::TemplateArgs,
+}
+
+/// One definition to validate: its label and what loading it gave.
+type Unit = (String, Result<asl::Definition, String>);
+
+/// The definitions `path` holds: itself, or every state machine of a template (notes about
+/// the template go to stderr).
+fn units(path: &std::path::Path, args: &super::TemplateArgs) -> Result<Vec<Unit>, String> {
+    if !crate::project::looks_like_template(path) {
+        return asl::load(path)
+            .map(|d| vec![(path.display().to_string(), Ok(d))])
+            .map_err(|e| e.to_string());
+    }
+    let project = crate::project::Project::load(path, args.options()).map_err(|e| e.to_string())?;
+    for n in &project.notes {
+        errln!("note: {n}");
+    }
+    let chosen: Vec<&crate::project::StateMachine> = match &args.state_machine {
+        Some(id) => vec![project.choose(Some(id)).map_err(|e| e.to_string())?],
+        None => project.state_machines.iter().collect(),
+    };
+    if chosen.is_empty() {
+        return Err(format!("{} declares no state machine", path.display()));
+    }
+    Ok(chosen
+        .into_iter()
+        .map(|sm| {
+            (
+                format!("{} {}", path.display(), sm.logical_id),
+                project.definition(sm).map_err(|e| e.to_string()),
+            )
+        })
+        .collect())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -27,15 +63,28 @@ pub fn run(args: ValidateArgs) -> i32 {
     let mut worst = exit::OK;
     let mut reports = Vec::new();
     for path in &args.files {
-        match asl::load(path) {
-            Err(e) => {
-                worst = exit::USAGE;
-                match args.format {
-                    Format::Json => reports.push(load_error_json(&e)),
-                    Format::Human => errln!("error: {e}"),
+        let loaded = match units(path, &args.template) {
+            Ok(u) => u,
+            Err(e) => vec![(path.display().to_string(), Err(e))],
+        };
+        for (label, def) in loaded {
+            let def = match def {
+                Ok(d) => d,
+                Err(e) => {
+                    worst = exit::USAGE;
+                    match args.format {
+                        Format::Json => reports.push(match asl::load(path) {
+                            Err(le) if !crate::project::looks_like_template(path) => {
+                                load_error_json(&le)
+                            }
+                            _ => json!({"file": label, "valid": false, "error": e}),
+                        }),
+                        Format::Human => errln!("error: {e}"),
+                    }
+                    continue;
                 }
-            }
-            Ok(def) => {
+            };
+            {
                 let errors = def.errors().count();
                 let warnings = def.diagnostics.len() - errors;
                 if errors > 0 && worst == exit::OK {
@@ -43,7 +92,7 @@ pub fn run(args: ValidateArgs) -> i32 {
                 }
                 match args.format {
                     Format::Json => reports.push(json!({
-                        "file": path.display().to_string(),
+                        "file": label,
                         "valid": errors == 0,
                         "diagnostics": def.diagnostics.iter().map(|d| d.to_json(&def.doc)).collect::<Vec<_>>(),
                     })),
@@ -54,14 +103,12 @@ pub fn run(args: ValidateArgs) -> i32 {
                         let states = count_states(&def.machine);
                         if errors == 0 {
                             outln!(
-                                "{}: valid ({states} states{})",
-                                path.display(),
+                                "{label}: valid ({states} states{})",
                                 if warnings > 0 { format!(", {warnings} warning{}", plural(warnings)) } else { String::new() }
                             );
                         } else {
                             outln!(
-                                "{}: invalid: {errors} error{}{}",
-                                path.display(),
+                                "{label}: invalid: {errors} error{}{}",
                                 plural(errors),
                                 if warnings > 0 { format!(", {warnings} warning{}", plural(warnings)) } else { String::new() }
                             );

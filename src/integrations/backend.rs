@@ -226,6 +226,8 @@ impl Call<'_> {
                 "STEPDBG_DEADLINE_MS",
                 (now_ms + ctx.time_limit.as_millis()).to_string(),
             );
+        // The function's own variables (a template's Environment), as Lambda sets them.
+        cmd.envs(self.options.environment.iter().map(|(k, v)| (k, v)));
         let client_context = req
             .client_context
             .as_deref()

@@ -72,6 +72,8 @@ pub struct BackendOptions {
     pub alias_version: Option<String>,
     /// For `endpoint:`: the function name to send instead of the one called.
     pub endpoint_function: Option<String>,
+    /// Environment variables the function gets (a template's `Environment.Variables`).
+    pub environment: Vec<(String, String)>,
 }
 
 impl Default for BackendOptions {
@@ -81,6 +83,7 @@ impl Default for BackendOptions {
             memory_mb: DEFAULT_MEMORY_MB,
             alias_version: None,
             endpoint_function: None,
+            environment: Vec::new(),
         }
     }
 }
@@ -207,10 +210,9 @@ impl Routes {
                         r.origin,
                         full.display(),
                         r.spec,
-                        if r.base_dir.is_some() {
-                            "the stepdbg.toml's folder"
-                        } else {
-                            "the working directory"
+                        match &r.base_dir {
+                            Some(d) => d.display().to_string(),
+                            None => "the working directory".into(),
                         }
                     )));
                 }

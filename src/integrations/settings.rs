@@ -6,6 +6,9 @@
 //! [functions]
 //! "price-*" = "handler:fns/price.py:handler?timeout=10"
 //!
+//! [substitutions]      # a template's ${placeholders}, over its DefinitionSubstitutions
+//! ReminderTimeout = "300"
+//!
 //! [limits]
 //! eval-timeout = "30s"   # one JSONata evaluation
 //! max-sequence = 5_000_000   # items in one JSONata sequence
@@ -31,6 +34,8 @@ pub struct Settings {
     pub max_sequence: Option<usize>,
     /// `[limits] eval-memory-mb`.
     pub eval_memory_mb: Option<usize>,
+    /// `[substitutions]`: values for a template's `${placeholders}`.
+    pub substitutions: Vec<(String, String)>,
 }
 
 impl Settings {
@@ -68,6 +73,25 @@ impl Settings {
             Some(t) => Routes::from_toml(&file, t, base_dir)?,
             None => Routes::default(),
         };
+        let mut substitutions = Vec::new();
+        if let Some(t) = file.table("substitutions")? {
+            for (key, value) in t {
+                let key = key.get_ref().as_ref().to_string();
+                let text = match value.get_ref() {
+                    crate::shell::toml::DeValue::String(s) => s.to_string(),
+                    crate::shell::toml::DeValue::Integer(i) => i.as_str().replace('_', ""),
+                    crate::shell::toml::DeValue::Float(f) => f.as_str().to_string(),
+                    crate::shell::toml::DeValue::Boolean(b) => b.to_string(),
+                    _ => {
+                        return Err(format!(
+                            "{}: substitution `{key}` must be a string, a number or a boolean",
+                            file.at(value.span().start)
+                        ));
+                    }
+                };
+                substitutions.push((key, text));
+            }
+        }
         let (mut eval_timeout, mut max_sequence, mut eval_memory_mb) = (None, None, None);
         if let Some(limits) = file.table("limits")? {
             for (key, value) in limits {
@@ -98,6 +122,7 @@ impl Settings {
             eval_timeout,
             max_sequence,
             eval_memory_mb,
+            substitutions,
         })
     }
 }

@@ -32,6 +32,8 @@ pub struct Function {
     pub from_globals: Vec<String>,
     /// `Timeout` in seconds, when given.
     pub timeout: Option<f64>,
+    /// `Environment.Variables` (with `Globals`'), worked out.
+    pub environment: Vec<(String, String)>,
     /// Why stepdbg cannot run it locally (then a mock, an endpoint or a person answers).
     pub not_local: Option<String>,
 }
@@ -104,6 +106,21 @@ pub fn read(project: &Project) -> Vec<Function> {
             _ => None,
         });
         let package_image = text(prop("PackageType")).is_some_and(|p| p == "Image");
+        // SAM merges the variables of Globals with the function's own (the function wins).
+        let mut environment: Vec<(String, String)> = Vec::new();
+        let own_env = props.get("Environment").and_then(|e| stack.eval(e).ok());
+        let global_env = globals
+            .get("Environment")
+            .filter(|_| sam)
+            .and_then(|e| stack.eval(e).ok());
+        for env in [global_env, own_env].into_iter().flatten() {
+            if let Some(vars) = env.get("Variables").and_then(Value::as_object) {
+                for (k, v) in vars {
+                    environment.retain(|(name, _)| name != k);
+                    environment.push((k.clone(), super::cfn::scalar_text(v)));
+                }
+            }
+        }
         let (code_uri, inline) = if sam {
             (prop("CodeUri"), prop("InlineCode").is_some())
         } else {
@@ -143,6 +160,7 @@ pub fn read(project: &Project) -> Vec<Function> {
             arn,
             from_globals,
             timeout,
+            environment,
             not_local: None,
         };
         f.not_local = if package_image {
@@ -457,21 +475,11 @@ pub fn routes(project: &Project) -> Vec<Route> {
         .iter()
         .filter_map(|f| {
             let backend = f.backend()?;
-            Route::new(
-                &f.name,
-                &backend,
-                Some(&project.dir),
-                &format!(
-                    "{} ({})",
-                    project
-                        .path
-                        .file_name()
-                        .unwrap_or_default()
-                        .to_string_lossy(),
-                    f.logical_id
-                ),
-            )
-            .ok()
+            let file = project.path.file_name().unwrap_or_default();
+            let origin = format!("{} ({})", file.to_string_lossy(), f.logical_id);
+            let mut route = Route::new(&f.name, &backend, Some(&project.dir), &origin).ok()?;
+            route.options.environment.clone_from(&f.environment);
+            Some(route)
         })
         .collect()
 }

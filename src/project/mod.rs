@@ -306,7 +306,9 @@ impl Project {
                 path.display()
             )));
         }
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        // Absolute, so handler paths work wherever the functions run from.
+        let parent = path.parent().unwrap_or(Path::new(""));
+        let dir = std::path::absolute(parent).unwrap_or_else(|_| parent.to_path_buf());
         let kind = if transforms(&doc.value).any(|t| t.starts_with("AWS::Serverless")) {
             TemplateKind::Sam
         } else {
@@ -782,5 +784,118 @@ pub fn placeholders(v: &Value, out: &mut Vec<String>) {
         Value::Array(a) => a.iter().for_each(|x| placeholders(x, out)),
         Value::Object(m) => m.values().for_each(|x| placeholders(x, out)),
         _ => {}
+    }
+}
+
+/// What a person pointed stepdbg at: a definition file, or a state machine of a template.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Definition(PathBuf),
+    Template {
+        path: PathBuf,
+        state_machine: Option<String>,
+        options: ProjectOptions,
+    },
+}
+
+/// A target opened: the definition to run, and what comes with it.
+#[derive(Debug)]
+pub struct Opened {
+    pub definition: Definition,
+    /// Files whose change changes what is debugged (watched for hot reload).
+    pub watched: Vec<PathBuf>,
+    /// The template's functions run with their handlers (empty for a definition file).
+    pub routes: Vec<crate::integrations::routes::Route>,
+    /// For a template: the state machine's logical id and workflow type.
+    pub state_machine: Option<(String, String)>,
+    /// What the person should hear (duplicate keys kept, unresolved placeholders, ...).
+    pub notes: Vec<String>,
+    /// Where `NAME.input.json` and `NAME.mocks.json` are looked for: the definition file,
+    /// or the template when the definition is inline.
+    pub siblings_of: PathBuf,
+}
+
+impl Target {
+    /// `path` as a definition or, when it is a template, its state machine
+    /// `state_machine` (or its only one).
+    pub fn of(path: &Path, state_machine: Option<String>, options: ProjectOptions) -> Target {
+        if looks_like_template(path) {
+            Target::Template {
+                path: path.to_path_buf(),
+                state_machine,
+                options,
+            }
+        } else {
+            Target::Definition(path.to_path_buf())
+        }
+    }
+
+    /// The file the person named.
+    pub fn path(&self) -> &Path {
+        match self {
+            Target::Definition(p) | Target::Template { path: p, .. } => p,
+        }
+    }
+
+    pub fn is_template(&self) -> bool {
+        matches!(self, Target::Template { .. })
+    }
+
+    /// Load (again) what this target stands for.
+    pub fn open(&self) -> Result<Opened, ProjectError> {
+        match self {
+            Target::Definition(p) => Ok(Opened {
+                definition: crate::asl::load(p)?,
+                watched: vec![p.clone()],
+                routes: Vec::new(),
+                state_machine: None,
+                notes: Vec::new(),
+                siblings_of: p.clone(),
+            }),
+            Target::Template {
+                path,
+                state_machine,
+                options,
+            } => {
+                let project = Project::load(path, options.clone())?;
+                let sm = project.choose(state_machine.as_deref())?;
+                let definition = project.definition(sm)?;
+                let mut notes: Vec<String> =
+                    project.notes.iter().map(ToString::to_string).collect();
+                notes.extend(sm.notes.iter().map(|n| format!("{}: {n}", sm.logical_id)));
+                let mut left = Vec::new();
+                placeholders(&definition.doc.value, &mut left);
+                if !left.is_empty() {
+                    notes.push(format!(
+                        "{}: placeholders without a value: {} (give them with --define KEY=VALUE)",
+                        sm.logical_id,
+                        left.iter()
+                            .map(|k| format!("${{{k}}}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                let mut watched = project.watched_files(sm);
+                let routes = functions::routes(&project);
+                watched.extend(
+                    project
+                        .functions
+                        .iter()
+                        .filter_map(|f| f.handler_file.clone()),
+                );
+                let siblings_of = match &sm.source {
+                    DefinitionSource::File(p) => p.clone(),
+                    _ => path.clone(),
+                };
+                Ok(Opened {
+                    definition,
+                    watched,
+                    routes,
+                    state_machine: Some((sm.logical_id.clone(), sm.workflow_type.clone())),
+                    notes,
+                    siblings_of,
+                })
+            }
+        }
     }
 }

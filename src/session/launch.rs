@@ -9,6 +9,7 @@ use crate::integrations::lambda::AwsScope;
 use crate::integrations::mock::{MockCase, MockConfig};
 use crate::integrations::routes::Routes;
 use crate::integrations::settings::Settings;
+use crate::project::{ProjectOptions, Target};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -28,7 +29,11 @@ pub struct LaunchOptions {
     /// `PATTERN=BACKEND` routes for Lambda functions.
     pub functions: Vec<String>,
     pub execution_name: Option<String>,
-    pub workflow_type: WorkflowType,
+    /// STANDARD or EXPRESS; None: the template's state machine's, else STANDARD.
+    pub workflow_type: Option<WorkflowType>,
+    /// When the file is a template: which state machine, and how to deploy it.
+    pub state_machine: Option<String>,
+    pub project: ProjectOptions,
     pub seed: u64,
     pub record_steps: bool,
     /// Tokens from the seed alone (tests); otherwise an OS-drawn secret is mixed in.
@@ -44,6 +49,11 @@ pub struct Launch {
     pub dispatcher: Dispatcher,
     /// Files picked up beside the definition, for the user to see.
     pub discovered: Vec<PathBuf>,
+    /// What to load: the definition file, or the template's state machine.
+    pub target: Target,
+    /// What the person should hear about the template (kept duplicate keys, placeholders
+    /// without a value, functions that cannot run here).
+    pub notes: Vec<String>,
 }
 
 /// `samples/x.asl.json` → `samples/x.<suffix>` (and `x.json` → `x.<suffix>`).
@@ -92,10 +102,22 @@ fn read_json_text(arg: &str, what: &str) -> Result<Value, String> {
 impl LaunchOptions {
     pub fn prepare(&self) -> Result<Launch, SessionError> {
         let mut discovered = Vec::new();
+        let settings = Settings::beside(&self.definition)?;
+        // A template: its state machine, deployed with stepdbg.toml's substitutions and
+        // then --define's. When it cannot be opened yet, loading the definition says why.
+        let mut project = self.project.clone();
+        let mut defines = settings.substitutions.clone();
+        defines.extend(project.defines);
+        project.defines = defines;
+        let target = Target::of(&self.definition, self.state_machine.clone(), project);
+        let opened = target.is_template().then(|| target.open().ok()).flatten();
+        let siblings_of = opened
+            .as_ref()
+            .map_or_else(|| self.definition.clone(), |o| o.siblings_of.clone());
         let input = match &self.input {
             Some(i) => read_json_arg(i, "--input")?,
             None => {
-                let p = sibling(&self.definition, "input.json");
+                let p = sibling(&siblings_of, "input.json");
                 if p.is_file() {
                     discovered.push(p.clone());
                     read_json_arg(&format!("file://{}", p.display()), "input")?
@@ -121,7 +143,7 @@ impl LaunchOptions {
             Some(p) => Some(p.clone()),
             None if self.no_mocks => None,
             None => {
-                let p = sibling(&self.definition, "mocks.json");
+                let p = sibling(&siblings_of, "mocks.json");
                 p.is_file().then(|| {
                     discovered.push(p.clone());
                     p
@@ -140,7 +162,12 @@ impl LaunchOptions {
             None => MockCase::default(),
         };
         let mut config = Config {
-            workflow_type: self.workflow_type,
+            workflow_type: self.workflow_type.unwrap_or_else(|| {
+                match opened.as_ref().and_then(|o| o.state_machine.as_ref()) {
+                    Some((_, t)) if t == "EXPRESS" => WorkflowType::Express,
+                    _ => WorkflowType::Standard,
+                }
+            }),
             seed: self.seed,
             start_time_ms: time::wall_clock_millis(),
             context_overrides: context.clone(),
@@ -155,6 +182,8 @@ impl LaunchOptions {
         };
         if let Some(n) = &self.state_machine_name {
             config.state_machine_name = n.clone();
+        } else if let Some((id, _)) = opened.as_ref().and_then(|o| o.state_machine.as_ref()) {
+            config.state_machine_name = id.clone();
         } else if let Some(stem) = sibling(&self.definition, "x")
             .file_stem()
             .and_then(|s| s.to_str())
@@ -172,9 +201,16 @@ impl LaunchOptions {
                 config.state_machine_name = n.to_string();
             }
         }
-        let settings = Settings::beside(&self.definition)?;
         let mut routes = Routes::from_options(&self.functions)?;
         routes.extend(settings.routes);
+        // The template's functions run with their handlers, after the person's own routes.
+        let mut notes = Vec::new();
+        if let Some(o) = opened {
+            for r in o.routes {
+                routes.push(r);
+            }
+            notes = o.notes;
+        }
         if let Some(p) = settings.path {
             discovered.push(p);
         }
@@ -198,6 +234,8 @@ impl LaunchOptions {
             config,
             dispatcher,
             discovered,
+            target,
+            notes,
         })
     }
 }

@@ -18,6 +18,7 @@ pub mod watch;
 use crate::asl::{self, Definition, Diagnostic, LoadError};
 use crate::engine::{Config, Execution, Failure, Status, Step, TaskId, TaskOutcome, TaskRequest};
 use crate::integrations::dispatch::{HandAnswer, HandShape, Invocation, hand_outcome};
+use crate::project::{ProjectError, Target};
 use breakpoints::{BreakKind, Breakpoints};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -212,7 +213,10 @@ pub enum ReloadOutcome {
 }
 
 pub struct Session {
+    /// The file the person named (a definition or a template).
     pub path: PathBuf,
+    /// What it stands for, loaded again at every reload.
+    pub target: Target,
     /// The last good definition.
     pub definition: Definition,
     /// Diagnostics of the file as it is on disk now (may be an invalid save).
@@ -245,6 +249,14 @@ pub struct Session {
     pub max_steps_per_continue: usize,
 }
 
+/// What a reload compares: the definition's text and what it resolved to (a template's
+/// substitutions can change it while its file stays the same).
+fn definition_hash(def: &Definition) -> u64 {
+    let mut bytes = def.doc.source.text.as_bytes().to_vec();
+    bytes.extend(crate::expr::compact(&def.doc.value).as_bytes());
+    hash_bytes(&bytes)
+}
+
 fn hash_bytes(b: &[u8]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -272,6 +284,16 @@ impl Session {
         opts: SessionOptions,
         resolver: Box<dyn Resolver>,
     ) -> Session {
+        Session::from_target(Target::Definition(path.to_path_buf()), def, opts, resolver)
+    }
+
+    /// A session on `target`, whose definition (already loaded) is `def`.
+    pub fn from_target(
+        target: Target,
+        def: Definition,
+        opts: SessionOptions,
+        resolver: Box<dyn Resolver>,
+    ) -> Session {
         let input = opts.input.unwrap_or_else(|| serde_json::json!({}));
         let exec = Execution::new(
             Arc::new(def.machine.clone()),
@@ -279,8 +301,9 @@ impl Session {
             opts.config.clone(),
         );
         Session {
-            path: path.to_path_buf(),
-            content_hash: hash_bytes(def.doc.source.text.as_bytes()),
+            path: target.path().to_path_buf(),
+            target,
+            content_hash: definition_hash(&def),
             live_diagnostics: def.diagnostics.clone(),
             live_error: None,
             definition: def,
@@ -1029,24 +1052,22 @@ impl Session {
             .map(|(_, a)| a)
     }
 
-    /// Re-read the definition file. Invalid: keep everything and report. Valid: swap it in,
-    /// keep breakpoints (report those whose states vanished) and replay to where we were.
+    /// Re-read the definition (and the template it comes from). Invalid: keep everything
+    /// and report. Valid: swap it in, keep breakpoints (report those whose states
+    /// vanished) and replay to where we were.
     pub fn reload(&mut self) -> ReloadOutcome {
-        let bytes = match asl::source::read_file(&self.path) {
-            Ok(b) => b,
-            Err(e) => {
+        let def = match self.target.open() {
+            Ok(opened) => opened.definition,
+            Err(ProjectError::Load(e @ LoadError::Io { .. })) => {
                 self.live_error = Some(e.to_string());
                 return ReloadOutcome::Unreadable(e.to_string());
             }
-        };
-        let h = hash_bytes(&bytes);
-        if h == self.content_hash {
-            return ReloadOutcome::Unchanged;
-        }
-        self.content_hash = h;
-        let def = match asl::from_bytes(&self.path, bytes) {
-            Ok(d) => d,
             Err(e) => {
+                let h = hash_bytes(e.to_string().as_bytes());
+                if h == self.content_hash {
+                    return ReloadOutcome::Unchanged;
+                }
+                self.content_hash = h;
                 self.live_error = Some(e.to_string());
                 self.live_diagnostics.clear();
                 return ReloadOutcome::Invalid {
@@ -1054,6 +1075,11 @@ impl Session {
                 };
             }
         };
+        let h = definition_hash(&def);
+        if h == self.content_hash {
+            return ReloadOutcome::Unchanged;
+        }
+        self.content_hash = h;
         self.live_diagnostics = def.diagnostics.clone();
         if def.has_errors() {
             self.live_error = None;

@@ -1,4 +1,5 @@
-//! Watching the definition file for saves.
+//! Watching the definition file (and, for a template, the template, the definition file
+//! it names and the handler code) for saves.
 //!
 //! Editors save by writing a new file and renaming it over the old one, which ends a watch
 //! on the file itself; so the parent directory is watched and events are filtered by file
@@ -22,28 +23,47 @@ enum Backend {
     Poll(Debouncer<PollWatcher>),
 }
 
-/// A running watch; `changes` gets a message after each (debounced) change to the file.
+/// A running watch; `changes` gets a message after each (debounced) change to the files.
 pub struct FileWatch {
     _backend: Backend,
     changes: UnboundedReceiver<()>,
-    pub path: PathBuf,
+    pub paths: Vec<PathBuf>,
     pub polling: bool,
 }
 
 impl FileWatch {
     /// Watch `file` (its directory, filtered by name). `poll` forces polling.
     pub fn start(file: &Path, poll: bool) -> Result<FileWatch, String> {
-        let path = std::path::absolute(file).map_err(|e| e.to_string())?;
-        let dir = path
-            .parent()
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        let name = path.file_name().map(std::ffi::OsStr::to_os_string);
+        FileWatch::start_many(&[file.to_path_buf()], poll)
+    }
+
+    /// Watch several files (their directories, filtered by path).
+    pub fn start_many(files: &[PathBuf], poll: bool) -> Result<FileWatch, String> {
+        let paths: Vec<PathBuf> = files
+            .iter()
+            .map(|f| std::path::absolute(f).map_err(|e| e.to_string()))
+            .collect::<Result<_, _>>()?;
+        let mut dirs: Vec<PathBuf> = paths
+            .iter()
+            .map(|p| {
+                p.parent()
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+            })
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        let wanted = paths.clone();
         let (tx, rx) = unbounded_channel();
         let handler = move |res: DebounceEventResult| {
             if let Ok(events) = res
-                && events
-                    .iter()
-                    .any(|e| e.path.file_name().map(std::ffi::OsStr::to_os_string) == name)
+                && events.iter().any(|e| {
+                    wanted.iter().any(|w| {
+                        e.path == *w
+                            || (e.path.file_name() == w.file_name()
+                                && e.path.parent().and_then(|p| p.canonicalize().ok())
+                                    == w.parent().and_then(|p| p.canonicalize().ok()))
+                    })
+                })
             {
                 let _ = tx.send(());
             }
@@ -59,17 +79,21 @@ impl FileWatch {
                 );
             let mut d =
                 new_debouncer_opt::<_, PollWatcher>(cfg, handler).map_err(|e| e.to_string())?;
-            d.watcher().watch(&dir, mode).map_err(|e| e.to_string())?;
+            for dir in &dirs {
+                d.watcher().watch(dir, mode).map_err(|e| e.to_string())?;
+            }
             Backend::Poll(d)
         } else {
             let mut d = new_debouncer(DEBOUNCE, handler).map_err(|e| e.to_string())?;
-            d.watcher().watch(&dir, mode).map_err(|e| e.to_string())?;
+            for dir in &dirs {
+                d.watcher().watch(dir, mode).map_err(|e| e.to_string())?;
+            }
             Backend::Native(d)
         };
         Ok(FileWatch {
             _backend: backend,
             changes: rx,
-            path,
+            paths,
             polling: poll,
         })
     }

@@ -33,6 +33,7 @@ pub use app::{App, AppOptions, Msg};
 pub use components::Pane;
 pub use theme::Theme;
 
+use crate::project::Target;
 use crate::session::callback::CallbackServer;
 use crate::session::launch::{HoldCallbackTokens, LaunchOptions};
 use crate::session::watch::FileWatch;
@@ -95,7 +96,8 @@ pub fn main(args: TuiArgs) -> i32 {
     };
     // A definition that is not valid yet opens anyway: the debugger shows where it is
     // wrong and starts when a save makes it valid.
-    let end = run_terminal(opening.open(&path), &path, listen);
+    let watched = opening.watched();
+    let end = run_terminal(opening.open(), &path, &watched, listen);
     match end {
         Ok(End::Quit) => exit::OK,
         Ok(End::Signal(sig)) => signals::exit_code(sig),
@@ -111,6 +113,7 @@ pub fn main(args: TuiArgs) -> i32 {
 /// Everything the debugger needs but a valid definition: the session's options, what
 /// answers tasks, the look and the keys.
 pub struct Opening {
+    target: Target,
     options: SessionOptions,
     resolver: Box<dyn crate::session::Resolver>,
     app: AppOptions,
@@ -123,11 +126,20 @@ pub struct NotYet {
 }
 
 impl Opening {
-    /// The debugger on `path`, or why the definition cannot be debugged yet.
-    pub fn open(self, path: &Path) -> Result<App, Box<NotYet>> {
-        let why = match crate::asl::load(path) {
+    /// The files whose saves matter: the definition, or the template and what it names.
+    pub fn watched(&self) -> Vec<PathBuf> {
+        self.target
+            .open()
+            .map_or_else(|_| vec![self.target.path().to_path_buf()], |o| o.watched)
+    }
+
+    /// The debugger on the target, or why its definition cannot be debugged yet.
+    pub fn open(self) -> Result<App, Box<NotYet>> {
+        let path = self.target.path().to_path_buf();
+        let why = match self.target.open().map(|o| o.definition) {
             Ok(def) if !def.has_errors() => {
-                let mut session = Session::from_definition(path, def, self.options, self.resolver);
+                let mut session =
+                    Session::from_target(self.target, def, self.options, self.resolver);
                 session.background = true;
                 return Ok(App::new(session, self.app));
             }
@@ -178,8 +190,10 @@ pub fn prepare(args: &TuiArgs, path: &Path) -> Result<(Opening, Option<CallbackS
     if let Some(e) = key_error {
         notice.push(format!("key map ignored: {e}"));
     }
+    notice.extend(launch.notes);
     notice.push("? shows every key".into());
     let opening = Opening {
+        target: launch.target,
         options: SessionOptions {
             input: Some(launch.input),
             config: launch.config,
@@ -215,6 +229,7 @@ fn restore_terminal() {
 fn run_terminal(
     start: Result<App, Box<NotYet>>,
     path: &Path,
+    watched: &[PathBuf],
     listen: Option<CallbackServer>,
 ) -> std::io::Result<End> {
     use crossterm::event::{EnableBracketedPaste, EnableMouseCapture};
@@ -238,7 +253,7 @@ fn run_terminal(
     let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
     let mut listen = listen;
     let result = rt.block_on(async {
-        let mut io = Io::start(path, signals);
+        let mut io = Io::start(watched, signals);
         let mut app = match start {
             Ok(app) => app,
             Err(not_yet) => match wait_for_valid(&mut terminal, &mut io, *not_yet, path).await? {
@@ -355,13 +370,13 @@ struct Io {
 }
 
 impl Io {
-    fn start(path: &Path, signals: signals::Signals) -> Io {
+    fn start(watched: &[PathBuf], signals: signals::Signals) -> Io {
         let epoch = Instant::now();
         Io {
             events: spawn_event_reader(epoch),
             signals,
-            watch: FileWatch::start(path, false)
-                .or_else(|_| FileWatch::start(path, true))
+            watch: FileWatch::start_many(watched, false)
+                .or_else(|_| FileWatch::start_many(watched, true))
                 .ok(),
             epoch,
         }
@@ -424,7 +439,7 @@ async fn wait_for_valid(
             },
             () = file_changed(&mut io.watch) => {
                 opening.app.notice = Some(format!("{} is valid now; {notice}", path.display()));
-                match opening.open(path) {
+                match opening.open() {
                     Ok(app) => return Ok(Ok(app)),
                     Err(not_yet) => {
                         opening = not_yet.opening;
