@@ -295,6 +295,7 @@ fn reload_keeps_breakpoints_and_replays_to_the_same_point() {
         removed_breakpoints,
         replayed_steps,
         stop,
+        ..
     } = outcome
     else {
         panic!("{outcome:?}")

@@ -581,3 +581,57 @@ fn catch_retry_eval_and_the_viewer_in_a_real_terminal() {
     t.keys(&["Escape"]);
     t.wait_for("PAUSED");
 }
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_tree(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+fn have(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn a_sam_app_opens_and_a_handler_edit_is_run_again_on_reload() {
+    if !have_tmux() || !have("python3") || !have("node") {
+        eprintln!("skipped: tmux, python3 or node is not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_stepdbg");
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/sam-app"),
+        dir.path(),
+    );
+    let t = Tmux::start("sam", dir.path(), &format!("{bin} template.yaml"));
+    let s = t.wait_for("READY");
+    assert!(
+        s.contains("order.asl.json") && s.contains("Check stock"),
+        "{s}"
+    );
+    t.keys(&["c"]);
+    t.wait_for("SUCCEEDED");
+    command(&t, "eval $.price.total");
+    t.wait_for("$.price.total = 37.5");
+    // Change the Node handler's price: the calls are made again and the result follows.
+    let handler = dir.path().join("functions/price/index.js");
+    let code = std::fs::read_to_string(&handler).unwrap();
+    std::fs::write(
+        &handler,
+        code.replace("\"MUG-CLASSIC\": 12.5", "\"MUG-CLASSIC\": 20"),
+    )
+    .unwrap();
+    t.wait_for("function calls made again");
+    command(&t, "eval $.price.total");
+    t.wait_for("$.price.total = 60");
+}

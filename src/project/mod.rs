@@ -804,6 +804,8 @@ pub struct Opened {
     pub definition: Definition,
     /// Files whose change changes what is debugged (watched for hot reload).
     pub watched: Vec<PathBuf>,
+    /// The handler files among them: when one changes, the calls are made again.
+    pub code: Vec<PathBuf>,
     /// The template's functions run with their handlers (empty for a definition file).
     pub routes: Vec<crate::integrations::routes::Route>,
     /// For a template: the state machine's logical id and workflow type.
@@ -847,6 +849,7 @@ impl Target {
             Target::Definition(p) => Ok(Opened {
                 definition: crate::asl::load(p)?,
                 watched: vec![p.clone()],
+                code: Vec::new(),
                 routes: Vec::new(),
                 state_machine: None,
                 notes: Vec::new(),
@@ -877,12 +880,12 @@ impl Target {
                 }
                 let mut watched = project.watched_files(sm);
                 let routes = functions::routes(&project);
-                watched.extend(
-                    project
-                        .functions
-                        .iter()
-                        .filter_map(|f| f.handler_file.clone()),
-                );
+                let code: Vec<PathBuf> = project
+                    .functions
+                    .iter()
+                    .filter_map(|f| f.handler_file.clone())
+                    .collect();
+                watched.extend(code.iter().cloned());
                 let siblings_of = match &sm.source {
                     DefinitionSource::File(p) => p.clone(),
                     _ => path.clone(),
@@ -890,6 +893,7 @@ impl Target {
                 Ok(Opened {
                     definition,
                     watched,
+                    code,
                     routes,
                     state_machine: Some((sm.logical_id.clone(), sm.workflow_type.clone())),
                     notes,

@@ -207,6 +207,8 @@ pub enum ReloadOutcome {
         removed_breakpoints: Vec<String>,
         replayed_steps: usize,
         stop: Option<StopReason>,
+        /// Function calls made again because their handler code changed.
+        rerun_calls: usize,
     },
     /// The file cannot be read.
     Unreadable(String),
@@ -217,6 +219,8 @@ pub struct Session {
     pub path: PathBuf,
     /// What it stands for, loaded again at every reload.
     pub target: Target,
+    /// The handler code's contents when last loaded (a change re-runs the calls).
+    code_hash: u64,
     /// The last good definition.
     pub definition: Definition,
     /// Diagnostics of the file as it is on disk now (may be an invalid save).
@@ -254,6 +258,16 @@ pub struct Session {
 fn definition_hash(def: &Definition) -> u64 {
     let mut bytes = def.doc.source.text.as_bytes().to_vec();
     bytes.extend(crate::expr::compact(&def.doc.value).as_bytes());
+    hash_bytes(&bytes)
+}
+
+/// The contents of the handler files (a missing one counts as empty).
+fn code_hash(files: &[PathBuf]) -> u64 {
+    let mut bytes = Vec::new();
+    for f in files {
+        bytes.extend(f.display().to_string().as_bytes());
+        bytes.extend(std::fs::read(f).unwrap_or_default());
+    }
     hash_bytes(&bytes)
 }
 
@@ -302,6 +316,7 @@ impl Session {
         );
         Session {
             path: target.path().to_path_buf(),
+            code_hash: target.open().map_or(0, |o| code_hash(&o.code)),
             target,
             content_hash: definition_hash(&def),
             live_diagnostics: def.diagnostics.clone(),
@@ -1056,8 +1071,8 @@ impl Session {
     /// and report. Valid: swap it in, keep breakpoints (report those whose states
     /// vanished) and replay to where we were.
     pub fn reload(&mut self) -> ReloadOutcome {
-        let def = match self.target.open() {
-            Ok(opened) => opened.definition,
+        let (def, code) = match self.target.open() {
+            Ok(opened) => (opened.definition, code_hash(&opened.code)),
             Err(ProjectError::Load(e @ LoadError::Io { .. })) => {
                 self.live_error = Some(e.to_string());
                 return ReloadOutcome::Unreadable(e.to_string());
@@ -1076,7 +1091,9 @@ impl Session {
             }
         };
         let h = definition_hash(&def);
-        if h == self.content_hash {
+        let code_changed = code != self.code_hash;
+        self.code_hash = code;
+        if h == self.content_hash && !code_changed {
             return ReloadOutcome::Unchanged;
         }
         self.content_hash = h;
@@ -1097,12 +1114,29 @@ impl Session {
             .filter(|b| !names.contains(b))
             .collect();
         self.definition = def;
-        let entries = std::mem::take(&mut self.journal);
+        let mut entries = std::mem::take(&mut self.journal);
+        // New handler code: what the functions answered is asked again (a person's
+        // answers stay; mocks answer as before).
+        let mut rerun_calls = 0;
+        if code_changed {
+            let before = entries.len();
+            entries.retain(|e| {
+                !matches!(
+                    e,
+                    JournalEntry::Resolve {
+                        by_person: false,
+                        ..
+                    }
+                )
+            });
+            rerun_calls = before - entries.len();
+        }
         let stop = self.replay(entries);
         ReloadOutcome::Reloaded {
             removed_breakpoints: removed,
             replayed_steps: self.step_count(),
             stop,
+            rerun_calls,
         }
     }
 }

@@ -1066,6 +1066,7 @@ impl App {
                 removed_breakpoints,
                 replayed_steps,
                 stop,
+                rerun_calls,
             } => {
                 self.reloads += 1;
                 self.reload = Some(ReloadStatus::Reloaded {
@@ -1075,6 +1076,12 @@ impl App {
                 self.load_definition();
                 self.replaced();
                 let mut text = format!("reloaded; replayed {replayed_steps} steps");
+                if rerun_calls > 0 {
+                    text.push_str(&format!(
+                        " (the handler code changed: {rerun_calls} function call{} made again)",
+                        if rerun_calls == 1 { "" } else { "s" }
+                    ));
+                }
                 if !removed_breakpoints.is_empty() {
                     text.push_str(&format!(
                         "; breakpoints on vanished states: {}",
