@@ -729,3 +729,62 @@ fn project_reports_what_a_template_resolves_to() {
         "{text}"
     );
 }
+
+#[test]
+fn a_cdk_synthesized_template_and_a_serverless_yml_open_and_run() {
+    if !have_python() || !have_node() {
+        return;
+    }
+    // cdk.out: the definition is a DefinitionString built with Fn::Join; the functions'
+    // code is in their assets; the input sits in the CDK app, named after the construct.
+    let cdk = sample("cdk-app/cdk.out/OrderStack.template.json");
+    let out = stepdbg().arg("run").arg(&cdk).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout_json(&out)["output"]["total"], json!(44.5));
+    let out = stepdbg()
+        .args(["project", "--format", "json"])
+        .arg(&cdk)
+        .output()
+        .unwrap();
+    let p = stdout_json(&out);
+    assert_eq!(p["stateMachines"][0]["name"], "OrderFlow");
+    assert_eq!(
+        p["stateMachines"][0]["definitionSource"],
+        "DefinitionString"
+    );
+    // serverless.yml: functions by their service names, variables by stage.
+    let sls = sample("serverless-app/serverless.yml");
+    let out = stepdbg().arg("run").arg(&sls).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout_json(&out)["output"]["message"], "Hi, Ada!");
+    let out = stepdbg()
+        .arg("run")
+        .arg(&sls)
+        .args(["--parameter", "stage=prod", "--state-machine", "greetFlow"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_json(&out)["output"]["message"], "Good day, Ada!");
+    // Its diagnostics point into serverless.yml.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(&sls)
+        .unwrap()
+        .replace("            Next: Greet", "            Next: Greeet");
+    let broken = write(dir.path(), "serverless.yml", &text);
+    let out = stepdbg().arg("validate").arg(&broken).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("serverless.yml:43:19") && err.contains("did you mean 'Greet'?"),
+        "{err}"
+    );
+}

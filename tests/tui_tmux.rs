@@ -635,3 +635,24 @@ fn a_sam_app_opens_and_a_handler_edit_is_run_again_on_reload() {
     command(&t, "eval $.price.total");
     t.wait_for("$.price.total = 60");
 }
+
+#[test]
+fn a_template_with_several_state_machines_offers_a_picker() {
+    if !have_tmux() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_stepdbg");
+    let project =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/projects/sam/sfn-sns-task-timer");
+    let t = Tmux::start("pick", &project, &format!("{bin} template.yaml"));
+    let s = t.wait_for("2 state machines: which one?");
+    assert!(s.contains("TaskTimer") && s.contains("8 states"), "{s}");
+    assert!(
+        s.contains("TimeBoundedTasks") && s.contains("1 states"),
+        "{s}"
+    );
+    t.keys(&["Down", "Enter"]);
+    let s = t.wait_for("READY");
+    assert!(s.contains("TimeBoundedTasks.asl.json"), "{s}");
+}

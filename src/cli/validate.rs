@@ -45,7 +45,7 @@ fn units(path: &std::path::Path, args: &super::TemplateArgs) -> Result<Vec<Unit>
         .into_iter()
         .map(|sm| {
             (
-                format!("{} {}", path.display(), sm.logical_id),
+                format!("{} {}", path.display(), sm.name),
                 project.definition(sm).map_err(|e| e.to_string()),
             )
         })

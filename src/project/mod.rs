@@ -11,6 +11,7 @@
 pub mod cfn;
 pub mod functions;
 pub mod report;
+pub mod serverless;
 
 use crate::asl::Definition;
 use crate::asl::source::{self, Dialect, Document, Format, LoadError, SourceFile};
@@ -38,6 +39,8 @@ pub struct ProjectOptions {
 pub enum TemplateKind {
     Sam,
     CloudFormation,
+    /// `serverless.yml` (with the serverless-step-functions plugin).
+    Serverless,
 }
 
 impl TemplateKind {
@@ -45,6 +48,7 @@ impl TemplateKind {
         match self {
             TemplateKind::Sam => "SAM",
             TemplateKind::CloudFormation => "CloudFormation",
+            TemplateKind::Serverless => "Serverless Framework",
         }
     }
 }
@@ -89,6 +93,9 @@ impl std::fmt::Display for Note {
 #[derive(Debug, Clone)]
 pub struct StateMachine {
     pub logical_id: String,
+    /// The name people use for it: the logical id, a CDK construct's id (`OrderFlow`), a
+    /// serverless.yml key (`greetFlow`).
+    pub name: String,
     pub resource_type: String,
     /// STANDARD or EXPRESS.
     pub workflow_type: String,
@@ -105,8 +112,9 @@ pub enum DefinitionSource {
     File(PathBuf),
     /// `DefinitionUri` names a file that is not there.
     MissingFile(PathBuf),
-    /// Inline in the template (`Definition`), at this JSON Pointer.
-    Inline(String),
+    /// Inline in the template (`Definition`), at `pointer`; its positions are those of
+    /// `spans_at` in the file (the same pointer, except in a serverless.yml).
+    Inline { pointer: String, spans_at: String },
     /// `DefinitionString` at this pointer (a string, `Fn::Sub` or `Fn::Join`).
     String(String),
     /// In S3 (`DefinitionUri: {Bucket, Key}`, `DefinitionS3Location`): not local.
@@ -119,7 +127,7 @@ impl DefinitionSource {
     pub fn describe(&self) -> &'static str {
         match self {
             DefinitionSource::File(_) | DefinitionSource::MissingFile(_) => "DefinitionUri",
-            DefinitionSource::Inline(_) => "Definition",
+            DefinitionSource::Inline { .. } => "Definition",
             DefinitionSource::String(_) => "DefinitionString",
             DefinitionSource::S3 { .. } => "DefinitionUri (S3)",
             DefinitionSource::None => "none",
@@ -155,10 +163,11 @@ pub fn is_template(value: &Value) -> bool {
             || value.get("Transform").is_some())
 }
 
-/// Does the file at `path` look like a template? (Read and parsed as leniently as a
-/// template would be; false when it cannot be read.)
+/// Does the file at `path` look like a template (or a serverless.yml)? (Read and parsed as
+/// leniently as a template would be; false when it cannot be read.)
 pub fn looks_like_template(path: &Path) -> bool {
-    read_template(path).is_ok_and(|(doc, _)| is_template(&doc.value))
+    read_template(path)
+        .is_ok_and(|(doc, _)| is_template(&doc.value) || serverless::is_serverless(&doc.value))
 }
 
 fn read_template(path: &Path) -> Result<(Document, Vec<source::SourceNote>), LoadError> {
@@ -299,7 +308,27 @@ fn indent_line(text: &str, line: usize, n: usize) -> String {
 impl Project {
     /// Load the template at `path`.
     pub fn load(path: &Path, options: ProjectOptions) -> Result<Project, ProjectError> {
-        let (doc, source_notes) = read_template(path)?;
+        let (mut doc, source_notes) = read_template(path)?;
+        let region = options.region.clone().unwrap_or_else(|| "us-east-1".into());
+        let account = options
+            .account
+            .clone()
+            .unwrap_or_else(|| "123456789012".into());
+        // A serverless.yml: read as the template it deploys.
+        let mut serverless_definitions = Vec::new();
+        let mut serverless_notes = Vec::new();
+        let is_serverless = serverless::is_serverless(&doc.value);
+        if is_serverless {
+            let stage = options
+                .parameters
+                .iter()
+                .find(|(k, _)| k == "stage")
+                .map(|(_, v)| v.as_str());
+            let c = serverless::convert(&doc.value, stage, &region, &account);
+            doc.value = c.template;
+            serverless_definitions = c.definitions;
+            serverless_notes = c.notes;
+        }
         if !is_template(&doc.value) {
             return Err(ProjectError::NotATemplate(format!(
                 "{} is not a CloudFormation or SAM template (it has no Resources)",
@@ -309,16 +338,13 @@ impl Project {
         // Absolute, so handler paths work wherever the functions run from.
         let parent = path.parent().unwrap_or(Path::new(""));
         let dir = std::path::absolute(parent).unwrap_or_else(|_| parent.to_path_buf());
-        let kind = if transforms(&doc.value).any(|t| t.starts_with("AWS::Serverless")) {
+        let kind = if is_serverless {
+            TemplateKind::Serverless
+        } else if transforms(&doc.value).any(|t| t.starts_with("AWS::Serverless")) {
             TemplateKind::Sam
         } else {
             TemplateKind::CloudFormation
         };
-        let region = options.region.clone().unwrap_or_else(|| "us-east-1".into());
-        let account = options
-            .account
-            .clone()
-            .unwrap_or_else(|| "123456789012".into());
         let stack_name = options.stack_name.clone().unwrap_or_else(|| {
             dir.canonicalize()
                 .ok()
@@ -348,6 +374,22 @@ impl Project {
         };
         project.functions = functions::read(&project);
         project.state_machines = project.read_state_machines();
+        for sm in &mut project.state_machines {
+            if let Some((_, key, at)) = serverless_definitions
+                .iter()
+                .find(|(id, _, _)| *id == sm.logical_id)
+            {
+                sm.name.clone_from(key);
+                if let DefinitionSource::Inline { spans_at, .. } = &mut sm.source {
+                    spans_at.clone_from(at);
+                }
+            }
+        }
+        notes.extend(serverless_notes.into_iter().map(|message| Note {
+            file: Some(project.path.clone()),
+            line: None,
+            message,
+        }));
         if project.resources().is_none_or(Map::is_empty) {
             notes.push(Note {
                 file: Some(project.path.clone()),
@@ -410,7 +452,15 @@ impl Project {
                 .and_then(|v| v.as_str().map(str::to_ascii_uppercase))
                 .unwrap_or_else(|| "STANDARD".into());
             let substitutions = self.substitutions(props.get("DefinitionSubstitutions"), &stack);
+            // CDK says which construct made the resource: `OrderStack/OrderFlow/Resource`.
+            let name = r
+                .pointer("/Metadata/aws:cdk:path")
+                .and_then(Value::as_str)
+                .and_then(|p| p.rsplit('/').nth(1))
+                .unwrap_or(id)
+                .to_string();
             out.push(StateMachine {
+                name,
                 logical_id: id.clone(),
                 resource_type: t.to_string(),
                 workflow_type,
@@ -430,7 +480,11 @@ impl Project {
         notes: &mut Vec<String>,
     ) -> DefinitionSource {
         if props.contains_key("Definition") {
-            return DefinitionSource::Inline(format!("{pointer}/Definition"));
+            let pointer = format!("{pointer}/Definition");
+            return DefinitionSource::Inline {
+                spans_at: pointer.clone(),
+                pointer,
+            };
         }
         if props.contains_key("DefinitionString") {
             return DefinitionSource::String(format!("{pointer}/DefinitionString"));
@@ -521,6 +575,7 @@ impl Project {
                 .state_machines
                 .iter()
                 .find(|s| s.logical_id == id)
+                .or_else(|| self.state_machines.iter().find(|s| s.name == id))
                 .ok_or_else(|| {
                     ProjectError::StateMachine(format!(
                         "{} has no state machine {id} (it has: {})",
@@ -562,7 +617,9 @@ impl Project {
     ) -> Result<(Definition, Value), ProjectError> {
         let doc = match &sm.source {
             DefinitionSource::File(p) => source::load_file(p)?,
-            DefinitionSource::Inline(pointer) => self.inline_document(pointer)?,
+            DefinitionSource::Inline { pointer, spans_at } => {
+                self.inline_document(pointer, spans_at)?
+            }
             DefinitionSource::String(pointer) => self.string_document(pointer)?,
             DefinitionSource::MissingFile(p) => {
                 return Err(ProjectError::StateMachine(format!(
@@ -600,7 +657,7 @@ impl Project {
     /// An inline `Definition`: its intrinsics evaluated in place (SAM's transform turns
     /// each into a `${definition_substitution_N}` with the same value); spans point into
     /// the template.
-    fn inline_document(&self, pointer: &str) -> Result<Document, ProjectError> {
+    fn inline_document(&self, pointer: &str, spans_at: &str) -> Result<Document, ProjectError> {
         let raw = self
             .doc
             .value
@@ -613,7 +670,7 @@ impl Project {
         Ok(Document {
             source: self.doc.source.clone(),
             value,
-            spans: self.doc.spans.rebased(pointer),
+            spans: self.doc.spans.rebased(spans_at),
             format: self.doc.format,
         })
     }
@@ -886,9 +943,19 @@ impl Target {
                     .filter_map(|f| f.handler_file.clone())
                     .collect();
                 watched.extend(code.iter().cloned());
+                // NAME.input.json beside the definition file; for an inline definition,
+                // named after the state machine beside the template (beside the CDK app for
+                // a template in cdk.out).
                 let siblings_of = match &sm.source {
                     DefinitionSource::File(p) => p.clone(),
-                    _ => path.clone(),
+                    _ => {
+                        let dir = if project.dir.file_name().is_some_and(|n| n == "cdk.out") {
+                            project.dir.parent().unwrap_or(&project.dir)
+                        } else {
+                            &project.dir
+                        };
+                        dir.join(format!("{}.json", sm.name))
+                    }
                 };
                 Ok(Opened {
                     definition,

@@ -168,6 +168,7 @@ fn machine_json(project: &Project, r: &Resolved<'_>) -> Value {
     };
     json!({
         "logicalId": sm.logical_id,
+        "name": sm.name,
         "type": sm.resource_type,
         "workflowType": sm.workflow_type,
         "definitionSource": sm.source.describe(),

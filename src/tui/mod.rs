@@ -87,18 +87,27 @@ pub fn main(args: TuiArgs) -> i32 {
         );
         return exit::USAGE;
     }
-    let (opening, listen) = match prepare(&args, &path) {
-        Ok(x) => x,
-        Err(e) => {
-            errln!("{e}");
-            return exit::USAGE;
+    // A template with several state machines and no --state-machine: a picker chooses
+    // (in the terminal); otherwise mistakes in the options are said before the screen
+    // changes.
+    let choices = state_machine_choices(&args, &path);
+    let prepared = if choices.is_empty() {
+        match prepare(&args, &path) {
+            Ok(x) => Some(x),
+            Err(e) => {
+                errln!("{e}");
+                return exit::USAGE;
+            }
         }
+    } else {
+        None
     };
-    // A definition that is not valid yet opens anyway: the debugger shows where it is
-    // wrong and starts when a save makes it valid.
-    let watched = opening.watched();
-    let end = run_terminal(opening.open(), &path, &watched, listen);
+    let end = run_terminal(args, &path, prepared, choices);
     match end {
+        Ok(End::Failed(message)) => {
+            errln!("{message}");
+            exit::USAGE
+        }
         Ok(End::Quit) => exit::OK,
         Ok(End::Signal(sig)) => signals::exit_code(sig),
         Ok(End::TerminalGone) => signals::exit_code(1),
@@ -208,8 +217,58 @@ pub fn prepare(args: &TuiArgs, path: &Path) -> Result<(Opening, Option<CallbackS
     Ok((opening, listen))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A state machine of a template, as the picker lists it.
+#[derive(Debug, Clone)]
+struct Choice {
+    id: String,
+    label: String,
+}
+
+/// The state machines to choose from: empty unless the file is a template with several
+/// and none was named.
+fn state_machine_choices(args: &TuiArgs, path: &Path) -> Vec<Choice> {
+    if args.launch.template.state_machine.is_some() || !crate::project::looks_like_template(path) {
+        return Vec::new();
+    }
+    let Ok(project) = crate::project::Project::load(path, args.launch.template.options()) else {
+        return Vec::new();
+    };
+    if project.state_machines.len() < 2 {
+        return Vec::new();
+    }
+    project
+        .state_machines
+        .iter()
+        .map(|sm| {
+            let states = project.definition(sm).map_or_else(
+                |e| format!("({e})"),
+                |d| {
+                    let mut n = 0;
+                    d.machine.walk(&mut |_| n += 1);
+                    format!("{n} states")
+                },
+            );
+            let from = match &sm.source {
+                crate::project::DefinitionSource::File(p) => {
+                    project.relative(p).display().to_string()
+                }
+                other => other.describe().to_string(),
+            };
+            Choice {
+                id: sm.logical_id.clone(),
+                label: format!(
+                    "{}  {} · {} · {from} · {states}",
+                    sm.name, sm.resource_type, sm.workflow_type
+                ),
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum End {
+    /// Setting up failed after the screen was taken (the message says why).
+    Failed(String),
     Quit,
     Signal(i32),
     /// The terminal hung up (closed window, dropped SSH connection, killed tmux session).
@@ -227,10 +286,10 @@ fn restore_terminal() {
 }
 
 fn run_terminal(
-    start: Result<App, Box<NotYet>>,
+    mut args: TuiArgs,
     path: &Path,
-    watched: &[PathBuf],
-    listen: Option<CallbackServer>,
+    prepared: Option<(Opening, Option<CallbackServer>)>,
+    choices: Vec<Choice>,
 ) -> std::io::Result<End> {
     use crossterm::event::{EnableBracketedPaste, EnableMouseCapture};
     let rt = crate::shell::runtime::runtime();
@@ -251,10 +310,28 @@ fn run_terminal(
         hook(info);
     }));
     let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
-    let mut listen = listen;
+    let mut listen = None;
     let result = rt.block_on(async {
-        let mut io = Io::start(watched, signals);
-        let mut app = match start {
+        let mut io = Io::start(signals);
+        let (opening, server) = match prepared {
+            Some(p) => p,
+            None => {
+                let Some(id) = pick_state_machine(&mut terminal, &mut io, path, &choices).await?
+                else {
+                    return Ok(End::Quit);
+                };
+                args.launch.template.state_machine = Some(id);
+                match prepare(&args, path) {
+                    Ok(p) => p,
+                    Err(e) => return Ok(End::Failed(e)),
+                }
+            }
+        };
+        listen = server;
+        // A definition that is not valid yet opens anyway: the debugger shows where it is
+        // wrong and starts when a save makes it valid.
+        io.watch(&opening.watched());
+        let mut app = match opening.open() {
             Ok(app) => app,
             Err(not_yet) => match wait_for_valid(&mut terminal, &mut io, *not_yet, path).await? {
                 Ok(app) => app,
@@ -370,15 +447,76 @@ struct Io {
 }
 
 impl Io {
-    fn start(watched: &[PathBuf], signals: signals::Signals) -> Io {
+    fn start(signals: signals::Signals) -> Io {
         let epoch = Instant::now();
         Io {
             events: spawn_event_reader(epoch),
             signals,
-            watch: FileWatch::start_many(watched, false)
-                .or_else(|_| FileWatch::start_many(watched, true))
-                .ok(),
+            watch: None,
             epoch,
+        }
+    }
+
+    /// Watch these files for saves (natively, else by polling).
+    fn watch(&mut self, files: &[PathBuf]) {
+        self.watch = FileWatch::start_many(files, false)
+            .or_else(|_| FileWatch::start_many(files, true))
+            .ok();
+    }
+}
+
+/// The template has several state machines: list them and let the person choose one
+/// (None: they quit).
+async fn pick_state_machine(
+    terminal: &mut ratatui::DefaultTerminal,
+    io: &mut Io,
+    path: &Path,
+    choices: &[Choice],
+) -> std::io::Result<Option<String>> {
+    use ratatui::style::{Modifier, Style};
+    use ratatui::text::Line;
+    use ratatui::widgets::{Block, BorderType, List, ListState};
+    let mut state = ListState::default().with_selected(Some(0));
+    loop {
+        terminal.draw(|f| {
+            let area = f.area();
+            let items: Vec<Line> = choices
+                .iter()
+                .map(|c| Line::from(c.label.clone()))
+                .collect();
+            let list = List::new(items)
+                .block(
+                    Block::bordered()
+                        .border_type(BorderType::Rounded)
+                        .title(format!(
+                            " {} has {} state machines: which one? ",
+                            path.display(),
+                            choices.len()
+                        ))
+                        .title_bottom(" ↑/↓ choose · Enter open · q quit "),
+                )
+                .highlight_style(Style::default().add_modifier(Modifier::REVERSED))
+                .highlight_symbol("▶ ");
+            f.render_stateful_widget(list, area, &mut state);
+        })?;
+        tokio::select! {
+            biased;
+            _ = io.signals.received() => return Ok(None),
+            ev = io.events.recv() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => match k.code {
+                    KeyCode::Up | KeyCode::Char('k') => state.select_previous(),
+                    KeyCode::Down | KeyCode::Char('j') => state.select_next(),
+                    KeyCode::Enter => {
+                        let i = state.selected().unwrap_or(0).min(choices.len() - 1);
+                        return Ok(Some(choices[i].id.clone()));
+                    }
+                    KeyCode::Char('q') | KeyCode::Esc => return Ok(None),
+                    _ if is_interrupt(&k) => return Ok(None),
+                    _ => {}
+                },
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return Ok(None),
+            },
         }
     }
 }
