@@ -788,3 +788,22 @@ fn a_cdk_synthesized_template_and_a_serverless_yml_open_and_run() {
         "{err}"
     );
 }
+
+#[test]
+fn define_fills_the_placeholders_of_a_definition_file() {
+    // A Terraform templatefile() definition: its variables come with --define.
+    let dir = tempfile::tempdir().unwrap();
+    let def = write(
+        dir.path(),
+        "flow.asl.json",
+        r#"{"StartAt": "Wait", "States": {"Wait": {"Type": "Pass",
+            "Parameters": {"table": "${table_name}"}, "End": true}}}"#,
+    );
+    let out = stepdbg()
+        .arg("run")
+        .arg(&def)
+        .args(["--define", "table_name=orders"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout_json(&out)["output"]["table"], "orders");
+}

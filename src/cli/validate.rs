@@ -26,8 +26,10 @@ type Unit = (String, Result<asl::Definition, String>);
 /// the template go to stderr).
 fn units(path: &std::path::Path, args: &super::TemplateArgs) -> Result<Vec<Unit>, String> {
     if !crate::project::looks_like_template(path) {
-        return asl::load(path)
-            .map(|d| vec![(path.display().to_string(), Ok(d))])
+        // --define fills the placeholders of a definition file too.
+        return crate::project::Target::of(path, None, args.options())
+            .open()
+            .map(|o| vec![(path.display().to_string(), Ok(o.definition))])
             .map_err(|e| e.to_string());
     }
     let project = crate::project::Project::load(path, args.options()).map_err(|e| e.to_string())?;

@@ -847,7 +847,12 @@ pub fn placeholders(v: &Value, out: &mut Vec<String>) {
 /// What a person pointed stepdbg at: a definition file, or a state machine of a template.
 #[derive(Debug, Clone)]
 pub enum Target {
-    Definition(PathBuf),
+    /// A definition file; `defines` fill its `${placeholders}` (Terraform `templatefile()`
+    /// variables, `--define`).
+    Definition {
+        path: PathBuf,
+        defines: Vec<(String, String)>,
+    },
     Template {
         path: PathBuf,
         state_machine: Option<String>,
@@ -885,14 +890,25 @@ impl Target {
                 options,
             }
         } else {
-            Target::Definition(path.to_path_buf())
+            Target::Definition {
+                path: path.to_path_buf(),
+                defines: options.defines,
+            }
+        }
+    }
+
+    /// A definition file as it is.
+    pub fn file(path: &Path) -> Target {
+        Target::Definition {
+            path: path.to_path_buf(),
+            defines: Vec::new(),
         }
     }
 
     /// The file the person named.
     pub fn path(&self) -> &Path {
         match self {
-            Target::Definition(p) | Target::Template { path: p, .. } => p,
+            Target::Definition { path: p, .. } | Target::Template { path: p, .. } => p,
         }
     }
 
@@ -903,8 +919,18 @@ impl Target {
     /// Load (again) what this target stands for.
     pub fn open(&self) -> Result<Opened, ProjectError> {
         match self {
-            Target::Definition(p) => Ok(Opened {
-                definition: crate::asl::load(p)?,
+            Target::Definition { path: p, defines } => Ok(Opened {
+                definition: if defines.is_empty() {
+                    crate::asl::load(p)?
+                } else {
+                    let mut doc = source::load_file(p)?;
+                    let subs: HashMap<&str, &str> = defines
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str()))
+                        .collect();
+                    substitute(&mut doc.value, &subs);
+                    Definition::from_document(doc)
+                },
                 watched: vec![p.clone()],
                 code: Vec::new(),
                 routes: Vec::new(),

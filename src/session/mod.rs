@@ -298,7 +298,7 @@ impl Session {
         opts: SessionOptions,
         resolver: Box<dyn Resolver>,
     ) -> Session {
-        Session::from_target(Target::Definition(path.to_path_buf()), def, opts, resolver)
+        Session::from_target(Target::file(path), def, opts, resolver)
     }
 
     /// A session on `target`, whose definition (already loaded) is `def`.
