@@ -336,7 +336,10 @@ impl Project {
             )));
         }
         // Absolute, so handler paths work wherever the functions run from.
-        let parent = path.parent().unwrap_or(Path::new(""));
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
         let dir = std::path::absolute(parent).unwrap_or_else(|_| parent.to_path_buf());
         let kind = if is_serverless {
             TemplateKind::Serverless
@@ -498,7 +501,8 @@ impl Project {
                 s3_source(bucket, key, notes)
             }
             Some(Ok(Value::String(rel))) => {
-                let path = self.dir.join(&rel);
+                // As the person named the template (relative stays relative in messages).
+                let path = self.path.parent().unwrap_or(Path::new("")).join(&rel);
                 if path.is_file() {
                     return DefinitionSource::File(path);
                 }
@@ -651,7 +655,9 @@ impl Project {
             .filter_map(|s| Some((s.key.as_str(), s.value.as_deref().ok()?)))
             .collect();
         substitute(&mut doc.value, &subs);
-        Ok((Definition::from_document(doc), raw))
+        let mut def = Definition::from_document(doc);
+        unresolved_warnings(&mut def, sm);
+        Ok((def, raw))
     }
 
     /// An inline `Definition`: its intrinsics evaluated in place (SAM's transform turns
@@ -699,9 +705,12 @@ impl Project {
         Ok(source::parse_text(&label, text, Format::Json)?)
     }
 
-    /// The folder and name stepdbg shows for paths inside the project.
-    pub fn relative<'p>(&self, p: &'p Path) -> &'p Path {
-        p.strip_prefix(&self.dir).unwrap_or(p)
+    /// A path inside the project as shown: relative to the template's folder.
+    pub fn relative(&self, p: &Path) -> PathBuf {
+        let absolute = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        absolute
+            .strip_prefix(&self.dir)
+            .map_or_else(|_| p.to_path_buf(), Path::to_path_buf)
     }
 
     /// The region and account the template is deployed to.
@@ -815,6 +824,65 @@ pub fn substitute(v: &mut Value, subs: &HashMap<&str, &str>) {
         Value::Array(a) => a.iter_mut().for_each(|x| substitute(x, subs)),
         Value::Object(m) => m.values_mut().for_each(|x| substitute(x, subs)),
         _ => {}
+    }
+}
+
+/// A located warning for each `${placeholder}` left in a string the validator does not
+/// already warn about (a number field says so itself): the key it expected, and how to
+/// give it a value.
+fn unresolved_warnings(def: &mut Definition, sm: &StateMachine) {
+    fn walk(v: &Value, pointer: &mut String, out: &mut Vec<(String, String)>) {
+        match v {
+            Value::String(_) => {
+                let mut keys = Vec::new();
+                placeholders(v, &mut keys);
+                out.extend(keys.into_iter().map(|k| (pointer.clone(), k)));
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    let len = pointer.len();
+                    pointer.push_str(&format!("/{i}"));
+                    walk(x, pointer, out);
+                    pointer.truncate(len);
+                }
+            }
+            Value::Object(m) => {
+                for (k, x) in m {
+                    let len = pointer.len();
+                    pointer.push('/');
+                    pointer.push_str(&source::pointer_token(k));
+                    walk(x, pointer, out);
+                    pointer.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    walk(&def.doc.value, &mut String::new(), &mut found);
+    for (pointer, key) in found {
+        if def.diagnostics.iter().any(|d| d.pointer == pointer) {
+            continue;
+        }
+        let close = sm
+            .substitutions
+            .iter()
+            .find(|s| s.key.eq_ignore_ascii_case(&key))
+            .map(|s| format!(" (the key {} differs only in letter case)", s.key))
+            .unwrap_or_default();
+        def.diagnostics.push(
+            crate::asl::Diagnostic::warning(
+                "placeholder",
+                &pointer,
+                format!(
+                    "${{{key}}} has no value: {} has no DefinitionSubstitutions entry {key}{close}",
+                    sm.logical_id
+                ),
+            )
+            .help(format!(
+                "add it to DefinitionSubstitutions, or give it with --define {key}=VALUE"
+            )),
+        );
     }
 }
 
