@@ -807,3 +807,39 @@ fn define_fills_the_placeholders_of_a_definition_file() {
         .unwrap();
     assert_eq!(stdout_json(&out)["output"]["table"], "orders");
 }
+
+#[test]
+fn record_mocks_makes_a_run_reproducible_with_no_backend() {
+    if !have_python() || !have_node() {
+        return;
+    }
+    let template = sample("sam-app/template.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("recorded.json");
+    let out = stepdbg()
+        .arg("run")
+        .arg(&template)
+        .arg("--record-mocks")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let first = stdout_json(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("recorded 2 answers"));
+    // No function may run now: every route is manual, the mock file answers.
+    let out = stepdbg()
+        .arg("run")
+        .arg(&template)
+        .arg("--mock-config")
+        .arg(&file)
+        .args(["--function", "*=manual"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout_json(&out), first);
+}

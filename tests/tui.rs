@@ -1632,3 +1632,62 @@ fn pane_rows(app: &mut App, pane: Pane, w: u16, h: u16) -> Vec<String> {
         .map(|y| (r.x..r.x + r.width).map(|x| buf[(x, y)].symbol()).collect())
         .collect()
 }
+
+#[test]
+fn export_mocks_keeps_the_answers_so_the_next_run_needs_nobody() {
+    let input: Value = serde_json::from_str(
+        &std::fs::read_to_string(samples().join("lambda-invoke.input.json")).unwrap(),
+    )
+    .unwrap();
+    let def = samples().join("lambda-invoke.asl.json");
+    let mut app = manual_app(&def, input.clone());
+    app.press("c");
+    app.settle();
+    app.press("S");
+    app.type_text("{\"total\": 12.5, \"currency\": \"USD\", \"validUntil\": \"soon\"}");
+    app.press("Ctrl-s");
+    app.press("c");
+    app.settle();
+    assert_eq!(app.status_word(), "SUCCEEDED");
+    let Status::Succeeded { output: first } = app.session.status().clone() else {
+        unreachable!()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("answers.mocks.json");
+    // An existing file keeps its other entries.
+    std::fs::write(
+        &file,
+        r#"{"StateMachines": {"Other": {"TestCases": {"T": {"A": "R"}}}}, "MockedResponses": {"R": {"0": {"Return": 1}}}}"#,
+    )
+    .unwrap();
+    app.run_command(&format!("export mocks {} byhand", file.display()));
+    let said = app.message.as_ref().unwrap().text.clone();
+    assert!(
+        said.contains("wrote 1 answers") && said.contains("test case byhand"),
+        "{said}"
+    );
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert!(written["StateMachines"]["Other"].is_object(), "{written}");
+    // A new session answered by the file alone: the same result, nobody asked.
+    let launch = LaunchOptions {
+        definition: def.clone(),
+        input: Some(input.to_string()),
+        mock_config: Some(file.clone()),
+        state_machine_name: Some(app.session.execution().config().state_machine_name.clone()),
+        test_case: Some("byhand".into()),
+        ..LaunchOptions::default()
+    }
+    .prepare()
+    .unwrap();
+    let mut again = Session::open(
+        &def,
+        SessionOptions {
+            input: Some(launch.input),
+            config: launch.config,
+        },
+        Box::new(launch.dispatcher),
+    )
+    .unwrap();
+    assert_eq!(again.continue_(), stepdbg::session::StopReason::Finished);
+    assert_eq!(again.status(), &Status::Succeeded { output: first });
+}

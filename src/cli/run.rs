@@ -36,6 +36,13 @@ pub struct RunArgs {
     /// end, a back-off), so scripts can test timeout paths.
     #[arg(long, value_name = "DURATION", requires = "listen", value_parser = engine::time::parse_duration)]
     pub advance_after: Option<Duration>,
+    /// Keep every answer of this run (mocks, functions, callbacks, failures and retries
+    /// included) as a test case of this Step Functions Local mock file (merged into it), so
+    /// `--mock-config FILE` reproduces the run with no backend. The state machine is named
+    /// after the definition (or --state-machine-name), the test case `recorded` (or
+    /// --test-case).
+    #[arg(long, value_name = "FILE")]
+    pub record_mocks: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -90,12 +97,31 @@ pub fn run(args: RunArgs) -> i32 {
         errln!("listening for SendTask* callbacks on http://{}", s.addr);
     }
     let mut ex = Execution::new(Arc::new(def.machine.clone()), launch.input, launch.config);
+    let machine_name = ex.config().state_machine_name.clone();
+    let mut answers = Vec::new();
     let stuck = drive(
         &mut ex,
         launch.dispatcher,
         server.as_mut(),
         args.advance_after,
+        &mut answers,
     );
+    if let Some(path) = &args.record_mocks {
+        let case = args.launch.test_case.as_deref().unwrap_or("recorded");
+        match crate::integrations::mock::MockConfig::record_into(
+            path,
+            &machine_name,
+            case,
+            &answers,
+        ) {
+            Ok(()) => errln!(
+                "recorded {} answers in {} (state machine {machine_name}, test case {case})",
+                answers.len(),
+                path.display()
+            ),
+            Err(e) => return usage(e),
+        }
+    }
     // Every callback accepted gets its response before the process exits.
     if let Some(s) = server {
         s.shutdown();
@@ -140,6 +166,7 @@ fn drive(
     mut dispatcher: crate::integrations::dispatch::Dispatcher,
     mut server: Option<&mut CallbackServer>,
     advance_after: Option<Duration>,
+    answers: &mut Vec<(u64, String, engine::TaskOutcome)>,
 ) -> Option<String> {
     let mut announced = Vec::new();
     let mut timed_out: Vec<String> = Vec::new();
@@ -155,7 +182,10 @@ fn drive(
                 tokens.expect(token);
             }
             match dispatcher.dispatch(req) {
-                Dispatch::Handled { outcome, .. } => Some(outcome),
+                Dispatch::Handled { outcome, .. } => {
+                    answers.push((req.id, req.state.clone(), outcome.clone()));
+                    Some(outcome)
+                }
                 Dispatch::CallbackPending { .. } => {
                     callbacks.push(req.id);
                     stuck = Some(format!(
@@ -207,7 +237,15 @@ fn drive(
         }
         let started = Instant::now();
         if let Some(req) = server.recv_timeout(Duration::from_millis(wait_ms as u64)) {
+            let task = ex
+                .task_by_token(&req.token)
+                .map(|t| (t.id, t.state.clone()));
             let result = callback::apply(ex, &req.token.clone(), &req.action.clone(), &timed_out);
+            if let (Ok(()), Some((id, state)), Some(outcome)) =
+                (&result, task, req.action.outcome())
+            {
+                answers.push((id, state, outcome));
+            }
             req.answer(result);
             quiet_since = Instant::now();
         }

@@ -84,6 +84,74 @@ impl MockConfig {
         serde_json::from_str(&text).map_err(|e| read(format!("not a mock config: {e}")))
     }
 
+    /// Keep `answers` (task id, state, result), given in any order, as test case `case` of
+    /// state machine `machine`: each state's answers in the order its invocations were
+    /// made (task ids), so replaying the file answers every call as it was answered. The
+    /// file's other state machines, test cases and responses stay.
+    pub fn record(&mut self, machine: &str, case: &str, answers: &[(u64, String, TaskOutcome)]) {
+        let mut sorted: Vec<&(u64, String, TaskOutcome)> = answers.iter().collect();
+        sorted.sort_by_key(|(id, _, _)| *id);
+        let mut by_state: BTreeMap<String, BTreeMap<String, MockedResponse>> = BTreeMap::new();
+        for (_, state, outcome) in sorted {
+            let responses = by_state.entry(state.clone()).or_default();
+            let response = match outcome {
+                TaskOutcome::Success(v) => MockedResponse::Return(v.clone()),
+                TaskOutcome::Failure(f) => MockedResponse::Throw(MockedError {
+                    error: f.error.clone(),
+                    cause: f.cause.clone(),
+                }),
+            };
+            responses.insert(responses.len().to_string(), response);
+        }
+        let cases = &mut self
+            .state_machines
+            .entry(machine.to_string())
+            .or_default()
+            .test_cases;
+        // The case is replaced whole: answers of an earlier recording do not linger.
+        if let Some(old) = cases.remove(case) {
+            for name in old.values() {
+                self.mocked_responses.remove(name);
+            }
+        }
+        let mut states = BTreeMap::new();
+        for (state, responses) in by_state {
+            let name = format!("{machine}/{case}/{state}");
+            self.mocked_responses.insert(name.clone(), responses);
+            states.insert(state, name);
+        }
+        self.state_machines
+            .get_mut(machine)
+            .expect("inserted above")
+            .test_cases
+            .insert(case.to_string(), states);
+    }
+
+    /// Write the file (pretty JSON), replacing it whole.
+    pub fn save(&self, path: &Path) -> Result<(), MockError> {
+        let text = serde_json::to_string_pretty(self).unwrap_or_default();
+        std::fs::write(path, text + "\n").map_err(|e| MockError::Read {
+            path: path.display().to_string(),
+            message: format!("cannot write: {e}"),
+        })
+    }
+
+    /// `answers` merged into the mock file at `path` (created when missing).
+    pub fn record_into(
+        path: &Path,
+        machine: &str,
+        case: &str,
+        answers: &[(u64, String, TaskOutcome)],
+    ) -> Result<(), MockError> {
+        let mut cfg = if path.exists() {
+            MockConfig::load(path)?
+        } else {
+            MockConfig::default()
+        };
+        cfg.record(machine, case, answers);
+        cfg.save(path)
+    }
+
     pub fn from_value(doc: Value) -> Result<MockConfig, MockError> {
         serde_json::from_value(doc).map_err(|e| MockError::Format(e.to_string()))
     }
@@ -211,6 +279,49 @@ impl MockCase {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn recorded_answers_replay_in_invocation_order() {
+        let mut cfg = MockConfig::from_value(json!({
+            "StateMachines": {"Other": {"TestCases": {"T": {"A": "R"}}}},
+            "MockedResponses": {"R": {"0": {"Return": 1}}}
+        }))
+        .unwrap();
+        let answers = vec![
+            (
+                3,
+                "Pay".to_string(),
+                TaskOutcome::Success(json!({"ok": true})),
+            ),
+            (
+                1,
+                "Pay".to_string(),
+                TaskOutcome::Failure(Failure::new("Busy", "try later")),
+            ),
+            (
+                2,
+                "Ship".to_string(),
+                TaskOutcome::Success(json!("shipped")),
+            ),
+        ];
+        cfg.record("Flow", "recorded", &answers);
+        // Recording again replaces the case, not the others.
+        cfg.record("Flow", "recorded", &answers);
+        assert!(cfg.state_machines.contains_key("Other"));
+        assert_eq!(cfg.mocked_responses.len(), 3);
+        let mut case = cfg.case(Some("Flow"), Some("recorded")).unwrap();
+        assert!(
+            matches!(case.next("Pay"), Some(TaskOutcome::Failure(f)) if f.error.as_deref() == Some("Busy"))
+        );
+        assert_eq!(
+            case.next("Pay"),
+            Some(TaskOutcome::Success(json!({"ok": true})))
+        );
+        assert_eq!(
+            case.next("Ship"),
+            Some(TaskOutcome::Success(json!("shipped")))
+        );
+    }
 
     #[test]
     fn attempts_are_counted_per_state_with_ranges() {

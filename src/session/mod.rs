@@ -1059,6 +1059,40 @@ impl Session {
         Some(StepBack { withdrawn })
     }
 
+    /// Every answer the execution got so far (mock, function, person), with its task id
+    /// and state: what `:export mocks` keeps.
+    pub fn answers(&self) -> Vec<(TaskId, String, TaskOutcome)> {
+        self.journal
+            .iter()
+            .filter_map(|e| match e {
+                JournalEntry::Resolve {
+                    task,
+                    state,
+                    outcome,
+                    ..
+                } => Some((*task, state.clone(), outcome.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Keep every answer so far as test case `case` of the mock file at `path` (merged
+    /// into it); returns how many answers were written.
+    pub fn export_mocks(&self, path: &Path, case: &str) -> Result<usize, SessionError> {
+        let answers = self.answers();
+        crate::integrations::mock::MockConfig::record_into(
+            path,
+            &self.exec.config().state_machine_name,
+            case,
+            &answers,
+        )
+        .map_err(|e| SessionError::Write {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Ok(answers.len())
+    }
+
     /// What a person last sent for `task` of `state` (to start a new answer from it).
     pub fn previous_answer(&self, task: TaskId, state: &str) -> Option<&HandAnswer> {
         self.hand_answers

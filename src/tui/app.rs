@@ -1405,6 +1405,16 @@ impl App {
                 )),
                 Err(e) => self.error(e),
             },
+            Command::ExportMocks(path, case) => {
+                match self.session.export_mocks(Path::new(&path), &case) {
+                    Ok(n) => self.info(format!(
+                        "wrote {n} answers to {path} (state machine {}, test case {case}); the next \
+                         run beside it answers with them",
+                        self.exec().config().state_machine_name
+                    )),
+                    Err(e) => self.error(e),
+                }
+            }
             // A whole session (input, answers, breakpoints), to replay later with `load`.
             Command::Save(path) => match self.session.save(Path::new(&path)) {
                 Ok(()) => self.info(format!("saved the session to {path}")),

@@ -122,8 +122,8 @@ pub const COMMANDS: &[Spec] = &[
         name: "export",
         aliases: &[],
         arg: Arg::Text,
-        usage: "PATH",
-        help: "write the history as GetExecutionHistory JSON",
+        usage: "PATH | mocks FILE [TEST_CASE]",
+        help: "write the history as GetExecutionHistory JSON; or every answer so far as a mock file test case (merged; default case: recorded)",
     },
     Spec {
         name: "save",
@@ -219,6 +219,8 @@ pub enum Command {
     Unwatch(Option<usize>),
     Input(Option<String>),
     Export(String),
+    /// `export mocks FILE [TEST_CASE]`.
+    ExportMocks(String, String),
     Save(String),
     Load(String),
     Theme(Option<String>),
@@ -314,7 +316,12 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
             ),
         }),
         "input" => Command::Input(optional(arg)),
-        "export" => Command::Export(required(arg)?),
+        "export" => match arg.split_whitespace().collect::<Vec<_>>().as_slice() {
+            ["mocks", file] => Command::ExportMocks(file.to_string(), "recorded".into()),
+            ["mocks", file, case] => Command::ExportMocks(file.to_string(), case.to_string()),
+            ["mocks", ..] => return Err(usage()),
+            _ => Command::Export(required(arg)?),
+        },
         "save" => Command::Save(required(arg)?),
         "load" => Command::Load(required(arg)?),
         "theme" => Command::Theme(optional(arg)),
