@@ -32,7 +32,7 @@ pub enum Command {
     /// Check definitions and print located diagnostics (exit 0 valid, 1 invalid, 2 unreadable).
     Validate(validate::ValidateArgs),
     /// Run a definition headless and print its result as one JSON object.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Print the IAM policy Step Functions needs for the definition's Lambda calls.
     Policy(policy::PolicyArgs),
     /// Show what a SAM/CloudFormation template resolves to: its state machines, their
@@ -213,7 +213,7 @@ fn dispatch() -> i32 {
     };
     match cli.command {
         Some(Command::Validate(a)) => validate::run(a),
-        Some(Command::Run(a)) => run::run(a),
+        Some(Command::Run(a)) => run::run(*a),
         Some(Command::Policy(a)) => policy::run(a),
         Some(Command::Project(a)) => project::run(a),
         None if cli.debug.definition.is_some() => crate::tui::main(cli.debug),

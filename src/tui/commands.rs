@@ -424,7 +424,14 @@ mod tests {
 
     #[test]
     fn usage_errors_name_the_synopsis() {
-        assert_eq!(parse("export").unwrap_err(), "usage: export PATH");
+        assert_eq!(
+            parse("export").unwrap_err(),
+            "usage: export PATH | mocks FILE [TEST_CASE]"
+        );
+        assert_eq!(
+            parse("export mocks a.json x").unwrap(),
+            Some(Command::ExportMocks("a.json".into(), "x".into()))
+        );
         assert_eq!(parse("delete x").unwrap_err(), "usage: delete [N]");
         assert_eq!(
             parse("break 'A' if $.x > 1").unwrap(),
