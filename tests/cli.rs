@@ -843,3 +843,118 @@ fn record_mocks_makes_a_run_reproducible_with_no_backend() {
     );
     assert_eq!(stdout_json(&out), first);
 }
+
+#[test]
+fn a_distributed_map_reads_and_writes_local_folders_standing_for_buckets() {
+    let dir = tempfile::tempdir().unwrap();
+    let bucket = dir.path().join("bucket");
+    std::fs::create_dir_all(bucket.join("in")).unwrap();
+    write(
+        &bucket,
+        "in/orders.csv",
+        "sku,qty\nMUG,2\nCAP,5\nSHIRT,0\nPIN,1\nBAG,3\n",
+    );
+    write(
+        &bucket,
+        "in/orders.jsonl",
+        "{\"sku\":\"MUG\",\"qty\":2}\n{\"sku\":\"CAP\",\"qty\":4}\n",
+    );
+    let def = write(
+        dir.path(),
+        "dm.asl.json",
+        r#"{"StartAt": "Process", "States": {"Process": {"Type": "Map",
+          "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                         "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+                         "Parameters": {"Bucket": "orders", "Key.$": "$.key"}},
+          "ItemBatcher": {"MaxItemsPerBatch": 2, "BatchInput": {"source.$": "$.key"}},
+          "ToleratedFailurePercentage": 50,
+          "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Check", "States": {
+              "Check": {"Type": "Choice", "Choices": [{"Variable": "$.Items[0].qty", "StringEquals": "0", "Next": "Bad"}], "Default": "Ok"},
+              "Bad": {"Type": "Fail", "Error": "Empty", "Cause": "no items"},
+              "Ok": {"Type": "Pass", "Parameters": {"count.$": "States.ArrayLength($.Items)", "source.$": "$.BatchInput.source"}, "End": true}}},
+          "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "orders", "Prefix": "results"}},
+          "End": true}}}"#,
+    );
+    let bucket_arg = format!("orders={}", bucket.display());
+    let out = stepdbg()
+        .arg("run")
+        .arg(&def)
+        .args([
+            "--input",
+            r#"{"key": "in/orders.csv"}"#,
+            "--bucket",
+            &bucket_arg,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // One batch of three failed, within the tolerated 50%; the results went to the folder.
+    let details = &stdout_json(&out)["output"]["ResultWriterDetails"];
+    assert_eq!(details["Bucket"], "orders");
+    let manifest_key = details["Key"].as_str().unwrap();
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(bucket.join(manifest_key)).unwrap()).unwrap();
+    let results_key = manifest["ResultFiles"]["SUCCEEDED"][0]["Key"]
+        .as_str()
+        .unwrap();
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(bucket.join(results_key)).unwrap()).unwrap();
+    let outputs: Vec<Value> = results
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| serde_json::from_str(r["Output"].as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(
+        outputs,
+        vec![
+            json!({"count": 2, "source": "in/orders.csv"}),
+            json!({"count": 1, "source": "in/orders.csv"})
+        ]
+    );
+    let failed_key = manifest["ResultFiles"]["FAILED"][0]["Key"]
+        .as_str()
+        .unwrap();
+    let failed: Value =
+        serde_json::from_str(&std::fs::read_to_string(bucket.join(failed_key)).unwrap()).unwrap();
+    assert_eq!(failed[0]["Error"], "Empty");
+    // JSON Lines, without a writer: the items themselves.
+    let jsonl = write(
+        dir.path(),
+        "lines.asl.json",
+        r#"{"StartAt": "Each", "States": {"Each": {"Type": "Map",
+          "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                         "ReaderConfig": {"InputType": "JSONL", "MaxItems": 1},
+                         "Parameters": {"Bucket": "orders", "Key": "in/orders.jsonl"}},
+          "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+            "StartAt": "Keep", "States": {"Keep": {"Type": "Pass", "End": true}}},
+          "End": true}}}"#,
+    );
+    let out = stepdbg()
+        .arg("run")
+        .arg(&jsonl)
+        .args(["--bucket", &bucket_arg])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout_json(&out)["output"],
+        json!([{"sku": "MUG", "qty": 2}])
+    );
+    // A bucket with no folder fails as the reader does, and says how to map it.
+    let out = stepdbg().arg("run").arg(&jsonl).output().unwrap();
+    let status = stdout_json(&out);
+    assert_eq!(status["error"], "States.ItemReaderFailed");
+    assert!(
+        status["cause"]
+            .as_str()
+            .unwrap()
+            .contains("--bucket orders=DIR"),
+        "{status}"
+    );
+}

@@ -113,6 +113,10 @@ pub struct LaunchArgs {
     /// eval-timeout in stepdbg.toml].
     #[arg(long, value_name = "DURATION", value_parser = crate::cli::parse_duration)]
     pub eval_timeout: Option<std::time::Duration>,
+    /// A local folder standing for an S3 bucket, NAME=DIR (a Distributed Map's ItemReader
+    /// reads its objects there; repeatable; also `[buckets]` in stepdbg.toml).
+    #[arg(long = "bucket", value_name = "NAME=DIR", value_parser = parse_key_value)]
+    pub buckets: Vec<(String, String)>,
     #[command(flatten)]
     pub template: TemplateArgs,
 }
@@ -133,6 +137,11 @@ impl LaunchArgs {
             deterministic_tokens: self.deterministic_tokens,
             eval_timeout: self.eval_timeout,
             state_machine: self.template.state_machine.clone(),
+            buckets: self
+                .buckets
+                .iter()
+                .map(|(k, v)| (k.clone(), std::path::PathBuf::from(v)))
+                .collect(),
             project: self.template.options(),
             ..Default::default()
         }

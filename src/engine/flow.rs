@@ -308,7 +308,13 @@ impl Execution {
                 self.run_state(i, state)
             }
             Phase::Run => self.run_state(i, state),
-            Phase::TaskDone(outcome) => self.task_done(i, state, outcome),
+            Phase::TaskDone(outcome) => match &state.kind {
+                StateKind::Map(_) if self.threads[i].writing_results => {
+                    self.results_written(i, state, outcome)
+                }
+                StateKind::Map(map) => self.items_read(i, state, map, outcome),
+                _ => self.task_done(i, state, outcome),
+            },
             Phase::WaitDone => {
                 let effective = std::mem::take(&mut self.threads[i].effective);
                 self.finish_io(i, state, effective, None)
@@ -1124,6 +1130,7 @@ impl Execution {
                 if let Some(ch) = self.threads[p].children.as_mut() {
                     ch.running -= 1;
                     ch.failures += 1;
+                    ch.failed.push(index);
                     ch.results[index] = Some(failure.to_error_output());
                     if ch.first_failure.is_none() {
                         ch.first_failure = Some(failure);
@@ -1261,12 +1268,104 @@ impl Execution {
             return Flow::Fail(f);
         }
         self.emit(i, ok_kind, json!({}));
+        if let StateKind::Map(map) = &state.kind
+            && let Some(writer) = &map.result_writer
+        {
+            return self.write_results(i, state, writer, ch.results, &ch.failed);
+        }
         let results: Vec<Value> = ch
             .results
             .into_iter()
             .map(|r| r.unwrap_or(Value::Null))
             .collect();
         self.finish_io(i, state, Value::Array(results), None)
+    }
+
+    /// A Map's ResultWriter: the iterations' results go out (an effect, pointer
+    /// `.../ResultWriter`) to be written where its Parameters say; what comes back (the
+    /// manifest's location, as AWS gives it) is the Map's result.
+    fn write_results(
+        &mut self,
+        i: usize,
+        state: &State,
+        writer: &Value,
+        results: Vec<Option<Value>>,
+        failed: &[usize],
+    ) -> Flow {
+        let name = state.name.as_str();
+        let entered = self.threads[i].entered_event;
+        let effective = self.threads[i].effective.clone();
+        let mut env = env!(self, i, name);
+        let parameters = match writer
+            .get("Parameters")
+            .or_else(|| writer.get("Arguments"))
+            .map(crate::expr::template::PayloadTemplate::compile)
+        {
+            Some(Ok(t)) => t.eval(&effective, &mut env),
+            Some(Err(_)) | None => Ok(writer.get("Parameters").cloned().unwrap_or(json!({}))),
+        };
+        drop(env);
+        let parameters = match parameters {
+            Ok(p) => p,
+            Err(e) => return Flow::Fail(located(name, entered, e)),
+        };
+        let (mut succeeded, mut failures) = (Vec::new(), Vec::new());
+        for (k, r) in results.into_iter().enumerate() {
+            let r = r.unwrap_or(Value::Null);
+            if failed.contains(&k) {
+                failures.push(r);
+            } else {
+                succeeded.push(r);
+            }
+        }
+        let id = self.next_task;
+        self.next_task += 1;
+        let req = TaskRequest {
+            id,
+            thread: i,
+            state: name.to_string(),
+            state_pointer: format!("{}/ResultWriter", state.pointer),
+            resource: writer
+                .get("Resource")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            input: json!({
+                "Parameters": parameters,
+                "Succeeded": succeeded,
+                "Failed": failures,
+                "MapRunArn": format!(
+                    "arn:aws:states:{}:{}:mapRun:{}/{}:{}",
+                    self.cfg.region,
+                    self.cfg.account,
+                    self.cfg.state_machine_name,
+                    name.replace(' ', "-"),
+                    self.cfg.execution_name
+                ),
+            }),
+            token: None,
+            attempt: 0,
+            scheduled_ms: self.clock,
+            timeout_seconds: None,
+            heartbeat_seconds: None,
+            started_ms: None,
+            last_heartbeat_ms: None,
+        };
+        self.threads[i].writing_results = true;
+        self.threads[i].status = ThreadStatus::WaitingTask(id);
+        self.tasks.insert(id, req.clone());
+        Flow::Wait(Step::Task(Box::new(req)))
+    }
+
+    fn results_written(&mut self, i: usize, state: &State, outcome: TaskOutcome) -> Flow {
+        self.threads[i].writing_results = false;
+        match outcome {
+            TaskOutcome::Success(v) => self.finish_io(i, state, v, None),
+            TaskOutcome::Failure(f) => Flow::Fail(Failure {
+                error: f.error.or_else(|| Some("States.ResultWriterFailed".into())),
+                cause: f.cause,
+            }),
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1309,6 +1408,8 @@ impl Execution {
                 children: None,
                 record: None,
                 started: false,
+                reader_items: None,
+                writing_results: false,
             });
         }
         let _ = state;
@@ -1323,6 +1424,7 @@ impl Execution {
             tolerated_count,
             tolerated_percentage,
             first_failure: None,
+            failed: Vec::new(),
         }));
         self.threads[p].status = ThreadStatus::WaitingChildren;
         if n == 0 {
@@ -1360,22 +1462,119 @@ impl Execution {
         }
     }
 
+    /// A Map's ItemReader: its request goes out as a task of the Map state (pointer
+    /// `.../ItemReader`), with its Parameters (or Arguments) worked out and its
+    /// ReaderConfig; the items come back through [`Execution::resolve_task`].
+    fn read_items(&mut self, i: usize, state: &State, reader: &Value, effective: Value) -> Flow {
+        let name = state.name.as_str();
+        let entered = self.threads[i].entered_event;
+        let resource = reader
+            .get("Resource")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let raw = self.threads[i].input.clone();
+        let mut env = env!(self, i, name);
+        let parameters = if state.query_language == QueryLanguage::Jsonata {
+            match reader
+                .get("Arguments")
+                .map(crate::expr::jsonata::JsonataTemplate::compile)
+            {
+                Some(Ok(t)) => {
+                    let s = states_var(&raw, None, None, &env);
+                    t.eval("Arguments", &s, &mut env)
+                }
+                Some(Err(e)) => Err(crate::expr::ExprError::runtime(e.to_string())),
+                None => Ok(json!({})),
+            }
+        } else {
+            match reader
+                .get("Parameters")
+                .map(crate::expr::template::PayloadTemplate::compile)
+            {
+                Some(Ok(t)) => t.eval(&effective, &mut env),
+                Some(Err(e)) => Err(crate::expr::ExprError::runtime(
+                    e.iter()
+                        .map(|e| format!("{}: {}", e.pointer, e.message))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                )),
+                None => Ok(json!({})),
+            }
+        };
+        drop(env);
+        let parameters = match parameters {
+            Ok(p) => p,
+            Err(e) => return Flow::Fail(located(name, entered, e)),
+        };
+        let id = self.next_task;
+        self.next_task += 1;
+        let mut input = json!({"Parameters": parameters});
+        if let Some(c) = reader.get("ReaderConfig") {
+            input["ReaderConfig"] = c.clone();
+        }
+        let req = TaskRequest {
+            id,
+            thread: i,
+            state: name.to_string(),
+            state_pointer: format!("{}/ItemReader", state.pointer),
+            resource,
+            input,
+            token: None,
+            attempt: self.threads[i].retry_total,
+            scheduled_ms: self.clock,
+            timeout_seconds: None,
+            heartbeat_seconds: None,
+            started_ms: None,
+            last_heartbeat_ms: None,
+        };
+        self.threads[i].effective = effective;
+        self.threads[i].status = ThreadStatus::WaitingTask(id);
+        self.tasks.insert(id, req.clone());
+        Flow::Wait(Step::Task(Box::new(req)))
+    }
+
+    /// The ItemReader answered: the Map starts over its items, or fails as AWS's reader
+    /// does (`States.ItemReaderFailed`).
+    fn items_read(
+        &mut self,
+        i: usize,
+        state: &State,
+        map: &MapState,
+        outcome: TaskOutcome,
+    ) -> Flow {
+        match outcome {
+            TaskOutcome::Success(Value::Array(items)) => {
+                self.threads[i].reader_items = Some(items);
+                let effective = std::mem::take(&mut self.threads[i].effective);
+                self.start_map(i, state, map, effective)
+            }
+            TaskOutcome::Success(other) => Flow::Fail(Failure::new(
+                "States.ItemReaderFailed",
+                format!(
+                    "The ItemReader of the Map state '{}' did not give a list of items: {}",
+                    state.name,
+                    crate::expr::compact(&other)
+                ),
+            )),
+            TaskOutcome::Failure(f) => Flow::Fail(Failure {
+                error: f.error.or_else(|| Some("States.ItemReaderFailed".into())),
+                cause: f.cause,
+            }),
+        }
+    }
+
     fn start_map(&mut self, i: usize, state: &State, map: &MapState, effective: Value) -> Flow {
         let name = state.name.as_str();
         let entered = self.threads[i].entered_event;
-        if map.item_reader.is_some() {
-            return Flow::Fail(Failure::new(
-                "States.ItemReaderFailed",
-                format!(
-                    "The Map state '{name}' reads its items with an ItemReader, which is not available locally: stepdbg has no access to S3. \
-                     Give the items in the input and use ItemsPath (or Items) while debugging."
-                ),
-            ));
+        let read = self.threads[i].reader_items.take();
+        if let (Some(reader), None) = (&map.item_reader, &read) {
+            return self.read_items(i, state, reader, effective);
         }
         let raw_input = self.threads[i].input.clone();
         let jsonata_mode = state.query_language == QueryLanguage::Jsonata;
         let mut env = env!(self, i, name);
-        let setup = map_setup::prepare(map, &raw_input, &effective, &mut env, jsonata_mode);
+        let setup = map_setup::prepare(map, &raw_input, &effective, &mut env, jsonata_mode, read);
         drop(env);
         match setup {
             Ok(map_setup::MapSetup {

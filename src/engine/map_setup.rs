@@ -22,16 +22,21 @@ pub(super) struct MapSetup {
 }
 
 /// Work out a Map's setup; `raw` is the state's input, `effective` its input after
-/// InputPath.
+/// InputPath, `read` the items its ItemReader read.
 pub(super) fn prepare(
     map: &MapState,
     raw: &Value,
     effective: &Value,
     env: &mut Env<'_>,
     jsonata_mode: bool,
+    read: Option<Vec<Value>>,
 ) -> Result<MapSetup, ExprError> {
     let states = |e: &Env<'_>| states_var(raw, None, None, e);
-    let items = items(map, effective, &states, env, jsonata_mode)?;
+    // Items an ItemReader read come as they are; otherwise ItemsPath (or Items).
+    let items = match read {
+        Some(items) => items,
+        None => items(map, effective, &states, env, jsonata_mode)?,
+    };
     let limit = match &map.max_concurrency {
         Some(d) => dyn_number(d, "MaxConcurrency", effective, &states, env, false)?,
         None => 0.0,

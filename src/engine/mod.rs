@@ -225,6 +225,16 @@ pub struct TaskRequest {
 }
 
 impl TaskRequest {
+    /// Is this a Map's ItemReader reading its items (not a Task state's call)?
+    pub fn is_item_reader(&self) -> bool {
+        self.state_pointer.ends_with("/ItemReader")
+    }
+
+    /// Is this a Map's ResultWriter writing its iterations' results?
+    pub fn is_result_writer(&self) -> bool {
+        self.state_pointer.ends_with("/ResultWriter")
+    }
+
     /// When the task times out on the virtual clock, and with which error.
     pub fn deadline(&self) -> Option<(i64, &'static str)> {
         let timeout = self.timeout_seconds.map(|s| {
@@ -532,6 +542,8 @@ pub(crate) struct Children {
     pub tolerated_count: Option<usize>,
     pub tolerated_percentage: Option<f64>,
     pub first_failure: Option<Failure>,
+    /// Which children failed (their results hold the error output).
+    pub failed: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -554,6 +566,11 @@ pub(crate) struct Thread {
     pub children: Option<Box<Children>>,
     pub record: Option<StepRecord>,
     pub started: bool,
+    /// A Map's items as its ItemReader read them (the reader is an effect: its request
+    /// goes out, its items come back here).
+    pub reader_items: Option<Vec<Value>>,
+    /// A Map waits for its ResultWriter (rather than its ItemReader).
+    pub writing_results: bool,
 }
 
 /// One execution of a state machine.
@@ -617,6 +634,8 @@ impl Execution {
             children: None,
             record: None,
             started: true,
+            reader_items: None,
+            writing_results: false,
         });
         let role = ex.cfg.role_arn.clone();
         ex.emit(

@@ -35,6 +35,8 @@ pub struct Dispatcher {
     base_dir: PathBuf,
     seed: u64,
     scope: AwsScope,
+    /// Local folders standing for S3 buckets (a Distributed Map's ItemReader).
+    buckets: super::reader::Buckets,
 }
 
 /// What became of one task.
@@ -187,7 +189,14 @@ impl Dispatcher {
             base_dir: base_dir.into(),
             seed,
             scope: AwsScope::default(),
+            buckets: super::reader::Buckets::new(),
         }
+    }
+
+    /// Read ItemReader items of these buckets from these folders.
+    pub fn with_buckets(mut self, buckets: super::reader::Buckets) -> Dispatcher {
+        self.buckets = buckets;
+        self
     }
 
     /// Complete short function names with this region and account (the execution's:
@@ -255,6 +264,20 @@ impl Dispatcher {
             return Prepared::Done(Dispatch::Handled {
                 outcome,
                 invocation,
+            });
+        }
+        // A Map's ItemReader reads from the folder standing for its bucket; its
+        // ResultWriter writes there.
+        if req.is_item_reader() {
+            return Prepared::Done(Dispatch::Handled {
+                outcome: super::reader::read(req, &self.buckets),
+                invocation: Invocation::of(req, "item reader"),
+            });
+        }
+        if req.is_result_writer() {
+            return Prepared::Done(Dispatch::Handled {
+                outcome: super::reader::write(req, &self.buckets),
+                invocation: Invocation::of(req, "result writer"),
             });
         }
         let Some(parsed) = InvokeRequest::from_task(req, &self.scope) else {

@@ -6,6 +6,7 @@ pub mod dispatch;
 pub mod lambda;
 pub mod mock;
 mod process;
+pub mod reader;
 pub mod routes;
 pub mod settings;
 

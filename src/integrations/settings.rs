@@ -6,6 +6,9 @@
 //! [functions]
 //! "price-*" = "handler:fns/price.py:handler?timeout=10"
 //!
+//! [buckets]            # a Distributed Map's ItemReader reads these folders for these buckets
+//! my-input-bucket = "data/input"
+//!
 //! [substitutions]      # a template's ${placeholders}, over its DefinitionSubstitutions
 //! ReminderTimeout = "300"
 //!
@@ -36,6 +39,8 @@ pub struct Settings {
     pub eval_memory_mb: Option<usize>,
     /// `[substitutions]`: values for a template's `${placeholders}`.
     pub substitutions: Vec<(String, String)>,
+    /// `[buckets]`: local folders standing for S3 buckets (relative to the file's folder).
+    pub buckets: super::reader::Buckets,
 }
 
 impl Settings {
@@ -73,6 +78,13 @@ impl Settings {
             Some(t) => Routes::from_toml(&file, t, base_dir)?,
             None => Routes::default(),
         };
+        let mut buckets = super::reader::Buckets::new();
+        if let Some(t) = file.table("buckets")? {
+            for (key, value) in t {
+                let dir = file.string(key.get_ref().as_ref(), value)?;
+                buckets.insert(key.get_ref().as_ref().to_string(), base_dir.join(dir));
+            }
+        }
         let mut substitutions = Vec::new();
         if let Some(t) = file.table("substitutions")? {
             for (key, value) in t {
@@ -123,6 +135,7 @@ impl Settings {
             max_sequence,
             eval_memory_mb,
             substitutions,
+            buckets,
         })
     }
 }

@@ -31,6 +31,8 @@ pub struct LaunchOptions {
     pub execution_name: Option<String>,
     /// STANDARD or EXPRESS; None: the template's state machine's, else STANDARD.
     pub workflow_type: Option<WorkflowType>,
+    /// `--bucket NAME=DIR`: local folders standing for S3 buckets (over `[buckets]`).
+    pub buckets: Vec<(String, PathBuf)>,
     /// When the file is a template: which state machine, and how to deploy it.
     pub state_machine: Option<String>,
     pub project: ProjectOptions,
@@ -227,8 +229,11 @@ impl LaunchOptions {
         budget.install();
         let cwd = std::env::current_dir().unwrap_or_default();
         routes.check_handler_files(&cwd)?;
+        let mut buckets = settings.buckets;
+        buckets.extend(self.buckets.iter().cloned());
         let dispatcher = Dispatcher::new(mocks, routes, cwd, self.seed)
-            .with_scope(AwsScope::new(&config.region, &config.account));
+            .with_scope(AwsScope::new(&config.region, &config.account))
+            .with_buckets(buckets);
         Ok(Launch {
             input,
             config,
