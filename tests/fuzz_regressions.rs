@@ -2,10 +2,13 @@
 //! the same public API. Each test asserts only that stepdbg answers (no panic) and that the
 //! answer makes sense; the exact AWS behaviour for such values is left to the engine.
 //!
-//! All four were integer overflows on the virtual clock (milliseconds since the epoch, an
-//! `i64`). They panic where overflow checks are on (debug builds, `cargo test`) and, in a
-//! release build, wrap silently to a time in the past: a Wait or a retry back-off that
-//! should last a very long time ends at once.
+//! The first four were integer overflows on the virtual clock (milliseconds since the
+//! epoch, an `i64`). They panic where overflow checks are on (debug builds, `cargo test`)
+//! and, in a release build, wrap silently to a time in the past: a Wait or a retry back-off
+//! that should last a very long time ends at once.
+//!
+//! The fifth is a panic in jsonata-core (a date-time picture marker starting with a
+//! non-ASCII character), in every build.
 
 use serde_json::{Value, json};
 use std::path::Path;
@@ -187,5 +190,63 @@ fn session_start_time_or_clock_near_i64_max_does_not_overflow() {
         // Either replayed or refused with a message; never a panic.
         let _ = s.load_record(record);
         let _ = s.step();
+    }
+}
+
+/// A JSONata environment with no variables, a fixed clock and a counter for randomness.
+struct NoEnv(u64);
+
+impl stepdbg::expr::jsonata::JsonataEnv for NoEnv {
+    fn variable(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn next_u64(&mut self) -> u64 {
+        self.0 += 1;
+        self.0
+    }
+    fn now_millis(&self) -> i64 {
+        1_704_067_200_000
+    }
+}
+
+/// Pictures whose `[...]` marker starts with a non-ASCII character.
+const NON_ASCII_PICTURES: [&str; 5] = [
+    "$fromMillis(0, '[é]')",
+    "$now('[é]')",
+    "$toMillis('0', '[é]')",
+    "$fromMillis(0, '[é,2]')",
+    "$toMillis('0', '[ÿÿ]')",
+];
+
+/// fuzz target `jsonata` (found as `$toMillis('!0s', 'SHA-3[\u{fffd}...`, minimised to
+/// `$toMillis('0', '[é]')`): jsonata-core 2.2.13 slices the picture marker at byte 1
+/// (`marker[1..]`, `marker[1..comma_idx]` in `analyse_date_time_picture`,
+/// jsonata-core/src/datetime.rs:895 and :899), which panics when the marker's first
+/// character takes more than one byte. `$fromMillis` and `$toMillis` both parse pictures
+/// this way. The answer should be an error (or a value), never a panic.
+#[test]
+fn jsonata_date_time_picture_with_non_ascii_marker_does_not_panic() {
+    use stepdbg::expr::jsonata::{self, JsonataExpr};
+    for text in NON_ASCII_PICTURES {
+        let expr = JsonataExpr::parse(text).expect("the expression parses");
+        let result = jsonata::eval(&expr, &json!({"input": {}}), &mut NoEnv(0));
+        if let Err(e) = result {
+            assert_eq!(e.error, "States.QueryEvaluationError", "{text}: {e:?}");
+        }
+    }
+}
+
+/// The same inside a definition: the execution fails with a JSONata error (or succeeds),
+/// and stepdbg itself does not panic.
+#[test]
+fn jsonata_date_time_picture_in_a_definition_does_not_panic() {
+    for text in NON_ASCII_PICTURES {
+        let def = definition(json!({
+            "QueryLanguage": "JSONata",
+            "StartAt": "P",
+            "States": {"P": {"Type": "Pass", "Output": format!("{{% {text} %}}"), "End": true}}
+        }));
+        let exec = run(&def, json!({}), || unreachable!("no tasks"));
+        assert!(exec.status().is_done(), "{text}: {:?}", exec.status());
     }
 }

@@ -133,6 +133,9 @@ struct Fns {
     eval: bool,
     shuffle: bool,
     pad: bool,
+    /// `$fromMillis` / `$toMillis`: their pictures are checked first (see
+    /// [`picture_problem`]).
+    pictures: bool,
 }
 
 impl Fns {
@@ -145,6 +148,7 @@ impl Fns {
             "uuid" => self.uuid = true,
             "parse" => self.parse = true,
             "now" => self.now = true,
+            "fromMillis" | "toMillis" => self.pictures = true,
             "millis" => self.millis = true,
             "eval" => self.eval = true,
             "shuffle" => self.shuffle = true,
@@ -166,6 +170,7 @@ impl Fns {
             eval: self.eval || o.eval,
             shuffle: self.shuffle || o.shuffle,
             pad: self.pad || o.pad,
+            pictures: self.pictures || o.pictures,
         }
     }
 }
@@ -775,6 +780,59 @@ fn register_functions(ev: &mut Evaluator, fns: Fns, env: &mut dyn JsonataEnv) {
             let _ = ev.register_fn_override("now", move |args: &[JValue]| now_fn(now, args));
         }
     }
+    if fns.pictures {
+        for name in ["fromMillis", "toMillis"] {
+            let _ = ev.register_fn_override(name, move |args: &[JValue]| {
+                check_picture(args.get(1))?;
+                builtin(name, args)
+            });
+        }
+    }
+}
+
+/// jsonata-core 2.2.13 panics on a date/time picture whose `[marker]` starts with a
+/// character of more than one byte (it slices the marker at byte 1): such a picture is
+/// refused with jsonata-js's error instead, before jsonata-core sees it.
+fn picture_problem(picture: &str) -> Option<String> {
+    let mut rest = picture;
+    while let Some(i) = rest.find('[') {
+        let after = &rest[i + 1..];
+        if let Some(escaped) = after.strip_prefix('[') {
+            rest = escaped;
+            continue;
+        }
+        if let Some(c) = after.chars().find(|c| !c.is_whitespace())
+            && !c.is_ascii()
+        {
+            return Some(format!(
+                "D3132: Unknown component specifier {c} in date/time picture string"
+            ));
+        }
+        rest = after;
+    }
+    None
+}
+
+fn check_picture(arg: Option<&JValue>) -> Result<(), EvaluatorError> {
+    match arg {
+        Some(JValue::String(p)) => match picture_problem(p) {
+            Some(e) => Err(fn_error(e)),
+            None => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
+/// jsonata-core's own `$name(args...)` (from an override that checked them first).
+fn builtin(name: &str, args: &[JValue]) -> FnResult {
+    let params: Vec<String> = (0..args.len()).map(|i| format!("$a{i}")).collect();
+    let ast = jsonata_core::parser::parse(&format!("${name}({})", params.join(", ")))
+        .map_err(|e| fn_error(e.display_message()))?;
+    let mut ctx = Context::new();
+    for (i, arg) in args.iter().enumerate() {
+        ctx.bind(format!("a{i}"), arg.clone());
+    }
+    Evaluator::with_context(ctx).evaluate(&ast, &JValue::Undefined)
 }
 
 /// `$pad(string, width [, char])` as jsonata-core has it, refusing a width past the
@@ -998,6 +1056,7 @@ fn uuid_v4(rng: &mut Rng) -> String {
 /// like jsonata-js (default format `2024-01-01T00:00:00.000Z`).
 fn now_fn(now: i64, args: &[JValue]) -> FnResult {
     check_arity(args, 0, 2, "now")?;
+    check_picture(args.first())?;
     let ast = jsonata_core::parser::parse("$fromMillis($m, $p, $t)")
         .map_err(|e| fn_error(e.display_message()))?;
     let mut ctx = Context::new();

@@ -8,6 +8,7 @@ pub mod mock;
 mod process;
 pub mod reader;
 pub mod routes;
+pub mod services;
 pub mod settings;
 
 /// Why the configuration of task answers cannot be used.
