@@ -958,3 +958,49 @@ fn a_distributed_map_reads_and_writes_local_folders_standing_for_buckets() {
         "{status}"
     );
 }
+
+#[test]
+fn default_answers_run_any_definition_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = write(
+        dir.path(),
+        "services.asl.json",
+        r#"{"StartAt": "Save", "States": {
+            "Save": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+                     "Parameters": {"TableName": "t", "Item": {"id": {"S": "1"}}}, "ResultPath": "$.saved", "Next": "Tell"},
+            "Tell": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+                     "Parameters": {"TopicArn": "arn:aws:sns:us-east-1:123456789012:t", "Message": "hi"},
+                     "ResultSelector": {"id.$": "$.MessageId"}, "ResultPath": "$.told", "Next": "Count"},
+            "Count": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ec2:describeInstances",
+                      "ResultPath": "$.ec2", "Next": "Work"},
+            "Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                     "Parameters": {"FunctionName": "worker", "Payload.$": "$"}, "ResultSelector": {"status.$": "$.StatusCode"}, "End": true}}}"#,
+    );
+    // Without it, the first unanswered task stops the run and says why.
+    let out = stepdbg().arg("run").arg(&def).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = stepdbg()
+        .arg("run")
+        .arg(&def)
+        .arg("--default-answers")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(stdout_json(&out)["output"], json!({"status": 200}));
+    // Each default answer is listed, with the call and the document it follows.
+    let listed: Vec<Value> = err
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v.get("defaultAnswer").is_some())
+        .collect();
+    assert_eq!(listed.len(), 4, "{err}");
+    assert_eq!(listed[0]["defaultAnswer"]["call"], "DynamoDB PutItem");
+    assert!(
+        listed[1]["defaultAnswer"]["document"]
+            .as_str()
+            .unwrap()
+            .contains("docs.aws.amazon.com")
+    );
+    assert_eq!(listed[2]["defaultAnswer"]["call"], "Ec2 DescribeInstances");
+}

@@ -97,6 +97,8 @@ pub struct Form {
     pub field: usize,
     /// Live validation of the JSON editor: Err("line:col message").
     pub valid: Result<Value, String>,
+    /// For a service integration: what AWS answers, its document and error names.
+    pub service: Option<crate::integrations::services::ServiceAnswer>,
 }
 
 impl Form {
@@ -1160,6 +1162,18 @@ impl App {
                     },
                 })
             });
+        // Otherwise a service integration starts from the answer AWS documents for it.
+        let service =
+            crate::integrations::services::default_answer(&task, self.exec().config().seed);
+        let previous = previous.or_else(|| {
+            (kind == FormKind::Success)
+                .then(|| {
+                    service
+                        .as_ref()
+                        .map(|s| HandAnswer::Return(s.output.clone()))
+                })
+                .flatten()
+        });
         let (json_text, error, cause) = match previous {
             Some(HandAnswer::Return(v)) => (
                 serde_json::to_string_pretty(&v).unwrap_or_default(),
@@ -1183,6 +1197,7 @@ impl App {
             cause: Editor::single(&cause),
             field: 0,
             valid: Ok(json!({})),
+            service,
         };
         f.validate();
         self.mode = Mode::Form(Box::new(f));

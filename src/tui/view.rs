@@ -490,6 +490,7 @@ impl App {
         let pal = &self.theme.palette;
         let h = match form.kind {
             FormKind::Success => area.height.saturating_sub(4).clamp(8, 18),
+            FormKind::Failure if form.service.is_some() => 13,
             FormKind::Failure => 9,
         };
         let r = centered(area, 72, h);
@@ -521,14 +522,40 @@ impl App {
         let w = inner_r.width as usize;
         match form.kind {
             FormKind::Success => {
-                let label = match form.shape {
-                    HandShape::InvokeEnvelope => {
+                let service_label;
+                let label = match (&form.service, form.shape) {
+                    (_, HandShape::InvokeEnvelope) => {
                         "Return value (JSON): sent as Payload in Lambda's invoke envelope"
                     }
-                    HandShape::FunctionReturn => "Return value (JSON), the task's result as is",
-                    HandShape::AsIs => "Output (JSON; empty sends {}):",
+                    (_, HandShape::FunctionReturn) => {
+                        "Return value (JSON), the task's result as is"
+                    }
+                    (Some(s), HandShape::AsIs) => {
+                        service_label = format!(
+                            "{}'s answer, as AWS documents it ({}):",
+                            s.call,
+                            s.document.split(" — ").next().unwrap_or(&s.document)
+                        );
+                        &service_label
+                    }
+                    (None, HandShape::AsIs) => {
+                        // A token's output is what its sender sends, whatever the service.
+                        let task = self.session.execution().task(form.task);
+                        let unknown =
+                            task.filter(|t| !self.session.waits_for_token(t))
+                                .and_then(|t| {
+                                    crate::integrations::services::integration_of(&t.resource)
+                                });
+                        service_label = match unknown {
+                            Some(i) => format!(
+                                "unknown integration {i}: type what it returns (JSON; empty sends {{}}):"
+                            ),
+                            None => "Output (JSON; empty sends {}):".into(),
+                        };
+                        &service_label
+                    }
                 };
-                buf.set_stringn(inner_r.x, inner_r.y, label, w, pal.dim);
+                buf.set_stringn(inner_r.x, inner_r.y, truncate(label, w), w, pal.dim);
                 let ed = Rect::new(inner_r.x, inner_r.y + 1, inner_r.width, inner_r.height - 2);
                 let cursor = form.json.render(ed, buf, pal.base);
                 let (t, s) = match &form.valid {
@@ -574,6 +601,16 @@ impl App {
                     "Tab switches fields; Enter on Cause sends"
                 };
                 buf.set_stringn(inner_r.x, inner_r.y + 4, hint, w, pal.dim);
+                if let Some(s) = &form.service {
+                    let names = format!("{} raises: {}", s.call, s.errors.join(", "));
+                    for (k, row) in crate::tui::text::wrap(&names, w)
+                        .into_iter()
+                        .take(4)
+                        .enumerate()
+                    {
+                        buf.set_stringn(inner_r.x, inner_r.y + 6 + k as u16, row, w, pal.dim);
+                    }
+                }
                 if form.field == 0 { c1 } else { c2 }
             }
         }

@@ -113,9 +113,19 @@ impl Component for PendingPane {
                 cx.keymap.label(Action::SendFailure, 1),
                 cx.keymap.label(Action::SendHeartbeat, 1)
             )
-        } else {
+        } else if cx
+            .session
+            .hand_shape(t.id)
+            .is_some_and(|s| s != crate::integrations::dispatch::HandShape::AsIs)
+        {
             format!(
                 "{} what the function returns · {} what it throws",
+                cx.keymap.label(Action::SendSuccess, 1),
+                cx.keymap.label(Action::SendFailure, 1),
+            )
+        } else {
+            format!(
+                "{} its result · {} its failure",
                 cx.keymap.label(Action::SendSuccess, 1),
                 cx.keymap.label(Action::SendFailure, 1),
             )
