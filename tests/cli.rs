@@ -1004,3 +1004,86 @@ fn default_answers_run_any_definition_end_to_end() {
     );
     assert_eq!(listed[2]["defaultAnswer"]["call"], "Ec2 DescribeInstances");
 }
+
+#[test]
+fn a_nested_state_machine_runs_here_with_the_sync_output_shapes() {
+    let dir = tempfile::tempdir().unwrap();
+    let parent = write(
+        dir.path(),
+        "parent.asl.json",
+        r#"{"StartAt": "V2", "States": {
+          "V2": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+                 "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:order-child",
+                                "Input": {"n.$": "$.n", "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id"}},
+                 "ResultSelector": {"doubled.$": "$.Output.doubled", "by.$": "$.Output.by", "status.$": "$.Status"},
+                 "ResultPath": "$.v2", "Next": "V1"},
+          "V1": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync",
+                 "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:order-child",
+                                "Input": {"n": 5, "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID": "parent"}},
+                 "ResultSelector": {"output.$": "$.Output", "arn.$": "$.StateMachineArn"},
+                 "ResultPath": "$.v1", "Next": "Fire"},
+          "Fire": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution",
+                   "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:order-child",
+                                  "Input": {"n": 1, "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID": "parent"}},
+                   "ResultPath": "$.fired", "Next": "Broken"},
+          "Broken": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+                     "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:order-child",
+                                    "Input": {"n": "x", "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID": "parent"}},
+                     "Catch": [{"ErrorEquals": ["States.TaskFailed"], "ResultPath": "$.failure", "Next": "Done"}],
+                     "End": true},
+          "Done": {"Type": "Pass", "End": true}}}"#,
+    );
+    write(
+        dir.path(),
+        "child.asl.json",
+        r#"{"StartAt": "Double", "States": {"Double": {"Type": "Pass",
+            "Parameters": {"doubled.$": "States.MathAdd($.n, $.n)", "by.$": "$.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"},
+            "End": true}}}"#,
+    );
+    let out = stepdbg()
+        .current_dir(dir.path())
+        .arg("run")
+        .arg(&parent)
+        .args([
+            "--input",
+            r#"{"n": 21}"#,
+            "--child",
+            "*order-child*=child.asl.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let o = &stdout_json(&out)["output"];
+    // .sync:2: Output as JSON; the parent's execution id reached the child.
+    assert_eq!(o["v2"]["doubled"], 42);
+    assert_eq!(o["v2"]["status"], "SUCCEEDED");
+    assert!(
+        o["v2"]["by"].as_str().unwrap().contains(":execution:"),
+        "{o}"
+    );
+    // .sync: Output as JSON text.
+    assert_eq!(o["v1"]["output"], r#"{"doubled":10,"by":"parent"}"#);
+    assert!(
+        o["v1"]["arn"]
+            .as_str()
+            .unwrap()
+            .ends_with(":stateMachine:order-child")
+    );
+    // The plain call: the execution's ARN and start date only.
+    assert!(
+        o["fired"]["ExecutionArn"]
+            .as_str()
+            .unwrap()
+            .contains(":execution:order-child:")
+    );
+    assert!(o["fired"]["StartDate"].is_number());
+    // A failed child fails the task with States.TaskFailed, the execution described.
+    let cause: Value = serde_json::from_str(o["failure"]["Cause"].as_str().unwrap()).unwrap();
+    assert_eq!(cause["Status"], "FAILED");
+    assert_eq!(cause["Error"], "States.Runtime");
+}

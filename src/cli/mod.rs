@@ -117,6 +117,11 @@ pub struct LaunchArgs {
     /// reads its objects there; repeatable; also `[buckets]` in stepdbg.toml).
     #[arg(long = "bucket", value_name = "NAME=DIR", value_parser = parse_key_value)]
     pub buckets: Vec<(String, String)>,
+    /// A nested state machine, PATTERN=DEFINITION: a states:startExecution task whose
+    /// StateMachineArn (or name) matches the glob runs that definition as a child execution
+    /// (repeatable; also `[state-machines]` in stepdbg.toml).
+    #[arg(long = "child", value_name = "PATTERN=DEFINITION", value_parser = parse_key_value)]
+    pub children: Vec<(String, String)>,
     #[command(flatten)]
     pub template: TemplateArgs,
 }
@@ -139,6 +144,11 @@ impl LaunchArgs {
             state_machine: self.template.state_machine.clone(),
             buckets: self
                 .buckets
+                .iter()
+                .map(|(k, v)| (k.clone(), std::path::PathBuf::from(v)))
+                .collect(),
+            children: self
+                .children
                 .iter()
                 .map(|(k, v)| (k.clone(), std::path::PathBuf::from(v)))
                 .collect(),

@@ -37,6 +37,10 @@ pub struct Dispatcher {
     scope: AwsScope,
     /// Local folders standing for S3 buckets (a Distributed Map's ItemReader).
     buckets: super::reader::Buckets,
+    /// State machines that `states:startExecution` tasks run here.
+    children: Vec<super::children::Child>,
+    /// How deep in child executions the current call is.
+    depth: usize,
 }
 
 /// What became of one task.
@@ -190,7 +194,15 @@ impl Dispatcher {
             seed,
             scope: AwsScope::default(),
             buckets: super::reader::Buckets::new(),
+            children: Vec::new(),
+            depth: 0,
         }
+    }
+
+    /// Run these state machines when a task starts an execution of one.
+    pub fn with_children(mut self, children: Vec<super::children::Child>) -> Dispatcher {
+        self.children = children;
+        self
     }
 
     /// Read ItemReader items of these buckets from these folders.
@@ -278,6 +290,29 @@ impl Dispatcher {
             return Prepared::Done(Dispatch::Handled {
                 outcome: super::reader::write(req, &self.buckets),
                 invocation: Invocation::of(req, "result writer"),
+            });
+        }
+        // A nested state machine the person has here: it runs as a child execution whose
+        // tasks this dispatcher answers too.
+        if let Some(child) = super::children::child_of(req, &self.children).cloned() {
+            let parent = crate::engine::Config {
+                region: self.scope.region.clone(),
+                account: self.scope.account.clone(),
+                seed: self.seed,
+                ..crate::engine::Config::default()
+            };
+            self.depth += 1;
+            let depth = self.depth;
+            let outcome = super::children::run(req, &child, &parent, depth, &mut |r| match self
+                .dispatch(r)
+            {
+                Dispatch::Handled { outcome, .. } => Some(outcome),
+                _ => None,
+            });
+            self.depth -= 1;
+            return Prepared::Done(Dispatch::Handled {
+                outcome,
+                invocation: Invocation::of(req, &format!("child execution of {}", child.name)),
             });
         }
         let Some(parsed) = InvokeRequest::from_task(req, &self.scope) else {

@@ -2,6 +2,7 @@
 //! function backends, behind one [`dispatch::Dispatcher`].
 
 pub mod backend;
+pub mod children;
 pub mod dispatch;
 pub mod lambda;
 pub mod mock;

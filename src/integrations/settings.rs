@@ -6,6 +6,9 @@
 //! [functions]
 //! "price-*" = "handler:fns/price.py:handler?timeout=10"
 //!
+//! [state-machines]     # nested executions: states:startExecution of these runs them here
+//! "*order-child*" = "child.asl.json"
+//!
 //! [buckets]            # a Distributed Map's ItemReader reads these folders for these buckets
 //! my-input-bucket = "data/input"
 //!
@@ -41,6 +44,8 @@ pub struct Settings {
     pub substitutions: Vec<(String, String)>,
     /// `[buckets]`: local folders standing for S3 buckets (relative to the file's folder).
     pub buckets: super::reader::Buckets,
+    /// `[state-machines]`: pattern → definition file of a nested state machine.
+    pub state_machines: Vec<(String, PathBuf)>,
 }
 
 impl Settings {
@@ -83,6 +88,13 @@ impl Settings {
             for (key, value) in t {
                 let dir = file.string(key.get_ref().as_ref(), value)?;
                 buckets.insert(key.get_ref().as_ref().to_string(), base_dir.join(dir));
+            }
+        }
+        let mut state_machines = Vec::new();
+        if let Some(t) = file.table("state-machines")? {
+            for (key, value) in t {
+                let path = file.string(key.get_ref().as_ref(), value)?;
+                state_machines.push((key.get_ref().as_ref().to_string(), base_dir.join(path)));
             }
         }
         let mut substitutions = Vec::new();
@@ -136,6 +148,7 @@ impl Settings {
             eval_memory_mb,
             substitutions,
             buckets,
+            state_machines,
         })
     }
 }

@@ -938,6 +938,8 @@ pub struct Opened {
     pub code: Vec<PathBuf>,
     /// The template's functions run with their handlers (empty for a definition file).
     pub routes: Vec<crate::integrations::routes::Route>,
+    /// The template's other state machines, run when a task starts one of them.
+    pub children: Vec<crate::integrations::children::Child>,
     /// For a template: the state machine's logical id and workflow type.
     pub state_machine: Option<(String, String)>,
     /// What the person should hear (duplicate keys kept, unresolved placeholders, ...).
@@ -1002,6 +1004,7 @@ impl Target {
                 watched: vec![p.clone()],
                 code: Vec::new(),
                 routes: Vec::new(),
+                children: Vec::new(),
                 state_machine: None,
                 notes: Vec::new(),
                 siblings_of: p.clone(),
@@ -1031,6 +1034,21 @@ impl Target {
                 }
                 let mut watched = project.watched_files(sm);
                 let routes = functions::routes(&project);
+                let stack = project.stack();
+                let children = project
+                    .state_machines
+                    .iter()
+                    .filter(|other| other.logical_id != sm.logical_id)
+                    .filter_map(|other| {
+                        let def = project.definition(other).ok()?;
+                        let name = stack.physical_name(&other.logical_id);
+                        Some(crate::integrations::children::Child {
+                            pattern: name.clone(),
+                            machine: std::sync::Arc::new(def.machine),
+                            name,
+                        })
+                    })
+                    .collect();
                 let code: Vec<PathBuf> = project
                     .functions
                     .iter()
@@ -1056,6 +1074,7 @@ impl Target {
                     watched,
                     code,
                     routes,
+                    children,
                     state_machine: Some((sm.logical_id.clone(), sm.workflow_type.clone())),
                     notes,
                     siblings_of,

@@ -31,6 +31,8 @@ pub struct LaunchOptions {
     pub execution_name: Option<String>,
     /// STANDARD or EXPRESS; None: the template's state machine's, else STANDARD.
     pub workflow_type: Option<WorkflowType>,
+    /// `--child PATTERN=DEFINITION`: state machines run when a task starts one.
+    pub children: Vec<(String, PathBuf)>,
     /// `--bucket NAME=DIR`: local folders standing for S3 buckets (over `[buckets]`).
     pub buckets: Vec<(String, PathBuf)>,
     /// When the file is a template: which state machine, and how to deploy it.
@@ -207,10 +209,29 @@ impl LaunchOptions {
         routes.extend(settings.routes);
         // The template's functions run with their handlers, after the person's own routes.
         let mut notes = Vec::new();
+        // Nested state machines: --child and [state-machines] first, then the template's.
+        let mut children = Vec::new();
+        for (pattern, path) in self.children.iter().chain(settings.state_machines.iter()) {
+            let def = crate::asl::load(path)?;
+            if def.has_errors() {
+                return Err(SessionError::Invalid(Box::new(def)));
+            }
+            let name = sibling(path, "x")
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or(pattern)
+                .to_string();
+            children.push(crate::integrations::children::Child {
+                pattern: pattern.clone(),
+                machine: std::sync::Arc::new(def.machine),
+                name,
+            });
+        }
         if let Some(o) = opened {
             for r in o.routes {
                 routes.push(r);
             }
+            children.extend(o.children);
             notes = o.notes;
         }
         if let Some(p) = settings.path {
@@ -233,7 +254,8 @@ impl LaunchOptions {
         buckets.extend(self.buckets.iter().cloned());
         let dispatcher = Dispatcher::new(mocks, routes, cwd, self.seed)
             .with_scope(AwsScope::new(&config.region, &config.account))
-            .with_buckets(buckets);
+            .with_buckets(buckets)
+            .with_children(children);
         Ok(Launch {
             input,
             config,
