@@ -23,21 +23,14 @@ fn fixtures() -> PathBuf {
 }
 
 fn task(id: u64, resource: &str, input: Value) -> TaskRequest {
-    TaskRequest {
+    TaskRequest::new(
         id,
-        thread: 0,
-        state: "Call".into(),
-        state_pointer: "/States/Call".into(),
-        resource: resource.into(),
+        "Call",
+        "/States/Call",
+        resource,
         input,
-        token: None,
-        attempt: 0,
-        scheduled_ms: 1_704_067_200_000,
-        timeout_seconds: None,
-        heartbeat_seconds: None,
-        started_ms: None,
-        last_heartbeat_ms: None,
-    }
+        1_704_067_200_000,
+    )
 }
 
 fn invoke_task(function: &str, payload: Value) -> TaskRequest {

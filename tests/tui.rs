@@ -1705,21 +1705,14 @@ fn every_realworld_task_gets_a_documented_answer_or_says_its_integration_is_unkn
             let stepdbg::asl::model::StateKind::Task(task) = &s.kind else {
                 return;
             };
-            let req = stepdbg::engine::TaskRequest {
-                id: 1,
-                thread: 0,
-                state: s.name.clone(),
-                state_pointer: s.pointer.clone(),
-                resource: task.resource.clone(),
-                input: json!({}),
-                token: None,
-                attempt: 0,
-                scheduled_ms: 0,
-                timeout_seconds: None,
-                heartbeat_seconds: None,
-                started_ms: None,
-                last_heartbeat_ms: None,
-            };
+            let req = stepdbg::engine::TaskRequest::new(
+                1,
+                &s.name,
+                &s.pointer,
+                &task.resource,
+                json!({}),
+                0,
+            );
             let r = &task.resource;
             if r.contains(":lambda:invoke") && !r.contains("aws-sdk") || r.contains(":function:") {
                 lambda += 1;

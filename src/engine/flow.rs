@@ -1320,36 +1320,34 @@ impl Execution {
         }
         let id = self.next_task;
         self.next_task += 1;
+        let resource = writer
+            .get("Resource")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let input = json!({
+            "Parameters": parameters,
+            "Succeeded": succeeded,
+            "Failed": failures,
+            "MapRunArn": format!(
+                "arn:aws:states:{}:{}:mapRun:{}/{}:{}",
+                self.cfg.region,
+                self.cfg.account,
+                self.cfg.state_machine_name,
+                name.replace(' ', "-"),
+                self.cfg.execution_name
+            ),
+        });
         let req = TaskRequest {
-            id,
             thread: i,
-            state: name.to_string(),
-            state_pointer: format!("{}/ResultWriter", state.pointer),
-            resource: writer
-                .get("Resource")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
-            input: json!({
-                "Parameters": parameters,
-                "Succeeded": succeeded,
-                "Failed": failures,
-                "MapRunArn": format!(
-                    "arn:aws:states:{}:{}:mapRun:{}/{}:{}",
-                    self.cfg.region,
-                    self.cfg.account,
-                    self.cfg.state_machine_name,
-                    name.replace(' ', "-"),
-                    self.cfg.execution_name
-                ),
-            }),
-            token: None,
-            attempt: 0,
-            scheduled_ms: self.clock,
-            timeout_seconds: None,
-            heartbeat_seconds: None,
-            started_ms: None,
-            last_heartbeat_ms: None,
+            ..TaskRequest::new(
+                id,
+                name,
+                &format!("{}/ResultWriter", state.pointer),
+                &resource,
+                input,
+                self.clock,
+            )
         };
         self.threads[i].writing_results = true;
         self.threads[i].status = ThreadStatus::WaitingTask(id);
@@ -1514,19 +1512,16 @@ impl Execution {
             input["ReaderConfig"] = c.clone();
         }
         let req = TaskRequest {
-            id,
             thread: i,
-            state: name.to_string(),
-            state_pointer: format!("{}/ItemReader", state.pointer),
-            resource,
-            input,
-            token: None,
             attempt: self.threads[i].retry_total,
-            scheduled_ms: self.clock,
-            timeout_seconds: None,
-            heartbeat_seconds: None,
-            started_ms: None,
-            last_heartbeat_ms: None,
+            ..TaskRequest::new(
+                id,
+                name,
+                &format!("{}/ItemReader", state.pointer),
+                &resource,
+                input,
+                self.clock,
+            )
         };
         self.threads[i].effective = effective;
         self.threads[i].status = ThreadStatus::WaitingTask(id);

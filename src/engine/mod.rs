@@ -225,6 +225,33 @@ pub struct TaskRequest {
 }
 
 impl TaskRequest {
+    /// A request of `state` (at `pointer`) on `thread`, scheduled at `scheduled_ms`, with
+    /// no token, no timeouts and no attempts yet (set the fields that apply).
+    pub fn new(
+        id: TaskId,
+        state: &str,
+        pointer: &str,
+        resource: &str,
+        input: Value,
+        scheduled_ms: i64,
+    ) -> TaskRequest {
+        TaskRequest {
+            id,
+            thread: 0,
+            state: state.to_string(),
+            state_pointer: pointer.to_string(),
+            resource: resource.to_string(),
+            input,
+            token: None,
+            attempt: 0,
+            scheduled_ms,
+            timeout_seconds: None,
+            heartbeat_seconds: None,
+            started_ms: None,
+            last_heartbeat_ms: None,
+        }
+    }
+
     /// Is this a Map's ItemReader reading its items (not a Task state's call)?
     pub fn is_item_reader(&self) -> bool {
         self.state_pointer.ends_with("/ItemReader")

@@ -777,21 +777,7 @@ mod tests {
     }
 
     fn task(resource: &str, input: Value) -> TaskRequest {
-        TaskRequest {
-            id: 1,
-            thread: 0,
-            state: "S".into(),
-            state_pointer: String::new(),
-            resource: resource.into(),
-            input,
-            token: None,
-            attempt: 0,
-            scheduled_ms: 0,
-            timeout_seconds: None,
-            heartbeat_seconds: None,
-            started_ms: None,
-            last_heartbeat_ms: None,
-        }
+        TaskRequest::new(1, "S", "", resource, input, 0)
     }
 
     fn request(resource: &str, input: Value) -> Result<InvokeRequest, LambdaError> {

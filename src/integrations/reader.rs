@@ -333,21 +333,14 @@ mod tests {
     use super::*;
 
     fn req(resource: &str, input: Value) -> TaskRequest {
-        TaskRequest {
-            id: 1,
-            thread: 0,
-            state: "Process".into(),
-            state_pointer: "/States/Process/ItemReader".into(),
-            resource: resource.into(),
+        TaskRequest::new(
+            1,
+            "Process",
+            "/States/Process/ItemReader",
+            resource,
             input,
-            token: None,
-            attempt: 0,
-            scheduled_ms: 0,
-            timeout_seconds: None,
-            heartbeat_seconds: None,
-            started_ms: None,
-            last_heartbeat_ms: None,
-        }
+            0,
+        )
     }
 
     #[test]

@@ -223,21 +223,7 @@ mod tests {
     use serde_json::json;
 
     fn req(resource: &str, input: Value) -> TaskRequest {
-        TaskRequest {
-            id: 7,
-            thread: 0,
-            state: "S".into(),
-            state_pointer: "/States/S".into(),
-            resource: resource.into(),
-            input,
-            token: None,
-            attempt: 0,
-            scheduled_ms: 1_700_000_000_000,
-            timeout_seconds: None,
-            heartbeat_seconds: None,
-            started_ms: None,
-            last_heartbeat_ms: None,
-        }
+        TaskRequest::new(7, "S", "/States/S", resource, input, 1_700_000_000_000)
     }
 
     #[test]

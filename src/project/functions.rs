@@ -399,17 +399,10 @@ fn map_function(
                 Err(e) => format!("DefinitionSubstitutions.{key}: {e}"),
                 Ok(_) => format!("placeholder ${{{key}}} left unresolved"),
             },
-            None => {
-                let close = sm
-                    .substitutions
-                    .iter()
-                    .find(|s| s.key.eq_ignore_ascii_case(key))
-                    .map(|s| format!(" (the key {} differs only in letter case)", s.key))
-                    .unwrap_or_default();
-                format!(
-                    "placeholder ${{{key}}} has no DefinitionSubstitutions entry{close}: give it with --define {key}=VALUE"
-                )
-            }
+            None => format!(
+                "placeholder ${{{key}}} has no DefinitionSubstitutions entry{}: give it with --define {key}=VALUE",
+                sm.case_hint(key)
+            ),
         };
         return (None, Some(why));
     }

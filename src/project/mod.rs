@@ -135,6 +135,18 @@ impl DefinitionSource {
     }
 }
 
+impl StateMachine {
+    /// For a placeholder with no value: the substitution whose key differs from it only in
+    /// letter case, said as a hint (empty when there is none).
+    pub fn case_hint(&self, key: &str) -> String {
+        self.substitutions
+            .iter()
+            .find(|s| s.key.eq_ignore_ascii_case(key))
+            .map(|s| format!(" (the key {} differs only in letter case)", s.key))
+            .unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Substitution {
     pub key: String,
@@ -864,12 +876,7 @@ fn unresolved_warnings(def: &mut Definition, sm: &StateMachine) {
         if def.diagnostics.iter().any(|d| d.pointer == pointer) {
             continue;
         }
-        let close = sm
-            .substitutions
-            .iter()
-            .find(|s| s.key.eq_ignore_ascii_case(&key))
-            .map(|s| format!(" (the key {} differs only in letter case)", s.key))
-            .unwrap_or_default();
+        let close = sm.case_hint(&key);
         def.diagnostics.push(
             crate::asl::Diagnostic::warning(
                 "placeholder",

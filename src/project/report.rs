@@ -56,12 +56,7 @@ fn resolve_one<'p>(project: &'p Project, sm: &'p StateMachine) -> Resolved<'p> {
     let mut left = Vec::new();
     super::placeholders(&def.doc.value, &mut left);
     for key in left {
-        let close = sm
-            .substitutions
-            .iter()
-            .find(|s| s.key.eq_ignore_ascii_case(&key))
-            .map(|s| format!(" (the key {} differs only in letter case)", s.key))
-            .unwrap_or_default();
+        let close = sm.case_hint(&key);
         unresolved.push(json!({
             "placeholder": format!("${{{key}}}"),
             "why": format!("no DefinitionSubstitutions entry{close}: give it with --define {key}=VALUE"),

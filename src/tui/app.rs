@@ -950,25 +950,18 @@ impl App {
                 format!("stopped on {kind:?} at '{state}': {detail}"),
             )),
             StopReason::Pending { task, state } => {
-                let mut text = if self
+                let answered = self
                     .session
                     .execution()
                     .task(*task)
-                    .is_some_and(|t| self.session.waits_for_token(t))
-                {
-                    format!(
-                        "'{state}' waits for its task token: {} success, {} failure, {} heartbeat",
-                        self.keymap.label(Action::SendSuccess, 1),
-                        self.keymap.label(Action::SendFailure, 1),
-                        self.keymap.label(Action::SendHeartbeat, 1),
-                    )
-                } else {
-                    format!(
-                        "'{state}' waits for its function's result: {} answer, {} function error",
-                        self.keymap.label(Action::SendSuccess, 1),
-                        self.keymap.label(Action::SendFailure, 1),
-                    )
-                };
+                    .map_or(super::components::pending::Answered::Result, |t| {
+                        super::components::pending::Answered::of(t, &self.session)
+                    });
+                let mut text = format!(
+                    "'{state}' waits for {}: {}",
+                    answered.waits_for(),
+                    answered.keys(&self.keymap)
+                );
                 if let Some(hint) = self.timer_hint() {
                     text.push_str(&format!("; or {hint}"));
                 }

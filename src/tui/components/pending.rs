@@ -106,30 +106,7 @@ impl Component for PendingPane {
             return;
         };
         let mut lines: Vec<Line> = Vec::new();
-        let keys = if cx.session.waits_for_token(t) {
-            format!(
-                "{} success · {} failure · {} heartbeat",
-                cx.keymap.label(Action::SendSuccess, 1),
-                cx.keymap.label(Action::SendFailure, 1),
-                cx.keymap.label(Action::SendHeartbeat, 1)
-            )
-        } else if cx
-            .session
-            .hand_shape(t.id)
-            .is_some_and(|s| s != crate::integrations::dispatch::HandShape::AsIs)
-        {
-            format!(
-                "{} what the function returns · {} what it throws",
-                cx.keymap.label(Action::SendSuccess, 1),
-                cx.keymap.label(Action::SendFailure, 1),
-            )
-        } else {
-            format!(
-                "{} its result · {} its failure",
-                cx.keymap.label(Action::SendSuccess, 1),
-                cx.keymap.label(Action::SendFailure, 1),
-            )
-        };
+        let keys = Answered::of(t, cx.session).keys(cx.keymap);
         lines.push(Line::from(Span::styled(keys, pal.key)));
         if let Some((at, err)) = t.deadline() {
             // Counting down in virtual time (t moves the clock to it).
@@ -176,6 +153,57 @@ impl Component for PendingPane {
             (Action::SendFailure, "failure"),
             (Action::SendHeartbeat, "heartbeat"),
         ]
+    }
+}
+
+/// How a pending task is answered, for the words and keys offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answered {
+    /// SendTaskSuccess/Failure with its token (heartbeats too).
+    Token,
+    /// What its Lambda function returns or throws.
+    Function,
+    /// A service call's result or failure.
+    Result,
+}
+
+impl Answered {
+    pub fn of(t: &TaskRequest, session: &crate::session::Session) -> Answered {
+        if session.waits_for_token(t) {
+            Answered::Token
+        } else if session
+            .hand_shape(t.id)
+            .is_some_and(|s| s != crate::integrations::dispatch::HandShape::AsIs)
+        {
+            Answered::Function
+        } else {
+            Answered::Result
+        }
+    }
+
+    /// The keys that answer it: `S success · X failure · H heartbeat`.
+    pub fn keys(self, keymap: &crate::tui::action::Keymap) -> String {
+        let (s, x) = (
+            keymap.label(Action::SendSuccess, 1),
+            keymap.label(Action::SendFailure, 1),
+        );
+        match self {
+            Answered::Token => format!(
+                "{s} success · {x} failure · {} heartbeat",
+                keymap.label(Action::SendHeartbeat, 1)
+            ),
+            Answered::Function => format!("{s} what the function returns · {x} what it throws"),
+            Answered::Result => format!("{s} its result · {x} its failure"),
+        }
+    }
+
+    /// What it waits for, in a few words.
+    pub fn waits_for(self) -> &'static str {
+        match self {
+            Answered::Token => "its task token",
+            Answered::Function => "its function's result",
+            Answered::Result => "its result",
+        }
     }
 }
 
