@@ -248,7 +248,9 @@ fn run_input_context_history_and_trace() {
             "ExecutionSucceeded"
         ]
     );
-    assert_eq!(h["events"][1]["previousEventId"], 1);
+    // As AWS records it: the first state's event follows nothing.
+    assert_eq!(h["events"][1]["previousEventId"], 0);
+    assert_eq!(h["events"][2]["previousEventId"], 2);
 
     // Input from standard input.
     let out = stepdbg()

@@ -1083,6 +1083,7 @@ impl Execution {
             Some((p, index)) => {
                 self.threads[i].status = ThreadStatus::Done;
                 let is_map = self.threads[p].children.as_ref().is_some_and(|c| c.is_map);
+                let tail = self.threads[i].last_event;
                 if is_map {
                     let name = self.state_name_of(p);
                     self.emit(
@@ -1091,9 +1092,12 @@ impl Execution {
                         json!({"name": name, "index": index}),
                     );
                 }
+                let last = self.threads[i].last_event;
                 if let Some(ch) = self.threads[p].children.as_mut() {
                     ch.results[index] = Some(output);
                     ch.running -= 1;
+                    ch.last_event = last;
+                    ch.tail = tail;
                 }
                 self.after_child(p);
             }
@@ -1119,6 +1123,7 @@ impl Execution {
             }
             Some((p, index)) => {
                 let is_map = self.threads[p].children.as_ref().is_some_and(|c| c.is_map);
+                let tail = self.threads[i].last_event;
                 if is_map {
                     let name = self.state_name_of(p);
                     self.emit(
@@ -1127,7 +1132,13 @@ impl Execution {
                         json!({"name": name, "index": index}),
                     );
                 }
+                let last = self.threads[i].last_event;
                 if let Some(ch) = self.threads[p].children.as_mut() {
+                    ch.last_event = last;
+                    ch.tail = tail;
+                    if ch.failed_tail == 0 {
+                        ch.failed_tail = tail;
+                    }
                     ch.running -= 1;
                     ch.failures += 1;
                     ch.failed.push(index);
@@ -1252,7 +1263,13 @@ impl Execution {
                 EventKind::ParallelStateFailed,
             )
         };
+        // AWS's links: StateFailed follows the failed child's last state event and
+        // StateExited follows StateFailed; StateSucceeded follows the last child's last
+        // event, and StateExited follows what StateSucceeded followed.
         if exceeded {
+            if ch.failed_tail > 0 {
+                self.threads[i].last_event = ch.failed_tail;
+            }
             self.emit(i, fail_kind, json!({}));
             let f = if ch.is_map && tolerant {
                 Failure::new(
@@ -1267,7 +1284,12 @@ impl Execution {
             };
             return Flow::Fail(f);
         }
+        if ch.last_event > 0 {
+            self.threads[i].last_event = ch.last_event;
+        }
+        let before = self.threads[i].last_event;
         self.emit(i, ok_kind, json!({}));
+        self.threads[i].last_event = before;
         if let StateKind::Map(map) = &state.kind
             && let Some(writer) = &map.result_writer
         {
@@ -1423,6 +1445,9 @@ impl Execution {
             tolerated_percentage,
             first_failure: None,
             failed: Vec::new(),
+            last_event: 0,
+            tail: 0,
+            failed_tail: 0,
         }));
         self.threads[p].status = ThreadStatus::WaitingChildren;
         if n == 0 {
@@ -1447,9 +1472,15 @@ impl Execution {
             ch.next_to_start += 1;
             ch.running += 1;
             let is_map = ch.is_map;
+            let after = ch.tail;
             self.threads[k].started = true;
             self.threads[k].status = ThreadStatus::Ready(Phase::Enter);
             self.ready.insert(k);
+            // In AWS's history an iteration starts after the last state event of the one
+            // before it (not after that iteration's MapIterationSucceeded).
+            if after > 0 {
+                self.threads[k].last_event = after;
+            }
             if is_map {
                 self.emit(
                     k,

@@ -571,6 +571,14 @@ pub(crate) struct Children {
     pub first_failure: Option<Failure>,
     /// Which children failed (their results hold the error output).
     pub failed: Vec<usize>,
+    /// The last event of the child that ended last: the next iteration's start and the
+    /// state's Succeeded event follow it in AWS's history.
+    pub last_event: u64,
+    /// The last state event of the child that ended last (before its MapIteration* event):
+    /// the next iteration's MapIterationStarted follows it.
+    pub tail: u64,
+    /// The last state event of the child that failed (AWS's StateFailed follows it).
+    pub failed_tail: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -674,6 +682,9 @@ impl Execution {
                 "roleArn": role,
             }),
         );
+        // AWS links the first state's event to none (previousEventId 0), not to
+        // ExecutionStarted.
+        ex.threads[0].last_event = 0;
         if ex.machine.start().is_none() {
             ex.status = Status::Failed {
                 error: Some("States.Runtime".into()),
