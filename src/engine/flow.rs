@@ -206,6 +206,15 @@ fn eval_assign(
     })
 }
 
+impl Execution {
+    /// A state's Assign: the variables take their values, and the state's exit event says
+    /// what was assigned (AWS's `assignedVariables`).
+    fn assign(&mut self, i: usize, assigned: Map<String, Value>) {
+        self.threads[i].assigned = (!assigned.is_empty()).then(|| Box::new(assigned.clone()));
+        apply_vars(&mut self.threads[i].vars, assigned);
+    }
+}
+
 fn apply_vars(vars: &mut Arc<Vars>, assigned: Map<String, Value>) {
     if assigned.is_empty() {
         return;
@@ -369,6 +378,7 @@ impl Execution {
         let data = EventData::State {
             name: state.name.clone(),
             payload: self.threads[i].input.clone(),
+            assigned: None,
         };
         let id = self.emit_data(i, kind, data);
         let now = self.clock;
@@ -506,7 +516,15 @@ impl Execution {
                 None => None,
                 Some(FailField::Static(s)) => Some(s.clone()),
                 Some(FailField::Path(p)) => {
-                    let v = select_path(p, input, env)?;
+                    // AWS names the field (ErrorPath, CausePath) when the path finds nothing.
+                    let v = resolve_path(p, input, env).map_err(|e| match e {
+                        PathFailure::NotFound => ExprError::runtime(format!(
+                            "The JSONPath '{}' specified for the field '{key}Path' could not be found in the input '{}'",
+                            p.text(),
+                            compact(input)
+                        )),
+                        PathFailure::Error(e) => e,
+                    })?;
                     Some(raw_text(&v))
                 }
                 Some(FailField::Intrinsic(call)) => {
@@ -612,7 +630,7 @@ impl Execution {
         drop(env);
         match out {
             Ok((output, assigned)) => {
-                apply_vars(&mut self.threads[i].vars, assigned);
+                self.assign(i, assigned);
                 match output {
                     Some(output) => Flow::Exit { output, next },
                     None => Flow::ExitUnchanged { next },
@@ -880,7 +898,7 @@ impl Execution {
                         ),
                     ));
                 }
-                apply_vars(&mut self.threads[i].vars, assigned);
+                self.assign(i, assigned);
                 let next = match &state.kind {
                     StateKind::Succeed => None,
                     _ if state.end => None,
@@ -925,6 +943,7 @@ impl Execution {
         let data = EventData::State {
             name: state.name.clone(),
             payload: output.clone(),
+            assigned: self.threads[i].assigned.take(),
         };
         self.emit_data(i, kind, data);
         self.transitions += 1;
@@ -955,8 +974,49 @@ impl Execution {
     }
 
     /// Retry, then Catch, then fail the thread.
+    /// A JSONata evaluation of the state failed: AWS records an EvaluationFailed event
+    /// (with the field it was evaluating, when the cause names one), and a Map that had not
+    /// started its iterations records its MapStateFailed.
+    fn evaluation_failed(&mut self, i: usize, state: &State, failure: &Failure) {
+        let cause = failure.cause.clone().unwrap_or_default();
+        let location = cause
+            .split_once("specified for the field '")
+            .and_then(|(_, rest)| rest.split_once('\''))
+            .map(|(field, _)| field.to_string())
+            .or_else(|| {
+                cause
+                    .contains("The Timestamp field cannot be parsed")
+                    .then(|| "Timestamp".to_string())
+            });
+        let mut details = json!({
+            "cause": cause,
+            "error": failure.error_name(),
+            "state": state.name,
+        });
+        if let Some(l) = location {
+            details["location"] = json!(l);
+        }
+        // AWS links a failed expression to what the state's Entered event followed (a
+        // Timestamp that does not parse follows the Entered event itself).
+        let entered = self.threads[i].entered_event;
+        if !cause.contains("The Timestamp field cannot be parsed")
+            && let Some(e) = entered
+                .checked_sub(1)
+                .and_then(|k| self.history.get(k as usize))
+        {
+            self.threads[i].last_event = e.previous_event_id;
+        }
+        self.emit(i, EventKind::EvaluationFailed, details);
+        if matches!(state.kind, StateKind::Map(_)) && self.threads[i].children.is_none() {
+            self.emit(i, EventKind::MapStateFailed, json!({}));
+        }
+    }
+
     fn handle_failure(&mut self, i: usize, state: &State, failure: Failure) -> Step {
         let name = failure.error_name().to_string();
+        if name == "States.QueryEvaluationError" {
+            self.evaluation_failed(i, state, &failure);
+        }
         if !is_uncatchable(&name) {
             if let Some(k) = state
                 .retry
@@ -979,6 +1039,7 @@ impl Execution {
                     t.retry_counts[k] += 1;
                     t.retry_total += 1;
                     t.token = None;
+                    t.failed_event = None;
                     t.status = ThreadStatus::Sleeping {
                         until: now.saturating_add(delay_ms),
                         then: Phase::Run,
@@ -1003,12 +1064,21 @@ impl Execution {
                 .iter()
                 .find(|c| error_matches(&c.error_equals, &name))
             {
+                self.record_failed_event(i);
                 return self.catch(i, state, c, failure);
             }
         }
+        self.record_failed_event(i);
         self.close_record(i, None, Some(&failure));
         self.thread_failed(i, failure);
         Step::Progressed { thread: i }
+    }
+
+    /// A Map's or Parallel's failure is final: its Failed event goes into the history.
+    fn record_failed_event(&mut self, i: usize) {
+        if let Some(kind) = self.threads[i].failed_event.take() {
+            self.emit(i, kind, json!({}));
+        }
     }
 
     fn catch(&mut self, i: usize, state: &State, c: &Catcher, failure: Failure) -> Step {
@@ -1057,7 +1127,7 @@ impl Execution {
         }
         match r {
             Ok((output, assigned)) => {
-                apply_vars(&mut self.threads[i].vars, assigned);
+                self.assign(i, assigned);
                 self.exit(i, state, Arc::new(output), Some(c.next.index))
             }
             Err(e) => {
@@ -1270,7 +1340,9 @@ impl Execution {
             if ch.failed_tail > 0 {
                 self.threads[i].last_event = ch.failed_tail;
             }
-            self.emit(i, fail_kind, json!({}));
+            // Recorded only when the failure is final (caught or failing the thread): a
+            // retry starts the state again instead.
+            self.threads[i].failed_event = Some(fail_kind);
             let f = if ch.is_map && tolerant {
                 Failure::new(
                     "States.ExceedToleratedFailureThreshold",
@@ -1430,6 +1502,8 @@ impl Execution {
                 started: false,
                 reader_items: None,
                 writing_results: false,
+                assigned: None,
+                failed_event: None,
             });
         }
         let _ = state;
@@ -1629,7 +1703,15 @@ impl Execution {
                 self.spawn_children(i, state, inputs, true, limit, count, pct);
                 Flow::Wait(Step::Progressed { thread: i })
             }
-            Err(e) => Flow::Fail(located(name, entered, e)),
+            Err(map_setup::SetupError {
+                error,
+                started_with,
+            }) => {
+                if let Some(n) = started_with {
+                    self.emit(i, EventKind::MapStateStarted, json!({"length": n}));
+                }
+                Flow::Fail(located(name, entered, error))
+            }
         }
     }
 }

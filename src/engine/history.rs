@@ -264,6 +264,8 @@ pub enum EventData {
     State {
         name: String,
         payload: std::sync::Arc<Value>,
+        /// On an exit event: what the state's Assign assigned.
+        assigned: Option<Box<serde_json::Map<String, Value>>>,
     },
     /// Any other event's details object.
     Json(Value),
@@ -273,12 +275,26 @@ impl HistoryEvent {
     /// The `<type>EventDetails` object as AWS shows it (payloads as JSON text).
     pub fn details(&self) -> Value {
         match &self.data {
-            EventData::State { name, payload } => {
+            EventData::State {
+                name,
+                payload,
+                assigned,
+            } => {
                 let text = serde_json::to_string(&**payload).unwrap_or_default();
                 if self.kind.is_state_entered() {
                     json!({"name": name, "input": text, "inputDetails": {"truncated": false}})
                 } else {
-                    json!({"name": name, "output": text, "outputDetails": {"truncated": false}})
+                    let mut d = json!({"name": name, "output": text, "outputDetails": {"truncated": false}});
+                    // Each value as JSON text, as AWS writes them.
+                    if let Some(vars) = assigned {
+                        let shown: serde_json::Map<String, Value> = vars
+                            .iter()
+                            .map(|(k, v)| (k.clone(), Value::String(crate::expr::compact(v))))
+                            .collect();
+                        d["assignedVariables"] = Value::Object(shown);
+                        d["assignedVariablesDetails"] = json!({"truncated": false});
+                    }
+                    d
                 }
             }
             EventData::Json(v) => v.clone(),
@@ -313,7 +329,10 @@ impl HistoryEvent {
         m.insert("id".into(), json!(self.id));
         m.insert("previousEventId".into(), json!(self.previous_event_id));
         let details = self.details();
-        if !details.as_object().is_some_and(Map::is_empty) {
+        // Empty details are left out, except where AWS writes them anyway.
+        if !details.as_object().is_some_and(Map::is_empty)
+            || self.kind == EventKind::ExecutionFailed
+        {
             m.insert(self.details_key(), details);
         }
         Value::Object(m)

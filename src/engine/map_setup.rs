@@ -10,6 +10,29 @@ use crate::expr::{ExprError, compact};
 use serde_json::{Map, Value, json};
 use std::cell::OnceCell;
 
+/// Why a Map could not start; `started_with` is the number of items when AWS had already
+/// recorded MapStateStarted (the tolerated-failure fields are read after it).
+pub(super) struct SetupError {
+    pub error: ExprError,
+    pub started_with: Option<usize>,
+}
+
+impl SetupError {
+    fn before(error: ExprError) -> SetupError {
+        SetupError {
+            error,
+            started_with: None,
+        }
+    }
+
+    fn after(error: ExprError, items: usize) -> SetupError {
+        SetupError {
+            error,
+            started_with: Some(items),
+        }
+    }
+}
+
 /// The iterations' inputs, MaxConcurrency, ToleratedFailureCount and
 /// ToleratedFailurePercentage.
 pub(super) struct MapSetup {
@@ -30,24 +53,27 @@ pub(super) fn prepare(
     env: &mut Env<'_>,
     jsonata_mode: bool,
     read: Option<Vec<Value>>,
-) -> Result<MapSetup, ExprError> {
+) -> Result<MapSetup, SetupError> {
     let states = |e: &Env<'_>| states_var(raw, None, None, e);
     // Items an ItemReader read come as they are; otherwise ItemsPath (or Items).
     let items = match read {
         Some(items) => items,
-        None => items(map, effective, &states, env, jsonata_mode)?,
+        None => items(map, effective, &states, env, jsonata_mode).map_err(SetupError::before)?,
     };
     let limit = match &map.max_concurrency {
-        Some(d) => dyn_number(d, "MaxConcurrency", effective, &states, env, false)?,
+        Some(d) => dyn_number(d, "MaxConcurrency", effective, &states, env, false)
+            .map_err(SetupError::before)?,
         None => 0.0,
     };
     let tolerated_count = match &map.tolerated_failure_count {
         Some(d) => {
-            let n = dyn_number(d, "ToleratedFailureCount", effective, &states, env, false)?;
+            let started = |e| SetupError::after(e, items.len());
+            let n = dyn_number(d, "ToleratedFailureCount", effective, &states, env, false)
+                .map_err(started)?;
             if n < 0.0 {
-                return Err(ExprError::runtime(
+                return Err(started(ExprError::runtime(
                     "ToleratedFailureCount cannot be negative.",
-                ));
+                )));
             }
             Some(n as usize)
         }
@@ -55,6 +81,7 @@ pub(super) fn prepare(
     };
     let tolerated_percentage = match &map.tolerated_failure_percentage {
         Some(d) => {
+            let started = |e| SetupError::after(e, items.len());
             let n = dyn_number(
                 d,
                 "ToleratedFailurePercentage",
@@ -62,19 +89,20 @@ pub(super) fn prepare(
                 &states,
                 env,
                 true,
-            )?;
+            )
+            .map_err(started)?;
             if !(0.0..=100.0).contains(&n) {
-                return Err(ExprError::runtime(
+                return Err(started(ExprError::runtime(
                     "ToleratedFailurePercentage must be between 0 and 100.",
-                ));
+                )));
             }
             Some(n)
         }
         None => None,
     };
-    let mut inputs = select(map, &items, raw, effective, env)?;
+    let mut inputs = select(map, &items, raw, effective, env).map_err(SetupError::before)?;
     if let Some(b) = &map.item_batcher {
-        inputs = batch(b, inputs, effective, &states, env)?;
+        inputs = batch(b, inputs, effective, &states, env).map_err(SetupError::before)?;
     }
     Ok(MapSetup {
         items,

@@ -606,6 +606,10 @@ pub(crate) struct Thread {
     pub reader_items: Option<Vec<Value>>,
     /// A Map waits for its ResultWriter (rather than its ItemReader).
     pub writing_results: bool,
+    /// What the state's Assign assigned, for its exit event.
+    pub assigned: Option<Box<Map<String, Value>>>,
+    /// A Map's or Parallel's Failed event, written once the failure is final.
+    pub failed_event: Option<EventKind>,
 }
 
 /// One execution of a state machine.
@@ -671,6 +675,8 @@ impl Execution {
             started: true,
             reader_items: None,
             writing_results: false,
+            assigned: None,
+            failed_event: None,
         });
         let role = ex.cfg.role_arn.clone();
         ex.emit(
