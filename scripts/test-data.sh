@@ -10,7 +10,7 @@ dst=tests/data
 # What the tests read, and the README and licence of each corpus.
 parts=(conformance/cases conformance/histories conformance/README.md
        realworld/definitions realworld/README.md realworld/LICENSE
-       projects)
+       projects tools/compare-history.py)
 if [ ! -d "$src" ]; then
     echo "test-data: no $src beside the repository; nothing to compare"
     exit 0

@@ -1333,11 +1333,22 @@ impl Execution {
                 EventKind::ParallelStateFailed,
             )
         };
+        // A Map Run ends (its iterations' events are not in this history on AWS).
+        if ch.map_run_started > 0 {
+            self.threads[i].last_event = ch.map_run_started;
+            let kind = if exceeded {
+                EventKind::MapRunFailed
+            } else {
+                EventKind::MapRunSucceeded
+            };
+            let id = self.emit(i, kind, json!({}));
+            self.threads[i].last_event = id;
+        }
         // AWS's links: StateFailed follows the failed child's last state event and
         // StateExited follows StateFailed; StateSucceeded follows the last child's last
         // event, and StateExited follows what StateSucceeded followed.
         if exceeded {
-            if ch.failed_tail > 0 {
+            if ch.failed_tail > 0 && ch.map_run_started == 0 {
                 self.threads[i].last_event = ch.failed_tail;
             }
             // Recorded only when the failure is final (caught or failing the thread): a
@@ -1356,7 +1367,7 @@ impl Execution {
             };
             return Flow::Fail(f);
         }
-        if ch.last_event > 0 {
+        if ch.last_event > 0 && ch.map_run_started == 0 {
             self.threads[i].last_event = ch.last_event;
         }
         let before = self.threads[i].last_event;
@@ -1472,6 +1483,60 @@ impl Execution {
         tolerated_percentage: Option<f64>,
     ) {
         let n = inputs.len();
+        // A Distributed Map runs its iterations as child executions: AWS records a Map
+        // Run in this history instead of their events.
+        let distributed =
+            matches!(&state.kind, StateKind::Map(m) if m.mode == MapMode::Distributed);
+        let map_run_started = if is_map && distributed && !self.threads[p].in_map_run {
+            // AWS names a Map Run by the Map's Label, else by a fresh UUID.
+            let label = match &state.kind {
+                StateKind::Map(m) => m.label.clone(),
+                _ => None,
+            }
+            .unwrap_or_else(|| {
+                use sha2::Digest;
+                let d = sha2::Sha256::digest(
+                    format!(
+                        "{}/{}/{}",
+                        self.cfg.execution_name,
+                        state.pointer,
+                        self.history.len()
+                    )
+                    .as_bytes(),
+                );
+                let h = hex::encode(&d[..16]);
+                format!(
+                    "{}-{}-4{}-a{}-{}",
+                    &h[..8],
+                    &h[8..12],
+                    &h[13..16],
+                    &h[17..20],
+                    &h[20..32]
+                )
+            });
+            let run_id = {
+                use sha2::Digest;
+                let d =
+                    sha2::Sha256::digest(format!("{}/{label}", self.cfg.execution_name).as_bytes());
+                let h = hex::encode(&d[..16]);
+                format!(
+                    "{}-{}-4{}-a{}-{}",
+                    &h[..8],
+                    &h[8..12],
+                    &h[13..16],
+                    &h[17..20],
+                    &h[20..32]
+                )
+            };
+            let arn = format!(
+                "arn:aws:states:{}:{}:mapRun:{}/{label}:{run_id}",
+                self.cfg.region, self.cfg.account, self.cfg.state_machine_name,
+            );
+            self.emit(p, EventKind::MapRunStarted, json!({"mapRunArn": arn}))
+        } else {
+            0
+        };
+        let in_map_run = self.threads[p].in_map_run || (is_map && distributed);
         let t = &self.threads[p];
         let state_idx = t.state;
         let outer = t.vars.clone();
@@ -1504,9 +1569,9 @@ impl Execution {
                 writing_results: false,
                 assigned: None,
                 failed_event: None,
+                in_map_run,
             });
         }
-        let _ = state;
         self.threads[p].children = Some(Box::new(Children {
             is_map,
             results: vec![None; n],
@@ -1522,6 +1587,7 @@ impl Execution {
             last_event: 0,
             tail: 0,
             failed_tail: 0,
+            map_run_started,
         }));
         self.threads[p].status = ThreadStatus::WaitingChildren;
         if n == 0 {

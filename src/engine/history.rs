@@ -254,6 +254,9 @@ pub struct HistoryEvent {
     pub data: EventData,
     /// The engine thread that produced it (0 is the top-level machine).
     pub thread: usize,
+    /// Inside a Distributed Map's run: on AWS such events are in the child executions'
+    /// histories, not this one (the debugger shows them; exports leave them out).
+    pub in_map_run: bool,
 }
 
 /// An event's details, kept typed so that recording history stays cheap; the JSON that
@@ -356,6 +359,19 @@ fn lower_first(s: &str) -> String {
 }
 
 /// `{"events": [...]}` for `--history`.
+/// The history as GetExecutionHistory gives it: a Distributed Map's iterations are not in
+/// it (they run as child executions), so their events are left out and the others
+/// renumbered, their links following.
 pub fn to_json(events: &[HistoryEvent]) -> Value {
-    json!({ "events": events.iter().map(HistoryEvent::to_json).collect::<Vec<_>>() })
+    let mut new_id: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(events.len());
+    for e in events.iter().filter(|e| !e.in_map_run) {
+        let id = out.len() as u64 + 1;
+        new_id.insert(e.id, id);
+        let mut v = e.to_json();
+        v["id"] = json!(id);
+        v["previousEventId"] = json!(new_id.get(&e.previous_event_id).copied().unwrap_or(0));
+        out.push(v);
+    }
+    json!({ "events": out })
 }

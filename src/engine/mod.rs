@@ -579,6 +579,8 @@ pub(crate) struct Children {
     pub tail: u64,
     /// The last state event of the child that failed (AWS's StateFailed follows it).
     pub failed_tail: u64,
+    /// A Distributed Map's MapRunStarted event (0 otherwise).
+    pub map_run_started: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -610,6 +612,8 @@ pub(crate) struct Thread {
     pub assigned: Option<Box<Map<String, Value>>>,
     /// A Map's or Parallel's Failed event, written once the failure is final.
     pub failed_event: Option<EventKind>,
+    /// Runs inside a Distributed Map's run (see [`HistoryEvent::in_map_run`]).
+    pub in_map_run: bool,
 }
 
 /// One execution of a state machine.
@@ -677,6 +681,7 @@ impl Execution {
             writing_results: false,
             assigned: None,
             failed_event: None,
+            in_map_run: false,
         });
         let role = ex.cfg.role_arn.clone();
         ex.emit(
@@ -1178,6 +1183,7 @@ impl Execution {
     ) -> u64 {
         let id = self.history.len() as u64 + 1;
         let prev = self.threads.get(thread).map_or(0, |t| t.last_event);
+        let in_map_run = self.threads.get(thread).is_some_and(|t| t.in_map_run);
         self.history.push(HistoryEvent {
             id,
             previous_event_id: prev,
@@ -1185,6 +1191,7 @@ impl Execution {
             kind,
             data,
             thread,
+            in_map_run,
         });
         if let Some(t) = self.threads.get_mut(thread) {
             t.last_event = id;
