@@ -25,6 +25,7 @@ fn opts() -> AppOptions {
         theme: Theme::dark(),
         keymap: Keymap::default(),
         notice: None,
+        replay: None,
     }
 }
 

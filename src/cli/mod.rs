@@ -2,6 +2,7 @@
 
 mod policy;
 mod project;
+pub mod replay;
 mod run;
 mod validate;
 
@@ -38,6 +39,12 @@ pub enum Command {
     /// Show what a SAM/CloudFormation template resolves to: its state machines, their
     /// definitions and substitutions, and the handler code of every function they call.
     Project(project::ProjectArgs),
+    /// Open an execution recorded on AWS (its get-execution-history JSON) in the debugger,
+    /// or check headless (--format) whether a definition does what AWS recorded.
+    Replay(replay::ReplayArgs),
+    /// Print a Step Functions Local mock file whose test case answers every task as a
+    /// recorded execution's were, so `run --mock-config` gives the recorded result.
+    MocksFromHistory(replay::MocksFromHistoryArgs),
 }
 
 /// How a SAM or CloudFormation template is read (when the file given is one).
@@ -235,6 +242,8 @@ fn dispatch() -> i32 {
         Some(Command::Run(a)) => run::run(*a),
         Some(Command::Policy(a)) => policy::run(a),
         Some(Command::Project(a)) => project::run(a),
+        Some(Command::Replay(a)) => replay::run(a),
+        Some(Command::MocksFromHistory(a)) => replay::mocks_from_history(a),
         None if cli.debug.definition.is_some() => crate::tui::main(cli.debug),
         None => {
             errln!(

@@ -742,6 +742,7 @@ impl Execution {
             heartbeat_seconds: heartbeat,
             started_ms: None,
             last_heartbeat_ms: None,
+            scope: self.scope_of(i),
         };
         if is_lambda_function_arn(&task.resource) {
             let mut d = json!({"resource": task.resource, "input": compact(&effective), "inputDetails": {"truncated": false}});
@@ -1445,6 +1446,7 @@ impl Execution {
         });
         let req = TaskRequest {
             thread: i,
+            scope: self.scope_of(i),
             ..TaskRequest::new(
                 id,
                 name,
@@ -1685,6 +1687,7 @@ impl Execution {
         let req = TaskRequest {
             thread: i,
             attempt: self.threads[i].retry_total,
+            scope: self.scope_of(i),
             ..TaskRequest::new(
                 id,
                 name,

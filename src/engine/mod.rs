@@ -222,6 +222,16 @@ pub struct TaskRequest {
     /// the heartbeat clock starts then.
     pub started_ms: Option<i64>,
     pub last_heartbeat_ms: Option<i64>,
+    /// Where in the execution the task runs: the Map iterations and Parallel branches
+    /// around it, outermost first (empty at the top level).
+    pub scope: Vec<ScopeStep>,
+}
+
+/// One level of nesting: iteration or branch `index` of the Map or Parallel state `state`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScopeStep {
+    pub state: String,
+    pub index: usize,
 }
 
 impl TaskRequest {
@@ -249,6 +259,7 @@ impl TaskRequest {
             heartbeat_seconds: None,
             started_ms: None,
             last_heartbeat_ms: None,
+            scope: Vec::new(),
         }
     }
 
@@ -797,6 +808,24 @@ impl Execution {
                 }
             })
             .collect()
+    }
+
+    /// The Map iterations and Parallel branches `thread` runs in, outermost first.
+    pub fn scope_of(&self, thread: usize) -> Vec<ScopeStep> {
+        let mut steps = Vec::new();
+        let mut at = thread;
+        while let Some((parent, index)) = self.threads.get(at).and_then(|t| t.parent) {
+            let p = &self.threads[parent];
+            let state = machine_at(&self.machine, &p.machine)
+                .states
+                .get(p.state)
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
+            steps.push(ScopeStep { state, index });
+            at = parent;
+        }
+        steps.reverse();
+        steps
     }
 
     /// The variables visible to `thread` (own scope over its outer scopes).

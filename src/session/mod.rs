@@ -13,6 +13,7 @@ pub mod callback;
 pub mod index;
 pub mod launch;
 pub mod record;
+pub mod replay;
 pub mod watch;
 
 use crate::asl::{self, Definition, Diagnostic, LoadError};
@@ -64,6 +65,14 @@ pub enum Resolution {
     },
     /// Nobody is configured: a person completes it.
     Manual,
+    /// What the task got in a recorded execution (replay): its function returned first
+    /// when `submitted` (a callback task), then the result came, or, when `outcome` is
+    /// None, nothing did and the task timed out.
+    Recorded {
+        submitted: bool,
+        outcome: Option<TaskOutcome>,
+        detail: Option<Box<Invocation>>,
+    },
 }
 
 /// A resolver that leaves every task to a person.
@@ -673,6 +682,45 @@ impl Session {
             Resolution::Manual => {
                 self.manual.push(req.id);
                 self.pending_stop(req)
+            }
+            Resolution::Recorded {
+                submitted,
+                outcome,
+                detail,
+            } => {
+                if let Some(d) = detail {
+                    self.invocations.push(*d);
+                }
+                if submitted {
+                    self.apply(JournalEntry::TaskStarted { task: req.id });
+                }
+                match outcome {
+                    Some(outcome) => {
+                        self.apply(JournalEntry::Resolve {
+                            task: req.id,
+                            state: req.state.clone(),
+                            outcome,
+                            by_person: false,
+                        });
+                    }
+                    // Its deadline comes, as it came on AWS.
+                    None => {
+                        let deadline = self
+                            .exec
+                            .task(req.id)
+                            .and_then(super::engine::TaskRequest::deadline);
+                        match deadline {
+                            Some((at, _)) => {
+                                self.apply(JournalEntry::Advance(Advance::To(at)));
+                            }
+                            None => {
+                                self.manual.push(req.id);
+                                return self.pending_stop(req);
+                            }
+                        }
+                    }
+                }
+                None
             }
         }
     }

@@ -174,6 +174,8 @@ pub struct AppOptions {
     pub keymap: Keymap,
     /// A message to show at start (a broken key map file, files picked up, ...).
     pub notice: Option<String>,
+    /// Replay mode: the recorded execution the session runs again.
+    pub replay: Option<super::replay::ReplayView>,
 }
 
 impl Default for AppOptions {
@@ -182,6 +184,7 @@ impl Default for AppOptions {
             theme: Theme::dark(),
             keymap: Keymap::default(),
             notice: None,
+            replay: None,
         }
     }
 }
@@ -217,6 +220,8 @@ pub struct App {
     said: std::collections::VecDeque<String>,
     /// Text to put on the terminal's clipboard (the event loop writes it as OSC 52).
     pub clipboard: Option<String>,
+    /// Replay mode (`stepdbg replay`): the recording and how the run compares with it.
+    pub replay: Option<super::replay::ReplayView>,
 }
 
 /// How many messages `:messages` keeps.
@@ -274,6 +279,7 @@ impl App {
             command_pos: 0,
             said: std::collections::VecDeque::new(),
             clipboard: None,
+            replay: opts.replay,
         };
         app.load_definition();
         app.sync();
@@ -1423,6 +1429,20 @@ impl App {
                     Err(e) => self.error(e),
                 }
             }
+            Command::ExportRecorded(path) => match &self.replay {
+                None => self.info("not a replay: `stepdbg replay HISTORY` opens one"),
+                Some(r) => {
+                    let doc = serde_json::json!({ "events": r.recording.events });
+                    let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+                    match std::fs::write(&path, text + "\n") {
+                        Ok(()) => self.info(format!(
+                            "wrote the {} recorded events to {path}",
+                            r.recording.events.len()
+                        )),
+                        Err(e) => self.error(format!("cannot write {path}: {e}")),
+                    }
+                }
+            },
             // A whole session (input, answers, breakpoints), to replay later with `load`.
             Command::Save(path) => match self.session.save(Path::new(&path)) {
                 Ok(()) => self.info(format!("saved the session to {path}")),
@@ -1463,6 +1483,27 @@ impl App {
                 let log = self.said.iter().cloned().collect::<Vec<_>>().join("\n");
                 self.view_or_copy(Action::View, Some(("messages".to_string(), log)));
             }
+            Command::Divergence => match &self.replay {
+                None => self.info("not a replay: `stepdbg replay HISTORY` opens one"),
+                Some(r) => match r.divergence_text() {
+                    Some(text) => {
+                        self.view_or_copy(Action::View, Some(("divergence".into(), text)));
+                    }
+                    None => self.info("no divergence: the run does what AWS recorded so far"),
+                },
+            },
+            Command::Recorded => match &self.replay {
+                None => self.info("not a replay: `stepdbg replay HISTORY` opens one"),
+                Some(r) => {
+                    let title = format!(
+                        "recorded: {} ({} events)",
+                        r.recording.path.display(),
+                        r.recording.events.len()
+                    );
+                    let text = r.recorded_text();
+                    self.view_or_copy(Action::View, Some((title, text)));
+                }
+            },
         }
     }
 
@@ -1581,6 +1622,26 @@ impl App {
             let h = self.pane_inner(p).map_or(10, |r| r.height as usize).max(1);
             self.with_pane(p, |c, cx| c.sync(cx, h));
         }
+        self.compare_with_recording();
+    }
+
+    /// Replay mode: compare the run with the recording; a run stops where it first differs.
+    fn compare_with_recording(&mut self) {
+        let Some(r) = &mut self.replay else {
+            return;
+        };
+        if !r.update(&self.session, self.generation) {
+            return;
+        }
+        let summary = r
+            .divergence
+            .as_ref()
+            .map(super::super::session::replay::divergence::Divergence::summary)
+            .unwrap_or_default();
+        self.running = None;
+        self.warn(format!(
+            "the run diverges from the recording at {summary} (:divergence shows both sides)"
+        ));
     }
 }
 

@@ -122,8 +122,8 @@ pub const COMMANDS: &[Spec] = &[
         name: "export",
         aliases: &[],
         arg: Arg::Text,
-        usage: "PATH | mocks FILE [TEST_CASE]",
-        help: "write the history as GetExecutionHistory JSON; or every answer so far as a mock file test case (merged; default case: recorded)",
+        usage: "PATH | mocks FILE [TEST_CASE] | recorded FILE",
+        help: "write the history as GetExecutionHistory JSON; or every answer so far as a mock file test case (merged; default case: recorded); or a replay's recording",
     },
     Spec {
         name: "save",
@@ -159,6 +159,20 @@ pub const COMMANDS: &[Spec] = &[
         arg: Arg::None,
         usage: "",
         help: "every message shown so far, whole, in the viewer",
+    },
+    Spec {
+        name: "divergence",
+        aliases: &[],
+        arg: Arg::None,
+        usage: "",
+        help: "replay: where the local run first differs from the recording, both sides whole",
+    },
+    Spec {
+        name: "recorded",
+        aliases: &[],
+        arg: Arg::None,
+        usage: "",
+        help: "replay: the events AWS recorded, one a line, the divergent one marked",
     },
     Spec {
         name: "restart",
@@ -221,11 +235,15 @@ pub enum Command {
     Export(String),
     /// `export mocks FILE [TEST_CASE]`.
     ExportMocks(String, String),
+    /// `export recorded FILE`: a replay's recording as get-execution-history JSON.
+    ExportRecorded(String),
     Save(String),
     Load(String),
     Theme(Option<String>),
     Problems,
     Messages,
+    Divergence,
+    Recorded,
     Restart,
     Help,
     Quit,
@@ -320,6 +338,7 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
             ["mocks", file] => Command::ExportMocks(file.to_string(), "recorded".into()),
             ["mocks", file, case] => Command::ExportMocks(file.to_string(), case.to_string()),
             ["mocks", ..] => return Err(usage()),
+            ["recorded", file] => Command::ExportRecorded(file.to_string()),
             _ => Command::Export(required(arg)?),
         },
         "save" => Command::Save(required(arg)?),
@@ -327,6 +346,8 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         "theme" => Command::Theme(optional(arg)),
         "problems" => Command::Problems,
         "messages" => Command::Messages,
+        "divergence" => Command::Divergence,
+        "recorded" => Command::Recorded,
         "restart" => Command::Restart,
         "help" => Command::Help,
         "quit" => Command::Quit,
@@ -426,7 +447,7 @@ mod tests {
     fn usage_errors_name_the_synopsis() {
         assert_eq!(
             parse("export").unwrap_err(),
-            "usage: export PATH | mocks FILE [TEST_CASE]"
+            "usage: export PATH | mocks FILE [TEST_CASE] | recorded FILE"
         );
         assert_eq!(
             parse("export mocks a.json x").unwrap(),

@@ -24,6 +24,7 @@ pub mod editor;
 pub mod highlight;
 pub mod json;
 pub mod pager;
+pub mod replay;
 pub mod text;
 pub mod theme;
 pub mod view;
@@ -72,19 +73,9 @@ pub fn main(args: TuiArgs) -> i32 {
         errln!("error: give a definition file to debug (stepdbg --help)");
         return exit::USAGE;
     };
-    if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
-        errln!(
-            "error: this terminal (TERM=dumb) cannot draw the debugger; use a terminal emulator \
-             that supports cursor movement (TERM=xterm-256color), or `stepdbg run {}` headless",
-            path.display()
-        );
-        return exit::USAGE;
-    }
-    if !std::io::stdout().is_terminal() {
-        errln!(
-            "error: the debugger needs a terminal; `stepdbg run {}` runs headless",
-            path.display()
-        );
+    let headless = format!("`stepdbg run {}`", path.display());
+    if let Some(e) = no_terminal(&headless) {
+        errln!("{e}");
         return exit::USAGE;
     }
     // A template with several state machines and no --state-machine: a picker chooses
@@ -212,6 +203,7 @@ pub fn prepare(args: &TuiArgs, path: &Path) -> Result<(Opening, Option<CallbackS
             theme,
             keymap,
             notice: Some(notice.join("; ")),
+            replay: None,
         },
     };
     Ok((opening, listen))
@@ -686,4 +678,130 @@ async fn callback_request(
         Some(s) => s.recv().await,
         None => std::future::pending().await,
     }
+}
+
+/// Why the debugger cannot draw here, if it cannot (`headless`: the command that works).
+fn no_terminal(headless: &str) -> Option<String> {
+    if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
+        return Some(format!(
+            "error: this terminal (TERM=dumb) cannot draw the debugger; use a terminal emulator \
+             that supports cursor movement (TERM=xterm-256color), or {headless} headless"
+        ));
+    }
+    if !std::io::stdout().is_terminal() {
+        return Some(format!(
+            "error: the debugger needs a terminal; {headless} runs headless"
+        ));
+    }
+    None
+}
+
+/// `stepdbg replay HISTORY`: the debugger on an execution recorded on AWS.
+pub fn replay_main(args: crate::cli::replay::ReplayArgs) -> i32 {
+    use crate::cli::exit;
+    let history = args.recording.history.clone();
+    let headless = format!("`stepdbg replay {} --format text`", history.display());
+    if let Some(e) = no_terminal(&headless) {
+        errln!("{e}");
+        return exit::USAGE;
+    }
+    let opening = match replay_opening(&args) {
+        Ok(o) => o,
+        Err(e) => {
+            errln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let path = opening.target.path().to_path_buf();
+    let tui = TuiArgs {
+        definition: Some(path.clone()),
+        ..Default::default()
+    };
+    match run_terminal(tui, &path, Some((opening, None)), Vec::new()) {
+        Ok(End::Failed(message)) => {
+            errln!("{message}");
+            exit::USAGE
+        }
+        Ok(End::Quit) => exit::OK,
+        Ok(End::Signal(sig)) => signals::exit_code(sig),
+        Ok(End::TerminalGone) => signals::exit_code(1),
+        Err(e) => {
+            errln!("error: {e}");
+            exit::FAILED
+        }
+    }
+}
+
+/// The debugger's opening for a replay: the recording's input, configuration and answers.
+/// A definition given as `describe-state-machine-for-execution` output is written beside
+/// the history as NAME.asl.json, so it can be edited (what if) and reloaded.
+pub fn replay_opening(args: &crate::cli::replay::ReplayArgs) -> Result<Opening, String> {
+    use crate::session::replay;
+    let opened = args.recording.open_all()?;
+    let mut notes = Vec::new();
+    let path = if opened.definition.described {
+        let out = crate::session::launch::sibling(&args.recording.history, "asl.json");
+        let text = serde_json::to_string_pretty(&opened.definition.definition.doc.value)
+            .unwrap_or_default()
+            + "\n";
+        match std::fs::read_to_string(&out) {
+            Ok(existing) if existing == text => {}
+            Ok(_) => {
+                return Err(format!(
+                    "{} exists and is not the definition in {}: pass --definition {} to replay \
+                     it, or move it away",
+                    out.display(),
+                    opened.definition.path.display(),
+                    out.display()
+                ));
+            }
+            Err(_) => {
+                std::fs::write(&out, text)
+                    .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+                notes.push(format!(
+                    "wrote the deployed definition to {}: edit and save it to ask what if",
+                    out.display()
+                ));
+            }
+        }
+        out
+    } else {
+        opened.definition.path.clone()
+    };
+    let recording = opened.recording;
+    let replayer = replay::replayer(&recording, &opened.definition.definition.machine);
+    let log = replayer.log();
+    let mono = Theme::no_color_env();
+    let theme = Theme::load(args.theme.as_deref().unwrap_or("dark"), mono)?;
+    let (keymap, key_error) = Keymap::load_user();
+    if let Some(e) = key_error {
+        notes.push(format!("key map ignored: {e}"));
+    }
+    notes.extend(recording.warnings.iter().cloned());
+    let recorded = recording.status_json();
+    notes.insert(
+        0,
+        format!(
+            "replaying {} ({} events, {}): c runs it with AWS's answers, r runs it again after \
+             edits (what if), :recorded lists AWS's events",
+            recording.path.display(),
+            recording.events.len(),
+            recorded["status"].as_str().unwrap_or("?")
+        ),
+    );
+    let input = recording.input().unwrap_or_else(|| serde_json::json!({}));
+    Ok(Opening {
+        target: Target::file(&path),
+        options: SessionOptions {
+            input: Some(input),
+            config: opened.config,
+        },
+        resolver: Box::new(replayer),
+        app: AppOptions {
+            theme,
+            keymap,
+            notice: Some(notes.join("; ")),
+            replay: Some(self::replay::ReplayView::new(recording, log)),
+        },
+    })
 }

@@ -296,6 +296,11 @@ impl App {
             pal.status,
             7,
         ));
+        if let Some(r) = &self.replay {
+            let (long, short, same) = r.status();
+            let color = if same { pal.ok } else { pal.error };
+            items.push(Item::right(long, pal.status.patch(color), 8).or_shorter(short));
+        }
         match &self.reload {
             Some(ReloadStatus::Reloaded { count, replayed }) => items.push(
                 Item::right(
