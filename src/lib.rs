@@ -34,6 +34,7 @@ static ALLOCATOR: expr::budget::CountingAllocator = expr::budget::CountingAlloca
 
 pub mod asl;
 pub mod cli;
+pub mod dap;
 pub mod engine;
 pub mod expr;
 pub mod integrations;

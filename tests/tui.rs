@@ -1783,3 +1783,35 @@ fn a_service_task_form_starts_from_what_aws_answers() {
         "{s}"
     );
 }
+
+#[test]
+fn log_points_log_and_go_on() {
+    let mut app = sample_app("map.asl.json");
+    app.press(":");
+    app.type_text("break Digital? log line {$.lineNo}: {$.line.sku}\n");
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("log point 1 on 'Digital?'"),
+        "{:?}",
+        app.message
+    );
+    app.press("c");
+    app.settle();
+    assert_eq!(app.status_word(), "SUCCEEDED", "a log point does not stop");
+    app.press(":");
+    app.type_text("messages\n");
+    let s = screen(&mut app, 120, 40);
+    for line in [
+        "line 0: TSHIRT-M-BLK",
+        "line 1: MUG-CLASSIC",
+        "line 2: GIFT-CARD-25",
+    ] {
+        assert!(
+            s.contains(&format!("log point Digital?: {line}")),
+            "{line}: {s}"
+        );
+    }
+}

@@ -45,6 +45,9 @@ pub enum Command {
     /// Print a Step Functions Local mock file whose test case answers every task as a
     /// recorded execution's were, so `run --mock-config` gives the recorded result.
     MocksFromHistory(replay::MocksFromHistoryArgs),
+    /// Serve the debugger to an editor (VS Code, Neovim, Helix, Zed) over the Debug Adapter
+    /// Protocol, on stdin/stdout or --port.
+    Dap(crate::dap::DapArgs),
 }
 
 /// How a SAM or CloudFormation template is read (when the file given is one).
@@ -244,6 +247,7 @@ fn dispatch() -> i32 {
         Some(Command::Project(a)) => project::run(a),
         Some(Command::Replay(a)) => replay::run(a),
         Some(Command::MocksFromHistory(a)) => replay::mocks_from_history(a),
+        Some(Command::Dap(a)) => crate::dap::main(a),
         None if cli.debug.definition.is_some() => crate::tui::main(cli.debug),
         None => {
             errln!(

@@ -84,6 +84,18 @@ pub struct Breakpoint {
     pub hit_target: Option<u64>,
     /// One-shot (gdb's tbreak): deleted when it first stops.
     pub temporary: bool,
+    /// A log point: instead of stopping, this message is logged (`{EXPR}` parts are
+    /// evaluated where the state is entered).
+    pub log: Option<String>,
+}
+
+/// What entering a state did to the breakpoints on it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Hit {
+    /// Stop, at this hit of a breakpoint.
+    pub stop: Option<u64>,
+    /// Log points' messages, before interpolation.
+    pub logs: Vec<String>,
 }
 
 /// Events that can pause execution.
@@ -123,6 +135,20 @@ impl Breakpoints {
         self.insert(state, condition, false)
     }
 
+    /// A log point: entering `state` (when `condition` holds) logs `message` and goes on.
+    pub fn add_logpoint(
+        &mut self,
+        state: &str,
+        condition: Option<&str>,
+        message: &str,
+    ) -> Result<u32, SyntaxError> {
+        let id = self.insert(state, condition, false)?;
+        if let Some(b) = self.list.iter_mut().find(|b| b.id == id) {
+            b.log = Some(message.to_string());
+        }
+        Ok(id)
+    }
+
     /// A one-shot breakpoint: deleted when it first stops.
     pub fn add_temporary(
         &mut self,
@@ -152,6 +178,7 @@ impl Breakpoints {
             hits: 0,
             hit_target: None,
             temporary,
+            log: None,
         });
         Ok(id)
     }
@@ -219,10 +246,10 @@ impl Breakpoints {
         }
     }
 
-    /// A state is about to be entered with `input`: count hits and say whether to stop
-    /// (returning the hit number).
-    pub fn hit(&mut self, state: &str, input: &Value, vars: &Map<String, Value>) -> Option<u64> {
-        let mut stop = None;
+    /// A state is about to be entered with `input`: count hits, say whether to stop (and
+    /// at which hit) and what log points log.
+    pub fn hit(&mut self, state: &str, input: &Value, vars: &Map<String, Value>) -> Hit {
+        let mut hit = Hit::default();
         let mut spent = Vec::new();
         for b in self
             .list
@@ -236,15 +263,20 @@ impl Breakpoints {
                 continue;
             }
             b.hits += 1;
-            if b.hit_target.is_none_or(|t| b.hits >= t) {
-                stop = Some(b.hits);
-                if b.temporary {
-                    spent.push(b.id);
-                }
+            if b.hit_target.is_some_and(|t| b.hits < t) {
+                continue;
+            }
+            if let Some(message) = &b.log {
+                hit.logs.push(message.clone());
+                continue;
+            }
+            hit.stop = Some(b.hits);
+            if b.temporary {
+                spent.push(b.id);
             }
         }
         // One-shot breakpoints that stopped are gone.
         self.list.retain(|b| !spent.contains(&b.id));
-        stop
+        hit
     }
 }

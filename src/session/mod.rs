@@ -260,6 +260,8 @@ pub struct Session {
     /// Notified whenever an answer from the background arrives (the TUI's loop waits on it).
     wake: Arc<Notify>,
     pub max_steps_per_continue: usize,
+    /// Log points' messages not yet shown.
+    logged: Vec<String>,
 }
 
 /// What a reload compares: the definition's text and what it resolved to (a template's
@@ -347,6 +349,7 @@ impl Session {
             in_flight: Vec::new(),
             wake: Arc::new(Notify::new()),
             max_steps_per_continue: 1_000_000,
+            logged: Vec::new(),
         }
     }
 
@@ -781,12 +784,44 @@ impl Session {
             .cloned()
             .unwrap_or(Value::Null);
         let vars = self.exec.variables(thread);
-        let hit = self.breakpoints.hit(&name, &input, &vars)?;
+        let hit = self.breakpoints.hit(&name, &input, &vars);
+        for message in hit.logs {
+            let text = self.interpolate(thread, &message);
+            self.logged.push(format!("{name}: {text}"));
+        }
         Some(StopReason::Breakpoint {
             state: name,
             thread,
-            hit,
+            hit: hit.stop?,
         })
+    }
+
+    /// A log point's message with each `{EXPR}` replaced by its value where `thread` is
+    /// (JSONPath, intrinsics or JSONata, as `:eval` reads them).
+    fn interpolate(&self, thread: usize, message: &str) -> String {
+        let mut out = String::new();
+        let mut rest = message;
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}') else {
+                break;
+            };
+            out.push_str(&rest[..open]);
+            let expr = &rest[open + 1..open + close];
+            let value = match self.exec.evaluate(thread, expr) {
+                Ok(Value::String(s)) => s,
+                Ok(v) => crate::expr::compact(&v),
+                Err(e) => format!("<{}: {}>", e.error, e.cause),
+            };
+            out.push_str(&value);
+            rest = &rest[open + close + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// Messages of log points hit since last taken, oldest first.
+    pub fn take_logged(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.logged)
     }
 
     /// Step into: exactly one engine transition (entering a Map/Parallel's first child state next).

@@ -1305,6 +1305,7 @@ impl App {
                 condition,
                 temporary,
                 after,
+                log,
             } => {
                 let state = state.unwrap_or_default();
                 if !self.state_exists(&state) {
@@ -1312,15 +1313,15 @@ impl App {
                     return;
                 }
                 let bps = &mut self.session.breakpoints;
-                let added = if temporary {
-                    bps.add_temporary(&state, condition.as_deref())
-                } else {
-                    bps.add(&state, condition.as_deref())
+                let added = match &log {
+                    Some(m) => bps.add_logpoint(&state, condition.as_deref(), m),
+                    None if temporary => bps.add_temporary(&state, condition.as_deref()),
+                    None => bps.add(&state, condition.as_deref()),
                 };
-                let kind = if temporary {
-                    "one-shot breakpoint"
-                } else {
-                    "breakpoint"
+                let kind = match (&log, temporary) {
+                    (Some(_), _) => "log point",
+                    (None, true) => "one-shot breakpoint",
+                    (None, false) => "breakpoint",
                 };
                 match added {
                     Ok(id) => {
@@ -1623,6 +1624,9 @@ impl App {
             self.with_pane(p, |c, cx| c.sync(cx, h));
         }
         self.compare_with_recording();
+        for line in self.session.take_logged() {
+            self.info(format!("log point {line}"));
+        }
     }
 
     /// Replay mode: compare the run with the recording; a run stops where it first differs.
@@ -1630,7 +1634,7 @@ impl App {
         let Some(r) = &mut self.replay else {
             return;
         };
-        if !r.update(&self.session, self.generation) {
+        if !r.update(&self.session, self.generation, self.running.is_some()) {
             return;
         }
         let summary = r

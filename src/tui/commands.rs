@@ -45,8 +45,8 @@ pub const COMMANDS: &[Spec] = &[
         name: "break",
         aliases: &["b"],
         arg: Arg::StateCondition,
-        usage: "[STATE [after N] [if EXPR]]",
-        help: "breakpoint on STATE: after N hits (from hit N+1 on), if EXPR holds (JSONPath or JSONata); alone: list them",
+        usage: "[STATE [after N] [if EXPR] [log MESSAGE]]",
+        help: "breakpoint on STATE: after N hits (from hit N+1 on), if EXPR holds (JSONPath or JSONata); with log, a log point that logs MESSAGE ({EXPR} parts evaluated) and goes on; alone: list them",
     },
     Spec {
         name: "tbreak",
@@ -214,6 +214,8 @@ pub enum Command {
         temporary: bool,
         /// Hits to let pass before stopping.
         after: Option<u64>,
+        /// A log point: log this (`{EXPR}` evaluated) instead of stopping.
+        log: Option<String>,
     },
     Delete(Option<u32>),
     /// `catch` alone shows the settings.
@@ -276,6 +278,10 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
     let optional = |a: &str| (!a.is_empty()).then(|| a.to_string());
     Ok(Some(match spec.name {
         "break" | "tbreak" => {
+            let (arg, log) = match arg.split_once(" log ") {
+                Some((a, m)) => (a, Some(m.trim().to_string())),
+                None => (arg, None),
+            };
             let (head, condition) = match arg.split_once(" if ") {
                 Some((s, c)) => (s, Some(c.trim().to_string())),
                 None => (arg, None),
@@ -296,6 +302,7 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
                 condition,
                 temporary,
                 after,
+                log,
             }
         }
         "delete" => Command::Delete(match arg {
@@ -461,6 +468,7 @@ mod tests {
                 condition: Some("$.x > 1".into()),
                 temporary: false,
                 after: None,
+                log: None,
             })
         );
         assert_eq!(
@@ -470,6 +478,7 @@ mod tests {
                 condition: Some("$.x".into()),
                 temporary: false,
                 after: Some(3),
+                log: None,
             })
         );
     }

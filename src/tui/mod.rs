@@ -135,13 +135,21 @@ impl Opening {
 
     /// The debugger on the target, or why its definition cannot be debugged yet.
     pub fn open(self) -> Result<App, Box<NotYet>> {
+        let (session, app) = self.into_session()?;
+        Ok(App::new(session, app))
+    }
+
+    /// The session on the target (functions answer in the background) and the look it
+    /// was to have, or why its definition cannot be debugged yet. The editor's debug
+    /// adapter starts here too.
+    pub fn into_session(self) -> Result<(Session, AppOptions), Box<NotYet>> {
         let path = self.target.path().to_path_buf();
         let why = match self.target.open().map(|o| o.definition) {
             Ok(def) if !def.has_errors() => {
                 let mut session =
                     Session::from_target(self.target, def, self.options, self.resolver);
                 session.background = true;
-                return Ok(App::new(session, self.app));
+                return Ok((session, self.app));
             }
             Ok(def) => {
                 let mut s: Vec<String> = def.errors().map(|d| d.render_plain(&def.doc)).collect();
@@ -671,7 +679,7 @@ async fn file_changed(watch: &mut Option<FileWatch>) {
     }
 }
 
-async fn callback_request(
+pub(crate) async fn callback_request(
     listen: &mut Option<CallbackServer>,
 ) -> Option<crate::session::callback::CallbackRequest> {
     match listen {

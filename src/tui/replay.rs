@@ -29,12 +29,21 @@ impl ReplayView {
         }
     }
 
-    /// Compare again when the execution changed; true when it has newly diverged.
-    pub fn update(&mut self, session: &Session, generation: u64) -> bool {
+    /// Compare again when the execution changed; true when it has newly diverged. While
+    /// a run goes (`running`) a long history is compared every so many events, not after
+    /// every slice: each comparison reads both histories whole.
+    pub fn update(&mut self, session: &Session, generation: u64, running: bool) -> bool {
         let exec = session.execution();
         let finished = exec.status().is_done();
         let now = (generation, exec.history().len(), finished);
         if self.compared == Some(now) {
+            return false;
+        }
+        if running
+            && let Some((g, len, _)) = self.compared
+            && g == generation
+            && now.1 < len + len / 16
+        {
             return false;
         }
         self.compared = Some(now);
