@@ -24,6 +24,8 @@ struct Client {
     events: Vec<Value>,
     /// Every output event's text so far.
     output: String,
+    /// Threads announced by `thread` events (started).
+    started: Vec<u64>,
 }
 
 impl Client {
@@ -72,6 +74,7 @@ impl Client {
             seq: 0,
             events: Vec::new(),
             output: String::new(),
+            started: Vec::new(),
         }
     }
 
@@ -95,6 +98,9 @@ impl Client {
                 if v["event"] == "output" {
                     self.output
                         .push_str(v["body"]["output"].as_str().unwrap_or(""));
+                }
+                if v["event"] == "thread" && v["body"]["reason"] == "started" {
+                    self.started.push(v["body"]["threadId"].as_u64().unwrap());
                 }
                 v
             }
@@ -258,20 +264,30 @@ fn temp_sample(name: &str) -> (tempfile::TempDir, PathBuf) {
 fn callback_sample_breakpoints_stack_scopes_evaluate_and_the_token() {
     let program = samples().join("callback.asl.json");
     let mut c = Client::launch(&program, json!({}));
-    // Line 36 is inside the Choice's rule: it binds to 'Approved?' (line 32), saying so.
-    // Line 47 is in 'Deploy model'; line 3 is outside any state.
+    // Line 36 is inside the Choice's first rule: it stops when that rule chooses. Line 47 is
+    // in 'Deploy model' (its entry); line 3 is outside any state.
     let bps = c.ok(
         "setBreakpoints",
         json!({"source": {"path": program}, "breakpoints": [{"line": 36}, {"line": 47, "condition": "$.review.decision"}, {"line": 3}]}),
     )["breakpoints"]
         .clone();
     assert_eq!(bps[0]["verified"], true, "{bps}");
-    assert_eq!(bps[0]["line"], 32);
+    assert_eq!(bps[0]["line"], 35);
     assert!(
-        bps[0]["message"].as_str().unwrap().contains("Choices"),
+        bps[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("when rule 0 chooses"),
         "{bps}"
     );
     assert_eq!(bps[1]["line"], 43);
+    assert!(
+        bps[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("entry of state 'Deploy model'"),
+        "{bps}"
+    );
     assert_eq!(bps[2]["verified"], false);
     assert!(
         bps[2]["message"]
@@ -309,10 +325,15 @@ fn callback_sample_breakpoints_stack_scopes_evaluate_and_the_token() {
     c.ok("continue", json!({"threadId": 1}));
     let stop = c.stopped();
     assert_eq!(stop["reason"], "breakpoint", "{stop}");
-    assert_eq!(c.frames(1)[0]["name"], "Approved? (Choice)");
+    assert_eq!(stop["hitBreakpointIds"], json!([bps[0]["id"]]), "{stop}");
+    // The rule chose: the Choice's record says so, and 'Deploy model' is next.
+    let frames = c.frames(1);
+    assert_eq!(frames[0]["name"], "Deploy model (Pass)");
     // The conditional breakpoint on 'Deploy model' holds ($.review.decision is set).
     c.ok("continue", json!({"threadId": 1}));
-    assert_eq!(c.stopped()["reason"], "breakpoint");
+    let stop = c.stopped();
+    assert_eq!(stop["reason"], "breakpoint");
+    assert_eq!(stop["hitBreakpointIds"], json!([bps[1]["id"]]), "{stop}");
     let frames = c.frames(1);
     assert_eq!(frames[0]["name"], "Deploy model (Pass)");
     let flow = c.scope(&frames[0], "Data flow");
@@ -325,6 +346,8 @@ fn callback_sample_breakpoints_stack_scopes_evaluate_and_the_token() {
     assert_eq!(c.stopped()["reason"], "step");
     assert_eq!(c.frames(1)[0]["name"], "Approved? (Choice)");
     // To the end: the result is said, and continuing ends the session.
+    c.ok("continue", json!({"threadId": 1}));
+    assert_eq!(c.stopped()["reason"], "breakpoint");
     c.ok("continue", json!({"threadId": 1}));
     assert_eq!(c.stopped()["reason"], "breakpoint");
     c.ok("continue", json!({"threadId": 1}));
@@ -351,6 +374,11 @@ fn map_iterations_are_threads_with_their_nesting_as_frames() {
     assert_eq!(stop["reason"], "breakpoint", "{stop}");
     let thread = stop["threadId"].as_u64().unwrap();
     assert!(thread > 1, "an iteration's thread: {stop}");
+    assert!(
+        c.started.contains(&thread),
+        "a thread event for {thread}: {:?}",
+        c.started
+    );
     let threads = c.ok("threads", json!({}))["threads"].clone();
     let names: Vec<&str> = threads
         .as_array()

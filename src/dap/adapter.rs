@@ -5,7 +5,7 @@
 use super::protocol::{error_response, event, response};
 use crate::engine::{Stage, Status};
 use crate::session::bounded::{BoundedRun, RunGoal};
-use crate::session::breakpoints::BreakKind;
+use crate::session::breakpoints::{BreakAt, BreakKind};
 use crate::session::callback::CallbackServer;
 use crate::session::index::ExecutionIndex;
 use crate::session::{ReloadOutcome, Session, StopReason};
@@ -88,6 +88,8 @@ pub struct Adapter {
     ended: bool,
     /// The client asked to disconnect or terminate: the loop ends.
     pub quit: bool,
+    /// The threads the client was told of (`thread` events).
+    threads_told: Vec<u64>,
     out: Vec<Value>,
 }
 
@@ -331,17 +333,17 @@ impl Adapter {
                     "message": format!("not the definition being debugged ({})", session.definition.doc.source.path.display())}));
                 continue;
             }
-            let Some((state, state_line, note)) = state_at_line(session, line) else {
+            let Some(binding) = bind_line(session, line) else {
                 out.push(json!({"verified": false, "line": line,
                     "message": format!("line {line} is not inside a state")}));
                 continue;
             };
-            match add_breakpoint(session, &state, &bp) {
+            match add_breakpoint(session, &binding.state, binding.at, &bp) {
                 Ok(id) => {
                     kept.push((id, line));
-                    let mut b = json!({"id": id, "verified": true, "line": state_line,
+                    let mut b = json!({"id": id, "verified": true, "line": binding.line,
                         "source": {"path": path.display().to_string()}});
-                    if let Some(n) = note {
+                    if let Some(n) = binding.note {
                         b["message"] = json!(n);
                     }
                     out.push(b);
@@ -377,7 +379,7 @@ impl Adapter {
                 out.push(json!({"verified": false, "message": format!("no state named '{name}'")}));
                 continue;
             }
-            match add_breakpoint(session, name, &bp) {
+            match add_breakpoint(session, name, BreakAt::Entry, &bp) {
                 Ok(id) => {
                     kept.push(id);
                     let mut b = json!({"id": id, "verified": true});
@@ -1063,6 +1065,7 @@ impl Adapter {
 
     fn stop_with_text(&mut self, reason: &str, description: &str, text: &str, thread: usize) {
         self.flush_logs();
+        self.thread_events();
         self.out.push(event(
             "stopped",
             Some(
@@ -1080,6 +1083,7 @@ impl Adapter {
         hits: Vec<u32>,
     ) {
         self.flush_logs();
+        self.thread_events();
         let mut body = json!({"reason": reason, "threadId": thread.unwrap_or(0) + 1, "allThreadsStopped": true});
         if let Some(d) = description {
             body["description"] = json!(d);
@@ -1088,6 +1092,42 @@ impl Adapter {
             body["hitBreakpointIds"] = json!(hits);
         }
         self.out.push(event("stopped", Some(body)));
+    }
+
+    /// `thread` events for the branches and iterations that started or ended since the
+    /// last stop.
+    fn thread_events(&mut self) {
+        let Some(s) = self.session.as_ref() else {
+            return;
+        };
+        let live: Vec<u64> = s
+            .execution()
+            .thread_positions()
+            .iter()
+            .filter(|p| {
+                p.thread == 0
+                    || !matches!(
+                        p.status,
+                        crate::engine::ThreadState::Succeeded
+                            | crate::engine::ThreadState::Failed
+                            | crate::engine::ThreadState::Aborted
+                    )
+            })
+            .map(|p| p.thread as u64 + 1)
+            .collect();
+        for id in live.iter().filter(|t| !self.threads_told.contains(t)) {
+            self.out.push(event(
+                "thread",
+                Some(json!({"reason": "started", "threadId": id})),
+            ));
+        }
+        for id in self.threads_told.iter().filter(|t| !live.contains(t)) {
+            self.out.push(event(
+                "thread",
+                Some(json!({"reason": "exited", "threadId": id})),
+            ));
+        }
+        self.threads_told = live;
     }
 
     /// Log points' messages and the logs of functions that ran, as output.
@@ -1217,7 +1257,7 @@ impl Adapter {
                     events.push(event("breakpoint", Some(json!({"reason": "removed", "breakpoint": {"id": id, "verified": false}}))));
                     continue;
                 };
-                if let Some((line, _)) = state_line(s, &b.state) {
+                if let Some(line) = breakpoint_line(s, b) {
                     events.push(event("breakpoint", Some(json!({"reason": "changed", "breakpoint": {"id": id, "verified": true, "line": line}}))));
                 }
             }
@@ -1275,16 +1315,18 @@ fn launch_args(a: &Value) -> Result<crate::tui::TuiArgs, String> {
 }
 
 /// A breakpoint on `state` with the DAP breakpoint's condition, hit condition and log message.
-fn add_breakpoint(s: &mut Session, state: &str, bp: &Value) -> Result<u32, String> {
+fn add_breakpoint(s: &mut Session, state: &str, at: BreakAt, bp: &Value) -> Result<u32, String> {
     let condition = bp
         .get("condition")
         .and_then(Value::as_str)
         .filter(|c| !c.trim().is_empty());
-    let id = match bp.get("logMessage").and_then(Value::as_str) {
-        Some(m) => s.breakpoints.add_logpoint(state, condition, m),
-        None => s.breakpoints.add(state, condition),
+    let id = s
+        .breakpoints
+        .add_at(state, at, condition)
+        .map_err(|e| format!("bad condition: {e}"))?;
+    if let Some(m) = bp.get("logMessage").and_then(Value::as_str) {
+        s.breakpoints.set_log(id, m);
     }
-    .map_err(|e| format!("bad condition: {e}"))?;
     if let Some(h) = bp
         .get("hitCondition")
         .and_then(Value::as_str)
@@ -1302,59 +1344,97 @@ fn add_breakpoint(s: &mut Session, state: &str, bp: &Value) -> Result<u32, Strin
     Ok(id)
 }
 
-/// The state whose source holds `line` (the innermost), its own line, and a note when the
-/// line is inside a part of it that binds to its entry.
-fn state_at_line(s: &Session, line: i64) -> Option<(String, i64, Option<String>)> {
+/// Where a line binds: the state whose source holds it (the innermost), and within it a
+/// Choice rule, a Catch or a Retry when the line is in one (its own line then), else the
+/// state's entry; with a note for the breakpoint's message.
+struct Binding {
+    state: String,
+    at: BreakAt,
+    line: i64,
+    note: Option<String>,
+}
+
+fn bind_line(s: &Session, line: i64) -> Option<Binding> {
     let doc = &s.definition.doc;
     let line = usize::try_from(line).ok()?;
-    let mut best: Option<(usize, String, String)> = None;
-    s.definition.machine.walk(&mut |st| {
-        let Some(span) = doc.spans.get(&st.pointer) else {
-            return;
-        };
+    let lines_of = |pointer: &str| {
+        let span = doc.spans.get(pointer)?;
         let start = span.key.map_or(span.value.start, |k| k.start);
-        let (first, last) = (
+        Some((
             doc.source.line_of(start),
             doc.source.line_of(span.value.end.saturating_sub(1)),
-        );
-        if (first..=last).contains(&line) && best.as_ref().is_none_or(|b| last - first < b.0) {
+        ))
+    };
+    let mut best: Option<(usize, String, String)> = None;
+    s.definition.machine.walk(&mut |st| {
+        if let Some((first, last)) = lines_of(&st.pointer)
+            && (first..=last).contains(&line)
+            && best.as_ref().is_none_or(|b| last - first < b.0)
+        {
             best = Some((last - first, st.name.clone(), st.pointer.clone()));
         }
     });
-    let (_, name, pointer) = best?;
-    let (state_line, _) = state_line(s, &name)?;
-    let note = (state_line as usize != line).then(|| {
-        let part = part_at_line(s, &pointer, line);
-        format!("binds to the entry of state '{name}'{part}")
-    });
-    Some((name, state_line, note))
-}
-
-/// ` (the line is in its Catch)` and the like, for a breakpoint's message.
-fn part_at_line(s: &Session, pointer: &str, line: usize) -> String {
-    let doc = &s.definition.doc;
-    for field in [
-        "Choices",
-        "Catch",
-        "Retry",
-        "Parameters",
-        "Arguments",
-        "ResultSelector",
-        "Assign",
-        "Output",
+    let (_, state, pointer) = best?;
+    let (state_line, _) = state_line(s, &state)?;
+    // A rule or handler the line is in.
+    for (field, make, says) in [
+        (
+            "Choices",
+            BreakAt::ChoiceRule as fn(usize) -> BreakAt,
+            "when rule {} chooses",
+        ),
+        ("Catch", BreakAt::Catch, "when Catch {} catches an error"),
+        ("Retry", BreakAt::Retry, "when Retry {} retries"),
     ] {
-        if let Some(span) = doc.spans.get(&format!("{pointer}/{field}")) {
-            let start = span.key.map_or(span.value.start, |k| k.start);
-            let (a, b) = (
-                doc.source.line_of(start),
-                doc.source.line_of(span.value.end.saturating_sub(1)),
-            );
+        let mut i = 0;
+        while let Some((a, b)) = lines_of(&format!("{pointer}/{field}/{i}")) {
             if (a..=b).contains(&line) {
-                return format!(" (the line is in its {field})");
+                let first = doc.source.line_of(
+                    doc.spans
+                        .get(&format!("{pointer}/{field}/{i}"))
+                        .map_or(0, |sp| sp.value.start),
+                );
+                return Some(Binding {
+                    note: Some(format!(
+                        "stops in '{state}' {}",
+                        says.replace("{}", &i.to_string())
+                    )),
+                    state,
+                    at: make(i),
+                    line: first as i64,
+                });
             }
+            i += 1;
         }
     }
-    String::new()
+    let note =
+        (state_line as usize != line).then(|| format!("binds to the entry of state '{state}'"));
+    Some(Binding {
+        state,
+        at: BreakAt::Entry,
+        line: state_line,
+        note,
+    })
+}
+
+/// Where breakpoint `b` is in the definition now: its state's line, or its rule's or
+/// handler's.
+fn breakpoint_line(s: &Session, b: &crate::session::breakpoints::Breakpoint) -> Option<i64> {
+    let (field, i) = match b.at {
+        BreakAt::Entry => return state_line(s, &b.state).map(|(l, _)| l),
+        BreakAt::ChoiceRule(i) => ("Choices", i),
+        BreakAt::Catch(i) => ("Catch", i),
+        BreakAt::Retry(i) => ("Retry", i),
+    };
+    let mut pointer = None;
+    s.definition.machine.walk(&mut |st| {
+        if st.name == b.state && pointer.is_none() {
+            pointer = Some(st.pointer.clone());
+        }
+    });
+    let doc = &s.definition.doc;
+    let span = doc.spans.get(&format!("{}/{field}/{i}", pointer?))?;
+    Some(doc.source.line_col(span.value.start).line as i64)
 }
 
 /// A state's line and column (of its name) in the definition.

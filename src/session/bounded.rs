@@ -77,7 +77,9 @@ impl Session {
         BoundedRun {
             goal,
             until,
-            first: true,
+            // Not again at the breakpoint it stopped at (but at one a rule or handler
+            // stopped just before).
+            first: !self.entry_unchecked,
             steps: 0,
             waiting: false,
         }

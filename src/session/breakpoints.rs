@@ -87,6 +87,34 @@ pub struct Breakpoint {
     /// A log point: instead of stopping, this message is logged (`{EXPR}` parts are
     /// evaluated where the state is entered).
     pub log: Option<String>,
+    /// What in the state it waits for: its entry, or one of its rules or handlers.
+    pub at: BreakAt,
+}
+
+/// Where in a state a breakpoint is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BreakAt {
+    /// Before the state is entered.
+    #[default]
+    Entry,
+    /// After a Choice state chose by its rule N (0-based).
+    ChoiceRule(usize),
+    /// After the state's Catch N caught an error.
+    Catch(usize),
+    /// After the state's Retry N sent a failed attempt round again.
+    Retry(usize),
+}
+
+impl BreakAt {
+    /// ` rule 1`, ` catch 0`, ...: how `:break` writes it after the state's name.
+    pub fn suffix(self) -> String {
+        match self {
+            BreakAt::Entry => String::new(),
+            BreakAt::ChoiceRule(i) => format!(" rule {i}"),
+            BreakAt::Catch(i) => format!(" catch {i}"),
+            BreakAt::Retry(i) => format!(" retry {i}"),
+        }
+    }
 }
 
 /// What entering a state did to the breakpoints on it.
@@ -135,18 +163,15 @@ impl Breakpoints {
         self.insert(state, condition, false)
     }
 
-    /// A log point: entering `state` (when `condition` holds) logs `message` and goes on.
-    pub fn add_logpoint(
-        &mut self,
-        state: &str,
-        condition: Option<&str>,
-        message: &str,
-    ) -> Result<u32, SyntaxError> {
-        let id = self.insert(state, condition, false)?;
-        if let Some(b) = self.list.iter_mut().find(|b| b.id == id) {
-            b.log = Some(message.to_string());
+    /// Make breakpoint `id` a log point logging `message`.
+    pub fn set_log(&mut self, id: u32, message: &str) -> bool {
+        match self.list.iter_mut().find(|b| b.id == id) {
+            Some(b) => {
+                b.log = Some(message.to_string());
+                true
+            }
+            None => false,
         }
-        Ok(id)
     }
 
     /// A one-shot breakpoint: deleted when it first stops.
@@ -179,6 +204,7 @@ impl Breakpoints {
             hit_target: None,
             temporary,
             log: None,
+            at: BreakAt::Entry,
         });
         Ok(id)
     }
@@ -226,8 +252,18 @@ impl Breakpoints {
         &self.list
     }
 
+    /// A breakpoint on the entry of `state`.
     pub fn has(&self, state: &str) -> bool {
-        self.list.iter().any(|b| b.state == state && b.enabled)
+        self.list
+            .iter()
+            .any(|b| b.state == state && b.enabled && b.at == BreakAt::Entry)
+    }
+
+    /// Any breakpoint on a rule or handler of the states: worth looking after each step.
+    pub fn has_inner(&self) -> bool {
+        self.list
+            .iter()
+            .any(|b| b.enabled && b.at != BreakAt::Entry)
     }
 
     /// State names with breakpoints.
@@ -246,15 +282,42 @@ impl Breakpoints {
         }
     }
 
+    /// A breakpoint on a rule or handler of `state` (`at`), with an optional condition
+    /// over the state's input.
+    pub fn add_at(
+        &mut self,
+        state: &str,
+        at: BreakAt,
+        condition: Option<&str>,
+    ) -> Result<u32, SyntaxError> {
+        let id = self.insert(state, condition, false)?;
+        if let Some(b) = self.list.iter_mut().find(|b| b.id == id) {
+            b.at = at;
+        }
+        Ok(id)
+    }
+
     /// A state is about to be entered with `input`: count hits, say whether to stop (and
     /// at which hit) and what log points log.
     pub fn hit(&mut self, state: &str, input: &Value, vars: &Map<String, Value>) -> Hit {
+        self.hit_at(state, BreakAt::Entry, input, vars)
+    }
+
+    /// `at` of `state` just happened (a rule chose, a Catch caught, a Retry retried), with
+    /// the state's input `input`: as [`Breakpoints::hit`].
+    pub fn hit_at(
+        &mut self,
+        state: &str,
+        at: BreakAt,
+        input: &Value,
+        vars: &Map<String, Value>,
+    ) -> Hit {
         let mut hit = Hit::default();
         let mut spent = Vec::new();
         for b in self
             .list
             .iter_mut()
-            .filter(|b| b.enabled && b.state == state)
+            .filter(|b| b.enabled && b.state == state && b.at == at)
         {
             if b.condition
                 .as_ref()

@@ -262,6 +262,9 @@ pub struct Session {
     pub max_steps_per_continue: usize,
     /// Log points' messages not yet shown.
     logged: Vec<String>,
+    /// Stopped by a rule's or handler's breakpoint, before the breakpoints on the next
+    /// state's entry were looked at: the next run looks at them first.
+    entry_unchecked: bool,
 }
 
 /// What a reload compares: the definition's text and what it resolved to (a template's
@@ -350,6 +353,7 @@ impl Session {
             wake: Arc::new(Notify::new()),
             max_steps_per_continue: 1_000_000,
             logged: Vec::new(),
+            entry_unchecked: false,
         }
     }
 
@@ -452,6 +456,7 @@ impl Session {
     /// One engine step, with tasks handed to the resolver and time passing instantly.
     /// Returns why it would stop, if it should.
     fn engine_step(&mut self) -> Option<StopReason> {
+        self.entry_unchecked = false;
         let before_steps = self.exec.steps().len();
         let before_retries = self.exec.retries();
         let step = self.apply(JournalEntry::Step)?;
@@ -474,6 +479,9 @@ impl Session {
         }
         if self.exec.status().is_done() {
             return Some(StopReason::Finished);
+        }
+        if let Some(stop) = self.inner_breakpoint(before_steps, before_retries, stepped_thread) {
+            return Some(stop);
         }
         // A retry as it happens: the attempt failed, the back-off has not passed.
         if self.exec.retries() > before_retries
@@ -773,8 +781,65 @@ impl Session {
         fired
     }
 
+    /// Breakpoints on a Choice rule, a Catch or a Retry: did the step just taken reach one?
+    fn inner_breakpoint(
+        &mut self,
+        before_steps: usize,
+        before_retries: u64,
+        thread: Option<usize>,
+    ) -> Option<StopReason> {
+        use breakpoints::BreakAt;
+        if !self.breakpoints.has_inner() {
+            return None;
+        }
+        let mut reached: Vec<(String, usize, BreakAt, Value)> = Vec::new();
+        if self.exec.retries() > before_retries
+            && let Some(t) = thread
+            && let Some(rec) = self.exec.open_record(t)
+            && let Some(attempt) = rec.attempts.last()
+        {
+            let input = rec
+                .stage(crate::engine::Stage::Input)
+                .cloned()
+                .unwrap_or(Value::Null);
+            reached.push((rec.state.clone(), t, BreakAt::Retry(attempt.retrier), input));
+        }
+        for rec in &self.exec.steps()[before_steps..] {
+            let input = rec
+                .stage(crate::engine::Stage::Input)
+                .cloned()
+                .unwrap_or(Value::Null);
+            if let Some(c) = rec.caught_by {
+                reached.push((
+                    rec.state.clone(),
+                    rec.thread,
+                    BreakAt::Catch(c),
+                    input.clone(),
+                ));
+            }
+            if let Some(i) = rec.choice.as_ref().and_then(|c| c.matched) {
+                reached.push((rec.state.clone(), rec.thread, BreakAt::ChoiceRule(i), input));
+            }
+        }
+        for (state, thread, at, input) in reached {
+            let vars = self.exec.variables(thread);
+            let hit = self.breakpoints.hit_at(&state, at, &input, &vars);
+            for message in hit.logs {
+                let text = self.interpolate(thread, &message);
+                self.logged.push(format!("{state}{}: {text}", at.suffix()));
+            }
+            if let Some(hit) = hit.stop {
+                // The next state's own breakpoints have not been looked at yet.
+                self.entry_unchecked = true;
+                return Some(StopReason::Breakpoint { state, thread, hit });
+            }
+        }
+        None
+    }
+
     /// Check breakpoints before the next runnable thread enters a state.
     fn breakpoint_ahead(&mut self) -> Option<StopReason> {
+        self.entry_unchecked = false;
         let thread = self.exec.next_runnable()?;
         let state = self.exec.next_state_of(thread)?;
         let name = state.name.clone();

@@ -1306,6 +1306,7 @@ impl App {
                 temporary,
                 after,
                 log,
+                at,
             } => {
                 let state = state.unwrap_or_default();
                 if !self.state_exists(&state) {
@@ -1313,11 +1314,14 @@ impl App {
                     return;
                 }
                 let bps = &mut self.session.breakpoints;
-                let added = match &log {
-                    Some(m) => bps.add_logpoint(&state, condition.as_deref(), m),
-                    None if temporary => bps.add_temporary(&state, condition.as_deref()),
-                    None => bps.add(&state, condition.as_deref()),
+                let added = if temporary {
+                    bps.add_temporary(&state, condition.as_deref())
+                } else {
+                    bps.add_at(&state, at, condition.as_deref())
                 };
+                if let (Ok(id), Some(m)) = (&added, &log) {
+                    bps.set_log(*id, m);
+                }
                 let kind = match (&log, temporary) {
                     (Some(_), _) => "log point",
                     (None, true) => "one-shot breakpoint",
@@ -1325,7 +1329,7 @@ impl App {
                 };
                 match added {
                     Ok(id) => {
-                        let mut text = format!("{kind} {id} on '{state}'");
+                        let mut text = format!("{kind} {id} on '{state}'{}", at.suffix());
                         if let Some(n) = after {
                             self.session.breakpoints.set_hit_target(id, Some(n + 1));
                             text.push_str(&format!(" after {n} hits"));

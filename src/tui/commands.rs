@@ -45,8 +45,8 @@ pub const COMMANDS: &[Spec] = &[
         name: "break",
         aliases: &["b"],
         arg: Arg::StateCondition,
-        usage: "[STATE [after N] [if EXPR] [log MESSAGE]]",
-        help: "breakpoint on STATE: after N hits (from hit N+1 on), if EXPR holds (JSONPath or JSONata); with log, a log point that logs MESSAGE ({EXPR} parts evaluated) and goes on; alone: list them",
+        usage: "[STATE [rule|catch|retry N] [after N] [if EXPR] [log MESSAGE]]",
+        help: "breakpoint on STATE's entry, or when its Choice rule N chooses, its Catch N catches, its Retry N retries; after N hits, if EXPR holds (JSONPath or JSONata); with log, a log point that logs MESSAGE ({EXPR} evaluated) and goes on; alone: list them",
     },
     Spec {
         name: "tbreak",
@@ -216,6 +216,8 @@ pub enum Command {
         after: Option<u64>,
         /// A log point: log this (`{EXPR}` evaluated) instead of stopping.
         log: Option<String>,
+        /// A Choice rule, Catch or Retry of the state instead of its entry.
+        at: crate::session::breakpoints::BreakAt,
     },
     Delete(Option<u32>),
     /// `catch` alone shows the settings.
@@ -293,6 +295,7 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
                 ),
                 None => (unquote(head), None),
             };
+            let (state, at) = break_at(&state);
             let temporary = spec.name == "tbreak";
             if temporary && state.is_empty() {
                 return Err(usage());
@@ -303,6 +306,7 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
                 temporary,
                 after,
                 log,
+                at,
             }
         }
         "delete" => Command::Delete(match arg {
@@ -360,6 +364,24 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         "quit" => Command::Quit,
         _ => Command::ForceQuit,
     }))
+}
+
+/// `Approved? rule 1`, `Charge catch 0`, `Charge retry 0`: the state and where in it.
+fn break_at(text: &str) -> (String, crate::session::breakpoints::BreakAt) {
+    use crate::session::breakpoints::BreakAt;
+    for word in [" rule ", " catch ", " retry "] {
+        if let Some((state, n)) = text.rsplit_once(word)
+            && let Ok(n) = n.trim().parse::<usize>()
+        {
+            let at = match word {
+                " rule " => BreakAt::ChoiceRule(n),
+                " catch " => BreakAt::Catch(n),
+                _ => BreakAt::Retry(n),
+            };
+            return (unquote(state), at);
+        }
+    }
+    (text.to_string(), BreakAt::Entry)
 }
 
 fn unquote(s: &str) -> String {
@@ -469,6 +491,7 @@ mod tests {
                 temporary: false,
                 after: None,
                 log: None,
+                at: crate::session::breakpoints::BreakAt::Entry,
             })
         );
         assert_eq!(
@@ -479,6 +502,7 @@ mod tests {
                 temporary: false,
                 after: Some(3),
                 log: None,
+                at: crate::session::breakpoints::BreakAt::Entry,
             })
         );
     }
