@@ -39,6 +39,7 @@ pub mod engine;
 pub mod expr;
 pub mod integrations;
 pub mod project;
+pub mod serve;
 pub mod session;
 pub mod shell;
 pub mod tui;

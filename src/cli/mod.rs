@@ -48,6 +48,12 @@ pub enum Command {
     /// Serve the debugger to an editor (VS Code, Neovim, Helix, Zed) over the Debug Adapter
     /// Protocol, on stdin/stdout or --port.
     Dap(crate::dap::DapArgs),
+    /// Serve the Step Functions API (AWS JSON 1.0) on 127.0.0.1 for test suites: state
+    /// machines, executions, histories, callbacks, TestState; Step Functions Local's mock
+    /// file convention.
+    Serve(crate::serve::ServeArgs),
+    /// Run one state as AWS's TestState API does and print its answer.
+    TestState(crate::serve::TestStateArgs),
 }
 
 /// How a SAM or CloudFormation template is read (when the file given is one).
@@ -248,6 +254,8 @@ fn dispatch() -> i32 {
         Some(Command::Replay(a)) => replay::run(a),
         Some(Command::MocksFromHistory(a)) => replay::mocks_from_history(a),
         Some(Command::Dap(a)) => crate::dap::main(a),
+        Some(Command::Serve(a)) => crate::serve::main(a),
+        Some(Command::TestState(a)) => crate::serve::test_state_main(a),
         None if cli.debug.definition.is_some() => crate::tui::main(cli.debug),
         None => {
             errln!(

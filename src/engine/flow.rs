@@ -386,7 +386,8 @@ impl Execution {
         t.entered_event = id;
         t.entered_ms = now;
         t.retry_counts.clear();
-        t.retry_counts.resize(state.retry.len(), 0);
+        let prior = if i == 0 { self.cfg.prior_retries } else { 0 };
+        t.retry_counts.resize(state.retry.len(), prior);
         t.retry_total = 0;
         t.token = None;
         if self.cfg.record_steps {

@@ -13,6 +13,7 @@
 
 pub mod choice;
 pub mod history;
+pub mod test_state;
 pub mod time;
 
 mod env;
@@ -67,6 +68,9 @@ pub struct Config {
     /// launcher draws it from the OS; 0 keeps tokens a function of the seed alone, for
     /// tests).
     pub token_secret: u128,
+    /// Retries already spent by the first state's retriers (TestState's
+    /// `retrierRetryCount`): each retrier of the top-level states starts from this count.
+    pub prior_retries: u32,
 }
 
 impl Default for Config {
@@ -83,6 +87,7 @@ impl Default for Config {
             context_overrides: None,
             record_steps: true,
             token_secret: 0,
+            prior_retries: 0,
         }
     }
 }
@@ -122,6 +127,11 @@ pub enum Status {
         error: Option<String>,
         cause: Option<String>,
     },
+    /// Stopped from outside (StopExecution).
+    Aborted {
+        error: Option<String>,
+        cause: Option<String>,
+    },
 }
 
 impl Status {
@@ -131,6 +141,7 @@ impl Status {
             Status::Succeeded { .. } => "SUCCEEDED",
             Status::Failed { .. } => "FAILED",
             Status::TimedOut { .. } => "TIMED_OUT",
+            Status::Aborted { .. } => "ABORTED",
         }
     }
 
@@ -147,7 +158,9 @@ impl Status {
             Status::Succeeded { output } => {
                 m.insert("output".into(), output.clone());
             }
-            Status::Failed { error, cause } | Status::TimedOut { error, cause } => {
+            Status::Failed { error, cause }
+            | Status::TimedOut { error, cause }
+            | Status::Aborted { error, cause } => {
                 if let Some(e) = error {
                     m.insert("error".into(), json!(e));
                 }
@@ -1089,6 +1102,23 @@ impl Execution {
             };
             self.resolve_task(id, TaskOutcome::Failure(Failure::new(error, cause)));
         }
+    }
+
+    /// StopExecution: every path of execution stops where it is, the history ends with
+    /// ExecutionAborted (with the error and cause given, if any). No-op once ended.
+    pub fn stop(&mut self, error: Option<String>, cause: Option<String>) {
+        if self.status.is_done() {
+            return;
+        }
+        let mut details = Map::new();
+        if let Some(e) = &error {
+            details.insert("error".into(), json!(e));
+        }
+        if let Some(c) = &cause {
+            details.insert("cause".into(), json!(c));
+        }
+        self.emit(0, EventKind::ExecutionAborted, Value::Object(details));
+        self.finish(Status::Aborted { error, cause });
     }
 
     /// Report that the function behind a callback task returned: the heartbeat clock starts.

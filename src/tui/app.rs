@@ -152,6 +152,7 @@ pub enum StatusWord {
     Succeeded,
     Failed,
     TimedOut,
+    Aborted,
 }
 
 impl StatusWord {
@@ -164,6 +165,7 @@ impl StatusWord {
             StatusWord::Succeeded => "SUCCEEDED",
             StatusWord::Failed => "FAILED",
             StatusWord::TimedOut => "TIMED_OUT",
+            StatusWord::Aborted => "ABORTED",
         }
     }
 }
@@ -348,6 +350,7 @@ impl App {
             Status::Succeeded { .. } => StatusWord::Succeeded,
             Status::Failed { .. } => StatusWord::Failed,
             Status::TimedOut { .. } => StatusWord::TimedOut,
+            Status::Aborted { .. } => StatusWord::Aborted,
         }
     }
 

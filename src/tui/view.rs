@@ -213,7 +213,7 @@ impl App {
         let word = self.status();
         let color = match word {
             StatusWord::Succeeded => pal.ok,
-            StatusWord::Failed | StatusWord::TimedOut => pal.error,
+            StatusWord::Failed | StatusWord::TimedOut | StatusWord::Aborted => pal.error,
             StatusWord::Waiting => pal.pending,
             StatusWord::Running => pal.warn,
             StatusWord::Ready | StatusWord::Paused => pal.current,

@@ -359,7 +359,9 @@ async fn checked(
     .await
 }
 
-/// `localhost`, `*.localhost`, `127.x.x.x` or `[::1]`, with or without a port.
+/// `localhost`, `*.localhost`, `127.x.x.x` or `[::1]`, with or without a port; also
+/// `sync-localhost`, the name AWS SDKs call for TestState and StartSyncExecution (they put
+/// `sync-` before the endpoint's host) when it is mapped to this machine.
 fn is_loopback_host(host: &[u8]) -> bool {
     let Ok(host) = std::str::from_utf8(host) else {
         return false;
@@ -374,6 +376,7 @@ fn is_loopback_host(host: &[u8]) -> bool {
     };
     let name = name.to_ascii_lowercase();
     name == "localhost"
+        || name == "sync-localhost"
         || name.ends_with(".localhost")
         || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
@@ -391,6 +394,7 @@ mod tests {
             "127.1.2.3",
             "[::1]:80",
             "a.localhost",
+            "sync-localhost:8083",
         ] {
             assert!(is_loopback_host(ok.as_bytes()), "{ok}");
         }

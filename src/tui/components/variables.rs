@@ -101,12 +101,13 @@ impl VariablesPane {
             Status::Succeeded { output } => {
                 tree.section("execution output", output, None, &self.folds);
             }
-            Status::Failed { .. } | Status::TimedOut { .. } => tree.section(
-                "execution result",
-                &exec.status().to_json(),
-                None,
-                &self.folds,
-            ),
+            Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. } => tree
+                .section(
+                    "execution result",
+                    &exec.status().to_json(),
+                    None,
+                    &self.folds,
+                ),
             Status::Running => {}
         }
         let t = thread.unwrap_or(0);

@@ -1,0 +1,127 @@
+//! One execution on a thread of its own: steps the engine, answers its tasks (mock file,
+//! Lambda endpoint), waits for SendTask* callbacks, and lets Wait states and back-offs
+//! pass in real time (scaled) or at once. Nothing here holds the execution's lock while a
+//! function runs or time passes, so the API keeps answering and other executions go on.
+
+use super::api::{ExecRec, Service, TimeMode, now};
+use crate::engine::{Failure, Step, TaskOutcome};
+use crate::integrations::dispatch::{Dispatch, Dispatcher};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// While a task waits for its token, check the clock this often.
+const TOKEN_POLL: Duration = Duration::from_millis(500);
+
+pub fn spawn(service: Arc<Service>, rec: Arc<ExecRec>, dispatcher: Dispatcher) {
+    let name = format!("execution {}", rec.name);
+    let spawned = std::thread::Builder::new()
+        .name(name)
+        .spawn(move || run(&service, &rec, dispatcher));
+    if let Err(e) = spawned {
+        errln!("stepdbg serve: cannot start an execution thread: {e}");
+    }
+}
+
+fn run(service: &Service, rec: &Arc<ExecRec>, mut dispatcher: Dispatcher) {
+    let time = service.options.time;
+    let mut st = rec.lock();
+    loop {
+        if st.exec.status().is_done() {
+            if st.stop.is_none() {
+                st.stop = Some(now());
+            }
+            rec.wake.notify_all();
+            return;
+        }
+        match st.exec.step() {
+            Step::Progressed { .. } | Step::Finished => {}
+            Step::Task(req) => {
+                drop(st);
+                if let Some(t) = &req.token {
+                    service.register_token(t, rec);
+                }
+                // The function runs without the lock: the API and callbacks go on.
+                let answer = dispatcher.dispatch(&req);
+                st = rec.lock();
+                match answer {
+                    Dispatch::Handled { outcome, .. } => {
+                        st.exec.resolve_task(req.id, outcome);
+                    }
+                    Dispatch::CallbackPending { .. } => st.exec.task_started(req.id),
+                    // A callback task nobody answers: its message was "sent", its token
+                    // waits for SendTaskSuccess/Failure.
+                    Dispatch::Unhandled(_) if req.token.is_some() => st.exec.task_started(req.id),
+                    Dispatch::Unhandled(why) => {
+                        st.exec.resolve_task(
+                            req.id,
+                            TaskOutcome::Failure(Failure::new(
+                                "States.TaskFailed",
+                                format!(
+                                    "stepdbg serve: {why} (run the server with --mock-config and start the execution as STATE_MACHINE_ARN#TestCase, or give --lambda-endpoint)"
+                                ),
+                            )),
+                        );
+                    }
+                }
+            }
+            Step::Sleeping { until } => {
+                let wait = match time {
+                    TimeMode::Virtual => Duration::ZERO,
+                    TimeMode::Real { scale } => {
+                        let ms = (until - st.exec.clock()).max(0) as f64 / scale;
+                        Duration::from_secs_f64(ms / 1000.0)
+                    }
+                };
+                let started = Instant::now();
+                st = sleep(rec, st, wait);
+                // Woken early (a callback elsewhere, a stop): the Wait is not over yet.
+                if !st.exec.status().is_done() && started.elapsed() >= wait {
+                    st.exec.advance_to(until);
+                }
+            }
+            Step::Blocked => {
+                // Tasks wait for their tokens: real time passes (their timeouts and
+                // heartbeats count it), a callback or a stop wakes us.
+                let started = Instant::now();
+                let next = st.exec.next_wakeup();
+                let scale = match time {
+                    TimeMode::Real { scale } => scale,
+                    TimeMode::Virtual => 1.0,
+                };
+                let wait = next.map_or(TOKEN_POLL, |w| {
+                    let ms = (w - st.exec.clock()).max(0) as f64 / scale;
+                    Duration::from_secs_f64(ms / 1000.0).min(TOKEN_POLL)
+                });
+                st = sleep(rec, st, wait);
+                let pending: Vec<(u64, String)> = st
+                    .exec
+                    .pending_tasks()
+                    .filter_map(|t| Some((t.id, t.token.clone()?)))
+                    .collect();
+                let passed = (started.elapsed().as_secs_f64() * 1000.0 * scale) as i64;
+                let until = st.exec.clock() + passed.max(1);
+                st.exec.advance_to(until);
+                for (id, token) in pending {
+                    if st.exec.task(id).is_none() && !st.timed_out.contains(&token) {
+                        st.timed_out.push(token);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Wait up to `wait` without the lock, or less when a callback or a stop wakes us.
+fn sleep<'a>(
+    rec: &'a ExecRec,
+    st: std::sync::MutexGuard<'a, super::api::Running>,
+    wait: Duration,
+) -> std::sync::MutexGuard<'a, super::api::Running> {
+    if wait.is_zero() {
+        return st;
+    }
+    match rec.wake.wait_timeout(st, wait) {
+        Ok((g, _)) => g,
+        Err(e) => e.into_inner().0,
+    }
+}

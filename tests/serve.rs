@@ -1,0 +1,487 @@
+//! `stepdbg serve` through real HTTP, as an SDK talks to it (AWS JSON 1.0 with
+//! X-Amz-Target): state machines, executions, histories, callbacks, stops, the #TestCase
+//! mock convention, sync executions, TestState, AWS's error shapes, and many executions at
+//! once.
+
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use stepdbg::serve::api::{ServeOptions, Service, TimeMode};
+
+const REGION: &str = "us-east-1";
+const ACCOUNT: &str = "123456789012";
+
+fn samples() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
+}
+
+struct Api {
+    addr: SocketAddr,
+    _server: stepdbg::shell::http::server::Server,
+}
+
+impl Api {
+    fn start(mocks: Option<&str>) -> Api {
+        let mocks = mocks
+            .map(|m| stepdbg::integrations::mock::MockConfig::load(&samples().join(m)).unwrap());
+        let service = Service::new(ServeOptions {
+            mocks,
+            lambda_endpoint: None,
+            time: TimeMode::Virtual,
+            region: REGION.into(),
+            account: ACCOUNT.into(),
+        });
+        let server = stepdbg::serve::start(service, "127.0.0.1:0", false).unwrap();
+        Api {
+            addr: server.addr,
+            _server: server,
+        }
+    }
+
+    /// (HTTP status, body).
+    fn raw(&self, action: &str, body: &str) -> (u16, Value) {
+        let mut s = TcpStream::connect(self.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        write!(
+            s,
+            "POST / HTTP/1.1\r\nHost: {}\r\nX-Amz-Target: AWSStepFunctions.{action}\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        )
+        .unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        let status: u16 = text[9..12].parse().unwrap();
+        let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    }
+
+    fn ok(&self, action: &str, body: Value) -> Value {
+        let (status, v) = self.raw(action, &body.to_string());
+        assert_eq!(status, 200, "{action}: {v}");
+        v
+    }
+
+    fn err(&self, action: &str, body: Value) -> String {
+        let (status, v) = self.raw(action, &body.to_string());
+        assert_eq!(status, 400, "{action}: {v}");
+        v["__type"].as_str().unwrap().to_string()
+    }
+
+    fn create(&self, name: &str, file: &str, kind: &str) -> String {
+        let definition = std::fs::read_to_string(samples().join(file)).unwrap();
+        self.ok(
+            "CreateStateMachine",
+            json!({"name": name, "definition": definition, "roleArn": "arn:aws:iam::123456789012:role/sfn", "type": kind}),
+        )["stateMachineArn"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Describe `arn` until it is no longer RUNNING.
+    fn finished(&self, arn: &str) -> Value {
+        let start = Instant::now();
+        loop {
+            let d = self.ok("DescribeExecution", json!({"executionArn": arn}));
+            if d["status"] != "RUNNING" {
+                return d;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "still running: {d}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn events(&self, arn: &str) -> Vec<Value> {
+        self.ok(
+            "GetExecutionHistory",
+            json!({"executionArn": arn, "maxResults": 1000}),
+        )["events"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+}
+
+fn input(file: &str) -> String {
+    std::fs::read_to_string(samples().join(file)).unwrap()
+}
+
+#[test]
+fn a_callback_execution_through_the_api() {
+    let api = Api::start(None);
+    let sm = api.create("callback", "callback.asl.json", "STANDARD");
+    let d = api.ok("DescribeStateMachine", json!({"stateMachineArn": sm}));
+    assert_eq!(d["status"], "ACTIVE");
+    assert_eq!(d["type"], "STANDARD");
+    let listed = api.ok("ListStateMachines", json!({}));
+    assert_eq!(listed["stateMachines"][0]["name"], "callback");
+    let started = api.ok(
+        "StartExecution",
+        json!({"stateMachineArn": sm, "name": "review-1", "input": input("callback.input.json")}),
+    );
+    let arn = started["executionArn"].as_str().unwrap().to_string();
+    assert_eq!(
+        arn,
+        format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:callback:review-1")
+    );
+    // The callback task waits for its token: find it in the TaskScheduled parameters.
+    let token = {
+        let start = Instant::now();
+        loop {
+            let events = api.events(&arn);
+            if let Some(e) = events
+                .iter()
+                .find(|e| e["type"] == "TaskSubmitted" || e["type"] == "TaskScheduled")
+            {
+                let params: Value = serde_json::from_str(
+                    e["taskScheduledEventDetails"]["parameters"]
+                        .as_str()
+                        .unwrap_or("{}"),
+                )
+                .unwrap();
+                if let Some(t) = params["Payload"]["token"].as_str() {
+                    break t.to_string();
+                }
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "no token in {events:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    assert_eq!(
+        api.ok("DescribeExecution", json!({"executionArn": arn}))["status"],
+        "RUNNING"
+    );
+    api.ok("SendTaskHeartbeat", json!({"taskToken": token}));
+    api.ok(
+        "SendTaskSuccess",
+        json!({"taskToken": token, "output": "{\"decision\":\"APPROVED\",\"reviewer\":\"ana\"}"}),
+    );
+    let d = api.finished(&arn);
+    assert_eq!(d["status"], "SUCCEEDED", "{d}");
+    let output: Value = serde_json::from_str(d["output"].as_str().unwrap()).unwrap();
+    assert_eq!(output["approvedBy"], "ana");
+    // The token is spent.
+    assert_eq!(
+        api.err(
+            "SendTaskSuccess",
+            json!({"taskToken": token, "output": "{}"})
+        ),
+        "TaskDoesNotExist"
+    );
+    // History: paged, reversed, without data when asked.
+    let all = api.events(&arn);
+    assert_eq!(all[0]["type"], "ExecutionStarted");
+    assert!(all[0]["timestamp"].is_number());
+    assert_eq!(all.last().unwrap()["type"], "ExecutionSucceeded");
+    let page = api.ok("GetExecutionHistory", json!({"executionArn": arn, "maxResults": 2, "reverseOrder": true, "includeExecutionData": false}));
+    assert_eq!(page["events"].as_array().unwrap().len(), 2);
+    assert_eq!(page["events"][0]["type"], "ExecutionSucceeded");
+    assert!(
+        page["events"][0]["executionSucceededEventDetails"]
+            .get("output")
+            .is_none()
+    );
+    let next = api.ok(
+        "GetExecutionHistory",
+        json!({"executionArn": arn, "maxResults": 2, "nextToken": page["nextToken"]}),
+    );
+    assert_eq!(next["events"][0]["id"], 3);
+    let described = api.ok(
+        "DescribeStateMachineForExecution",
+        json!({"executionArn": arn}),
+    );
+    assert!(
+        described["definition"]
+            .as_str()
+            .unwrap()
+            .contains("Request review")
+    );
+    let list = api.ok(
+        "ListExecutions",
+        json!({"stateMachineArn": sm, "statusFilter": "SUCCEEDED"}),
+    );
+    assert_eq!(list["executions"][0]["name"], "review-1");
+}
+
+#[test]
+fn the_test_case_convention_stops_and_sync_executions() {
+    let api = Api::start(Some("retry-catch.mocks.json"));
+    let sm = api.create("retry-catch", "retry-catch.asl.json", "STANDARD");
+    // Step Functions Local's convention: ARN#TestCase answers from the mock file.
+    let arn = api.ok(
+        "StartExecution",
+        json!({"stateMachineArn": format!("{sm}#HappyPath"), "input": input("retry-catch.input.json")}),
+    )["executionArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let d = api.finished(&arn);
+    assert_eq!(d["status"], "SUCCEEDED", "{d}");
+    assert!(
+        d["output"]
+            .as_str()
+            .unwrap()
+            .contains("ch_3PNxRk2eZvKYlo2C0w1s9d8f")
+    );
+    let failed: Vec<Value> = api
+        .events(&arn)
+        .into_iter()
+        .filter(|e| e["type"] == "TaskFailed")
+        .collect();
+    assert_eq!(failed.len(), 2, "two throttled attempts, retried");
+    assert_eq!(
+        api.err(
+            "StartExecution",
+            json!({"stateMachineArn": format!("{sm}#NoSuchCase")})
+        ),
+        "ValidationException"
+    );
+    // Stop an execution that waits for a token.
+    let cb = api.create("callback", "callback.asl.json", "STANDARD");
+    let arn = api.ok(
+        "StartExecution",
+        json!({"stateMachineArn": cb, "input": input("callback.input.json")}),
+    )["executionArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::thread::sleep(Duration::from_millis(50));
+    api.ok(
+        "StopExecution",
+        json!({"executionArn": arn, "error": "Cancelled", "cause": "by the test"}),
+    );
+    let d = api.finished(&arn);
+    assert_eq!(d["status"], "ABORTED");
+    assert_eq!(d["error"], "Cancelled");
+    assert_eq!(api.events(&arn).last().unwrap()["type"], "ExecutionAborted");
+    // EXPRESS: StartSyncExecution answers with the result.
+    let ex = api.create("map-express", "map.asl.json", "EXPRESS");
+    let r = api.ok(
+        "StartSyncExecution",
+        json!({"stateMachineArn": ex, "input": input("map.input.json")}),
+    );
+    assert_eq!(r["status"], "SUCCEEDED", "{r}");
+    assert!(
+        r["executionArn"]
+            .as_str()
+            .unwrap()
+            .contains(":express:map-express:")
+    );
+    assert_eq!(
+        api.err("StartSyncExecution", json!({"stateMachineArn": sm})),
+        "StateMachineTypeNotSupported"
+    );
+}
+
+#[test]
+fn errors_have_aws_shapes() {
+    let api = Api::start(None);
+    let sm = api.create("callback", "callback.asl.json", "STANDARD");
+    let missing = format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:nope");
+    assert_eq!(
+        api.err("DescribeStateMachine", json!({"stateMachineArn": missing})),
+        "StateMachineDoesNotExist"
+    );
+    assert_eq!(
+        api.err(
+            "DescribeStateMachine",
+            json!({"stateMachineArn": "not-an-arn"})
+        ),
+        "InvalidArn"
+    );
+    assert_eq!(
+        api.err("DescribeExecution", json!({"executionArn": format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:callback:nope")})),
+        "ExecutionDoesNotExist"
+    );
+    assert_eq!(
+        api.err("CreateStateMachine", json!({"name": "bad", "definition": "{\"StartAt\": \"X\", \"States\": {}}", "roleArn": "r"})),
+        "InvalidDefinition"
+    );
+    assert_eq!(
+        api.err(
+            "CreateStateMachine",
+            json!({"name": "bad name", "definition": "{}", "roleArn": "r"})
+        ),
+        "InvalidName"
+    );
+    assert_eq!(
+        api.err("CreateStateMachine", json!({"name": "x"})),
+        "ValidationException"
+    );
+    api.ok(
+        "StartExecution",
+        json!({"stateMachineArn": sm, "name": "once"}),
+    );
+    assert_eq!(
+        api.err(
+            "StartExecution",
+            json!({"stateMachineArn": sm, "name": "once"})
+        ),
+        "ExecutionAlreadyExists"
+    );
+    assert_eq!(
+        api.err(
+            "StartExecution",
+            json!({"stateMachineArn": sm, "input": "{not json"})
+        ),
+        "InvalidExecutionInput"
+    );
+    assert_eq!(
+        api.err(
+            "SendTaskSuccess",
+            json!({"taskToken": "abc", "output": "{}"})
+        ),
+        "InvalidToken"
+    );
+    assert_eq!(
+        api.err("NoSuchAction", json!({})),
+        "UnknownOperationException"
+    );
+    let (status, v) = api.raw("ListStateMachines", "[1]");
+    assert_eq!(
+        (status, v["__type"].as_str()),
+        (400, Some("SerializationException"))
+    );
+    let v = api.ok(
+        "ValidateStateMachineDefinition",
+        json!({"definition": "{\"StartAt\": \"X\", \"States\": {}}"}),
+    );
+    assert_eq!(v["result"], "FAIL");
+    assert_eq!(v["diagnostics"][0]["severity"], "ERROR");
+    assert!(
+        v["diagnostics"][0]["location"]
+            .as_str()
+            .unwrap()
+            .starts_with('/')
+    );
+}
+
+#[test]
+fn test_state_at_each_inspection_level_with_mocks_and_retries() {
+    let api = Api::start(None);
+    // AWS's documentation example: a Lambda task, its result mocked.
+    let task = json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:f", "Payload.$": "$"},
+        "ResultSelector": {"body.$": "$.Payload"}, "ResultPath": "$.result",
+        "Retry": [{"ErrorEquals": ["Lambda.ServiceException"], "MaxAttempts": 2, "IntervalSeconds": 2, "BackoffRate": 2}],
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Fallback"}], "Next": "Done"}).to_string();
+    let mock = json!({"result": "{\"Payload\": {\"ok\": true}, \"StatusCode\": 200}"});
+    let info = api.ok("TestState", json!({"definition": task, "input": "{\"id\": 7}", "mock": mock, "inspectionLevel": "INFO", "roleArn": "r"}));
+    assert_eq!(info["status"], "SUCCEEDED");
+    assert_eq!(info["nextState"], "Done");
+    assert_eq!(
+        info["output"],
+        "{\"id\":7,\"result\":{\"body\":{\"ok\":true}}}"
+    );
+    assert!(info.get("inspectionData").is_none());
+    for level in ["DEBUG", "TRACE"] {
+        let r = api.ok("TestState", json!({"definition": task, "input": "{\"id\": 7}", "mock": mock, "inspectionLevel": level}));
+        let data = &r["inspectionData"];
+        assert_eq!(data["input"], "{\"id\":7}", "{r}");
+        assert_eq!(
+            data["afterParameters"],
+            "{\"FunctionName\":\"arn:aws:lambda:us-east-1:123456789012:function:f\",\"Payload\":{\"id\":7}}"
+        );
+        assert_eq!(data["afterResultSelector"], "{\"body\":{\"ok\":true}}");
+    }
+    // An error the Retry takes: RETRIABLE, with the back-off; once spent: the Catch.
+    let error = json!({"errorOutput": {"error": "Lambda.ServiceException", "cause": "boom"}});
+    let r = api.ok(
+        "TestState",
+        json!({"definition": task, "mock": error, "inspectionLevel": "DEBUG"}),
+    );
+    assert_eq!(r["status"], "RETRIABLE", "{r}");
+    assert_eq!(
+        r["inspectionData"]["errorDetails"],
+        json!({"retryIndex": 0, "retryBackoffIntervalSeconds": 2})
+    );
+    let r = api.ok(
+        "TestState",
+        json!({"definition": task, "mock": error, "inspectionLevel": "DEBUG",
+        "stateConfiguration": {"retrierRetryCount": 2}}),
+    );
+    assert_eq!(r["status"], "CAUGHT_ERROR", "{r}");
+    assert_eq!(r["nextState"], "Fallback");
+    assert_eq!(r["inspectionData"]["errorDetails"]["catchIndex"], 0);
+    // A state of a whole machine, by name; a Choice's next state.
+    let machine = std::fs::read_to_string(samples().join("callback.asl.json")).unwrap();
+    let r = api.ok(
+        "TestState",
+        json!({"definition": machine, "stateName": "Approved?",
+        "input": "{\"review\": {\"decision\": \"APPROVED\"}}"}),
+    );
+    assert_eq!(r["nextState"], "Deploy model", "{r}");
+    assert_eq!(
+        api.err("TestState", json!({"definition": machine})),
+        "ValidationException"
+    );
+    assert_eq!(
+        api.err(
+            "TestState",
+            json!({"definition": "{\"Type\": \"Pass\", \"Next\": 1}"})
+        ),
+        "InvalidDefinition"
+    );
+    // Nothing answers an unmocked task here: said.
+    assert_eq!(
+        api.err("TestState", json!({"definition": task})),
+        "ValidationException"
+    );
+}
+
+#[test]
+fn many_executions_at_once_all_finish() {
+    let api = Arc::new(Api::start(Some("retry-catch.mocks.json")));
+    let sm = api.create("retry-catch", "retry-catch.asl.json", "STANDARD");
+    let clients: Vec<_> = (0..8)
+        .map(|c| {
+            let (api, sm) = (api.clone(), sm.clone());
+            std::thread::spawn(move || {
+                (0..25)
+                    .map(|i| {
+                        api.ok(
+                            "StartExecution",
+                            json!({"stateMachineArn": format!("{sm}#HappyPath"),
+                            "name": format!("c{c}-{i}"), "input": input("retry-catch.input.json")}),
+                        )["executionArn"]
+                            .as_str()
+                            .unwrap()
+                            .to_string()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let arns: Vec<String> = clients
+        .into_iter()
+        .flat_map(|c| c.join().unwrap())
+        .collect();
+    assert_eq!(arns.len(), 200);
+    for arn in &arns {
+        assert_eq!(api.finished(arn)["status"], "SUCCEEDED");
+    }
+    let mut listed = 0;
+    let mut token = Value::Null;
+    loop {
+        let page = api.ok(
+            "ListExecutions",
+            json!({"stateMachineArn": sm, "maxResults": 50, "nextToken": token}),
+        );
+        listed += page["executions"].as_array().unwrap().len();
+        token = page.get("nextToken").cloned().unwrap_or(Value::Null);
+        if token.is_null() {
+            break;
+        }
+    }
+    assert_eq!(listed, 200, "none lost");
+}
