@@ -37,6 +37,7 @@ pub mod cli;
 pub mod dap;
 pub mod engine;
 pub mod expr;
+pub mod graph;
 pub mod integrations;
 pub mod project;
 pub mod serve;

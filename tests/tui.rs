@@ -1815,3 +1815,49 @@ fn log_points_log_and_go_on() {
         );
     }
 }
+
+#[test]
+fn the_graph_view_of_every_sample() {
+    for name in [
+        "callback.asl.json",
+        "map.asl.json",
+        "parallel.asl.json",
+        "retry-catch.asl.json",
+        "order-workflow.asl.yaml",
+        "jsonata-variables.asl.json",
+    ] {
+        let mut app = sample_app(name);
+        app.press("m");
+        app.press("c");
+        app.settle();
+        for (w, h) in [(80, 24), (120, 40)] {
+            let s = screen(&mut app, w, h);
+            assert!(s.contains("graph (m: list)"), "{name}: {s}");
+            insta::assert_snapshot!(
+                format!("graph_{}_{w}x{h}", name.split('.').next().unwrap()),
+                s
+            );
+        }
+        // Zoomed, every state of the machine is on the canvas.
+        let s = zoomed(&mut app, Pane::States);
+        let _ = s;
+        let mut names = Vec::new();
+        app.session
+            .definition
+            .machine
+            .walk(&mut |st| names.push(st.name.clone()));
+        let layout = &app.states.layout;
+        for n in &names {
+            assert!(layout.boxes.iter().any(|b| &b.name == n), "{name}: {n}");
+        }
+        app.press("m");
+        assert!(!screen(&mut app, 80, 24).contains("graph (m: list)"));
+        // The same graph, with this run on it, for docs.
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("run.dot");
+        app.press(":");
+        app.type_text(&format!("export graph {}\n", out.display()));
+        let dot = std::fs::read_to_string(&out).unwrap();
+        assert!(dot.contains("#d8f0d8"), "visited states coloured: {dot}");
+    }
+}

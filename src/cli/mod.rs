@@ -1,5 +1,6 @@
 //! The command line: thin over the layers below.
 
+mod graph;
 mod policy;
 mod project;
 pub mod replay;
@@ -54,6 +55,9 @@ pub enum Command {
     Serve(crate::serve::ServeArgs),
     /// Run one state as AWS's TestState API does and print its answer.
     TestState(crate::serve::TestStateArgs),
+    /// Print the state machine as a graph: Mermaid, Graphviz DOT or SVG (with --history,
+    /// the path a run took on it).
+    Graph(graph::GraphArgs),
 }
 
 /// How a SAM or CloudFormation template is read (when the file given is one).
@@ -256,6 +260,7 @@ fn dispatch() -> i32 {
         Some(Command::Dap(a)) => crate::dap::main(a),
         Some(Command::Serve(a)) => crate::serve::main(a),
         Some(Command::TestState(a)) => crate::serve::test_state_main(a),
+        Some(Command::Graph(a)) => graph::run(a),
         None if cli.debug.definition.is_some() => crate::tui::main(cli.debug),
         None => {
             errln!(

@@ -800,6 +800,10 @@ impl App {
             A::FocusPending => self.focus_pane(Pane::Pending),
             A::FocusVariables => self.focus_pane(Pane::Variables),
             A::Zoom => self.zoom = !self.zoom,
+            A::ToggleGraph => {
+                self.states.graph = !self.states.graph;
+                self.focus_pane(Pane::States);
+            }
             A::CommandLine => {
                 self.command_pos = self.command_history.len();
                 self.mode = Mode::Command(Editor::single(""));
@@ -1435,6 +1439,26 @@ impl App {
                         self.exec().config().state_machine_name
                     )),
                     Err(e) => self.error(e),
+                }
+            }
+            Command::ExportGraph(path) => {
+                use crate::graph::{Block, RunMarks, export};
+                let events = crate::session::replay::local_events(self.exec());
+                let mut marks = RunMarks::from_history(&events);
+                if let Some(c) = &self.ix.current {
+                    marks.current.insert(c.name.clone());
+                }
+                let block = Block::of(&self.session.definition.machine);
+                let text = if path.ends_with(".svg") {
+                    export::svg(&block, &marks)
+                } else if path.ends_with(".dot") || path.ends_with(".gv") {
+                    export::dot(&block, &marks)
+                } else {
+                    export::mermaid(&block, &marks)
+                };
+                match std::fs::write(&path, text) {
+                    Ok(()) => self.info(format!("wrote the graph with this run on it to {path}")),
+                    Err(e) => self.error(format!("cannot write {path}: {e}")),
                 }
             }
             Command::ExportRecorded(path) => match &self.replay {

@@ -122,8 +122,8 @@ pub const COMMANDS: &[Spec] = &[
         name: "export",
         aliases: &[],
         arg: Arg::Text,
-        usage: "PATH | mocks FILE [TEST_CASE] | recorded FILE",
-        help: "write the history as GetExecutionHistory JSON; or every answer so far as a mock file test case (merged; default case: recorded); or a replay's recording",
+        usage: "PATH | mocks FILE [TEST_CASE] | recorded FILE | graph FILE",
+        help: "write the history as GetExecutionHistory JSON; or every answer so far as a mock file test case (merged; default case: recorded); or a replay's recording; or the graph with this run on it (.svg, .dot, else Mermaid)",
     },
     Spec {
         name: "save",
@@ -241,6 +241,8 @@ pub enum Command {
     ExportMocks(String, String),
     /// `export recorded FILE`: a replay's recording as get-execution-history JSON.
     ExportRecorded(String),
+    /// `export graph FILE`: the machine with this run on it (.svg, .dot, else Mermaid).
+    ExportGraph(String),
     Save(String),
     Load(String),
     Theme(Option<String>),
@@ -350,6 +352,7 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
             ["mocks", file, case] => Command::ExportMocks(file.to_string(), case.to_string()),
             ["mocks", ..] => return Err(usage()),
             ["recorded", file] => Command::ExportRecorded(file.to_string()),
+            ["graph", file] => Command::ExportGraph(file.to_string()),
             _ => Command::Export(required(arg)?),
         },
         "save" => Command::Save(required(arg)?),
@@ -476,7 +479,7 @@ mod tests {
     fn usage_errors_name_the_synopsis() {
         assert_eq!(
             parse("export").unwrap_err(),
-            "usage: export PATH | mocks FILE [TEST_CASE] | recorded FILE"
+            "usage: export PATH | mocks FILE [TEST_CASE] | recorded FILE | graph FILE"
         );
         assert_eq!(
             parse("export mocks a.json x").unwrap(),

@@ -5,6 +5,7 @@
 //! goes back to the [`App`](super::App) as an [`Effect`], which routes it.
 
 pub mod definition;
+pub mod graph;
 pub mod history;
 pub mod inspector;
 pub mod pending;

@@ -42,6 +42,10 @@ pub struct StatesPane {
     pub follow: bool,
     /// The state whose block the Definition pane was last asked to show.
     revealed: Option<String>,
+    /// Shown as a graph of the machine (`m`) rather than a list.
+    pub graph: bool,
+    /// The machine laid out, for the graph.
+    pub layout: crate::graph::layout::Layout,
 }
 
 impl StatesPane {
@@ -57,6 +61,7 @@ impl StatesPane {
         let mut rows = Vec::new();
         push_rows(machine, 0, &mut rows);
         self.rows = rows;
+        self.layout = crate::graph::layout::layout(&crate::graph::Block::of(machine));
         self.list.clamp(self.rows.len());
         self.revealed = None;
     }
@@ -230,6 +235,9 @@ impl Component for StatesPane {
     }
 
     fn render(&self, rect: Rect, buf: &mut Buffer, cx: &Ctx, focused: bool) {
+        if self.graph {
+            return super::graph::render(self, rect, buf, cx, focused);
+        }
         let pal = cx.pal();
         let visited = cx.ix.visits.len();
         let total = self

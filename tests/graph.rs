@@ -1,0 +1,164 @@
+//! The machine as a graph: every state and transition of every sample in the Mermaid and
+//! DOT outputs, a well-formed SVG, and layouts of all 176 real-world definitions with every
+//! state placed and no two boxes overlapping.
+
+use std::path::{Path, PathBuf};
+use stepdbg::graph::layout::{Placed, layout};
+use stepdbg::graph::{Block, RunMarks, export};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+fn load(path: &Path) -> Option<stepdbg::asl::Definition> {
+    stepdbg::asl::load(path).ok().filter(|d| !d.has_errors())
+}
+
+fn samples() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("samples"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let n = p.to_string_lossy();
+            n.ends_with(".asl.json") || n.ends_with(".asl.yaml")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn mermaid_and_dot_hold_every_state_and_transition() {
+    for path in samples() {
+        let def = load(&path).unwrap();
+        let block = Block::of(&def.machine);
+        let mermaid = export::mermaid(&block, &RunMarks::default());
+        let dot = export::dot(&block, &RunMarks::default());
+        assert!(mermaid.starts_with("flowchart TD"));
+        assert!(dot.starts_with("digraph"));
+        block.walk(&mut |b, n| {
+            assert!(
+                mermaid.contains(&format!("n{}", n.id)),
+                "{}: {}",
+                path.display(),
+                n.name
+            );
+            assert!(
+                mermaid.contains(&n.name.replace('"', "#quot;")),
+                "{}",
+                n.name
+            );
+            assert!(dot.contains(&n.name.replace('"', "\\\"")), "{}", n.name);
+            for e in b
+                .edges
+                .iter()
+                .filter(|e| e.from == b.nodes.iter().position(|x| x.id == n.id).unwrap())
+            {
+                let (a, t) = (b.nodes[e.from].id, b.nodes[e.to].id);
+                assert!(
+                    mermaid.contains(&format!("n{a} -->"))
+                        || mermaid.contains(&format!("n{a} -.->")),
+                    "{}: an edge from {}",
+                    path.display(),
+                    n.name
+                );
+                assert!(
+                    dot.contains(&format!("n{a} -> n{t}")),
+                    "{}: {} → {}",
+                    path.display(),
+                    n.name,
+                    b.nodes[e.to].name
+                );
+            }
+        });
+    }
+}
+
+#[test]
+fn svg_is_well_formed_and_names_every_state() {
+    let def = load(&root().join("samples/production/checkout-failed.asl.json")).unwrap();
+    let history = stepdbg::session::replay::Recording::load(
+        &root().join("samples/production/checkout-failed.json"),
+    )
+    .unwrap();
+    let marks = RunMarks::from_history(&history.events);
+    assert!(marks.visited.contains("Charge card"));
+    assert!(marks.failed.contains("Email receipt"), "{marks:?}");
+    assert!(
+        marks
+            .taken
+            .contains(&("Validate order".to_string(), "In stock?".to_string()))
+    );
+    let svg = export::svg(&Block::of(&def.machine), &marks);
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    def.machine.walk(&mut |s| {
+        assert!(
+            svg.contains(&format!("<title>{}</title>", s.name)),
+            "{}",
+            s.name
+        );
+    });
+    // A real XML parser, where there is one.
+    if let Ok(out) = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xml.dom.minidom as m; m.parseString(sys.stdin.read())",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(svg.as_bytes())?;
+            c.wait_with_output()
+        })
+    {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+fn overlap(p: &Placed, q: &Placed) -> bool {
+    let inside = |a: &Placed, b: &Placed| {
+        a.frame && b.x >= a.x && b.x + b.w <= a.x + a.w && b.y >= a.y && b.y + b.h <= a.y + a.h
+    };
+    let apart = p.x + p.w <= q.x || q.x + q.w <= p.x || p.y + p.h <= q.y || q.y + q.h <= p.y;
+    !apart && !inside(p, q) && !inside(q, p)
+}
+
+#[test]
+fn every_realworld_definition_lays_out_without_overlaps() {
+    let dir = root().join("tests/data/realworld/definitions");
+    let mut laid = 0;
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let Some(def) = load(&e.path()) else { continue };
+        let l = layout(&Block::of(&def.machine));
+        let mut names = Vec::new();
+        def.machine.walk(&mut |s| names.push(s.name.clone()));
+        for n in &names {
+            assert!(
+                l.boxes.iter().any(|b| &b.name == n),
+                "{}: {n} not placed",
+                e.path().display()
+            );
+        }
+        for (i, p) in l.boxes.iter().enumerate() {
+            for q in &l.boxes[i + 1..] {
+                assert!(
+                    !overlap(p, q),
+                    "{}: {} overlaps {}",
+                    e.path().display(),
+                    p.name,
+                    q.name
+                );
+            }
+        }
+        laid += 1;
+    }
+    assert!(laid >= 170, "{laid} laid out");
+}
