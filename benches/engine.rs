@@ -9,7 +9,7 @@ use stepdbg::asl::{self, Machine};
 use stepdbg::engine::{Config, Execution, Status, WorkflowType};
 
 mod machines;
-use machines::{chain, counter_loop, jsonata_chain, jsonata_input};
+use machines::{chain, counter_loop, jsonata_chain, jsonata_input, map_items};
 
 fn machine(def: Value) -> Arc<Machine> {
     let d = asl::from_value(def);
@@ -57,23 +57,8 @@ fn benches(c: &mut Criterion) {
     );
 
     // (b) a Map over 10,000 items.
-    let items: Vec<Value> = (0..10_000)
-        .map(|i| json!({"id": i, "price": i % 97}))
-        .collect();
-    bench(
-        c,
-        "b_map_10k_items",
-        json!({
-            "StartAt": "Each",
-            "States": {"Each": {
-                "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 0,
-                "ItemSelector": {"item.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"},
-                "ItemProcessor": {"StartAt": "Price", "States": {"Price": {"Type": "Pass", "Parameters": {"id.$": "$.item.id", "total.$": "$.item.price"}, "End": true}}},
-                "End": true
-            }}
-        }),
-        json!({"items": items}),
-    );
+    let (map, items) = map_items(10_000);
+    bench(c, "b_map_10k_items", map, items);
 
     // (c) 1,000 chained Pass states with InputPath/Parameters/ResultPath.
     bench(

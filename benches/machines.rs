@@ -52,3 +52,20 @@ pub fn jsonata_chain(n: usize) -> Value {
 pub fn jsonata_input() -> Value {
     json!({"order": {"sku": "abc-1", "qty": 3, "price": 9.5}})
 }
+
+/// A Map over `n` items, each a Pass with Parameters (ItemSelector with `$$.Map.Item`).
+pub fn map_items(n: usize) -> (Value, Value) {
+    let items: Vec<Value> = (0..n).map(|i| json!({"id": i, "price": i % 97})).collect();
+    (
+        json!({
+            "StartAt": "Each",
+            "States": {"Each": {
+                "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 0,
+                "ItemSelector": {"item.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"},
+                "ItemProcessor": {"StartAt": "Price", "States": {"Price": {"Type": "Pass", "Parameters": {"id.$": "$.item.id", "total.$": "$.item.price"}, "End": true}}},
+                "End": true
+            }}
+        }),
+        json!({"items": items}),
+    )
+}

@@ -1,12 +1,13 @@
 //! Profiling aid: runs one of the bench machines once (see benches/engine.rs), e.g.
-//! `valgrind --tool=callgrind target/release/examples/profile_loop jsonata 200`.
+//! `valgrind --tool=callgrind target/release/examples/profile_loop jsonata 200`, or
+//! `perf record target/release/examples/profile_loop map 10000`.
 use serde_json::json;
 use std::sync::Arc;
 use stepdbg::engine::{Config, Execution, WorkflowType};
 
 #[path = "../benches/machines.rs"]
 mod machines;
-use machines::{counter_loop, jsonata_chain, jsonata_input};
+use machines::{counter_loop, jsonata_chain, jsonata_input, map_items};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -14,6 +15,7 @@ fn main() {
     let n: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let (def, input) = match mode.as_str() {
         "jsonata" => (jsonata_chain(n as usize), jsonata_input()),
+        "map" => map_items(n as usize),
         _ => (counter_loop(n, ""), json!({"i": 0})),
     };
     let m = Arc::new(stepdbg::asl::from_value(def).machine);

@@ -195,11 +195,15 @@ pub fn run(args: RunArgs) -> i32 {
         "{}",
         serde_json::to_string(&status.to_json()).unwrap_or_default()
     );
-    if matches!(status, engine::Status::Succeeded { .. }) {
+    let code = if matches!(status, engine::Status::Succeeded { .. }) {
         exit::OK
     } else {
         exit::FAILED
-    }
+    };
+    // The process ends now: freeing a big execution value by value would only cost time
+    // (a fifth of a 10,000-item Map's run).
+    std::mem::forget(ex);
+    code
 }
 
 /// Run `ex` to its end, answering tasks with `dispatcher` and, with an endpoint, waiting
