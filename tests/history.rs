@@ -6,6 +6,8 @@
 //! fails the test too, so the list only shrinks. Skipped (saying so) without python3.
 
 use std::collections::BTreeMap;
+
+mod known;
 use std::path::Path;
 use std::process::Command;
 
@@ -37,43 +39,10 @@ fn histories_match_what_aws_recorded() {
         .filter_map(|l| l.split_once(" - "))
         .map(|(case, why)| (case.trim().to_string(), why.to_string()))
         .collect();
-    let known_text =
-        std::fs::read_to_string(root.join("tests/history-known-differences.txt")).unwrap();
-    let known: BTreeMap<&str, &str> = known_text
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            l.split_once(char::is_whitespace)
-                .map_or((l, ""), |(c, r)| (c, r.trim()))
-        })
-        .collect();
-    for (case, reason) in &known {
-        assert!(
-            !reason.is_empty(),
-            "{case}: a known difference needs its reason"
-        );
-    }
-    let unlisted: Vec<String> = differing
-        .iter()
-        .filter(|(c, _)| !known.contains_key(c.as_str()))
-        .map(|(c, why)| format!("{c}: {why}"))
-        .collect();
-    let now_matching: Vec<&&str> = known
-        .keys()
-        .filter(|c| !differing.contains_key(**c))
-        .collect();
     let summary = text
         .lines()
         .find(|l| l.starts_with("histories:"))
         .unwrap_or("");
     println!("{summary}");
-    assert!(
-        unlisted.is_empty(),
-        "histories that differ from AWS's and are not in tests/history-known-differences.txt:\n{}",
-        unlisted.join("\n")
-    );
-    assert!(
-        now_matching.is_empty(),
-        "listed as known differences but matching now (remove them from the list): {now_matching:?}"
-    );
+    known::check("tests/history-known-differences.txt", &differing);
 }

@@ -8,6 +8,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
+
+mod known;
 use std::path::{Path, PathBuf};
 use stepdbg::cli::replay::{RecordingArgs, ReplayArgs};
 use stepdbg::engine::Config;
@@ -183,16 +185,6 @@ fn replay_in_process(history: &Value, definition: Value) -> Result<replay::Repro
 
 #[test]
 fn recorded_aws_executions_replay_as_recorded() {
-    let known_text =
-        std::fs::read_to_string(root().join("tests/replay-known-differences.txt")).unwrap();
-    let known: BTreeMap<&str, &str> = known_text
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            l.split_once(char::is_whitespace)
-                .map_or((l, ""), |(c, r)| (c, r.trim()))
-        })
-        .collect();
     let mut differing: BTreeMap<String, String> = BTreeMap::new();
     let all = corpus();
     for (case, history, definition) in &all {
@@ -216,35 +208,12 @@ fn recorded_aws_executions_replay_as_recorded() {
             }
         }
     }
-    for (case, reason) in &known {
-        assert!(
-            !reason.is_empty(),
-            "{case}: a known difference needs its reason"
-        );
-    }
-    let unlisted: Vec<String> = differing
-        .iter()
-        .filter(|(c, _)| !known.contains_key(c.as_str()))
-        .map(|(c, why)| format!("{c}: {why}"))
-        .collect();
-    let now_matching: Vec<&&str> = known
-        .keys()
-        .filter(|c| !differing.contains_key(**c))
-        .collect();
     println!(
         "replays: {}/{} reproduce the recorded execution",
         all.len() - differing.len(),
         all.len()
     );
-    assert!(
-        unlisted.is_empty(),
-        "recorded executions that replay differently and are not in tests/replay-known-differences.txt:\n{}",
-        unlisted.join("\n")
-    );
-    assert!(
-        now_matching.is_empty(),
-        "listed as known differences but replaying as recorded now (remove them): {now_matching:?}"
-    );
+    known::check("tests/replay-known-differences.txt", &differing);
 }
 
 /// A converted corpus history and its definition written to `dir`.

@@ -1,7 +1,7 @@
 //! `stepdbg graph DEFINITION`: the state machine as a picture (Mermaid, DOT or SVG), with a
 //! run's path on it.
 
-use super::{exit, stderr_color};
+use super::exit;
 use crate::graph::{Block, RunMarks, export};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -36,24 +36,10 @@ pub fn run(args: GraphArgs) -> i32 {
         args.template.state_machine.clone(),
         args.template.options(),
     );
-    let def = match target.open() {
-        Ok(o) => o.definition,
-        Err(e) => {
-            errln!("error: {e}");
-            return exit::USAGE;
-        }
+    let def = match super::open_valid(&target) {
+        Ok(d) => d,
+        Err(code) => return code,
     };
-    if def.has_errors() {
-        let color = stderr_color();
-        for d in def.errors() {
-            errln!("{}", d.render(&def.doc, color));
-        }
-        errln!(
-            "error: {} is not a valid state machine",
-            args.definition.display()
-        );
-        return exit::USAGE;
-    }
     let marks = match &args.history {
         None => RunMarks::default(),
         Some(p) => match crate::session::replay::Recording::load(p) {

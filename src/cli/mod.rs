@@ -280,6 +280,30 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     crate::engine::time::parse_duration(text)
 }
 
+/// The valid definition `target` stands for; Err(exit code) once its problems (located,
+/// coloured for terminals) have been said on stderr.
+pub fn open_valid(target: &crate::project::Target) -> Result<crate::asl::Definition, i32> {
+    let def = match target.open() {
+        Ok(o) => o.definition,
+        Err(e) => {
+            errln!("error: {e}");
+            return Err(exit::USAGE);
+        }
+    };
+    if def.has_errors() {
+        let color = stderr_color();
+        for d in def.errors() {
+            errln!("{}", d.render(&def.doc, color));
+        }
+        errln!(
+            "error: {} is not a valid state machine",
+            target.path().display()
+        );
+        return Err(exit::USAGE);
+    }
+    Ok(def)
+}
+
 /// Colour on stderr only for terminals, and never with NO_COLOR.
 pub fn stderr_color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()

@@ -1,7 +1,7 @@
 //! `stepdbg policy DEFINITION`: the IAM policy Step Functions generates for the
 //! definition's Lambda calls.
 
-use super::{exit, stderr_color};
+use super::exit;
 use crate::asl;
 use crate::integrations::lambda::{FunctionRef, LambdaCall, function_arn, lambda_calls};
 use clap::Args;
@@ -40,24 +40,10 @@ pub fn run(args: PolicyArgs) -> i32 {
         args.template.state_machine.clone(),
         options,
     );
-    let def = match target.open() {
-        Ok(o) => o.definition,
-        Err(e) => {
-            errln!("error: {e}");
-            return exit::USAGE;
-        }
+    let def = match super::open_valid(&target) {
+        Ok(d) => d,
+        Err(code) => return code,
     };
-    if def.has_errors() {
-        let color = stderr_color();
-        for d in def.errors() {
-            errln!("{}", d.render(&def.doc, color));
-        }
-        errln!(
-            "error: {} is not a valid state machine",
-            args.definition.display()
-        );
-        return exit::USAGE;
-    }
     outln!(
         "{}",
         serde_json::to_string_pretty(&policy(&def, &args)).unwrap_or_default()

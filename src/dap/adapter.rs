@@ -296,11 +296,7 @@ impl Adapter {
             return Ok(Handled::Done);
         }
         self.configured = true;
-        if self.stop_on_entry {
-            self.stop_event("entry", None, Some(0), Vec::new());
-        } else {
-            self.start(RunGoal::Continue);
-        }
+        self.begin();
         Ok(Handled::Done)
     }
 
@@ -798,6 +794,15 @@ impl Adapter {
         Ok(Handled::Done)
     }
 
+    /// A new execution: stopped on entry, or running.
+    fn begin(&mut self) {
+        if self.stop_on_entry {
+            self.stop_event("entry", None, Some(0), Vec::new());
+        } else {
+            self.start(RunGoal::Continue);
+        }
+    }
+
     fn start(&mut self, goal: RunGoal) {
         self.handles.clear();
         let run = self.session_mut().begin_run(goal);
@@ -908,11 +913,7 @@ impl Adapter {
         self.handles.clear();
         self.out.push(response(msg, None));
         self.sync();
-        if self.stop_on_entry {
-            self.stop_event("entry", None, Some(0), Vec::new());
-        } else {
-            self.start(RunGoal::Continue);
-        }
+        self.begin();
         Ok(Handled::Done)
     }
 

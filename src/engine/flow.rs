@@ -1497,40 +1497,14 @@ impl Execution {
                 _ => None,
             }
             .unwrap_or_else(|| {
-                use sha2::Digest;
-                let d = sha2::Sha256::digest(
-                    format!(
-                        "{}/{}/{}",
-                        self.cfg.execution_name,
-                        state.pointer,
-                        self.history.len()
-                    )
-                    .as_bytes(),
-                );
-                let h = hex::encode(&d[..16]);
-                format!(
-                    "{}-{}-4{}-a{}-{}",
-                    &h[..8],
-                    &h[8..12],
-                    &h[13..16],
-                    &h[17..20],
-                    &h[20..32]
-                )
+                super::uuid_from(&format!(
+                    "{}/{}/{}",
+                    self.cfg.execution_name,
+                    state.pointer,
+                    self.history.len()
+                ))
             });
-            let run_id = {
-                use sha2::Digest;
-                let d =
-                    sha2::Sha256::digest(format!("{}/{label}", self.cfg.execution_name).as_bytes());
-                let h = hex::encode(&d[..16]);
-                format!(
-                    "{}-{}-4{}-a{}-{}",
-                    &h[..8],
-                    &h[8..12],
-                    &h[13..16],
-                    &h[17..20],
-                    &h[20..32]
-                )
-            };
+            let run_id = super::uuid_from(&format!("{}/{label}", self.cfg.execution_name));
             let arn = format!(
                 "arn:aws:states:{}:{}:mapRun:{}/{label}:{run_id}",
                 self.cfg.region, self.cfg.account, self.cfg.state_machine_name,

@@ -240,6 +240,27 @@ pub struct TaskRequest {
     pub scope: Vec<ScopeStep>,
 }
 
+/// A version-4-shaped UUID derived from `seed` text (deterministic: the same text, the same
+/// id), for ids a run must repeat exactly.
+pub fn uuid_from(seed: &str) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(seed.as_bytes());
+    uuid_text(&d[..16])
+}
+
+/// 16 bytes as a version-4-shaped UUID's text.
+pub fn uuid_text(bytes: &[u8]) -> String {
+    let h = hex::encode(bytes);
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
+}
+
 /// One level of nesting: iteration or branch `index` of the Map or Parallel state `state`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ScopeStep {

@@ -100,6 +100,19 @@ fn mermaid_block(block: &Block, out: &mut String, depth: usize) {
     }
 }
 
+/// A state's fill: failed, went on after an error, visited, else `plain`.
+fn fill<'a>(marks: &RunMarks, name: &str, plain: &'a str) -> &'a str {
+    if marks.failed.contains(name) {
+        "#f8d7da"
+    } else if marks.caught.contains(name) {
+        "#fff3cd"
+    } else if marks.visited.contains(name) {
+        "#d8f0d8"
+    } else {
+        plain
+    }
+}
+
 fn dot_text(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
@@ -127,15 +140,7 @@ fn dot_block(block: &Block, marks: &RunMarks, out: &mut String, depth: usize) {
             "Succeed" | "Fail" => "oval",
             _ => "box",
         };
-        let fill = if marks.failed.contains(&n.name) {
-            "#f8d7da"
-        } else if marks.caught.contains(&n.name) {
-            "#fff3cd"
-        } else if marks.visited.contains(&n.name) {
-            "#d8f0d8"
-        } else {
-            "white"
-        };
+        let fill = fill(marks, &n.name, "white");
         let _ = writeln!(
             out,
             "{pad}n{} [label=\"{}\\n{}\", shape={shape}, fillcolor=\"{fill}\"{}];",
@@ -205,17 +210,7 @@ pub fn svg(block: &Block, marks: &RunMarks) -> String {
     let mut boxes = l.boxes.clone();
     boxes.sort_by_key(|b| !b.frame);
     for b in &boxes {
-        let fill = if marks.failed.contains(&b.name) {
-            "#f8d7da"
-        } else if marks.caught.contains(&b.name) {
-            "#fff3cd"
-        } else if marks.visited.contains(&b.name) {
-            "#d8f0d8"
-        } else if b.frame {
-            "#f7f9fc"
-        } else {
-            "#ffffff"
-        };
+        let fill = fill(marks, &b.name, if b.frame { "#f7f9fc" } else { "#ffffff" });
         let stroke = if marks.current.contains(&b.name) {
             "#1565c0"
         } else {

@@ -138,7 +138,7 @@ pub struct Invocation {
 
 impl Invocation {
     /// The record of `req` before anything answered it.
-    fn of(req: &TaskRequest, backend: &str) -> Invocation {
+    pub fn of(req: &TaskRequest, backend: &str) -> Invocation {
         Invocation {
             task: req.id,
             state: req.state.clone(),

@@ -141,18 +141,8 @@ impl Ids {
     }
 
     fn fresh(&mut self) -> String {
-        use sha2::Digest;
         self.n += 1;
-        let d = sha2::Sha256::digest(format!("{}/{}/{}", self.seed, self.task, self.n).as_bytes());
-        let h = hex::encode(&d[..16]);
-        format!(
-            "{}-{}-4{}-a{}-{}",
-            &h[..8],
-            &h[8..12],
-            &h[13..16],
-            &h[17..20],
-            &h[20..32]
-        )
+        crate::engine::uuid_from(&format!("{}/{}/{}", self.seed, self.task, self.n))
     }
 
     fn request(&mut self) -> String {

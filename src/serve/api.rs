@@ -768,13 +768,5 @@ fn page(a: &Map<String, Value>, all: Vec<Value>, key: &str) -> ApiResult {
 
 fn uuid() -> String {
     let b: [u8; 16] = rand::random();
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-4{}-a{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[13..16],
-        &h[17..20],
-        &h[20..32]
-    )
+    crate::engine::uuid_text(&b)
 }

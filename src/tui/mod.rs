@@ -93,7 +93,12 @@ pub fn main(args: TuiArgs) -> i32 {
     } else {
         None
     };
-    let end = run_terminal(args, &path, prepared, choices);
+    exit_code(run_terminal(args, &path, prepared, choices))
+}
+
+/// The process's exit code for how the debugger ended.
+fn exit_code(end: std::io::Result<End>) -> i32 {
+    use crate::cli::exit;
     match end {
         Ok(End::Failed(message)) => {
             errln!("{message}");
@@ -725,19 +730,7 @@ pub fn replay_main(args: crate::cli::replay::ReplayArgs) -> i32 {
         definition: Some(path.clone()),
         ..Default::default()
     };
-    match run_terminal(tui, &path, Some((opening, None)), Vec::new()) {
-        Ok(End::Failed(message)) => {
-            errln!("{message}");
-            exit::USAGE
-        }
-        Ok(End::Quit) => exit::OK,
-        Ok(End::Signal(sig)) => signals::exit_code(sig),
-        Ok(End::TerminalGone) => signals::exit_code(1),
-        Err(e) => {
-            errln!("error: {e}");
-            exit::FAILED
-        }
-    }
+    exit_code(run_terminal(tui, &path, Some((opening, None)), Vec::new()))
 }
 
 /// The debugger's opening for a replay: the recording's input, configuration and answers.

@@ -240,18 +240,7 @@ impl Resolver for Replayer {
         if let Some(o) = outcome {
             log.answers.push((req.id, req.state.clone(), o));
         }
-        let detail = Invocation {
-            task: req.id,
-            state: req.state.clone(),
-            backend: format!("recording (event {})", a.event),
-            route: None,
-            function: None,
-            request_id: None,
-            request: req.input.clone(),
-            response: None,
-            log: String::new(),
-            elapsed: std::time::Duration::ZERO,
-        };
+        let detail = Invocation::of(req, &format!("recording (event {})", a.event));
         Resolution::Recorded {
             submitted: a.submitted,
             outcome: a.outcome,

@@ -106,21 +106,8 @@ pub fn render(pane: &StatesPane, rect: Rect, buf: &mut Buffer, cx: &Ctx, focused
     for r in &layout.routes {
         draw_route(&mut cv, r, cx);
     }
-    let cur = cx.ix.current.as_ref().map(|c| c.pointer.as_str());
-    let done = cx.session.status().is_done();
     for b in &layout.boxes {
-        let visit = cx.ix.visits.get(&b.pointer);
-        let (mark, style) = if cx.ix.pending_ptrs.contains(&b.pointer) {
-            ("⧗", pal.pending)
-        } else if cur == Some(b.pointer.as_str()) && !done {
-            ("▶", pal.current)
-        } else if visit.is_some_and(|v| v.last_failed) {
-            ("✗", pal.failed)
-        } else if visit.is_some() {
-            ("✓", pal.visited)
-        } else {
-            (" ", pal.dim)
-        };
+        let (mark, style) = super::states::state_mark(cx, &b.pointer);
         let border = if mark == " " { pal.border } else { style };
         let is_sel = selected.as_deref() == Some(b.pointer.as_str());
         draw_box(&mut cv, b, border, pal.base);

@@ -276,20 +276,9 @@ impl Component for StatesPane {
                     spans.push(Span::styled(format!("┄ branch {}", i + 1), pal.dim));
                 }
                 RowKind::State { name, pointer, .. } => {
-                    let visit = cx.ix.visits.get(pointer);
                     let pending = cx.ix.pending_ptrs.contains(pointer);
                     let is_cur = cur_ptr == Some(pointer.as_str()) && !done;
-                    let (m, ms) = if pending {
-                        ("⧗", pal.pending)
-                    } else if is_cur {
-                        ("▶", pal.current)
-                    } else if visit.is_some_and(|v| v.last_failed) {
-                        ("✗", pal.failed)
-                    } else if visit.is_some() {
-                        ("✓", pal.visited)
-                    } else {
-                        (" ", pal.dim)
-                    };
+                    let (m, ms) = state_mark(cx, pointer);
                     spans.push(Span::styled(m, ms));
                     let bp = cx.session.breakpoints.has(name);
                     spans.push(Span::styled(if bp { "●" } else { " " }, pal.breakpoint));
@@ -361,6 +350,26 @@ fn push_rows(m: &Machine, depth: u16, rows: &mut Vec<Row>) {
             StateKind::Map(map) => push_rows(&map.processor, depth + 1, rows),
             _ => {}
         }
+    }
+}
+
+/// What the execution did at the state at `pointer`: ⧗ waits, ▶ current, ✗ failed,
+/// ✓ visited (blank: not yet), and its style.
+pub fn state_mark(cx: &Ctx, pointer: &str) -> (&'static str, ratatui::style::Style) {
+    let pal = cx.pal();
+    let current = cx.ix.current.as_ref().is_some_and(|c| c.pointer == pointer)
+        && !cx.session.status().is_done();
+    let visit = cx.ix.visits.get(pointer);
+    if cx.ix.pending_ptrs.contains(pointer) {
+        ("⧗", pal.pending)
+    } else if current {
+        ("▶", pal.current)
+    } else if visit.is_some_and(|v| v.last_failed) {
+        ("✗", pal.failed)
+    } else if visit.is_some() {
+        ("✓", pal.visited)
+    } else {
+        (" ", pal.dim)
     }
 }
 
