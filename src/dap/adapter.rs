@@ -303,11 +303,7 @@ impl Adapter {
     // ----- breakpoints ------------------------------------------------------------------
 
     fn set_breakpoints(&mut self, args: &Value) -> Reply {
-        let path = args
-            .pointer("/source/path")
-            .and_then(Value::as_str)
-            .map(PathBuf::from)
-            .ok_or("setBreakpoints needs source.path")?;
+        let path = source_path(args).ok_or("setBreakpoints needs source.path")?;
         let key = canonical(&path);
         let old = self.line_breakpoints.remove(&key).unwrap_or_default();
         let session = self.session.as_mut().expect("checked");
@@ -918,10 +914,7 @@ impl Adapter {
     }
 
     fn source(&mut self, args: &Value) -> Reply {
-        let path = args
-            .pointer("/source/path")
-            .and_then(Value::as_str)
-            .map(PathBuf::from)
+        let path = source_path(args)
             .or_else(|| {
                 self.session
                     .as_ref()
@@ -1530,6 +1523,13 @@ fn thread_arg(args: &Value) -> Result<usize, String> {
         .filter(|t| *t >= 1)
         .map(|t| t as usize - 1)
         .ok_or_else(|| "threadId: a thread from the threads request".to_string())
+}
+
+/// A request's `source.path`.
+fn source_path(args: &Value) -> Option<PathBuf> {
+    args.pointer("/source/path")
+        .and_then(Value::as_str)
+        .map(PathBuf::from)
 }
 
 fn canonical(p: &Path) -> PathBuf {

@@ -68,11 +68,7 @@ fn mermaid_block(block: &Block, out: &mut String, depth: usize) {
         };
         let _ = writeln!(out, "{pad}{shape}");
         for (k, c) in n.children.iter().enumerate() {
-            let title = if n.kind == "Parallel" {
-                format!("{}: branch {k}", n.name)
-            } else {
-                format!("{}: each item", n.name)
-            };
+            let title = child_title(n, k);
             let _ = writeln!(
                 out,
                 "{pad}subgraph s{}_{k}[\"{}\"]",
@@ -97,6 +93,15 @@ fn mermaid_block(block: &Block, out: &mut String, depth: usize) {
         } else {
             let _ = writeln!(out, "{pad}n{a} {arrow}|\"{label}\"| n{b}");
         }
+    }
+}
+
+/// The title of a Map's item processor or a Parallel's branch `k`.
+fn child_title(n: &super::Node, k: usize) -> String {
+    if n.kind == "Parallel" {
+        format!("{}: branch {k}", n.name)
+    } else {
+        format!("{}: each item", n.name)
     }
 }
 
@@ -151,11 +156,7 @@ fn dot_block(block: &Block, marks: &RunMarks, out: &mut String, depth: usize) {
         );
         for (k, c) in n.children.iter().enumerate() {
             let _ = writeln!(out, "{pad}subgraph cluster_{}_{k} {{", n.id);
-            let title = if n.kind == "Parallel" {
-                format!("{}: branch {k}", n.name)
-            } else {
-                format!("{}: each item", n.name)
-            };
+            let title = child_title(n, k);
             let _ = writeln!(
                 out,
                 "{pad}    label=\"{}\"; style=dashed;",
