@@ -71,15 +71,17 @@ fn jsonata_pass(expr: &str) -> String {
 #[test]
 fn runaway_jsonata_fails_the_state_instead_of_hanging_or_aborting() {
     let dir = tempfile::tempdir().unwrap();
-    for (expr, budget) in [
-        ("($f := function($x){ $f($x+1) }; $f(0))", "D1012"),
-        ("[1..10000000].[1..10000000]", "D2015"),
-        ("[1..1000000].[1..1000000]", "U1004"),
-        ("$pad('', 1000000000)", "evaluation budget"),
+    // The size and memory limits get a long time limit, so a loaded machine (CI on two
+    // cores) reaches them before the clock runs out.
+    for (expr, budget, timeout) in [
+        ("($f := function($x){ $f($x+1) }; $f(0))", "D1012", "3s"),
+        ("[1..10000000].[1..10000000]", "D2015", "30s"),
+        ("[1..1000000].[1..1000000]", "U1004", "30s"),
+        ("$pad('', 1000000000)", "evaluation budget", "30s"),
     ] {
         let def = write(dir.path(), "runaway.asl.json", &jsonata_pass(expr));
         let mut cmd = bin();
-        cmd.arg("run").arg(&def).args(["--eval-timeout", "3s"]);
+        cmd.arg("run").arg(&def).args(["--eval-timeout", timeout]);
         let out = run_bounded(cmd, None);
         assert_eq!(out.status.code(), Some(1), "{expr}: {}", stderr(&out));
         let v = stdout_json(&out);

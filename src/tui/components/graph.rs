@@ -192,8 +192,9 @@ fn draw_route(cv: &mut Canvas, r: &Route, cx: &Ctx) {
     for y in p0.1..p1.1 {
         cv.line(p0.0, y, v, style);
     }
+    // The corners at both ends are written below (where lines meet, they join).
     let (lo, hi) = (p1.0.min(p2.0), p1.0.max(p2.0));
-    for x in lo..=hi {
+    for x in lo + 1..hi {
         cv.line(x, p1.1, h, style);
     }
     for y in p1.1..p3.1 {
