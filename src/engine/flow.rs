@@ -1718,7 +1718,16 @@ impl Execution {
         let raw_input = self.threads[i].input.clone();
         let jsonata_mode = state.query_language == QueryLanguage::Jsonata;
         let mut env = env!(self, i, name);
-        let setup = map_setup::prepare(map, &raw_input, &effective, &mut env, jsonata_mode, read);
+        let keep = self.cfg.record_steps;
+        let setup = map_setup::prepare(
+            map,
+            &raw_input,
+            &effective,
+            &mut env,
+            jsonata_mode,
+            read,
+            keep,
+        );
         drop(env);
         match setup {
             Ok(map_setup::MapSetup {

@@ -45,7 +45,9 @@ pub(super) struct MapSetup {
 }
 
 /// Work out a Map's setup; `raw` is the state's input, `effective` its input after
-/// InputPath, `read` the items its ItemReader read.
+/// InputPath, `read` the items its ItemReader read. `keep_items`: the items are wanted
+/// besides the iterations' inputs (the debugger's records); otherwise they move into the
+/// inputs rather than being copied (a big Map's setup is mostly copying).
 pub(super) fn prepare(
     map: &MapState,
     raw: &Value,
@@ -53,6 +55,7 @@ pub(super) fn prepare(
     env: &mut Env<'_>,
     jsonata_mode: bool,
     read: Option<Vec<Value>>,
+    keep_items: bool,
 ) -> Result<MapSetup, SetupError> {
     let states = |e: &Env<'_>| states_var(raw, None, None, e);
     // Items an ItemReader read come as they are; otherwise ItemsPath (or Items).
@@ -100,7 +103,13 @@ pub(super) fn prepare(
         }
         None => None,
     };
-    let mut inputs = select(map, &items, raw, effective, env).map_err(SetupError::before)?;
+    let (items, inputs) = if keep_items {
+        let inputs = select(map, items.clone(), raw, effective, env);
+        (items, inputs)
+    } else {
+        (Vec::new(), select(map, items, raw, effective, env))
+    };
+    let mut inputs = inputs.map_err(SetupError::before)?;
     if let Some(b) = &map.item_batcher {
         inputs = batch(b, inputs, effective, &states, env).map_err(SetupError::before)?;
     }
@@ -161,18 +170,18 @@ fn items(
 /// its Map.Item changes per item: rebuilding it would make big Maps quadratic.
 fn select(
     map: &MapState,
-    items: &[Value],
+    items: Vec<Value>,
     raw: &Value,
     effective: &Value,
     env: &mut Env<'_>,
 ) -> Result<Vec<Value>, ExprError> {
     let Some(sel) = &map.item_selector else {
-        return Ok(items.to_vec());
+        return Ok(items);
     };
     let mut inputs = Vec::with_capacity(items.len());
     let mut context: Option<Value> = None;
     let mut jsonata_states: Option<Value> = None;
-    for (index, item) in items.iter().enumerate() {
+    for (index, item) in items.into_iter().enumerate() {
         let map_item = json!({"Item": {"Index": index, "Value": item}});
         let v = match sel {
             ItemSelector::JsonPath(t) => {
