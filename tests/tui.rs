@@ -1850,6 +1850,20 @@ fn the_graph_view_of_every_sample() {
         for n in &names {
             assert!(layout.boxes.iter().any(|b| &b.name == n), "{name}: {n}");
         }
+        // The arrows go from box to box.
+        if name == "parallel.asl.json" {
+            app.focus_pane(Pane::States);
+            app.states
+                .select(&app.states.layout.boxes[0].pointer.clone());
+            app.press("Down");
+            let below = app.states.selected_state().unwrap().0.to_string();
+            assert_ne!(below, app.states.layout.boxes[0].name, "Down moved");
+            app.press("Up");
+            assert_eq!(
+                app.states.selected_state().unwrap().1,
+                app.states.layout.boxes[0].pointer
+            );
+        }
         app.press("m");
         assert!(!screen(&mut app, 80, 24).contains("graph (m: list)"));
         // The same graph, with this run on it, for docs.

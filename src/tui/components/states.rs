@@ -111,6 +111,33 @@ impl StatesPane {
         }
     }
 
+    /// The graph's box nearest the selected one in the arrow's direction (its pointer).
+    fn neighbour(&self, a: Action) -> Option<String> {
+        let (_, ptr) = self.selected_state()?;
+        let boxes = &self.layout.boxes;
+        let from = boxes.iter().find(|b| b.pointer == ptr)?;
+        let centre =
+            |b: &crate::graph::layout::Placed| ((b.x + b.w / 2) as i64, (b.y + b.h / 2) as i64);
+        let (fx, fy) = centre(from);
+        boxes
+            .iter()
+            .filter(|b| b.pointer != ptr)
+            .filter_map(|b| {
+                let (x, y) = centre(b);
+                let (dx, dy) = (x - fx, y - fy);
+                // Along the arrow (must be ahead), and how far off to the side.
+                let (ahead, side) = match a {
+                    Action::Up => (-dy, dx),
+                    Action::Down => (dy, dx),
+                    Action::Left => (-dx, dy),
+                    _ => (dx, dy),
+                };
+                (ahead > 0).then_some((ahead + 2 * side.abs(), b.pointer.clone()))
+            })
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, p)| p)
+    }
+
     /// Put the selection on the current state.
     pub fn follow_current(&mut self, cx: &Ctx, fx: &mut Vec<Effect>) {
         if let Some(cur) = &cx.ix.current
@@ -208,6 +235,14 @@ impl Component for StatesPane {
     }
 
     fn on_action(&mut self, a: Action, cx: &Ctx, fx: &mut Vec<Effect>) -> bool {
+        // In the graph, the arrows go to the nearest box that way.
+        if self.graph && matches!(a, Action::Up | Action::Down | Action::Left | Action::Right) {
+            if let Some(p) = self.neighbour(a) {
+                self.select(&p);
+                self.reveal(fx);
+            }
+            return true;
+        }
         if let Some(d) = movement(a, self.list.page()) {
             self.list.move_by(d, self.rows.len());
             self.follow = false;
