@@ -408,6 +408,31 @@ fn map_iterations_are_threads_with_their_nesting_as_frames() {
     c.ok("stepIn", json!({"threadId": thread}));
     assert_eq!(c.stopped()["reason"], "step");
     c.disconnect();
+    // From the entry, stepping in goes from the Map state into an iteration's thread.
+    let mut c = Client::launch(&program, json!({}));
+    assert_eq!(c.configured()["reason"], "entry");
+    assert_eq!(c.frames(1)[0]["name"], "Plan each line (Map)");
+    let mut inside = None;
+    for _ in 0..10 {
+        c.ok("stepIn", json!({"threadId": 1}));
+        let stop = c.stopped();
+        let t = stop["threadId"].as_u64().unwrap();
+        if t > 1 {
+            inside = Some(t);
+            break;
+        }
+    }
+    let t = inside.expect("stepping in reaches an iteration");
+    let frames = c.frames(t);
+    assert_eq!(frames[0]["name"], "Digital? (Choice)", "{frames:?}");
+    assert!(
+        frames[1]["name"]
+            .as_str()
+            .unwrap()
+            .contains("(iteration 0)"),
+        "{frames:?}"
+    );
+    c.disconnect();
 }
 
 #[test]
