@@ -25,25 +25,35 @@ struct Tmux {
 impl Tmux {
     fn start(tag: &str, dir: &Path, command: &str) -> Tmux {
         let name = format!("stepdbg-{tag}-{}", std::process::id());
-        let ok = tmux()
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &name,
-                "-x",
-                "120",
-                "-y",
-                "40",
-                "-c",
-            ])
-            .arg(dir)
-            .arg(command)
-            .env_remove("NO_COLOR")
-            .env("TERM", "xterm-256color")
-            .status()
-            .unwrap()
-            .success();
+        // Tests start sessions at once; when no tmux server runs yet, two may race to
+        // start one and one loses: try again.
+        let start = || {
+            tmux()
+                .args([
+                    "new-session",
+                    "-d",
+                    "-s",
+                    &name,
+                    "-x",
+                    "120",
+                    "-y",
+                    "40",
+                    "-c",
+                ])
+                .arg(dir)
+                .arg(command)
+                .env_remove("NO_COLOR")
+                .env("TERM", "xterm-256color")
+                .status()
+                .unwrap()
+                .success()
+        };
+        let ok = (0..5).any(|i| {
+            if i > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            start()
+        });
         assert!(ok, "tmux new-session failed");
         Tmux { name }
     }
