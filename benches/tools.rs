@@ -1,0 +1,66 @@
+//! The tools around the engine: comparing a run with a recorded history (replay), laying
+//! out a machine's graph. Run: `cargo bench --bench tools`.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde_json::{Value, json};
+use std::hint::black_box;
+use std::path::Path;
+use stepdbg::engine::Config;
+use stepdbg::graph::{Block, layout::layout};
+use stepdbg::session::replay::{self, Recording};
+
+// Shared with the engine benches; this one uses a part of it.
+#[allow(dead_code)]
+mod machines;
+use machines::map_items;
+
+/// A Map over `n` items, run once, and its own history as the "recording".
+fn recorded_map(n: usize) -> (stepdbg::asl::Definition, Recording) {
+    let (def, input) = map_items(n);
+    let d = stepdbg::asl::from_value(def);
+    let mut ex = stepdbg::engine::Execution::new(
+        std::sync::Arc::new(d.machine.clone()),
+        input,
+        Config::default(),
+    );
+    ex.run_with(|_| None);
+    let history = stepdbg::engine::history::to_json(ex.history());
+    let recording = Recording::parse(Path::new("h.json"), &history.to_string()).unwrap();
+    (d, recording)
+}
+
+fn benches(c: &mut Criterion) {
+    // Replaying a 1,000-item Map's recorded execution and comparing it event by event.
+    let (def, recording) = recorded_map(1_000);
+    c.bench_function("replay_map_1000_items", |b| {
+        b.iter(|| {
+            let r = replay::reproduce(
+                Path::new("d.json"),
+                def.clone(),
+                &recording,
+                Config::default(),
+            );
+            assert!(r.divergence.is_none());
+            black_box(r.divergence)
+        });
+    });
+    // Laying out a 300-state machine (a chain with a Choice every ten states).
+    let mut states = serde_json::Map::new();
+    for i in 0..300 {
+        let s = if i % 10 == 5 {
+            json!({"Type": "Choice", "Choices": [{"Variable": "$.x", "NumericEquals": i, "Next": format!("S{}", (i + 3).min(299))}], "Default": format!("S{}", i + 1)})
+        } else if i == 299 {
+            json!({"Type": "Pass", "End": true})
+        } else {
+            json!({"Type": "Pass", "Next": format!("S{}", i + 1)})
+        };
+        states.insert(format!("S{i}"), s);
+    }
+    let d = stepdbg::asl::from_value(json!({"StartAt": "S0", "States": Value::Object(states)}));
+    c.bench_function("graph_layout_300_states", |b| {
+        b.iter(|| black_box(layout(&Block::of(&d.machine))));
+    });
+}
+
+criterion_group!(tools, benches);
+criterion_main!(tools);
