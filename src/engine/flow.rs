@@ -405,7 +405,7 @@ impl Execution {
             if let Some(vars) = Some(t.vars.flatten()).filter(|v| !v.is_empty()) {
                 rec.set(Stage::VariablesBefore, &Value::Object(vars));
             }
-            t.record = Some(rec);
+            t.record = Some(Box::new(rec));
         }
         None
     }
@@ -927,7 +927,7 @@ impl Execution {
                 rec.error = error.cloned();
             }
             rec.last_event = last;
-            self.steps.push(rec);
+            self.steps.push(*rec);
         }
     }
 

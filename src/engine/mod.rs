@@ -646,7 +646,9 @@ pub(crate) struct Thread {
     pub vars: Arc<Vars>,
     pub token: Option<String>,
     pub children: Option<Box<Children>>,
-    pub record: Option<StepRecord>,
+    /// Boxed: most threads (a big Map's iterations) keep no record, and inline it would
+    /// double every thread's size.
+    pub record: Option<Box<StepRecord>>,
     pub started: bool,
     /// A Map's items as its ItemReader read them (the reader is an effect: its request
     /// goes out, its items come back here).
@@ -899,7 +901,7 @@ impl Execution {
     /// The inspection record of the state `thread` is in the middle of (entered, not yet
     /// exited), if any.
     pub fn open_record(&self, thread: usize) -> Option<&StepRecord> {
-        self.threads.get(thread)?.record.as_ref()
+        self.threads.get(thread)?.record.as_deref()
     }
 
     /// The state the next step of `thread` will run, if it is about to enter one.
