@@ -6,10 +6,38 @@
 
 use super::{Block, EdgeKind};
 
-/// Rows between layers (edges and their labels run there).
-const LAYER_GAP: usize = 3;
-/// Columns between boxes in a layer.
-const NODE_GAP: usize = 3;
+/// How roomy the drawing is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spacing {
+    /// Rows between layers (edges and their labels run there).
+    layer_gap: usize,
+    /// Columns between boxes in a layer.
+    node_gap: usize,
+    /// A plain state's box: rows, and columns beside its name.
+    box_rows: usize,
+    box_pad: usize,
+    /// A frame's margin around its sub-machines.
+    frame_pad: usize,
+}
+
+impl Spacing {
+    /// Boxes with borders and their type.
+    pub const ROOMY: Spacing = Spacing {
+        layer_gap: 3,
+        node_gap: 3,
+        box_rows: 3,
+        box_pad: 4,
+        frame_pad: 2,
+    };
+    /// One row a state (`[✓ Name]`), for small screens.
+    pub const COMPACT: Spacing = Spacing {
+        layer_gap: 2,
+        node_gap: 1,
+        box_rows: 1,
+        box_pad: 4,
+        frame_pad: 1,
+    };
+}
 
 /// A box on the canvas.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,8 +76,13 @@ pub struct Layout {
 
 /// Lay out `block` with its top-left corner at (0, 0).
 pub fn layout(block: &Block) -> Layout {
+    layout_with(block, Spacing::ROOMY)
+}
+
+/// [`layout`] with this spacing.
+pub fn layout_with(block: &Block, sp: Spacing) -> Layout {
     let mut out = Layout::default();
-    let (w, h) = place(block, 0, 0, &mut out);
+    let (w, h) = place(block, 0, 0, &mut out, sp);
     out.width = w;
     out.height = h;
     out
@@ -101,7 +134,7 @@ fn layers(block: &Block) -> (Vec<usize>, Vec<bool>) {
 }
 
 /// Place `block` at (x0, y0); returns its size.
-fn place(block: &Block, x0: usize, y0: usize, out: &mut Layout) -> (usize, usize) {
+fn place(block: &Block, x0: usize, y0: usize, out: &mut Layout, sp: Spacing) -> (usize, usize) {
     let n = block.nodes.len();
     if n == 0 {
         return (0, 0);
@@ -145,22 +178,30 @@ fn place(block: &Block, x0: usize, y0: usize, out: &mut Layout) -> (usize, usize
     let mut inner: Vec<Vec<Layout>> = vec![Vec::new(); n];
     for (v, node) in block.nodes.iter().enumerate() {
         if node.children.is_empty() {
-            let w = node.name.chars().count().max(node.kind.len() + 2) + 4;
-            sizes[v] = (w, 3);
+            let kind = if sp.box_rows > 1 {
+                node.kind.len() + 2
+            } else {
+                0
+            };
+            let w = node.name.chars().count().max(kind) + sp.box_pad;
+            sizes[v] = (w, sp.box_rows);
         } else {
             let mut w = 0;
             let mut h = 0;
             for c in &node.children {
                 let mut sub = Layout::default();
-                let (cw, ch) = place(c, 0, 0, &mut sub);
+                let (cw, ch) = place(c, 0, 0, &mut sub, sp);
                 sub.width = cw;
                 sub.height = ch;
-                w += cw + NODE_GAP;
+                w += cw + sp.node_gap;
                 h = h.max(ch);
                 inner[v].push(sub);
             }
             let title = node.name.chars().count() + node.kind.len() + 8;
-            sizes[v] = ((w + 1).max(title), h + 3);
+            sizes[v] = (
+                (w + 2 * sp.frame_pad - sp.node_gap).max(title),
+                h + sp.frame_pad + 1,
+            );
         }
     }
     let row_h: Vec<usize> = rows
@@ -170,7 +211,7 @@ fn place(block: &Block, x0: usize, y0: usize, out: &mut Layout) -> (usize, usize
     let row_w: Vec<usize> = rows
         .iter()
         .map(|r| {
-            r.iter().map(|&v| sizes[v].0).sum::<usize>() + NODE_GAP * r.len().saturating_sub(1)
+            r.iter().map(|&v| sizes[v].0).sum::<usize>() + sp.node_gap * r.len().saturating_sub(1)
         })
         .collect();
     let width = row_w.iter().max().copied().unwrap_or(0);
@@ -180,11 +221,11 @@ fn place(block: &Block, x0: usize, y0: usize, out: &mut Layout) -> (usize, usize
         let mut x = x0 + (width - row_w[l]) / 2;
         for &v in r {
             pos[v] = (x, y);
-            x += sizes[v].0 + NODE_GAP;
+            x += sizes[v].0 + sp.node_gap;
         }
-        y += row_h[l] + LAYER_GAP;
+        y += row_h[l] + sp.layer_gap;
     }
-    let height = y - y0 - LAYER_GAP;
+    let height = y - y0 - sp.layer_gap;
     for (v, node) in block.nodes.iter().enumerate() {
         let (x, y) = pos[v];
         out.boxes.push(Placed {
@@ -199,10 +240,10 @@ fn place(block: &Block, x0: usize, y0: usize, out: &mut Layout) -> (usize, usize
             frame: !node.children.is_empty(),
         });
         // The sub-machines inside the frame, side by side.
-        let mut cx = x + 2;
+        let mut cx = x + sp.frame_pad;
         for (c, sub) in node.children.iter().zip(&inner[v]) {
-            let (cw, _) = place(c, cx, y + 2, out);
-            cx += cw.max(sub.width) + NODE_GAP;
+            let (cw, _) = place(c, cx, y + sp.frame_pad, out, sp);
+            cx += cw.max(sub.width) + sp.node_gap;
         }
     }
     for (i, e) in block.edges.iter().enumerate() {
@@ -213,7 +254,12 @@ fn place(block: &Block, x0: usize, y0: usize, out: &mut Layout) -> (usize, usize
         let tw = sizes[e.to].0;
         let start = (fx + fw / 2, fy + fh);
         let end = (tx + tw / 2, ty.saturating_sub(1));
-        let mid = start.1 + 1;
+        // The crossing runs in the gap: its middle row when there is room.
+        let mid = if sp.layer_gap > 2 {
+            start.1 + 1
+        } else {
+            start.1
+        };
         out.routes.push(Route {
             from: block.nodes[e.from].name.clone(),
             to: block.nodes[e.to].name.clone(),

@@ -73,7 +73,13 @@ impl Canvas<'_> {
 
 pub fn render(pane: &StatesPane, rect: Rect, buf: &mut Buffer, cx: &Ctx, focused: bool) {
     let pal = cx.pal();
-    let layout = &pane.layout;
+    // One row a state when the boxes would not fit across.
+    let room = rect.width.saturating_sub(2) as usize;
+    let layout = if pane.layout.width > room && pane.compact.width < pane.layout.width {
+        &pane.compact
+    } else {
+        &pane.layout
+    };
     let block = pane_block(
         pal,
         Pane::States,
@@ -110,10 +116,16 @@ pub fn render(pane: &StatesPane, rect: Rect, buf: &mut Buffer, cx: &Ctx, focused
         let (mark, style) = super::states::state_mark(cx, &b.pointer);
         let border = if mark == " " { pal.border } else { style };
         let is_sel = selected.as_deref() == Some(b.pointer.as_str());
-        draw_box(&mut cv, b, border, pal.base);
+        let one_row = b.h == 1 && !b.frame;
+        if one_row {
+            cv.put(b.x, b.y, "[", border);
+            cv.put(b.x + b.w - 1, b.y, "]", border);
+        } else {
+            draw_box(&mut cv, b, border, pal.base);
+        }
         let bp = cx.session.breakpoints.has(&b.name);
         let label = format!("{mark}{}{}", if bp { "●" } else { " " }, b.name);
-        let y = if b.frame { b.y } else { b.y + 1 };
+        let y = if b.frame || one_row { b.y } else { b.y + 1 };
         let x = if b.frame {
             b.x + b.kind.len() + 4
         } else {

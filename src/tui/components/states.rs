@@ -46,6 +46,8 @@ pub struct StatesPane {
     pub graph: bool,
     /// The machine laid out, for the graph.
     pub layout: crate::graph::layout::Layout,
+    /// The same in one row a state, for a pane too narrow for the other.
+    pub compact: crate::graph::layout::Layout,
 }
 
 impl StatesPane {
@@ -61,7 +63,10 @@ impl StatesPane {
         let mut rows = Vec::new();
         push_rows(machine, 0, &mut rows);
         self.rows = rows;
-        self.layout = crate::graph::layout::layout(&crate::graph::Block::of(machine));
+        let block = crate::graph::Block::of(machine);
+        self.layout = crate::graph::layout::layout(&block);
+        self.compact =
+            crate::graph::layout::layout_with(&block, crate::graph::layout::Spacing::COMPACT);
         self.list.clamp(self.rows.len());
         self.revealed = None;
     }
