@@ -15,12 +15,7 @@ impl Adapter {
         let is_definition = canonical(&session.definition.doc.source.path) == key;
         let mut out = Vec::new();
         let mut kept = Vec::new();
-        for bp in args
-            .get("breakpoints")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-        {
+        for bp in requested(args) {
             let line = bp.get("line").and_then(Value::as_i64).unwrap_or(0);
             if !is_definition {
                 out.push(json!({"verified": false, "line": line,
@@ -62,12 +57,7 @@ impl Adapter {
             .walk(&mut |s| names.push(s.name.clone()));
         let mut out = Vec::new();
         let mut kept = Vec::new();
-        for bp in args
-            .get("breakpoints")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-        {
+        for bp in requested(args) {
             let name = bp.get("name").and_then(Value::as_str).unwrap_or("").trim();
             if !names.iter().any(|n| n == name) {
                 out.push(json!({"verified": false, "message": format!("no state named '{name}'")}));
@@ -274,4 +264,12 @@ pub(super) fn state_line(s: &Session, name: &str) -> Option<(i64, i64)> {
         .source
         .line_col(span.key.map_or(span.value.start, |k| k.start));
     Some((lc.line as i64, lc.col as i64))
+}
+
+/// The breakpoints a set*Breakpoints request asks for.
+fn requested(args: &Value) -> Vec<Value> {
+    args.get("breakpoints")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
 }

@@ -1,6 +1,7 @@
 //! Running: continue, steps (back too), pause, restart, and the stops, output and events
 //! they cause; reloads.
 
+use super::values::live_threads;
 use super::*;
 
 impl Adapter {
@@ -330,19 +331,8 @@ impl Adapter {
         let Some(s) = self.session.as_ref() else {
             return;
         };
-        let live: Vec<u64> = s
-            .execution()
-            .thread_positions()
+        let live: Vec<u64> = live_threads(s)
             .iter()
-            .filter(|p| {
-                p.thread == 0
-                    || !matches!(
-                        p.status,
-                        crate::engine::ThreadState::Succeeded
-                            | crate::engine::ThreadState::Failed
-                            | crate::engine::ThreadState::Aborted
-                    )
-            })
             .map(|p| p.thread as u64 + 1)
             .collect();
         for id in live.iter().filter(|t| !self.threads_told.contains(t)) {

@@ -8,17 +8,8 @@ impl Adapter {
     pub(super) fn threads(&mut self) -> Handled {
         let s = self.session.as_ref().expect("checked");
         let positions = s.execution().thread_positions();
-        let live: Vec<Value> = positions
+        let live: Vec<Value> = live_threads(s)
             .iter()
-            .filter(|p| {
-                p.thread == 0
-                    || !matches!(
-                        p.status,
-                        crate::engine::ThreadState::Succeeded
-                            | crate::engine::ThreadState::Failed
-                            | crate::engine::ThreadState::Aborted
-                    )
-            })
             .map(|p| json!({"id": p.thread + 1, "name": thread_name(s, &positions, p.thread)}))
             .collect();
         Handled::Body(Some(json!({ "threads": live })))
@@ -443,4 +434,14 @@ pub(super) fn thread_arg(args: &Value) -> Result<usize, String> {
         .filter(|t| *t >= 1)
         .map(|t| t as usize - 1)
         .ok_or_else(|| "threadId: a thread from the threads request".to_string())
+}
+
+/// The threads the client sees: the execution, and the branches and iterations that have
+/// not ended.
+pub(super) fn live_threads(s: &Session) -> Vec<crate::engine::ThreadPosition> {
+    s.execution()
+        .thread_positions()
+        .into_iter()
+        .filter(|p| p.thread == 0 || !p.status.is_finished())
+        .collect()
 }
