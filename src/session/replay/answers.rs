@@ -34,9 +34,6 @@ pub struct RecordedAnswers {
     by_task: HashMap<Key, Vec<RecordedAnswer>>,
     /// Answers of the same key already given (a state looped).
     used: HashMap<Key, usize>,
-    /// Tasks the recording schedules but whose answer it lacks or cannot give (a cut
-    /// history, a truncated payload): (event, state).
-    pub unanswered: Vec<(u64, String)>,
 }
 
 /// The event types that schedule a task attempt.
@@ -54,7 +51,7 @@ impl RecordedAnswers {
         // Per scope: the task state being run and its attempts so far.
         let mut visits: HashMap<Vec<ScopeStep>, (String, u32)> = HashMap::new();
         // Per scope: the attempt scheduled and not yet answered.
-        let mut open: HashMap<Vec<ScopeStep>, (Key, u64, bool)> = HashMap::new();
+        let mut open: HashMap<Vec<ScopeStep>, (Key, bool)> = HashMap::new();
         for (e, scope) in recording.events.iter().zip(scopes) {
             let k = kind(e);
             if k == "TaskStateEntered" {
@@ -68,36 +65,31 @@ impl RecordedAnswers {
                 };
                 let key = (scope.clone(), state.clone(), *attempts);
                 *attempts += 1;
-                if let Some((old, at, _)) = open.insert(scope, (key, id(e), false)) {
-                    answers.unanswered.push((at, old.1));
-                }
+                // An attempt the recording never answered (a cut history) is left to a person.
+                open.insert(scope, (key, false));
                 continue;
             }
             if k == "TaskSubmitted" {
                 if let Some(o) = open.get_mut(&scope) {
-                    o.2 = true;
+                    o.1 = true;
                 }
                 continue;
             }
             let Some(answer) = answer_of(e) else {
                 continue;
             };
-            let Some((key, at, submitted)) = open.remove(&scope) else {
+            let Some((key, submitted)) = open.remove(&scope) else {
                 continue;
             };
-            match answer {
-                Some(a) => answers
+            // A truncated payload gives no answer: that task is left to a person too.
+            if let Some(a) = answer {
+                answers
                     .by_task
                     .entry(key)
                     .or_default()
-                    .push(RecordedAnswer { submitted, ..a }),
-                None => answers.unanswered.push((at, key.1)),
+                    .push(RecordedAnswer { submitted, ..a });
             }
         }
-        for (_, (key, at, _)) in open {
-            answers.unanswered.push((at, key.1));
-        }
-        answers.unanswered.sort();
         answers
     }
 
@@ -133,15 +125,6 @@ impl RecordedAnswers {
             .collect();
         all.sort_by_key(|(e, _, _)| *e);
         all
-    }
-
-    /// How many answers the recording holds.
-    pub fn len(&self) -> usize {
-        self.by_task.values().map(Vec::len).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -213,11 +196,6 @@ impl Replayer {
     /// What it handed out so far (shared: read it while the session owns the replayer).
     pub fn log(&self) -> SharedLog {
         self.log.clone()
-    }
-
-    /// Tasks the recording schedules without an answer to give.
-    pub fn unanswered(&self) -> &[(u64, String)] {
-        &self.answers.unanswered
     }
 }
 
