@@ -58,9 +58,10 @@ fn help_and_version() {
 #[test]
 fn every_sample_validates_clean() {
     let mut n = 0;
-    for e in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("samples"))
-        .unwrap()
-        .flatten()
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    for e in [samples.clone(), samples.join("nested")]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(d).unwrap().flatten())
     {
         let name = e.file_name().to_string_lossy().to_string();
         if !(name.ends_with(".asl.json") || name.ends_with(".asl.yaml")) {

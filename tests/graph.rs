@@ -15,9 +15,9 @@ fn load(path: &Path) -> Option<stepdbg::asl::Definition> {
 }
 
 fn samples() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("samples"))
-        .unwrap()
-        .flatten()
+    let mut v: Vec<PathBuf> = ["samples", "samples/nested"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root().join(d)).unwrap().flatten())
         .map(|e| e.path())
         .filter(|p| {
             let n = p.to_string_lossy();

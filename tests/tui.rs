@@ -1818,14 +1818,24 @@ fn log_points_log_and_go_on() {
 
 #[test]
 fn the_graph_view_of_every_sample() {
-    for name in [
-        "callback.asl.json",
-        "map.asl.json",
-        "parallel.asl.json",
-        "retry-catch.asl.json",
-        "order-workflow.asl.yaml",
-        "jsonata-variables.asl.json",
-    ] {
+    let mut names = Vec::new();
+    for dir in ["", "nested"] {
+        for e in std::fs::read_dir(samples().join(dir)).unwrap().flatten() {
+            let n = e.file_name().to_string_lossy().to_string();
+            // A child state machine is seen from its parent.
+            if (n.ends_with(".asl.json") || n.ends_with(".asl.yaml")) && n != "payment.asl.json" {
+                names.push(if dir.is_empty() {
+                    n
+                } else {
+                    format!("{dir}/{n}")
+                });
+            }
+        }
+    }
+    names.sort();
+    assert!(names.len() >= 10, "{names:?}");
+    for name in &names {
+        let name = name.as_str();
         let mut app = sample_app(name);
         app.press("m");
         app.press("c");
@@ -1834,7 +1844,10 @@ fn the_graph_view_of_every_sample() {
             let s = screen(&mut app, w, h);
             assert!(s.contains("graph (m: list)"), "{name}: {s}");
             insta::assert_snapshot!(
-                format!("graph_{}_{w}x{h}", name.split('.').next().unwrap()),
+                format!(
+                    "graph_{}_{w}x{h}",
+                    name.split('.').next().unwrap().replace('/', "_")
+                ),
                 s
             );
         }
@@ -1874,4 +1887,157 @@ fn the_graph_view_of_every_sample() {
         let dot = std::fs::read_to_string(&out).unwrap();
         assert!(dot.contains("#d8f0d8"), "visited states coloured: {dot}");
     }
+}
+
+// ----- child executions --------------------------------------------------------------
+
+fn message(app: &App) -> String {
+    app.message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default()
+}
+
+/// The nested sample, stepped until its 'Take payment' task opens the child execution.
+fn in_the_payment_child() -> App {
+    let mut app = sample_app("nested/order.asl.json");
+    for _ in 0..5 {
+        if app.nesting.depth() == 1 {
+            break;
+        }
+        app.press("s");
+    }
+    assert_eq!(app.nesting.depth(), 1, "{}", message(&app));
+    app
+}
+
+#[test]
+fn step_into_a_child_execution_and_back_with_its_result() {
+    let mut app = in_the_payment_child();
+    assert_eq!(app.exec().config().state_machine_name, "payment");
+    assert!(message(&app).contains("started by 'Take payment'"));
+    // The child's own panes; the way in on the status bar.
+    snap("child_execution_120x40", &mut app, 120, 40);
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("order ▸ Take payment ▸ payment"), "{s}");
+    assert!(s.contains("payment.asl.json"), "{s}");
+    app.press("s");
+    assert_eq!(app.ix.current.as_ref().unwrap().name, "Authorize");
+    // Continue: the child ends, the parent gets the .sync:2 result and runs on.
+    app.press("c");
+    app.settle();
+    assert_eq!(app.nesting.depth(), 0);
+    assert_eq!(app.exec().config().state_machine_name, "order");
+    assert_eq!(app.status_word(), "SUCCEEDED", "{}", message(&app));
+    let Status::Succeeded { output } = app.session.status() else {
+        unreachable!()
+    };
+    assert_eq!(output["paymentId"], "pay-auth-7f3a9c");
+    let call = app
+        .session
+        .invocations
+        .iter()
+        .find(|i| i.state == "Take payment")
+        .expect("the child's result is the task's answer");
+    let response = call.response.as_ref().unwrap();
+    assert_eq!(response["Status"], "SUCCEEDED");
+    // .sync:2: Input and Output as JSON, not JSON text.
+    assert_eq!(response["Output"]["paymentId"], "pay-auth-7f3a9c");
+    assert_eq!(response["Input"]["amount"], 127);
+    assert!(
+        response["Input"]["AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"]
+            .as_str()
+            .unwrap()
+            .contains(":execution:order:")
+    );
+    assert!(
+        response["ExecutionArn"]
+            .as_str()
+            .unwrap()
+            .contains(":execution:payment:")
+    );
+}
+
+#[test]
+fn a_breakpoint_inside_a_child_state_machine_stops_there() {
+    let mut app = sample_app("nested/order.asl.json");
+    // Set from the parent: 'Capture' is a state of the child state machine.
+    app.run_command("break Capture");
+    assert!(
+        message(&app).contains("child state machine payment"),
+        "{}",
+        message(&app)
+    );
+    app.press("c");
+    app.settle();
+    assert_eq!(app.nesting.depth(), 1);
+    assert_eq!(app.status_word(), "PAUSED");
+    assert_eq!(app.ix.current.as_ref().unwrap().name, "Capture");
+    assert!(app.session.breakpoints.has("Capture"));
+    app.press("c");
+    app.settle();
+    assert_eq!(app.nesting.depth(), 0);
+    assert_eq!(app.status_word(), "SUCCEEDED");
+    // The breakpoint is kept for the child's next execution.
+    app.press("r");
+    app.press("c");
+    app.settle();
+    assert_eq!(app.nesting.depth(), 1);
+    assert_eq!(app.ix.current.as_ref().unwrap().name, "Capture");
+}
+
+#[test]
+fn stepping_over_a_task_runs_its_child_execution_whole() {
+    let mut app = sample_app("nested/order.asl.json");
+    app.press("n");
+    app.settle();
+    assert_eq!(app.ix.current.as_ref().unwrap().name, "Take payment");
+    app.press("n");
+    app.settle();
+    assert_eq!(app.nesting.depth(), 0, "{}", message(&app));
+    assert_eq!(app.status_word(), "PAUSED");
+    assert_eq!(app.ix.current.as_ref().unwrap().name, "Ship");
+    // Step out of a child at its top level: it runs to its end, back in the parent.
+    let mut app = in_the_payment_child();
+    app.press("o");
+    app.settle();
+    assert_eq!(app.nesting.depth(), 0);
+    assert!(
+        message(&app).contains("child execution of payment SUCCEEDED"),
+        "{}",
+        message(&app)
+    );
+    assert_eq!(app.status_word(), "PAUSED");
+}
+
+#[test]
+fn step_back_and_restart_leave_a_child_execution() {
+    let mut app = in_the_payment_child();
+    let parent_steps = {
+        app.press("s");
+        app.press("s");
+        assert_eq!(app.session.step_count(), 2);
+        // Back over the child's steps, then out of it.
+        app.press("p");
+        app.press("p");
+        assert_eq!(app.nesting.depth(), 1);
+        app.press("p");
+        assert_eq!(app.nesting.depth(), 0, "{}", message(&app));
+        assert!(message(&app).contains("left the child execution"));
+        app.session.step_count()
+    };
+    // Stepping again opens it again.
+    for _ in 0..5 {
+        if app.nesting.depth() == 1 {
+            break;
+        }
+        app.press("s");
+    }
+    assert_eq!(app.nesting.depth(), 1);
+    assert!(parent_steps > 0);
+    // Restart from a child: the execution the person started, from its beginning.
+    app.press("r");
+    assert_eq!(app.nesting.depth(), 0);
+    assert_eq!(app.exec().config().state_machine_name, "order");
+    assert_eq!(app.session.step_count(), 0);
 }

@@ -205,6 +205,24 @@ impl Dispatcher {
         self
     }
 
+    /// The local state machine `req` starts, if it starts one.
+    pub fn child(&self, req: &TaskRequest) -> Option<super::children::Child> {
+        super::children::child_of(req, &self.children).cloned()
+    }
+
+    pub fn children(&self) -> &[super::children::Child] {
+        &self.children
+    }
+
+    /// This dispatcher for the tasks of a child execution it starts (None: nested too
+    /// deep).
+    pub fn nested(&self) -> Option<Dispatcher> {
+        (self.depth + 1 < super::children::MAX_DEPTH).then(|| Dispatcher {
+            depth: self.depth + 1,
+            ..self.clone()
+        })
+    }
+
     /// Read ItemReader items of these buckets from these folders.
     pub fn with_buckets(mut self, buckets: super::reader::Buckets) -> Dispatcher {
         self.buckets = buckets;

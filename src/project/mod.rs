@@ -1053,6 +1053,11 @@ impl Target {
                             pattern: name.clone(),
                             machine: std::sync::Arc::new(def.machine),
                             name,
+                            target: Target::Template {
+                                path: path.clone(),
+                                state_machine: Some(other.logical_id.clone()),
+                                options: options.clone(),
+                            },
                         })
                     })
                     .collect();

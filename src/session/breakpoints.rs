@@ -159,6 +159,15 @@ impl Default for Breakpoints {
 }
 
 impl Breakpoints {
+    /// Break on the same kinds of event as `other` (failures, caught errors, retries,
+    /// pending tasks).
+    pub fn copy_kinds(&mut self, other: &Breakpoints) {
+        self.on_failure = other.on_failure;
+        self.on_caught = other.on_caught;
+        self.on_retry = other.on_retry;
+        self.on_pending = other.on_pending;
+    }
+
     pub fn add(&mut self, state: &str, condition: Option<&str>) -> Result<u32, SyntaxError> {
         self.insert(state, condition, false)
     }

@@ -4,6 +4,7 @@
 
 use super::{BackgroundAnswer, Resolution, Resolver, SessionError};
 use crate::engine::{Config, TaskRequest, WorkflowType, time};
+use crate::integrations::children::Child;
 use crate::integrations::dispatch::{Dispatch, Dispatcher};
 use crate::integrations::lambda::AwsScope;
 use crate::integrations::mock::{MockCase, MockConfig};
@@ -225,6 +226,10 @@ impl LaunchOptions {
                 pattern: pattern.clone(),
                 machine: std::sync::Arc::new(def.machine),
                 name,
+                target: Target::Definition {
+                    path: path.clone(),
+                    defines: Vec::new(),
+                },
             });
         }
         if let Some(o) = opened {
@@ -306,6 +311,18 @@ impl Resolver for Dispatcher {
         let call = self.dispatch_async(req);
         Some(Box::pin(async move { Resolution::from(call.await) }))
     }
+
+    fn child(&self, req: &TaskRequest) -> Option<Child> {
+        Dispatcher::child(self, req)
+    }
+
+    fn children(&self) -> Vec<Child> {
+        Dispatcher::children(self).to_vec()
+    }
+
+    fn for_child(&self) -> Option<Box<dyn Resolver>> {
+        Some(Box::new(self.nested()?))
+    }
 }
 
 /// The debugger's resolver: like the dispatcher, except that a `.waitForTaskToken` task
@@ -336,5 +353,17 @@ impl Resolver for HoldCallbackTokens {
 
     fn resolve_in_background(&mut self, req: &TaskRequest) -> Option<BackgroundAnswer> {
         self.0.resolve_in_background(req)
+    }
+
+    fn child(&self, req: &TaskRequest) -> Option<Child> {
+        self.0.child(req)
+    }
+
+    fn children(&self) -> Vec<Child> {
+        self.0.children().to_vec()
+    }
+
+    fn for_child(&self) -> Option<Box<dyn Resolver>> {
+        Some(Box::new(HoldCallbackTokens(self.0.nested()?)))
     }
 }

@@ -12,12 +12,14 @@ pub mod breakpoints;
 pub mod callback;
 pub mod index;
 pub mod launch;
+pub mod nested;
 pub mod record;
 pub mod replay;
 pub mod watch;
 
 use crate::asl::{self, Definition, Diagnostic, LoadError};
 use crate::engine::{Config, Execution, Failure, Status, Step, TaskId, TaskOutcome, TaskRequest};
+use crate::integrations::children::{Child, ChildStart};
 use crate::integrations::dispatch::{HandAnswer, HandShape, Invocation, hand_outcome};
 use crate::project::{ProjectError, Target};
 use breakpoints::{BreakKind, Breakpoints};
@@ -44,6 +46,19 @@ pub trait Resolver {
     /// backend); the session runs it on the shell's runtime. None: answer it with
     /// [`Resolver::resolve`] now.
     fn resolve_in_background(&mut self, _req: &TaskRequest) -> Option<BackgroundAnswer> {
+        None
+    }
+    /// The local state machine `req` starts, when it starts one (the debugger can step
+    /// into it).
+    fn child(&self, _req: &TaskRequest) -> Option<Child> {
+        None
+    }
+    /// The state machines tasks may start here.
+    fn children(&self) -> Vec<Child> {
+        Vec::new()
+    }
+    /// A resolver for a child execution's tasks; None when children nest too deep.
+    fn for_child(&self) -> Option<Box<dyn Resolver>> {
         None
     }
 }
@@ -195,6 +210,14 @@ pub enum StopReason {
     },
     /// A step limit (runaway loop guard for `continue`).
     StepLimit,
+    /// A task starts a local state machine's execution (`step_into_children`): the
+    /// debugger opens it ([`nested::Nesting::enter`]).
+    Child {
+        task: TaskId,
+        state: String,
+        /// The child state machine's name.
+        name: String,
+    },
 }
 
 /// Options to open a session.
@@ -265,6 +288,11 @@ pub struct Session {
     /// Stopped by a rule's or handler's breakpoint, before the breakpoints on the next
     /// state's entry were looked at: the next run looks at them first.
     entry_unchecked: bool,
+    /// Tasks that start a local state machine, answered by stepping through its execution
+    /// (the debugger sets this; otherwise the resolver runs the child whole).
+    pub step_into_children: bool,
+    /// Tasks waiting for a child execution to be opened.
+    child_waiting: Vec<TaskId>,
 }
 
 /// What a reload compares: the definition's text and what it resolved to (a template's
@@ -354,6 +382,8 @@ impl Session {
             max_steps_per_continue: 1_000_000,
             logged: Vec::new(),
             entry_unchecked: false,
+            step_into_children: false,
+            child_waiting: Vec::new(),
         }
     }
 
@@ -456,6 +486,9 @@ impl Session {
     /// One engine step, with tasks handed to the resolver and time passing instantly.
     /// Returns why it would stop, if it should.
     fn engine_step(&mut self) -> Option<StopReason> {
+        if let Some(stop) = self.child_ahead() {
+            return Some(stop);
+        }
         self.entry_unchecked = false;
         let before_steps = self.exec.steps().len();
         let before_retries = self.exec.retries();
@@ -579,6 +612,16 @@ impl Session {
     }
 
     fn dispatch(&mut self, req: TaskRequest) -> Option<StopReason> {
+        if self.step_into_children
+            && let Some(child) = self.resolver.child(&req)
+        {
+            self.child_waiting.push(req.id);
+            return Some(StopReason::Child {
+                task: req.id,
+                state: req.state,
+                name: child.name,
+            });
+        }
         if self.background
             && let Some(answer) = self.resolver.resolve_in_background(&req)
         {
@@ -604,6 +647,135 @@ impl Session {
         }
         let resolution = self.resolver.resolve(&req);
         self.take_resolution(req, resolution)
+    }
+
+    /// A child execution waits to be opened: nothing else runs first.
+    fn child_ahead(&self) -> Option<StopReason> {
+        let task = *self.child_waiting.first()?;
+        let req = self.exec.task(task)?;
+        Some(StopReason::Child {
+            task,
+            state: req.state.clone(),
+            name: self.resolver.child(req)?.name,
+        })
+    }
+
+    /// The child execution `task` starts, ready to step through (its breakpoint kinds and
+    /// way of answering are this session's); the task waits for
+    /// [`Session::close_child`].
+    pub fn open_child(
+        &mut self,
+        task: TaskId,
+    ) -> Result<(Session, ChildStart, Child), SessionError> {
+        let req = self
+            .exec
+            .task(task)
+            .cloned()
+            .ok_or(SessionError::NoTask(task))?;
+        let child = self
+            .resolver
+            .child(&req)
+            .ok_or(SessionError::NoTask(task))?;
+        let Some(resolver) = self.resolver.for_child() else {
+            self.child_waiting.retain(|t| *t != task);
+            self.apply(JournalEntry::Resolve {
+                task,
+                state: req.state,
+                outcome: crate::integrations::children::too_deep(),
+                by_person: false,
+            });
+            return Err(SessionError::Input(
+                "child executions nest too deep: the task failed with States.Runtime".into(),
+            ));
+        };
+        let start = ChildStart::of(&req, &child, &self.config);
+        // A child that cannot be opened now (its file broke since) is left to a person.
+        let opened = match child.target.open() {
+            Ok(o) if !o.definition.has_errors() => o,
+            Ok(o) => {
+                self.leave_child_to_person(task);
+                return Err(SessionError::Invalid(Box::new(o.definition)));
+            }
+            Err(e) => {
+                self.leave_child_to_person(task);
+                return Err(SessionError::Input(format!(
+                    "cannot open the state machine {}: {e}",
+                    child.name
+                )));
+            }
+        };
+        let mut session = Session::from_target(
+            child.target.clone(),
+            opened.definition,
+            SessionOptions {
+                input: Some(start.input.clone()),
+                config: start.config.clone(),
+            },
+            resolver,
+        );
+        session.step_into_children = true;
+        session.background = self.background;
+        session.max_steps_per_continue = self.max_steps_per_continue;
+        session.breakpoints.copy_kinds(&self.breakpoints);
+        self.child_waiting.retain(|t| *t != task);
+        Ok((session, start, child))
+    }
+
+    /// `child`, the execution `task` started, stopped for good (or was given up): the
+    /// task gets what AWS answers for the call.
+    pub fn close_child(&mut self, task: TaskId, start: &ChildStart, child: &Session) {
+        let Some(req) = self.exec.task(task).cloned() else {
+            return;
+        };
+        let outcome = start.outcome(child.execution(), child.pending().first().copied());
+        let mut invocation = Invocation::of(
+            &req,
+            &format!("child execution {}", start.config.execution_name),
+        );
+        invocation.response = Some(match &outcome {
+            TaskOutcome::Success(v) => v.clone(),
+            TaskOutcome::Failure(f) => serde_json::json!({"Error": f.error, "Cause": f.cause}),
+        });
+        self.invocations.push(invocation);
+        self.apply(JournalEntry::Resolve {
+            task,
+            state: req.state,
+            outcome,
+            by_person: false,
+        });
+    }
+
+    fn leave_child_to_person(&mut self, task: TaskId) {
+        self.child_waiting.retain(|t| *t != task);
+        self.manual.push(task);
+    }
+
+    /// The child execution of `task` was left before its end: it waits to be opened again.
+    pub(crate) fn reopen_child(&mut self, task: TaskId) {
+        if self.exec.task(task).is_some() && !self.child_waiting.contains(&task) {
+            self.child_waiting.insert(0, task);
+        }
+    }
+
+    /// The files whose saves matter: the definition (or the template and what it names)
+    /// and the definitions of the state machines its tasks may start.
+    pub fn watched_files(&self) -> Vec<PathBuf> {
+        let mut files = self
+            .target
+            .open()
+            .map_or_else(|_| vec![self.path.clone()], |o| o.watched);
+        for c in self.children() {
+            let p = c.target.path().to_path_buf();
+            if !files.contains(&p) {
+                files.push(p);
+            }
+        }
+        files
+    }
+
+    /// The state machines tasks of this one may start.
+    pub fn children(&self) -> Vec<Child> {
+        self.resolver.children()
     }
 
     /// A task now waits for a person: stop there when that break is on.
@@ -936,6 +1108,7 @@ impl Session {
         };
         self.manual.retain(|t| *t != task);
         self.callback_waiting.retain(|t| *t != task);
+        self.child_waiting.retain(|t| *t != task);
         let sent = match &outcome {
             TaskOutcome::Success(v) => HandAnswer::Return(v.clone()),
             TaskOutcome::Failure(f) => HandAnswer::Error {
@@ -1059,6 +1232,7 @@ impl Session {
         );
         self.manual.clear();
         self.callback_waiting.clear();
+        self.child_waiting.clear();
         // Functions still running for the old execution are stopped (their processes end).
         for f in self.in_flight.drain(..) {
             f.task.abort();
@@ -1147,6 +1321,7 @@ impl Session {
                 JournalEntry::Resolve { task, .. } => {
                     self.manual.retain(|t| *t != task);
                     self.callback_waiting.retain(|t| *t != task);
+                    self.child_waiting.retain(|t| *t != task);
                     self.apply(e);
                 }
                 e => {

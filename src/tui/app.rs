@@ -22,6 +22,7 @@ use super::theme::Theme;
 use crate::engine::{Execution, Status, TaskOutcome, TaskRequest};
 use crate::session::bounded::{BoundedRun, RunGoal};
 use crate::session::index::ExecutionIndex;
+use crate::session::nested::Nesting;
 use crate::session::{Advance, ReloadOutcome, Session, StopReason};
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -224,6 +225,8 @@ pub struct App {
     pub clipboard: Option<String>,
     /// Replay mode (`stepdbg replay`): the recording and how the run compares with it.
     pub replay: Option<super::replay::ReplayView>,
+    /// The parents of the execution shown, when it is a child execution a task started.
+    pub nesting: Nesting,
 }
 
 /// How many messages `:messages` keeps.
@@ -250,7 +253,9 @@ macro_rules! ctx {
 }
 
 impl App {
-    pub fn new(session: Session, opts: AppOptions) -> App {
+    pub fn new(mut session: Session, opts: AppOptions) -> App {
+        // Child executions are stepped through here, not run whole.
+        session.step_into_children = true;
         let mut app = App {
             session,
             ix: ExecutionIndex::default(),
@@ -282,6 +287,7 @@ impl App {
             said: std::collections::VecDeque::new(),
             clipboard: None,
             replay: opts.replay,
+            nesting: Nesting::default(),
         };
         app.load_definition();
         app.sync();
@@ -721,12 +727,12 @@ impl App {
             return;
         }
         match a {
-            A::Continue => self.start_run(RunGoal::Continue, "continue"),
-            A::StepOver => self.start_run(RunGoal::StepOver, "step over"),
-            A::StepOut => self.start_run(RunGoal::StepOut, "step out"),
+            A::Continue => self.start_run(RunGoal::Continue),
+            A::StepOver => self.start_run(RunGoal::StepOver),
+            A::StepOut => self.start_run(RunGoal::StepOut),
             A::StepInto => {
                 let stop = self.session.step();
-                self.stopped(stop);
+                self.stopped(stop, None);
             }
             A::StepBack => match self.session.step_back() {
                 Some(back) => {
@@ -747,6 +753,7 @@ impl App {
                         )),
                     }
                 }
+                None if self.nesting.depth() > 0 => self.step_back_out_of_child(),
                 None => self.warn("nothing to step back over"),
             },
             A::Restart => {
@@ -918,7 +925,13 @@ impl App {
         self.history.follow = true;
     }
 
-    fn start_run(&mut self, goal: RunGoal, label: &'static str) {
+    fn start_run(&mut self, goal: RunGoal) {
+        let label = match goal {
+            RunGoal::Continue => "continue",
+            RunGoal::StepOver => "step over",
+            RunGoal::StepOut => "step out",
+            RunGoal::RunTo(_) => "goto",
+        };
         if self.session.status().is_done() {
             self.info(format!(
                 "the execution has ended ({}); r restarts",
@@ -937,7 +950,7 @@ impl App {
         }
         if let Some(mut r) = self.running.take() {
             match self.session.run_bounded(&mut r.run, steps) {
-                Some(stop) => self.stopped(stop),
+                Some(stop) => self.stopped(stop, Some(r.run.goal)),
                 None => self.running = Some(r),
             }
         } else {
@@ -946,8 +959,16 @@ impl App {
         }
     }
 
-    /// A run or a step stopped: say why and follow.
-    fn stopped(&mut self, stop: StopReason) {
+    /// A run or a step stopped: say why and follow. `goal`: what the run that stopped was
+    /// for (None: one step).
+    fn stopped(&mut self, stop: StopReason, goal: Option<RunGoal>) {
+        match stop {
+            StopReason::Child { task, state, name } => {
+                return self.enter_child(task, &state, &name, goal);
+            }
+            StopReason::Finished if self.nesting.depth() > 0 => return self.leave_child(goal),
+            _ => {}
+        }
         self.follow();
         let msg = match &stop {
             StopReason::Stepped => None,
@@ -1011,6 +1032,7 @@ impl App {
                 Level::Warn,
                 format!("replay diverged at step {at_step}: {reason}"),
             )),
+            StopReason::Child { .. } => None,
             StopReason::StepLimit => Some((
                 Level::Warn,
                 format!(
@@ -1027,6 +1049,99 @@ impl App {
             self.pending.select_last(&cx);
         }
         self.last_stop = Some(stop);
+    }
+
+    /// A task starts a local state machine: its execution becomes the one shown. A run
+    /// that met it goes on inside (stepping over or out of the task runs the child whole),
+    /// one step stops at the child's start.
+    fn enter_child(
+        &mut self,
+        task: crate::engine::TaskId,
+        state: &str,
+        name: &str,
+        goal: Option<RunGoal>,
+    ) {
+        let (in_child, resume) = match goal {
+            None => (None, None),
+            Some(g @ (RunGoal::Continue | RunGoal::RunTo(_))) => (Some(g), None),
+            Some(g) => (Some(RunGoal::Continue), Some(g)),
+        };
+        if let Err(e) = self.nesting.enter(&mut self.session, task, resume) {
+            self.error(format!(
+                "cannot open the child execution of '{state}': {e}; it waits in Pending"
+            ));
+            self.sync();
+            return;
+        }
+        self.switched_execution();
+        self.info(format!(
+            "in a child execution of {name}, started by '{state}' ({} at its top level runs it \
+             to its end and goes back)",
+            self.keymap.label(Action::StepOut, 1)
+        ));
+        if let Some(g) = in_child {
+            self.start_run(g);
+        }
+    }
+
+    /// The child execution shown has ended: its parent gets its result and is shown again,
+    /// and goes on with what it was doing (a continue goes on; a step stops).
+    fn leave_child(&mut self, goal: Option<RunGoal>) {
+        let ended = self.session.status().clone();
+        let Some(left) = self.nesting.leave(&mut self.session) else {
+            return;
+        };
+        self.switched_execution();
+        // The parent's file may have been saved while the child was shown.
+        self.on_reload();
+        let detail = match &ended {
+            Status::Failed { error, .. } | Status::TimedOut { error, .. } => {
+                format!(" ({})", error.as_deref().unwrap_or(""))
+            }
+            _ => String::new(),
+        };
+        let text = format!(
+            "child execution of {} {}{detail}; back in '{}' of {}",
+            left.name,
+            left.status,
+            left.state,
+            self.exec().config().state_machine_name
+        );
+        if matches!(ended, Status::Succeeded { .. }) {
+            self.info(text);
+        } else {
+            self.warn(text);
+        }
+        let next = left.resume.or(match goal {
+            Some(g @ (RunGoal::Continue | RunGoal::RunTo(_))) => Some(g),
+            _ => None,
+        });
+        match next {
+            Some(g) => self.start_run(g),
+            None => self.last_stop = Some(StopReason::Stepped),
+        }
+    }
+
+    /// Stepping back past a child execution's first step: back in the parent, before the
+    /// step that started it.
+    fn step_back_out_of_child(&mut self) {
+        self.nesting.abandon(&mut self.session);
+        self.switched_execution();
+        self.session.step_back();
+        self.replaced();
+        self.info(format!(
+            "left the child execution; stepped back to step {} of {}",
+            self.session.step_count(),
+            self.exec().config().state_machine_name
+        ));
+    }
+
+    /// Another execution (a child's, or its parent's again) is shown.
+    fn switched_execution(&mut self) {
+        self.load_definition();
+        self.replaced();
+        self.last_stop = None;
+        self.sync();
     }
 
     /// The execution was replaced: derived data starts over.
@@ -1046,6 +1161,10 @@ impl App {
     /// A new execution from the start: what the last one did (its stop, its reload marker)
     /// no longer applies; an invalid save on disk still does.
     fn restart(&mut self, input: Option<Value>) {
+        if self.nesting.depth() > 0 {
+            self.nesting.to_root(&mut self.session);
+            self.load_definition();
+        }
         self.session.restart(input);
         self.replaced();
         self.last_stop = None;
@@ -1316,11 +1435,24 @@ impl App {
                 at,
             } => {
                 let state = state.unwrap_or_default();
-                if !self.state_exists(&state) {
+                // A state of a child state machine: its breakpoints wait for its executions.
+                let child = (!self.state_exists(&state))
+                    .then(|| {
+                        self.session.children().into_iter().find(|c| {
+                            let mut found = false;
+                            c.machine.walk(&mut |s| found |= s.name == state);
+                            found
+                        })
+                    })
+                    .flatten();
+                if !self.state_exists(&state) && child.is_none() {
                     self.error(format!("no state named '{state}' (Tab completes names)"));
                     return;
                 }
-                let bps = &mut self.session.breakpoints;
+                let bps = match &child {
+                    Some(c) => self.nesting.breakpoints_of(&c.name),
+                    None => &mut self.session.breakpoints,
+                };
                 let added = if temporary {
                     bps.add_temporary(&state, condition.as_deref())
                 } else {
@@ -1328,6 +1460,9 @@ impl App {
                 };
                 if let (Ok(id), Some(m)) = (&added, &log) {
                     bps.set_log(*id, m);
+                }
+                if let (Ok(id), Some(n)) = (&added, after) {
+                    bps.set_hit_target(*id, Some(n + 1));
                 }
                 let kind = match (&log, temporary) {
                     (Some(_), _) => "log point",
@@ -1337,8 +1472,10 @@ impl App {
                 match added {
                     Ok(id) => {
                         let mut text = format!("{kind} {id} on '{state}'{}", at.suffix());
+                        if let Some(c) = &child {
+                            text.push_str(&format!(" of child state machine {}", c.name));
+                        }
                         if let Some(n) = after {
-                            self.session.breakpoints.set_hit_target(id, Some(n + 1));
                             text.push_str(&format!(" after {n} hits"));
                         }
                         if let Some(c) = condition {
@@ -1375,7 +1512,7 @@ impl App {
                     self.error(format!("no state named '{state}' (Tab completes names)"));
                     return;
                 }
-                self.start_run(RunGoal::RunTo(state), "goto");
+                self.start_run(RunGoal::RunTo(state));
             }
             Command::Advance(d) => self.advance(d),
             Command::SetInput(json) => self.edit(None, &json),

@@ -343,6 +343,8 @@ fn run_terminal(
                 Err(end) => return Ok(end),
             },
         };
+        // The child state machines' files too: a save while stepping through one reloads it.
+        io.watch(&app.session.watched_files());
         event_loop(&mut terminal, &mut app, &mut io, &mut listen).await
     });
     if !matches!(result, Ok(End::TerminalGone)) {

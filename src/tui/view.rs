@@ -223,6 +223,24 @@ impl App {
             pal.badge(color, self.theme.mono),
             9,
         )];
+        // A child execution: the way in from the execution the person started.
+        if self.nesting.depth() > 0 {
+            let mut way: String = self
+                .nesting
+                .path()
+                .iter()
+                .map(|(machine, state)| format!("{machine} ▸ {state} ▸ "))
+                .collect();
+            way.push_str(&self.exec().config().state_machine_name);
+            items.push(
+                Item::left(
+                    format!(" ⤷ {way}"),
+                    pal.status.add_modifier(Modifier::BOLD),
+                    8,
+                )
+                .or_shorter(format!(" ⤷ child {}", self.nesting.depth())),
+            );
+        }
         if let Some(r) = &self.running {
             items.push(Item::left(
                 format!(" {} · {} steps", r.label, r.run.steps),

@@ -192,7 +192,8 @@ impl Adapter {
         self.sync();
         let current = self.ix.current_thread();
         match stop {
-            StopReason::Stepped | StopReason::Diverged { .. } => {
+            // The adapter's sessions run child executions whole (no Child stops).
+            StopReason::Stepped | StopReason::Diverged { .. } | StopReason::Child { .. } => {
                 self.stop_event("step", None, Some(current), Vec::new());
             }
             StopReason::Breakpoint { state, thread, .. } => {
