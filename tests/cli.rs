@@ -18,6 +18,7 @@ fn sample(name: &str) -> PathBuf {
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(&p, text).unwrap();
     p
 }
@@ -1089,4 +1090,107 @@ fn a_nested_state_machine_runs_here_with_the_sync_output_shapes() {
     let cause: Value = serde_json::from_str(o["failure"]["Cause"].as_str().unwrap()).unwrap();
     assert_eq!(cause["Status"], "FAILED");
     assert_eq!(cause["Error"], "States.Runtime");
+}
+
+#[test]
+fn a_distributed_map_reads_an_s3_inventory_and_an_athena_manifest() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let bucket = dir.path().join("inventory-bucket");
+    // An S3 inventory as AWS publishes it: manifest.json naming gzipped CSV files
+    // (columns per fileSchema, no header row).
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(
+        b"\"src\",\"csvDataset/\",\"0\",\"2022-11-16T00:27:19.000Z\"\n\
+          \"src\",\"csvDataset/titles.csv\",\"3399671\",\"2022-11-16T00:29:32.000Z\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(bucket.join("inv/data")).unwrap();
+    std::fs::write(bucket.join("inv/data/part-0.csv.gz"), gz.finish().unwrap()).unwrap();
+    write(
+        &bucket,
+        "inv/data/part-1.csv",
+        "\"src\",\"imageDataset/pic.jpg\",\"2048\",\"2022-11-17T10:00:00.000Z\"\n",
+    );
+    write(
+        &bucket,
+        "inv/2022-11-18T00-00Z/manifest.json",
+        r#"{"sourceBucket": "src", "destinationBucket": "arn:aws:s3:::inventory-bucket",
+            "version": "2016-11-30", "creationTimestamp": "1668560400000", "fileFormat": "CSV",
+            "fileSchema": "Bucket, Key, Size, LastModifiedDate",
+            "files": [{"key": "inv/data/part-0.csv.gz", "size": 90, "MD5checksum": "x"},
+                      {"key": "inv/data/part-1.csv", "size": 60, "MD5checksum": "y"}]}"#,
+    );
+    write(
+        &bucket,
+        "athena/manifest.csv",
+        "s3://inventory-bucket/athena/a.jsonl\ns3://inventory-bucket/athena/b.jsonl\n",
+    );
+    write(&bucket, "athena/a.jsonl", "{\"id\": 1}\n{\"id\": 2}\n");
+    write(&bucket, "athena/b.jsonl", "{\"id\": 3}\n");
+    let run = |reader: &str| {
+        let def = write(
+            dir.path(),
+            "inv.asl.json",
+            &format!(
+                r#"{{"StartAt": "Each", "States": {{"Each": {{"Type": "Map",
+                  "ItemReader": {reader},
+                  "ItemProcessor": {{"ProcessorConfig": {{"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}},
+                    "StartAt": "Keep", "States": {{"Keep": {{"Type": "Pass", "End": true}}}}}},
+                  "End": true}}}}}}"#
+            ),
+        );
+        let out = stepdbg()
+            .arg("run")
+            .arg(&def)
+            .args([
+                "--bucket",
+                &format!("inventory-bucket={}", bucket.display()),
+            ])
+            .output()
+            .unwrap();
+        stdout_json(&out)
+    };
+    let legacy = run(r#"{"Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "MANIFEST"},
+        "Parameters": {"Bucket": "inventory-bucket", "Key": "inv/2022-11-18T00-00Z/manifest.json"}}"#);
+    let items = legacy["output"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{legacy}"));
+    assert_eq!(items.len(), 3);
+    // The documented item: every column named by the schema, every value a string.
+    assert_eq!(
+        items[1],
+        json!({"Bucket": "src", "Key": "csvDataset/titles.csv", "Size": "3399671",
+               "LastModifiedDate": "2022-11-16T00:29:32.000Z"})
+    );
+    assert_eq!(items[2]["Key"], "imageDataset/pic.jpg");
+    // The newer form says ManifestType S3_INVENTORY; MaxItems applies over all files.
+    let newer = run(r#"{"Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"ManifestType": "S3_INVENTORY", "InputType": "CSV", "MaxItems": 2},
+        "Parameters": {"Bucket": "inventory-bucket", "Key": "inv/2022-11-18T00-00Z/manifest.json"}}"#);
+    assert_eq!(newer["output"].as_array().unwrap().len(), 2, "{newer}");
+    // An Athena UNLOAD manifest: the data files it lists, read as InputType says.
+    let athena = run(r#"{"Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"ManifestType": "ATHENA_DATA", "InputType": "JSONL"},
+        "Parameters": {"Bucket": "inventory-bucket", "Key": "athena/manifest.csv"}}"#);
+    assert_eq!(
+        athena["output"],
+        json!([{"id": 1}, {"id": 2}, {"id": 3}]),
+        "{athena}"
+    );
+    // A manifest naming a file that is not there fails as the reader does, saying which.
+    write(
+        &bucket,
+        "inv/broken/manifest.json",
+        r#"{"fileFormat": "CSV", "fileSchema": "Bucket, Key", "files": [{"key": "inv/data/gone.csv.gz"}]}"#,
+    );
+    let broken = run(r#"{"Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "MANIFEST"},
+        "Parameters": {"Bucket": "inventory-bucket", "Key": "inv/broken/manifest.json"}}"#);
+    assert_eq!(broken["error"], "States.ItemReaderFailed");
+    assert!(
+        broken["cause"].as_str().unwrap().contains("gone.csv.gz"),
+        "{broken}"
+    );
 }

@@ -1,8 +1,9 @@
 //! A Distributed Map's ItemReader and ResultWriter, on local folders standing for S3 buckets
 //! (`--bucket NAME=DIR`, `[buckets]` in stepdbg.toml): `s3:getObject` of a JSON array,
 //! JSON Lines or CSV file (ReaderConfig `InputType`, `CSVHeaderLocation`, `CSVHeaders`,
-//! `CSVDelimiter`, `MaxItems`), and `s3:listObjectsV2` of a prefix, with the items AWS
-//! gives. Nothing leaves the machine: a bucket with no folder is a clear failure.
+//! `CSVDelimiter`, `MaxItems`), an S3 inventory's manifest (`InputType: MANIFEST`,
+//! `ManifestType: S3_INVENTORY`) or an Athena UNLOAD manifest (`ATHENA_DATA`), and
+//! `s3:listObjectsV2` of a prefix, with the items AWS gives. Nothing leaves the machine: a bucket with no folder is a clear failure.
 
 use crate::engine::{Failure, TaskOutcome, TaskRequest};
 use serde_json::{Map, Value, json};
@@ -29,12 +30,7 @@ fn read_items(req: &TaskRequest, buckets: &Buckets) -> Result<Vec<Value>, String
         .unwrap_or(Value::Null);
     let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     let bucket = text(&params, "Bucket").ok_or("the ItemReader's Parameters have no Bucket")?;
-    let dir = buckets.get(&bucket).ok_or_else(|| {
-        format!(
-            "no local folder stands for the bucket '{bucket}': map it with --bucket {bucket}=DIR \
-             or a [buckets] table in stepdbg.toml (stepdbg never calls S3)"
-        )
-    })?;
+    let dir = bucket_dir(buckets, &bucket)?;
     let max_items = config
         .get("MaxItems")
         .and_then(Value::as_u64)
@@ -46,31 +42,34 @@ fn read_items(req: &TaskRequest, buckets: &Buckets) -> Result<Vec<Value>, String
     let mut items = match action {
         "s3:getObject" => {
             let key = text(&params, "Key").ok_or("the ItemReader's Parameters have no Key")?;
-            let path = object_path(dir, &key)?;
-            let bytes = crate::shell::read::bytes(
-                &path,
-                crate::shell::read::MAX_FILE_BYTES * 32,
-                crate::shell::read::Kind::RegularOnly,
-            )
-            .map_err(|e| format!("s3://{bucket}/{key} ({}): {e}", path.display()))?;
-            let body = String::from_utf8(bytes)
-                .map_err(|_| format!("s3://{bucket}/{key} is not UTF-8 text"))?;
-            match text(&config, "InputType").as_deref().unwrap_or("JSON") {
-                "JSON" => json_items(&body, &bucket, &key)?,
-                "JSONL" => jsonl_items(&body, &bucket, &key)?,
-                "CSV" => csv_items(&body, &config)?,
-                "MANIFEST" => {
-                    return Err(
-                        "ReaderConfig InputType MANIFEST (an S3 inventory) is not read locally: \
-                         list the objects with s3:listObjectsV2 over the folder instead"
-                            .into(),
-                    );
+            let body = read_object(buckets, &bucket, &key)?;
+            let input_type = text(&config, "InputType");
+            match (
+                text(&config, "ManifestType").as_deref(),
+                input_type.as_deref(),
+            ) {
+                // An S3 inventory's manifest.json (the older form is InputType MANIFEST).
+                (Some("S3_INVENTORY"), _) | (None, Some("MANIFEST")) => {
+                    inventory_items(buckets, &bucket, &key, &body)?
                 }
-                other => {
+                // An Athena UNLOAD manifest: one s3:// URI a line, each file of InputType.
+                (Some("ATHENA_DATA"), _) => {
+                    let mut items = Vec::new();
+                    for uri in body.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                        let (b, k) = s3_uri(uri).ok_or_else(|| {
+                            format!("s3://{bucket}/{key}: '{uri}' is not an s3:// URI")
+                        })?;
+                        let data = read_object(buckets, b, k)?;
+                        items.extend(file_items(&data, input_type.as_deref(), &config, b, k)?);
+                    }
+                    items
+                }
+                (Some(other), _) => {
                     return Err(format!(
-                        "ReaderConfig InputType {other} is not one AWS knows"
+                        "ReaderConfig ManifestType {other} is not one AWS knows (S3_INVENTORY, ATHENA_DATA)"
                     ));
                 }
+                (None, t) => file_items(&body, t, &config, &bucket, &key)?,
             }
         }
         "s3:listObjectsV2" => {
@@ -107,12 +106,7 @@ fn write_results(req: &TaskRequest, buckets: &Buckets) -> Result<Value, String> 
         .and_then(Value::as_str)
         .ok_or("the ResultWriter's Parameters have no Bucket")?;
     let prefix = params.get("Prefix").and_then(Value::as_str).unwrap_or("");
-    let dir = buckets.get(bucket).ok_or_else(|| {
-        format!(
-            "no local folder stands for the bucket '{bucket}': map it with --bucket {bucket}=DIR \
-             or a [buckets] table in stepdbg.toml (stepdbg never calls S3)"
-        )
-    })?;
+    let dir = bucket_dir(buckets, bucket)?;
     let map_run = req.input["MapRunArn"]
         .as_str()
         .unwrap_or_default()
@@ -186,6 +180,116 @@ fn write_results(req: &TaskRequest, buckets: &Buckets) -> Result<Value, String> 
 }
 
 /// `key` inside the bucket's folder, refusing keys that climb out of it.
+/// The items of one data file of `input_type` (JSON when not given).
+fn file_items(
+    body: &str,
+    input_type: Option<&str>,
+    config: &Value,
+    bucket: &str,
+    key: &str,
+) -> Result<Vec<Value>, String> {
+    match input_type.unwrap_or("JSON") {
+        "JSON" => json_items(body, bucket, key),
+        "JSONL" => jsonl_items(body, bucket, key),
+        "CSV" => csv_items(body, config),
+        "PARQUET" => Err(format!(
+            "s3://{bucket}/{key}: Parquet files are not read locally (give the items as CSV or JSON Lines)"
+        )),
+        other => Err(format!(
+            "ReaderConfig InputType {other} is not one AWS knows"
+        )),
+    }
+}
+
+/// The largest object read (and, gzipped, the most it may expand to).
+const MAX_OBJECT_BYTES: u64 = crate::shell::read::MAX_FILE_BYTES * 32;
+
+/// The text of object `key` of `bucket`, from the folder standing for it; a `.gz` object
+/// is decompressed (S3 inventory files are gzipped CSV).
+fn read_object(buckets: &Buckets, bucket: &str, key: &str) -> Result<String, String> {
+    let dir = bucket_dir(buckets, bucket)?;
+    let path = object_path(dir, key)?;
+    let mut bytes = crate::shell::read::bytes(
+        &path,
+        MAX_OBJECT_BYTES,
+        crate::shell::read::Kind::RegularOnly,
+    )
+    .map_err(|e| format!("s3://{bucket}/{key} ({}): {e}", path.display()))?;
+    if key.ends_with(".gz") {
+        use std::io::Read;
+        let mut out = Vec::new();
+        // Bounded: a small archive may expand without limit.
+        flate2::read::GzDecoder::new(bytes.as_slice())
+            .take(MAX_OBJECT_BYTES + 1)
+            .read_to_end(&mut out)
+            .map_err(|e| format!("s3://{bucket}/{key} is not gzip data: {e}"))?;
+        if out.len() as u64 > MAX_OBJECT_BYTES {
+            return Err(format!(
+                "s3://{bucket}/{key} expands past {} MiB",
+                MAX_OBJECT_BYTES >> 20
+            ));
+        }
+        bytes = out;
+    }
+    String::from_utf8(bytes).map_err(|_| format!("s3://{bucket}/{key} is not UTF-8 text"))
+}
+
+/// The folder standing for `bucket`.
+fn bucket_dir<'b>(buckets: &'b Buckets, bucket: &str) -> Result<&'b PathBuf, String> {
+    buckets.get(bucket).ok_or_else(|| {
+        format!(
+            "no local folder stands for the bucket '{bucket}': map it with --bucket {bucket}=DIR \
+             or a [buckets] table in stepdbg.toml (stepdbg never calls S3)"
+        )
+    })
+}
+
+/// `s3://BUCKET/KEY` → (BUCKET, KEY).
+fn s3_uri(uri: &str) -> Option<(&str, &str)> {
+    uri.strip_prefix("s3://")?.split_once('/')
+}
+
+/// The items of an S3 inventory: each row of each CSV file the manifest lists (in the
+/// manifest's bucket, the inventory's destination), its columns named by `fileSchema`,
+/// every value a string, as AWS hands them to the iterations.
+fn inventory_items(
+    buckets: &Buckets,
+    bucket: &str,
+    key: &str,
+    manifest: &str,
+) -> Result<Vec<Value>, String> {
+    let m: Value = serde_json::from_str(manifest)
+        .map_err(|e| format!("s3://{bucket}/{key} is not an S3 inventory manifest: {e}"))?;
+    let format = m.get("fileFormat").and_then(Value::as_str).unwrap_or("CSV");
+    if format != "CSV" {
+        return Err(format!(
+            "s3://{bucket}/{key}: inventory files of format {format} are not read (Step Functions reads CSV inventories)"
+        ));
+    }
+    let schema: Vec<Value> = m
+        .get("fileSchema")
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("s3://{bucket}/{key}: the manifest has no fileSchema"))?
+        .split(',')
+        .map(|c| Value::String(c.trim().to_string()))
+        .collect();
+    let files = m
+        .get("files")
+        .and_then(Value::as_array)
+        .ok_or_else(|| format!("s3://{bucket}/{key}: the manifest has no files"))?;
+    let config = json!({"CSVHeaderLocation": "GIVEN", "CSVHeaders": schema});
+    let mut items = Vec::new();
+    for f in files {
+        let file = f
+            .get("key")
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("s3://{bucket}/{key}: a file of the manifest has no key"))?;
+        let body = read_object(buckets, bucket, file)?;
+        items.extend(csv_items(&body, &config)?);
+    }
+    Ok(items)
+}
+
 fn object_path(dir: &Path, key: &str) -> Result<PathBuf, String> {
     if key.split('/').any(|p| p == "..") {
         return Err(format!("the key {key} leaves the bucket's folder"));
