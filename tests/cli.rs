@@ -60,9 +60,13 @@ fn help_and_version() {
 fn every_sample_validates_clean() {
     let mut n = 0;
     let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    for e in [samples.clone(), samples.join("nested")]
-        .iter()
-        .flat_map(|d| std::fs::read_dir(d).unwrap().flatten())
+    for e in [
+        samples.clone(),
+        samples.join("nested"),
+        samples.join("distributed-map"),
+    ]
+    .iter()
+    .flat_map(|d| std::fs::read_dir(d).unwrap().flatten())
     {
         let name = e.file_name().to_string_lossy().to_string();
         if !(name.ends_with(".asl.json") || name.ends_with(".asl.yaml")) {

@@ -15,7 +15,7 @@ fn load(path: &Path) -> Option<stepdbg::asl::Definition> {
 }
 
 fn samples() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = ["samples", "samples/nested"]
+    let mut v: Vec<PathBuf> = ["samples", "samples/nested", "samples/distributed-map"]
         .iter()
         .flat_map(|d| std::fs::read_dir(root().join(d)).unwrap().flatten())
         .map(|e| e.path())

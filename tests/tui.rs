@@ -1819,7 +1819,7 @@ fn log_points_log_and_go_on() {
 #[test]
 fn the_graph_view_of_every_sample() {
     let mut names = Vec::new();
-    for dir in ["", "nested"] {
+    for dir in ["", "nested", "distributed-map"] {
         for e in std::fs::read_dir(samples().join(dir)).unwrap().flatten() {
             let n = e.file_name().to_string_lossy().to_string();
             // A child state machine is seen from its parent.
@@ -2040,4 +2040,56 @@ fn step_back_and_restart_leave_a_child_execution() {
     assert_eq!(app.nesting.depth(), 0);
     assert_eq!(app.exec().config().state_machine_name, "order");
     assert_eq!(app.session.step_count(), 0);
+}
+
+#[test]
+fn a_distributed_map_shows_its_map_run() {
+    let mut app = sample_app("distributed-map/orders.asl.json");
+    app.run_command("break Reject batch");
+    app.press("c");
+    app.settle();
+    assert_eq!(app.ix.current.as_ref().unwrap().name, "Reject batch");
+    // Paused inside the second batch: the run so far, as DescribeMapRun shows it.
+    let run = app.session.execution().map_run(0).expect("a Map Run");
+    assert_eq!(run["status"], "RUNNING");
+    assert!(
+        run["mapRunArn"]
+            .as_str()
+            .unwrap()
+            .contains(":mapRun:orders/")
+    );
+    assert_eq!(run["itemCounts"]["total"], 5);
+    assert_eq!(run["executionCounts"]["total"], 3);
+    assert_eq!(run["executionCounts"]["succeeded"], 1);
+    assert_eq!(run["executionCounts"]["running"], 2, "{run}");
+    assert_eq!(run["maxConcurrency"], 2);
+    assert_eq!(run["toleratedFailureCount"], 1);
+    // On: it stops once more where the batch fails (a failure break), then ends.
+    app.press("c");
+    app.settle();
+    assert!(message(&app).contains("EmptyOrder"), "{}", message(&app));
+    app.press("c");
+    app.settle();
+    assert_eq!(app.status_word(), "SUCCEEDED", "{}", message(&app));
+    let rec = app
+        .session
+        .execution()
+        .steps()
+        .iter()
+        .find(|r| r.state == "Check orders")
+        .unwrap();
+    let run = rec
+        .map_run
+        .as_ref()
+        .expect("the ended run on the Map's record");
+    assert_eq!(run["status"], "SUCCEEDED");
+    assert_eq!(
+        run["itemCounts"],
+        json!({"pending": 0, "running": 0, "succeeded": 3, "failed": 2, "timedOut": 0,
+               "aborted": 0, "total": 5})
+    );
+    assert_eq!(run["executionCounts"]["failed"], 1);
+    let s = zoomed(&mut app, Pane::Inspector);
+    assert!(s.contains("map run"), "{s}");
+    insta::assert_snapshot!("distributed_map_run_80x24", s);
 }

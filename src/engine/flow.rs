@@ -1302,6 +1302,70 @@ impl Execution {
         }
     }
 
+    /// A Distributed Map's run in DescribeMapRun's shape (`status`: how it ended; None
+    /// while it runs): counts of items and of child executions (batches when batched).
+    pub(crate) fn map_run_of(&self, ch: &super::Children, status: Option<&str>) -> Option<Value> {
+        let run = ch.map_run.as_ref()?;
+        #[derive(Default)]
+        struct Counts {
+            pending: usize,
+            running: usize,
+            succeeded: usize,
+            failed: usize,
+            aborted: usize,
+        }
+        let (mut items, mut executions) = (Counts::default(), Counts::default());
+        for (k, &t) in ch.threads.iter().enumerate() {
+            let size = run
+                .batch_sizes
+                .as_ref()
+                .and_then(|b| b.get(k).copied())
+                .unwrap_or(1);
+            let thread = &self.threads[t];
+            let count = |c: &mut Counts, n: usize| {
+                let slot = if k >= ch.next_to_start {
+                    &mut c.pending
+                } else if ch.failed.contains(&k) {
+                    &mut c.failed
+                } else if ch.results[k].is_some() {
+                    &mut c.succeeded
+                } else if matches!(thread.status, ThreadStatus::Aborted) {
+                    &mut c.aborted
+                } else {
+                    &mut c.running
+                };
+                *slot += n;
+            };
+            count(&mut items, size);
+            count(&mut executions, 1);
+        }
+        let as_json = |c: &Counts| {
+            json!({
+                "pending": c.pending,
+                "running": c.running,
+                "succeeded": c.succeeded,
+                "failed": c.failed,
+                "timedOut": 0,
+                "aborted": c.aborted,
+                "total": c.pending + c.running + c.succeeded + c.failed + c.aborted,
+            })
+        };
+        let mut v = json!({
+            "mapRunArn": run.arn,
+            "status": status.unwrap_or("RUNNING"),
+            "maxConcurrency": if ch.limit == usize::MAX { 0 } else { ch.limit },
+            "itemCounts": as_json(&items),
+            "executionCounts": as_json(&executions),
+        });
+        if let Some(n) = ch.tolerated_count {
+            v["toleratedFailureCount"] = json!(n);
+        }
+        if let Some(p) = ch.tolerated_percentage {
+            v["toleratedFailurePercentage"] = json!(p);
+        }
+        Some(v)
+    }
+
     fn children_done(&mut self, i: usize, state: &State) -> Flow {
         let ch = self.threads[i]
             .children
@@ -1321,6 +1385,12 @@ impl Execution {
         } else {
             ch.failures > 0
         };
+        if self.threads[i].record.is_some() {
+            let run = self.map_run_of(&ch, Some(if exceeded { "FAILED" } else { "SUCCEEDED" }));
+            if let Some(r) = &mut self.threads[i].record {
+                r.map_run = run;
+            }
+        }
         // Free the finished children.
         for k in &ch.threads {
             self.threads[*k].status = ThreadStatus::Aborted;
@@ -1490,6 +1560,7 @@ impl Execution {
         // Run in this history instead of their events.
         let distributed =
             matches!(&state.kind, StateKind::Map(m) if m.mode == MapMode::Distributed);
+        let mut map_run = None;
         let map_run_started = if is_map && distributed && !self.threads[p].in_map_run {
             // AWS names a Map Run by the Map's Label, else by a fresh UUID.
             let label = match &state.kind {
@@ -1509,7 +1580,18 @@ impl Execution {
                 "arn:aws:states:{}:{}:mapRun:{}/{label}:{run_id}",
                 self.cfg.region, self.cfg.account, self.cfg.state_machine_name,
             );
-            self.emit(p, EventKind::MapRunStarted, json!({"mapRunArn": arn}))
+            let started = self.emit(p, EventKind::MapRunStarted, json!({"mapRunArn": &arn}));
+            let batched = matches!(&state.kind, StateKind::Map(m) if m.item_batcher.is_some());
+            map_run = Some(Box::new(super::MapRun {
+                arn,
+                batch_sizes: batched.then(|| {
+                    inputs
+                        .iter()
+                        .map(|b| b.get("Items").and_then(Value::as_array).map_or(1, Vec::len))
+                        .collect()
+                }),
+            }));
+            started
         } else {
             0
         };
@@ -1565,6 +1647,7 @@ impl Execution {
             tail: 0,
             failed_tail: 0,
             map_run_started,
+            map_run,
         }));
         self.threads[p].status = ThreadStatus::WaitingChildren;
         if n == 0 {

@@ -416,6 +416,8 @@ pub struct StepRecord {
     pub caught_by: Option<usize>,
     /// For a Choice: how each rule came out and which one chose the next state.
     pub choice: Option<ChoiceTrace>,
+    /// For a Distributed Map: its Map Run as it ended, in DescribeMapRun's shape.
+    pub map_run: Option<Value>,
 }
 
 /// Why a Choice went where it went: every rule's value on the state's input (those after
@@ -626,6 +628,16 @@ pub(crate) struct Children {
     pub failed_tail: u64,
     /// A Distributed Map's MapRunStarted event (0 otherwise).
     pub map_run_started: u64,
+    /// A Distributed Map's run, for displays.
+    pub map_run: Option<Box<MapRun>>,
+}
+
+/// What a Distributed Map's run is, beside its children: its ARN and, when the
+/// iterations take batches, how many items each batch holds.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MapRun {
+    pub arn: String,
+    pub batch_sizes: Option<Vec<usize>>,
 }
 
 #[derive(Debug, Clone)]
@@ -902,6 +914,13 @@ impl Execution {
     /// exited), if any.
     pub fn open_record(&self, thread: usize) -> Option<&StepRecord> {
         self.threads.get(thread)?.record.as_deref()
+    }
+
+    /// The Distributed Map run `thread` waits for, as DescribeMapRun shows it (status
+    /// RUNNING); a finished run is on its step record ([`StepRecord::map_run`]).
+    pub fn map_run(&self, thread: usize) -> Option<Value> {
+        let ch = self.threads.get(thread)?.children.as_deref()?;
+        self.map_run_of(ch, None)
     }
 
     /// The state the next step of `thread` will run, if it is about to enter one.

@@ -170,6 +170,13 @@ impl InspectorPane {
         if let Some(trace) = &rec.choice {
             tree.section("choice", &trace.to_json(), None, &self.folds);
         }
+        // A Distributed Map: its Map Run (items, batches, how they fared).
+        let live_run = open
+            .then(|| cx.session.execution().map_run(rec.thread))
+            .flatten();
+        if let Some(run) = live_run.as_ref().or(rec.map_run.as_ref()) {
+            tree.section("map run", run, None, &self.folds);
+        }
         if let Some(items) = map_items(rec) {
             tree.section("per item", &items, None, &self.folds);
         }
