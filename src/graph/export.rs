@@ -284,7 +284,7 @@ pub fn svg(block: &Block, marks: &RunMarks) -> String {
         let label = edge_label(r.kind, &r.label);
         if !label.is_empty() {
             // Beside the target's end of the crossing, so a Choice's labels stay apart.
-            let (x, y) = r.points[2];
+            let (x, y) = r.points[r.points.len() - 2];
             let _ = writeln!(
                 out,
                 "<text x=\"{}\" y=\"{}\" fill=\"#555\" font-size=\"10\">{}</text>",

@@ -217,7 +217,10 @@ fn place(block: &Block, x0: usize, y0: usize, out: &mut Layout, sp: Spacing) -> 
     let width = row_w.iter().max().copied().unwrap_or(0);
     let mut pos = vec![(0usize, 0usize); n];
     let mut y = y0;
+    // Where each layer's band ends (its tallest box): the gap below starts there.
+    let mut layer_bottom = vec![0usize; depth];
     for (l, r) in rows.iter().enumerate() {
+        layer_bottom[l] = y + row_h[l];
         let mut x = x0 + (width - row_w[l]) / 2;
         for &v in r {
             pos[v] = (x, y);
@@ -246,6 +249,18 @@ fn place(block: &Block, x0: usize, y0: usize, out: &mut Layout, sp: Spacing) -> 
             cx += cw.max(sub.width) + sp.node_gap;
         }
     }
+    // A column a long edge can run down without crossing a box of the layers it passes
+    // (and, where boxes have borders, not right beside one).
+    let margin = usize::from(sp.box_rows > 1);
+    let free_lane = |c: usize, from_layer: usize, to_layer: usize| {
+        (from_layer + 1..to_layer).all(|l| {
+            rows[l].iter().all(|&v| {
+                let (x, _) = pos[v];
+                c + margin < x || c >= x + sizes[v].0 + margin
+            })
+        })
+    };
+    let mut right = x0 + width;
     for (i, e) in block.edges.iter().enumerate() {
         let (Some(&(fx, fy)), Some(&(tx, ty))) = (pos.get(e.from), pos.get(e.to)) else {
             continue;
@@ -255,24 +270,45 @@ fn place(block: &Block, x0: usize, y0: usize, out: &mut Layout, sp: Spacing) -> 
         let start = (fx + fw / 2, fy + fh);
         let end = (tx + tw / 2, ty.saturating_sub(1));
         // The crossing runs in the gap: its middle row when there is room.
-        let mid = if sp.layer_gap > 2 {
-            start.1 + 1
+        let gap_row = |below: usize| {
+            if sp.layer_gap > 2 { below + 1 } else { below }
+        };
+        let mid = gap_row(layer_bottom[layer[e.from]]);
+        let points = if back[i] {
+            vec![start]
+        } else if layer[e.to] > layer[e.from] + 1 {
+            // Across layers: down a lane clear of the boxes between, then across to the
+            // target in the gap above it.
+            let (from_layer, to_layer) = (layer[e.from], layer[e.to]);
+            let lane = std::iter::once(end.0)
+                .chain(std::iter::once(start.0))
+                .chain((1..=width + 2).flat_map(|d| [end.0 + d, end.0.wrapping_sub(d)]))
+                .filter(|&c| c >= x0 && c < usize::MAX / 2)
+                .find(|&c| free_lane(c, from_layer, to_layer))
+                .unwrap_or(x0 + width + 1);
+            right = right.max(lane + 2);
+            let low = gap_row(ty.saturating_sub(sp.layer_gap));
+            vec![
+                start,
+                (start.0, mid),
+                (lane, mid),
+                (lane, low),
+                (end.0, low),
+                end,
+            ]
         } else {
-            start.1
+            vec![start, (start.0, mid), (end.0, mid), end]
         };
         out.routes.push(Route {
             from: block.nodes[e.from].name.clone(),
             to: block.nodes[e.to].name.clone(),
             kind: e.kind,
             label: e.label.clone(),
-            points: if back[i] {
-                vec![start]
-            } else {
-                vec![start, (start.0, mid), (end.0, mid), end]
-            },
+            points,
             back: back[i],
         });
     }
+    let width = right - x0;
     (width, height)
 }
 

@@ -55,19 +55,58 @@ impl Canvas<'_> {
 
     /// A line cell, unless something other than a line is already there; two lines
     /// meeting make a junction.
+    /// Draw a piece of line; where lines meet, the glyph joins them (a corner over a
+    /// line becomes a tee, two lines crossing a cross). Boxes and text are never drawn over.
     fn line(&mut self, x: usize, y: usize, ch: &str, style: Style) {
-        if let Some(c) = self.cell(x, y)
-            && (c.symbol() == " " || "│─┆┄╭╮╰╯┴┬".contains(c.symbol()))
-        {
-            let merged = match (c.symbol(), ch) {
-                ("╰", "╯") | ("╯", "╰") | ("┴", "╰" | "╯") => "┴",
-                ("╭", "╮") | ("╮", "╭") | ("┬", "╭" | "╮") => "┬",
-                ("┴", _) => "┴",
-                ("┬", _) => "┬",
-                _ => ch,
-            };
-            c.set_symbol(merged).set_style(style);
-        }
+        let Some(c) = self.cell(x, y) else {
+            return;
+        };
+        let merged = match (c.symbol(), joins(ch)) {
+            (" ", _) => ch,
+            (old, Some(new)) if old != ch => match joins(old) {
+                Some(had) => glyph(had | new),
+                None => return,
+            },
+            (old, _) if old == ch => ch,
+            _ => return,
+        };
+        c.set_symbol(merged).set_style(style);
+    }
+}
+
+/// The sides a line glyph reaches: up 1, down 2, left 4, right 8.
+fn joins(glyph: &str) -> Option<u8> {
+    Some(match glyph {
+        "│" | "┆" => 1 | 2,
+        "─" | "┄" => 4 | 8,
+        "╭" => 2 | 8,
+        "╮" => 2 | 4,
+        "╰" => 1 | 8,
+        "╯" => 1 | 4,
+        "┴" => 1 | 4 | 8,
+        "┬" => 2 | 4 | 8,
+        "├" => 1 | 2 | 8,
+        "┤" => 1 | 2 | 4,
+        "┼" => 15,
+        _ => return None,
+    })
+}
+
+/// The glyph reaching these sides.
+fn glyph(sides: u8) -> &'static str {
+    match sides {
+        3 => "│",
+        12 | 4 | 8 => "─",
+        1 | 2 => "│",
+        10 => "╭",
+        6 => "╮",
+        9 => "╰",
+        5 => "╯",
+        13 => "┴",
+        14 => "┬",
+        11 => "├",
+        7 => "┤",
+        _ => "┼",
     }
 }
 
@@ -200,31 +239,39 @@ fn draw_route(cv: &mut Canvas, r: &Route, cx: &Ctx) {
         cv.text(x.saturating_sub(text.width() / 2), y, &text, 40, pal.dim);
         return;
     }
-    let [p0, p1, p2, p3] = [r.points[0], r.points[1], r.points[2], r.points[3]];
-    for y in p0.1..p1.1 {
-        cv.line(p0.0, y, v, style);
-    }
-    // The corners at both ends are written below (where lines meet, they join).
-    let (lo, hi) = (p1.0.min(p2.0), p1.0.max(p2.0));
-    for x in lo + 1..hi {
-        cv.line(x, p1.1, h, style);
-    }
-    for y in p1.1..p3.1 {
-        cv.line(p2.0, y, v, style);
-    }
-    use std::cmp::Ordering::*;
-    match p2.0.cmp(&p1.0) {
-        Greater => {
-            cv.line(p1.0, p1.1, "╰", style);
-            cv.line(p2.0, p1.1, "╮", style);
+    // Orthogonal segments, down or across; where two meet, a corner (the route leaves its
+    // box downwards, so its first point is met from above).
+    let mut pts = r.points.clone();
+    pts.dedup();
+    for w in pts.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if a.0 == b.0 {
+            for y in a.1.min(b.1) + 1..a.1.max(b.1) {
+                cv.line(a.0, y, v, style);
+            }
+        } else {
+            for x in a.0.min(b.0) + 1..a.0.max(b.0) {
+                cv.line(x, a.1, h, style);
+            }
         }
-        Less => {
-            cv.line(p1.0, p1.1, "╯", style);
-            cv.line(p2.0, p1.1, "╭", style);
-        }
-        Equal => cv.line(p1.0, p1.1, v, style),
     }
-    cv.put(p3.0, p3.1, "▼", style);
+    let above = (pts[0].0, pts[0].1.saturating_sub(1));
+    let turns: Vec<(usize, usize)> = std::iter::once(above).chain(pts.iter().copied()).collect();
+    for w in turns.windows(3) {
+        let (a, b, c) = (w[0], w[1], w[2]);
+        let corner = match (a.0 == b.0, b.0.cmp(&c.0), b.0.cmp(&a.0)) {
+            // Down, then across.
+            (true, std::cmp::Ordering::Less, _) => "╰",
+            (true, std::cmp::Ordering::Greater, _) => "╯",
+            // Across, then down.
+            (false, _, std::cmp::Ordering::Greater) => "╮",
+            (false, _, std::cmp::Ordering::Less) => "╭",
+            _ => v,
+        };
+        cv.line(b.0, b.1, corner, style);
+    }
+    let end = pts[pts.len() - 1];
+    cv.put(end.0, end.1, "▼", style);
     let label = match r.kind {
         EdgeKind::Next => String::new(),
         EdgeKind::Rule(k) => format!("{k}"),
@@ -232,6 +279,8 @@ fn draw_route(cv: &mut Canvas, r: &Route, cx: &Ctx) {
         EdgeKind::Catch(_) => crate::tui::text::truncate(&r.label, 16),
     };
     if !label.is_empty() {
-        cv.text(p2.0 + 1, p1.1 + 1, &label, 18, pal.dim);
+        // Beside the line into the target, below the last turn.
+        let (x, y) = r.points[r.points.len().saturating_sub(2)];
+        cv.text(x + 1, y + 1, &label, 18, pal.dim);
     }
 }
