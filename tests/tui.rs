@@ -2093,3 +2093,53 @@ fn a_distributed_map_shows_its_map_run() {
     assert!(s.contains("map run"), "{s}");
     insta::assert_snapshot!("distributed_map_run_80x24", s);
 }
+
+#[test]
+fn the_graph_folds_a_map_into_one_box() {
+    let mut app = sample_app("map.asl.json");
+    app.press("m");
+    assert_eq!(app.selected_state().unwrap().0, "Plan each line");
+    app.press("x");
+    assert!(
+        message(&app).contains("'Plan each line' folded"),
+        "{}",
+        message(&app)
+    );
+    let boxes = &app.states.layout.boxes;
+    assert!(boxes.iter().all(|b| b.name != "Email download link"));
+    let map = boxes.iter().find(|b| b.name == "Plan each line").unwrap();
+    assert_eq!(map.folded, 3);
+    assert!(!map.frame);
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("Map +3"), "{s}");
+    insta::assert_snapshot!("graph_folded_map_120x40", s);
+    // Running inside it: the folded box is the current one.
+    app.run_command("break Ship from warehouse");
+    app.press("c");
+    app.settle();
+    assert_eq!(app.ix.current.as_ref().unwrap().name, "Ship from warehouse");
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("▶ Plan each line"), "{s}");
+    // x again unfolds it; C folds every Map and Parallel, E unfolds them all.
+    app.press("x");
+    assert!(message(&app).contains("unfolded"), "{}", message(&app));
+    assert!(
+        app.states
+            .layout
+            .boxes
+            .iter()
+            .any(|b| b.name == "Email download link")
+    );
+    app.press("C");
+    assert!(
+        app.states
+            .layout
+            .boxes
+            .iter()
+            .all(|b| b.folded == 0 || b.name == "Plan each line")
+    );
+    assert!(app.states.layout.boxes.iter().all(|b| b.name != "Digital?"));
+    app.press("E");
+    assert!(app.states.folded.is_empty());
+    assert!(app.states.layout.boxes.iter().any(|b| b.name == "Digital?"));
+}

@@ -52,6 +52,23 @@ pub struct Placed {
     pub h: usize,
     /// Holds sub-machines (Map, Parallel).
     pub frame: bool,
+    /// A folded Map or Parallel: the states it holds, not drawn.
+    pub folded: usize,
+}
+
+impl Placed {
+    /// What the box says of its type (`Map +3` when folded).
+    pub fn kind_label(&self) -> String {
+        kind_label(self.kind, self.folded)
+    }
+}
+
+fn kind_label(kind: &str, folded: usize) -> String {
+    if folded > 0 {
+        format!("{kind} +{folded}")
+    } else {
+        kind.to_string()
+    }
 }
 
 /// A transition as drawn: orthogonal segments through these points.
@@ -179,7 +196,10 @@ fn place(block: &Block, x0: usize, y0: usize, out: &mut Layout, sp: Spacing) -> 
     for (v, node) in block.nodes.iter().enumerate() {
         if node.children.is_empty() {
             let kind = if sp.box_rows > 1 {
-                node.kind.len() + 2
+                kind_label(node.kind, node.folded).len() + 2
+            } else if node.folded > 0 {
+                // `[✓ Name +3]`
+                node.name.chars().count() + kind_label("", node.folded).len()
             } else {
                 0
             };
@@ -241,6 +261,7 @@ fn place(block: &Block, x0: usize, y0: usize, out: &mut Layout, sp: Spacing) -> 
             w: sizes[v].0,
             h: sizes[v].1,
             frame: !node.children.is_empty(),
+            folded: node.folded,
         });
         // The sub-machines inside the frame, side by side.
         let mut cx = x + sp.frame_pad;

@@ -29,6 +29,8 @@ pub struct Node {
     pub children: Vec<Block>,
     /// A unique id over the whole graph (for exports).
     pub id: usize,
+    /// A folded Map or Parallel: how many states it holds, not drawn.
+    pub folded: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,11 +55,21 @@ pub struct Edge {
 impl Block {
     /// The graph of `machine`, ids numbered from `next_id`.
     pub fn of(machine: &Machine) -> Block {
-        let mut id = 0;
-        Block::build(machine, &mut id)
+        Block::folded(machine, &std::collections::HashSet::new())
     }
 
-    fn build(machine: &Machine, next_id: &mut usize) -> Block {
+    /// The graph with the Map and Parallel states at these pointers folded: drawn as one
+    /// box each, their sub-machines left out.
+    pub fn folded(machine: &Machine, folded: &std::collections::HashSet<String>) -> Block {
+        let mut id = 0;
+        Block::build(machine, &mut id, folded)
+    }
+
+    fn build(
+        machine: &Machine,
+        next_id: &mut usize,
+        folded: &std::collections::HashSet<String>,
+    ) -> Block {
         let mut block = Block {
             start: machine.start().unwrap_or(0),
             ..Block::default()
@@ -65,11 +77,21 @@ impl Block {
         for (i, s) in machine.states.iter().enumerate() {
             let id = *next_id;
             *next_id += 1;
-            let children = s
-                .sub_machines()
-                .into_iter()
-                .map(|m| Block::build(m, next_id))
-                .collect();
+            let fold = folded.contains(&s.pointer);
+            let children = if fold {
+                Vec::new()
+            } else {
+                s.sub_machines()
+                    .into_iter()
+                    .map(|m| Block::build(m, next_id, folded))
+                    .collect()
+            };
+            let mut inside = 0;
+            if fold {
+                for m in s.sub_machines() {
+                    m.walk(&mut |_| inside += 1);
+                }
+            }
             block.nodes.push(Node {
                 name: s.name.clone(),
                 pointer: s.pointer.clone(),
@@ -77,6 +99,7 @@ impl Block {
                 end: s.end || matches!(s.kind, StateKind::Succeed | StateKind::Fail(_)),
                 children,
                 id,
+                folded: inside,
             });
             if let Some(t) = &s.next {
                 block.edges.push(Edge {

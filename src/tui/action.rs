@@ -89,6 +89,7 @@ actions! {
     Copy = "copy", "Window", "copy the selected value (or the viewer's text) to the clipboard (OSC 52)", ["y"];
     Zoom = "zoom", "Window", "zoom the focused pane (again to restore)", ["z"];
     ToggleGraph = "toggle_graph", "Window", "show the States pane as a graph of the machine, or as a list again", ["m"];
+    FoldFrame = "fold_frame", "Window", "in the graph: fold the selected Map or Parallel into one box, or unfold it (C/E: all)", ["x"];
     CommandLine = "command_line", "Window", "command line (break, delete, goto, input, export, theme)", [":"];
     Help = "help", "Window", "this help", ["?"];
     Quit = "quit", "Window", "quit (asks first while an execution is running)", ["q"];

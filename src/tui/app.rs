@@ -811,6 +811,11 @@ impl App {
                 self.states.graph = !self.states.graph;
                 self.focus_pane(Pane::States);
             }
+            A::FoldFrame => self.info(format!(
+                "{} folds a Map or Parallel in the graph ({} shows it)",
+                self.keymap.label(A::FoldFrame, 1),
+                self.keymap.label(A::ToggleGraph, 1)
+            )),
             A::CommandLine => {
                 self.command_pos = self.command_history.len();
                 self.mode = Mode::Command(Editor::single(""));

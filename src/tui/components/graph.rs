@@ -6,7 +6,7 @@
 use super::states::StatesPane;
 use super::{Ctx, Pane, pane_block};
 use crate::graph::EdgeKind;
-use crate::graph::layout::{Placed, Route};
+use crate::graph::layout::{Layout, Placed, Route};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -129,7 +129,11 @@ pub fn render(pane: &StatesPane, rect: Rect, buf: &mut Buffer, cx: &Ctx, focused
     );
     let area = block.inner(rect);
     block.render(rect, buf);
-    let selected = pane.selected_state().map(|(_, p)| p.to_string());
+    // The selected state, or the folded Map or Parallel it is in.
+    let selected = pane
+        .selected_state()
+        .and_then(|(_, p)| visible_box(layout, p))
+        .map(|b| b.pointer.clone());
     // Keep the selected state in view.
     let sel = selected
         .as_deref()
@@ -152,7 +156,8 @@ pub fn render(pane: &StatesPane, rect: Rect, buf: &mut Buffer, cx: &Ctx, focused
         draw_route(&mut cv, r, cx);
     }
     for b in &layout.boxes {
-        let (mark, style) = super::states::state_mark(cx, &b.pointer);
+        let (mark, style) =
+            folded_mark(cx, b).unwrap_or_else(|| super::states::state_mark(cx, &b.pointer));
         let border = if mark == " " { pal.border } else { style };
         let is_sel = selected.as_deref() == Some(b.pointer.as_str());
         let one_row = b.h == 1 && !b.frame;
@@ -163,7 +168,10 @@ pub fn render(pane: &StatesPane, rect: Rect, buf: &mut Buffer, cx: &Ctx, focused
             draw_box(&mut cv, b, border, pal.base);
         }
         let bp = cx.session.breakpoints.has(&b.name);
-        let label = format!("{mark}{}{}", if bp { "●" } else { " " }, b.name);
+        let mut label = format!("{mark}{}{}", if bp { "●" } else { " " }, b.name);
+        if one_row && b.folded > 0 {
+            label.push_str(&format!(" +{}", b.folded));
+        }
         let y = if b.frame || one_row { b.y } else { b.y + 1 };
         let x = if b.frame {
             b.x + b.kind.len() + 4
@@ -187,6 +195,38 @@ pub fn render(pane: &StatesPane, rect: Rect, buf: &mut Buffer, cx: &Ctx, focused
         if bp {
             cv.text(x + 1, y, "●", 1, pal.breakpoint);
         }
+    }
+}
+
+/// The box drawn for the state at `pointer`: its own, or that of the folded Map or
+/// Parallel holding it.
+pub fn visible_box<'l>(layout: &'l Layout, pointer: &str) -> Option<&'l Placed> {
+    layout
+        .boxes
+        .iter()
+        .find(|b| b.pointer == pointer)
+        .or_else(|| {
+            layout
+                .boxes
+                .iter()
+                .filter(|b| b.folded > 0 && pointer.starts_with(&format!("{}/", b.pointer)))
+                .max_by_key(|b| b.pointer.len())
+        })
+}
+
+/// A folded Map or Parallel whose inside runs or waits now: marked so.
+fn folded_mark(cx: &Ctx, b: &Placed) -> Option<(&'static str, Style)> {
+    if b.folded == 0 || cx.session.status().is_done() {
+        return None;
+    }
+    let inside = |p: &str| p.starts_with(&format!("{}/", b.pointer));
+    let pal = cx.pal();
+    if cx.ix.pending_ptrs.iter().any(|p| inside(p)) {
+        Some(("⧗", pal.pending))
+    } else if cx.ix.current.as_ref().is_some_and(|c| inside(&c.pointer)) {
+        Some(("▶", pal.current))
+    } else {
+        None
     }
 }
 
@@ -218,7 +258,7 @@ fn draw_box(cv: &mut Canvas, b: &Placed, border: Style, text: Style) {
     cv.text(
         b.x + 2,
         b.y,
-        &format!(" {} ", b.kind),
+        &format!(" {} ", b.kind_label()),
         b.w.saturating_sub(3),
         border,
     );

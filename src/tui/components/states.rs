@@ -48,6 +48,10 @@ pub struct StatesPane {
     pub layout: crate::graph::layout::Layout,
     /// The same in one row a state, for a pane too narrow for the other.
     pub compact: crate::graph::layout::Layout,
+    /// The Maps and Parallels folded in the graph (pointers), kept across reloads.
+    pub folded: std::collections::HashSet<String>,
+    /// The machine drawn (laid out again when a fold changes).
+    machine: Option<Machine>,
 }
 
 impl StatesPane {
@@ -63,12 +67,75 @@ impl StatesPane {
         let mut rows = Vec::new();
         push_rows(machine, 0, &mut rows);
         self.rows = rows;
-        let block = crate::graph::Block::of(machine);
+        self.machine = Some(machine.clone());
+        self.lay_out();
+        self.list.clamp(self.rows.len());
+        self.revealed = None;
+    }
+
+    /// Lay the machine out again, with the folds as they are.
+    fn lay_out(&mut self) {
+        let Some(machine) = &self.machine else {
+            return;
+        };
+        let block = crate::graph::Block::folded(machine, &self.folded);
         self.layout = crate::graph::layout::layout(&block);
         self.compact =
             crate::graph::layout::layout_with(&block, crate::graph::layout::Spacing::COMPACT);
-        self.list.clamp(self.rows.len());
-        self.revealed = None;
+    }
+
+    /// Fold or unfold the Map or Parallel selected (or holding the selection) in the
+    /// graph: what to tell the person.
+    fn fold_selected(&mut self) -> String {
+        let Some((_, ptr)) = self.selected_state() else {
+            return "no state selected".into();
+        };
+        let ptr = ptr.to_string();
+        let frame = self.machine.as_ref().and_then(|m| {
+            let mut best: Option<(String, String)> = None;
+            m.walk(&mut |s| {
+                let holds = s.pointer == ptr || ptr.starts_with(&format!("{}/", s.pointer));
+                if holds
+                    && !s.sub_machines().is_empty()
+                    && best.as_ref().is_none_or(|(p, _)| s.pointer.len() > p.len())
+                {
+                    // The innermost unfolded one, or the folded one that hides it.
+                    if !self
+                        .folded
+                        .iter()
+                        .any(|f| s.pointer.starts_with(&format!("{f}/")))
+                    {
+                        best = Some((s.pointer.clone(), s.name.clone()));
+                    }
+                }
+            });
+            best
+        });
+        let Some((frame, name)) = frame else {
+            return "not in a Map or Parallel".into();
+        };
+        let said = if self.folded.remove(&frame) {
+            format!("'{name}' unfolded")
+        } else {
+            self.folded.insert(frame.clone());
+            self.select(&frame);
+            format!("'{name}' folded (x unfolds it)")
+        };
+        self.lay_out();
+        said
+    }
+
+    /// Fold every Map and Parallel, or none.
+    fn fold_all(&mut self, fold: bool) {
+        self.folded.clear();
+        if fold && let Some(m) = &self.machine {
+            m.walk(&mut |s| {
+                if !s.sub_machines().is_empty() {
+                    self.folded.insert(s.pointer.clone());
+                }
+            });
+        }
+        self.lay_out();
     }
 
     /// The columns the pane needs to show every row whole (borders included).
@@ -120,7 +187,8 @@ impl StatesPane {
     fn neighbour(&self, a: Action) -> Option<String> {
         let (_, ptr) = self.selected_state()?;
         let boxes = &self.layout.boxes;
-        let from = boxes.iter().find(|b| b.pointer == ptr)?;
+        let from = super::graph::visible_box(&self.layout, ptr)?;
+        let ptr = from.pointer.as_str();
         let centre =
             |b: &crate::graph::layout::Placed| ((b.x + b.w / 2) as i64, (b.y + b.h / 2) as i64);
         let (fx, fy) = centre(from);
@@ -240,6 +308,27 @@ impl Component for StatesPane {
     }
 
     fn on_action(&mut self, a: Action, cx: &Ctx, fx: &mut Vec<Effect>) -> bool {
+        if self.graph {
+            match a {
+                Action::FoldFrame => {
+                    fx.push(Effect::Info(self.fold_selected()));
+                    return true;
+                }
+                Action::CollapseAll | Action::ExpandAll => {
+                    self.fold_all(a == Action::CollapseAll);
+                    fx.push(Effect::Info(
+                        if a == Action::CollapseAll {
+                            "every Map and Parallel folded"
+                        } else {
+                            "every Map and Parallel unfolded"
+                        }
+                        .into(),
+                    ));
+                    return true;
+                }
+                _ => {}
+            }
+        }
         // In the graph, the arrows go to the nearest box that way.
         if self.graph && matches!(a, Action::Up | Action::Down | Action::Left | Action::Right) {
             if let Some(p) = self.neighbour(a) {
