@@ -2143,3 +2143,59 @@ fn the_graph_folds_a_map_into_one_box() {
     assert!(app.states.folded.is_empty());
     assert!(app.states.layout.boxes.iter().any(|b| b.name == "Digital?"));
 }
+
+#[test]
+fn the_graph_view_of_the_largest_realworld_definitions() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/realworld/definitions");
+    // The three with the most states.
+    let mut sized: Vec<(usize, PathBuf)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let def = stepdbg::asl::load(&e.path()).ok()?;
+            let mut n = 0;
+            def.machine.walk(&mut |_| n += 1);
+            (!def.has_errors()).then_some((n, e.path()))
+        })
+        .collect();
+    sized.sort();
+    for (n, path) in sized.iter().rev().take(3) {
+        let s = Session::open(path, SessionOptions::default(), Box::new(ManualResolver)).unwrap();
+        let mut app = App::new(s, opts());
+        app.press("m");
+        let stem = path
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .replace(".asl", "");
+        for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+            let s = screen(&mut app, w, h);
+            assert!(s.contains("graph (m: list)"), "{stem}: {s}");
+            if (w, h) != (200, 60) {
+                insta::assert_snapshot!(format!("graph_realworld_{stem}_{w}x{h}"), s);
+            }
+        }
+        // Every state is placed; the selection can walk to the last box and back in view.
+        let mut names = Vec::new();
+        app.session
+            .definition
+            .machine
+            .walk(&mut |st| names.push(st.name.clone()));
+        assert_eq!(names.len(), *n);
+        for name in &names {
+            assert!(
+                app.states.layout.boxes.iter().any(|b| &b.name == name),
+                "{stem}: {name}"
+            );
+        }
+        app.focus_pane(Pane::States);
+        for _ in 0..*n {
+            app.press("Down");
+        }
+        let (sel, _) = app.states.selected_state().unwrap();
+        let sel = sel.to_string();
+        let s = screen(&mut app, 80, 24);
+        let shown: String = sel.chars().take(8).collect();
+        assert!(s.contains(&shown), "{stem}: '{sel}' not in view:\n{s}");
+    }
+}

@@ -142,12 +142,22 @@ pub fn render(pane: &StatesPane, rect: Rect, buf: &mut Buffer, cx: &Ctx, focused
         if total <= room {
             return 0;
         }
-        let want = (pos + len / 2).saturating_sub(room / 2);
+        // Centred; a box wider than the room shows from its start (where its name is), a
+        // frame (len 0 here) from its middle.
+        let want = if len >= room {
+            pos
+        } else {
+            (pos + len / 2).saturating_sub(room / 2)
+        };
         want.min(total - room)
     };
     let (ox, oy) = sel.map_or((0, 0), |b| {
         (
-            fit(b.x, b.w, area.width as usize, layout.width),
+            if b.frame {
+                fit(b.x + b.w / 2, 0, area.width as usize, layout.width)
+            } else {
+                fit(b.x, b.w, area.width as usize, layout.width)
+            },
             fit(b.y, b.h, area.height as usize, layout.height),
         )
     });
