@@ -440,6 +440,126 @@ fn test_state_at_each_inspection_level_with_mocks_and_retries() {
 }
 
 #[test]
+fn test_state_of_map_and_parallel_states_with_their_state_configuration() {
+    let api = Api::start(None);
+    // A Map tolerating one failed iteration, with a Catch for more.
+    let map = json!({"Type": "Map", "ItemsPath": "$.Values", "MaxConcurrency": 2,
+        "ToleratedFailureCount": 1,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "HandleItem", "States": {"HandleItem": {"Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "f", "Payload.$": "$"}, "End": true}}},
+        "ResultPath": "$.results",
+        "Catch": [{"ErrorEquals": ["States.ExceedToleratedFailureThreshold"], "Next": "HandleThreshold"}],
+        "Next": "Done"}).to_string();
+    let input = "{\"Values\": [\"first\", \"second\", \"third\"]}";
+    // The mock is what the iterations came to: none run (their task has no answer here).
+    let r = api.ok(
+        "TestState",
+        json!({"definition": map, "input": input, "inspectionLevel": "DEBUG",
+        "mock": {"result": "[1, 1, 1]"}, "stateConfiguration": {"mapIterationFailureCount": 1}}),
+    );
+    assert_eq!(r["status"], "SUCCEEDED", "{r}");
+    assert_eq!(r["nextState"], "Done");
+    assert_eq!(
+        r["output"],
+        "{\"Values\":[\"first\",\"second\",\"third\"],\"results\":[1,1,1]}"
+    );
+    let data = &r["inspectionData"];
+    assert_eq!(data["afterItemsPath"], "[\"first\",\"second\",\"third\"]");
+    assert_eq!(data["maxConcurrency"], 2);
+    assert_eq!(data["toleratedFailureCount"], 1);
+    // More failed iterations than tolerated: the threshold error, caught.
+    let r = api.ok(
+        "TestState",
+        json!({"definition": map, "input": input, "inspectionLevel": "INFO",
+        "mock": {"result": "[0, 0, 1]"}, "stateConfiguration": {"mapIterationFailureCount": 2}}),
+    );
+    assert_eq!(r["status"], "CAUGHT_ERROR", "{r}");
+    assert_eq!(r["error"], "States.ExceedToleratedFailureThreshold");
+    assert_eq!(
+        r["cause"],
+        "The specified tolerated failure threshold was exceeded"
+    );
+    assert_eq!(r["nextState"], "HandleThreshold");
+    // A mocked error from a state inside it fails the Map with that error.
+    let r = api.ok(
+        "TestState",
+        json!({"definition": map, "input": input, "inspectionLevel": "INFO",
+        "mock": {"errorOutput": {"error": "MockException", "cause": "Mock the error cause."}},
+        "stateConfiguration": {"errorCausedByState": "HandleItem"}}),
+    );
+    assert_eq!(
+        r,
+        json!({"status": "FAILED", "error": "MockException", "cause": "Mock the error cause."})
+    );
+    // A Parallel's mock is its branches' results.
+    let parallel = json!({"Type": "Parallel", "Branches": [
+        {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish", "Parameters": {"TopicArn": "t", "Message": "m"}, "End": true}}},
+        {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}}], "End": true}).to_string();
+    let r = api.ok(
+        "TestState",
+        json!({"definition": parallel, "mock": {"result": "[{\"MessageId\": \"m-1\"}, {}]"}}),
+    );
+    assert_eq!(r["status"], "SUCCEEDED", "{r}");
+    assert_eq!(r["output"], "[{\"MessageId\":\"m-1\"},{}]");
+    // What does not fit the state tested is refused as AWS refuses it.
+    for bad in [
+        json!({"definition": map, "input": input, "mock": {"errorOutput": {"error": "E"}},
+            "stateConfiguration": {"errorCausedByState": "NoSuchState"}}),
+        json!({"definition": map, "input": input, "mock": {"result": "[]"},
+            "stateConfiguration": {"mapIterationFailureCount": -1}}),
+        json!({"definition": map, "input": input, "mock": {"result": "{\"not\": \"a list\"}"}}),
+        json!({"definition": parallel, "mock": {"result": "[]"},
+            "stateConfiguration": {"mapIterationFailureCount": 1}}),
+        json!({"definition": parallel, "stateConfiguration": {"mapItemReaderData": "[1]"}}),
+    ] {
+        assert_eq!(
+            api.err("TestState", bad.clone()),
+            "ValidationException",
+            "{bad}"
+        );
+    }
+    // A Distributed Map's ItemReader reads mapItemReaderData as its ReaderConfig says;
+    // unmocked, the iterations run (Pass states), in batches.
+    let reader = json!({"StartAt": "State0", "States": {"State0": {"Type": "Map",
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+            "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW", "MaxItems": 3},
+            "Parameters": {"Bucket.$": "$.Bucket", "Key.$": "$.Key"}},
+        "ItemSelector": {"sku.$": "$$.Map.Item.Value.sku"},
+        "ItemBatcher": {"MaxItemsPerBatch": 2},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+            "StartAt": "Count", "States": {"Count": {"Type": "Pass",
+                "Parameters": {"n.$": "States.ArrayLength($.Items)"}, "End": true}}},
+        "End": true}}})
+    .to_string();
+    let r = api.ok(
+        "TestState",
+        json!({"definition": reader, "stateName": "State0",
+        "input": "{\"Bucket\": \"test-bucket\", \"Key\": \"test-key\"}", "inspectionLevel": "DEBUG",
+        "stateConfiguration": {"mapItemReaderData": "sku,qty\nMUG,2\nCAP,5\nPIN,1\nBAG,3\n"}}),
+    );
+    assert_eq!(r["status"], "SUCCEEDED", "{r}");
+    assert_eq!(r["output"], "[{\"n\":2},{\"n\":1}]");
+    let data = &r["inspectionData"];
+    assert_eq!(
+        data["afterItemSelector"],
+        "[{\"sku\":\"MUG\"},{\"sku\":\"CAP\"},{\"sku\":\"PIN\"}]"
+    );
+    assert_eq!(
+        data["afterItemBatcher"],
+        "[{\"Items\":[{\"sku\":\"MUG\"},{\"sku\":\"CAP\"}]},{\"Items\":[{\"sku\":\"PIN\"}]}]"
+    );
+    // Mocked, the reader still reads (its items are in the inspection data).
+    let r = api.ok(
+        "TestState",
+        json!({"definition": reader, "stateName": "State0",
+        "input": "{\"Bucket\": \"b\", \"Key\": \"k\"}", "mock": {"result": "[1, 4, 9]"},
+        "stateConfiguration": {"mapItemReaderData": "sku\nA\n"}}),
+    );
+    assert_eq!(r["output"], "[1,4,9]", "{r}");
+}
+
+#[test]
 fn many_executions_at_once_all_finish() {
     let api = Arc::new(Api::start(Some("retry-catch.mocks.json")));
     let sm = api.create("retry-catch", "retry-catch.asl.json", "STANDARD");

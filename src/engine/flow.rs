@@ -498,6 +498,9 @@ impl Execution {
             StateKind::Parallel(p) => {
                 let inputs = vec![effective; p.branches.len()];
                 self.emit(i, EventKind::ParallelStateStarted, json!({}));
+                if let Some(flow) = self.stand_in_children(i, false, None, None) {
+                    return flow;
+                }
                 self.spawn_children(i, state, inputs, false, 0, None, None);
                 Flow::Wait(Step::Progressed { thread: i })
             }
@@ -1544,6 +1547,47 @@ impl Execution {
         }
     }
 
+    /// TestState's mock of a top-level Map or Parallel: no iterations or branches run; the
+    /// state ends as they would have (a mocked error fails it, too many failed iterations
+    /// exceed its tolerance).
+    fn stand_in_children(
+        &mut self,
+        i: usize,
+        is_map: bool,
+        tolerated_count: Option<usize>,
+        tolerated_percentage: Option<f64>,
+    ) -> Option<Flow> {
+        if self.threads[i].parent.is_some() {
+            return None;
+        }
+        let stand_in = self.cfg.children_stand_in.as_deref()?;
+        let results = match &stand_in.outcome {
+            TaskOutcome::Failure(f) => return Some(Flow::Fail(f.clone())),
+            TaskOutcome::Success(Value::Array(items)) => items.iter().cloned().map(Some).collect(),
+            TaskOutcome::Success(other) => vec![Some(other.clone())],
+        };
+        let failures = stand_in.failures;
+        self.threads[i].children = Some(Box::new(Children {
+            is_map,
+            results,
+            failures,
+            tolerated_count,
+            tolerated_percentage,
+            // Failed iterations beyond what is tolerated (none, without a tolerance).
+            first_failure: (failures > 0).then(|| {
+                Failure::new(
+                    "States.ExceedToleratedFailureThreshold",
+                    "The specified tolerated failure threshold was exceeded",
+                )
+            }),
+            limit: usize::MAX,
+            ..Children::default()
+        }));
+        self.threads[i].status = ThreadStatus::Ready(Phase::ChildrenDone);
+        self.ready.insert(i);
+        Some(Flow::Wait(Step::Progressed { thread: i }))
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn spawn_children(
         &mut self,
@@ -1815,6 +1859,7 @@ impl Execution {
         match setup {
             Ok(map_setup::MapSetup {
                 items,
+                selected,
                 inputs,
                 limit,
                 tolerated_count: count,
@@ -1829,13 +1874,28 @@ impl Execution {
                     if let Some(p) = pct {
                         self.record(i, Stage::ToleratedFailurePercentage, &json!(p));
                     }
-                    self.record(i, Stage::AfterItemSelector, &Value::Array(inputs.clone()));
+                    match &selected {
+                        Some(selected) => {
+                            self.record(
+                                i,
+                                Stage::AfterItemSelector,
+                                &Value::Array(selected.clone()),
+                            );
+                            self.record(i, Stage::AfterItemBatcher, &Value::Array(inputs.clone()));
+                        }
+                        None => {
+                            self.record(i, Stage::AfterItemSelector, &Value::Array(inputs.clone()));
+                        }
+                    }
                 }
                 self.emit(
                     i,
                     EventKind::MapStateStarted,
                     json!({"length": inputs.len()}),
                 );
+                if let Some(flow) = self.stand_in_children(i, true, count, pct) {
+                    return flow;
+                }
                 self.spawn_children(i, state, inputs, true, limit, count, pct);
                 Flow::Wait(Step::Progressed { thread: i })
             }

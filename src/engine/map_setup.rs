@@ -38,6 +38,9 @@ impl SetupError {
 pub(super) struct MapSetup {
     /// The items, after ItemsPath or Items (before ItemSelector).
     pub items: Vec<Value>,
+    /// The iterations' inputs before ItemBatcher put them in batches (kept for records,
+    /// when there is a batcher).
+    pub selected: Option<Vec<Value>>,
     pub inputs: Vec<Value>,
     pub limit: usize,
     pub tolerated_count: Option<usize>,
@@ -110,11 +113,16 @@ pub(super) fn prepare(
         (Vec::new(), select(map, items, raw, effective, env))
     };
     let mut inputs = inputs.map_err(SetupError::before)?;
+    let mut selected = None;
     if let Some(b) = &map.item_batcher {
+        if keep_items {
+            selected = Some(inputs.clone());
+        }
         inputs = batch(b, inputs, effective, &states, env).map_err(SetupError::before)?;
     }
     Ok(MapSetup {
         items,
+        selected,
         inputs,
         limit: limit as usize,
         tolerated_count,

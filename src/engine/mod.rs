@@ -71,6 +71,19 @@ pub struct Config {
     /// Retries already spent by the first state's retriers (TestState's
     /// `retrierRetryCount`): each retrier of the top-level states starts from this count.
     pub prior_retries: u32,
+    /// TestState's mock of a top-level Map or Parallel: its iterations or branches do not
+    /// run; this is what they came to.
+    pub children_stand_in: Option<Box<ChildrenStandIn>>,
+}
+
+/// What a mocked Map's iterations or Parallel's branches came to (TestState).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChildrenStandIn {
+    /// The state's result (a list), or the error it fails with.
+    pub outcome: TaskOutcome,
+    /// Iterations that failed (`mapIterationFailureCount`), weighed against the Map's
+    /// tolerated failures.
+    pub failures: usize,
 }
 
 impl Default for Config {
@@ -88,6 +101,7 @@ impl Default for Config {
             record_steps: true,
             token_secret: 0,
             prior_retries: 0,
+            children_stand_in: None,
         }
     }
 }
@@ -352,6 +366,7 @@ pub enum Stage {
     AfterArguments,
     AfterItemsPath,
     AfterItemSelector,
+    AfterItemBatcher,
     MaxConcurrency,
     ToleratedFailureCount,
     ToleratedFailurePercentage,
@@ -375,6 +390,7 @@ impl Stage {
             Stage::AfterArguments => "afterArguments",
             Stage::AfterItemsPath => "afterItemsPath",
             Stage::AfterItemSelector => "afterItemSelector",
+            Stage::AfterItemBatcher => "afterItemBatcher",
             Stage::MaxConcurrency => "maxConcurrency",
             Stage::ToleratedFailureCount => "toleratedFailureCount",
             Stage::ToleratedFailurePercentage => "toleratedFailurePercentage",

@@ -44,6 +44,15 @@ pub struct TestStateRequest {
     pub mock: Option<TaskOutcome>,
     /// `stateConfiguration.retrierRetryCount`.
     pub retrier_retry_count: u32,
+    /// `stateConfiguration.mapIterationFailureCount`: iterations of a mocked Map that
+    /// failed, against its tolerated failures.
+    pub map_iteration_failure_count: usize,
+    /// `stateConfiguration.errorCausedByState`: the state inside a Map or Parallel a
+    /// mocked error comes from.
+    pub error_caused_by_state: Option<String>,
+    /// `stateConfiguration.mapItemReaderData`: what a Distributed Map's ItemReader reads
+    /// (the caller's `answer` reads it; see `integrations::reader::test_state_answers`).
+    pub map_item_reader_data: Option<String>,
 }
 
 /// Why TestState refused (AWS's InvalidDefinition and ValidationException).
@@ -71,7 +80,11 @@ pub fn test_state(
     answer: &mut dyn FnMut(&TaskRequest) -> Option<TaskOutcome>,
 ) -> Result<Value, TestStateError> {
     let (name, machine) = machine_of(req)?;
-    let def = crate::asl::from_value(machine);
+    let tested = &machine["States"][&name];
+    let state_type = tested.get("Type").and_then(Value::as_str).unwrap_or("");
+    let has_children = matches!(state_type, "Map" | "Parallel");
+    check_configuration(req, tested, state_type)?;
+    let def = crate::asl::from_value(machine.clone());
     if def.has_errors() {
         let problems: Vec<String> = def.errors().map(|d| d.one_line(&def.doc)).collect();
         return Err(TestStateError::InvalidDefinition(format!(
@@ -79,10 +92,19 @@ pub fn test_state(
             problems.join("; ")
         )));
     }
+    // A mocked Map or Parallel does not run its iterations or branches: the mock is what
+    // they came to.
+    let children_stand_in = req.mock.clone().filter(|_| has_children).map(|outcome| {
+        Box::new(super::ChildrenStandIn {
+            outcome,
+            failures: req.map_iteration_failure_count,
+        })
+    });
     let cfg = Config {
         context_overrides: req.context.clone(),
         prior_retries: req.retrier_retry_count,
         record_steps: true,
+        children_stand_in,
         ..Config::default()
     };
     let mut ex = Execution::new(Arc::new(def.machine), req.input.clone(), cfg);
@@ -95,8 +117,10 @@ pub fn test_state(
         let retries = ex.retries();
         match ex.step() {
             Step::Task(t) => {
+                // A Task's own call takes the mock (a Map's ItemReader and ResultWriter
+                // calls do not).
                 let outcome = match &req.mock {
-                    Some(m) if t.thread == 0 => Some(m.clone()),
+                    Some(m) if t.thread == 0 && !has_children => Some(m.clone()),
                     _ => answer(&t),
                 };
                 let Some(outcome) = outcome else {
@@ -191,7 +215,59 @@ pub fn test_state(
     Ok(Value::Object(out))
 }
 
-/// The data-flow stages as TestState's inspectionData: JSON text under AWS's names.
+/// The stateConfiguration fields that must fit the state tested (AWS's
+/// ValidationException otherwise).
+fn check_configuration(
+    req: &TestStateRequest,
+    tested: &Value,
+    state_type: &str,
+) -> Result<(), TestStateError> {
+    let invalid = |m: String| Err(TestStateError::Validation(m));
+    if let Some(name) = &req.error_caused_by_state {
+        let mut inside = false;
+        for key in ["ItemProcessor", "Iterator"] {
+            inside |= tested
+                .get(key)
+                .is_some_and(|m| find_state(m, name).is_some());
+        }
+        for b in tested
+            .get("Branches")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            inside |= find_state(b, name).is_some();
+        }
+        if !inside {
+            return invalid(format!(
+                "stateConfiguration.errorCausedByState: '{name}' is not a state of the Map or Parallel state tested"
+            ));
+        }
+    }
+    if req.map_iteration_failure_count > 0 && state_type != "Map" {
+        return invalid(
+            "stateConfiguration.mapIterationFailureCount applies to a Map state only".into(),
+        );
+    }
+    if req.map_item_reader_data.is_some() && tested.get("ItemReader").is_none() {
+        return invalid(
+            "stateConfiguration.mapItemReaderData applies to a Map state with an ItemReader only"
+                .into(),
+        );
+    }
+    if matches!(state_type, "Map" | "Parallel")
+        && let Some(TaskOutcome::Success(v)) = &req.mock
+        && !v.is_array()
+    {
+        return invalid(format!(
+            "mock.result of a {state_type} state must be a JSON array (its iterations' or branches' results)"
+        ));
+    }
+    Ok(())
+}
+
+/// The data-flow stages as TestState's inspectionData: JSON text under AWS's names (the
+/// Map's settings as numbers).
 fn inspection(rec: &super::StepRecord, ex: &Execution) -> Map<String, Value> {
     let mut data = Map::new();
     for stage in [
@@ -201,12 +277,22 @@ fn inspection(rec: &super::StepRecord, ex: &Execution) -> Map<String, Value> {
         Stage::AfterParameters,
         Stage::AfterItemsPath,
         Stage::AfterItemSelector,
+        Stage::AfterItemBatcher,
         Stage::Result,
         Stage::AfterResultSelector,
         Stage::AfterResultPath,
     ] {
         if let Some(v) = rec.stage(stage) {
             data.insert(stage.as_str().into(), json!(crate::expr::compact(v)));
+        }
+    }
+    for stage in [
+        Stage::MaxConcurrency,
+        Stage::ToleratedFailureCount,
+        Stage::ToleratedFailurePercentage,
+    ] {
+        if let Some(v) = rec.stage(stage) {
+            data.insert(stage.as_str().into(), v.clone());
         }
     }
     let vars = ex.variables(0);
@@ -319,6 +405,9 @@ mod tests {
             context: None,
             mock,
             retrier_retry_count: 0,
+            map_iteration_failure_count: 0,
+            error_caused_by_state: None,
+            map_item_reader_data: None,
         }
     }
 

@@ -31,10 +31,6 @@ fn read_items(req: &TaskRequest, buckets: &Buckets) -> Result<Vec<Value>, String
     let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     let bucket = text(&params, "Bucket").ok_or("the ItemReader's Parameters have no Bucket")?;
     let dir = bucket_dir(buckets, &bucket)?;
-    let max_items = config
-        .get("MaxItems")
-        .and_then(Value::as_u64)
-        .map(|n| n as usize);
     let action = req
         .resource
         .rsplit_once(":::")
@@ -82,10 +78,42 @@ fn read_items(req: &TaskRequest, buckets: &Buckets) -> Result<Vec<Value>, String
             ));
         }
     };
-    if let Some(n) = max_items.filter(|n| *n > 0) {
-        items.truncate(n);
-    }
+    keep_max_items(&mut items, &config);
     Ok(items)
+}
+
+/// ReaderConfig's MaxItems (0: all).
+fn keep_max_items(items: &mut Vec<Value>, config: &Value) {
+    if let Some(n) = config
+        .get("MaxItems")
+        .and_then(Value::as_u64)
+        .filter(|n| *n > 0)
+    {
+        items.truncate(n as usize);
+    }
+}
+
+/// TestState's answers: a Map's ItemReader reads `data` (`mapItemReaderData`) as its
+/// ReaderConfig says (JSON, JSONL, CSV); nothing else is answered here.
+pub fn test_state_answers(data: Option<String>) -> impl FnMut(&TaskRequest) -> Option<TaskOutcome> {
+    move |req| {
+        let data = data.as_deref().filter(|_| req.is_item_reader())?;
+        let config = req
+            .input
+            .get("ReaderConfig")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let input_type = config.get("InputType").and_then(Value::as_str);
+        Some(
+            match file_items(data, input_type, &config, "TestState", "mapItemReaderData") {
+                Ok(mut items) => {
+                    keep_max_items(&mut items, &config);
+                    TaskOutcome::Success(Value::Array(items))
+                }
+                Err(cause) => TaskOutcome::Failure(Failure::new("States.ItemReaderFailed", cause)),
+            },
+        )
+    }
 }
 
 /// Write a Map's results as its ResultWriter does: `PREFIX/RUN/SUCCEEDED_0.json` (and

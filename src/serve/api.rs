@@ -573,17 +573,20 @@ impl Service {
             }),
         };
         let config = a.get("stateConfiguration");
-        for unsupported in [
-            "errorCausedByState",
-            "mapIterationFailureCount",
-            "mapItemReaderData",
-        ] {
-            if config.and_then(|c| c.get(unsupported)).is_some() {
-                return Err(ApiError::validation(format!(
-                    "stepdbg's TestState does not take stateConfiguration.{unsupported} yet"
-                )));
+        let setting = |k: &str| config.and_then(|c| c.get(k)).filter(|v| !v.is_null());
+        let count = |k: &str| -> Result<u64, ApiError> {
+            match setting(k) {
+                None => Ok(0),
+                Some(v) => v.as_u64().ok_or_else(|| {
+                    ApiError::validation(format!(
+                        "Value '{v}' at 'stateConfiguration.{k}' failed to satisfy constraint: Member must have value greater than or equal to 0"
+                    ))
+                }),
             }
-        }
+        };
+        let retrier_retry_count = count("retrierRetryCount")? as u32;
+        let map_iteration_failure_count = count("mapIterationFailureCount")? as usize;
+        let config_text = |k: &str| setting(k).and_then(Value::as_str).map(str::to_string);
         let req = TestStateRequest {
             definition,
             state_name: text("stateName").map(str::to_string),
@@ -597,12 +600,13 @@ impl Service {
                 .map(|_| json_arg("context", Value::Null))
                 .transpose()?,
             mock,
-            retrier_retry_count: config
-                .and_then(|c| c.get("retrierRetryCount"))
-                .and_then(Value::as_u64)
-                .unwrap_or(0) as u32,
+            retrier_retry_count,
+            map_iteration_failure_count,
+            error_caused_by_state: config_text("errorCausedByState"),
+            map_item_reader_data: config_text("mapItemReaderData"),
         };
-        let mut answer = |_: &crate::engine::TaskRequest| None;
+        let mut answer =
+            crate::integrations::reader::test_state_answers(req.map_item_reader_data.clone());
         test_state(&req, &mut answer).map_err(|e| ApiError::new(e.code(), e.to_string()))
     }
 }

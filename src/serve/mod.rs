@@ -227,6 +227,16 @@ pub struct TestStateArgs {
     /// Retries its retrier has already made.
     #[arg(long, default_value_t = 0)]
     pub retrier_retry_count: u32,
+    /// A mocked Map: how many of its iterations failed (against its tolerated failures).
+    #[arg(long, default_value_t = 0)]
+    pub map_iteration_failure_count: usize,
+    /// A mocked Map or Parallel's error: the state inside it that raised it.
+    #[arg(long, value_name = "STATE")]
+    pub error_caused_by_state: Option<String>,
+    /// What a Distributed Map's ItemReader reads (text, file://PATH or -), as its
+    /// ReaderConfig says.
+    #[arg(long, value_name = "TEXT")]
+    pub map_item_reader_data: Option<String>,
 }
 
 pub fn test_state_main(args: TestStateArgs) -> i32 {
@@ -256,6 +266,15 @@ pub fn test_state_main(args: TestStateArgs) -> i32 {
         (Ok(v), Ok(c), Ok(r)) => (v, c, r),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return usage(e),
     };
+    let map_item_reader_data = match args
+        .map_item_reader_data
+        .as_deref()
+        .map(|a| crate::session::launch::read_text_arg(a, "--map-item-reader-data"))
+    {
+        None => None,
+        Some(Ok((text, _))) => Some(text),
+        Some(Err(e)) => return usage(e),
+    };
     let Some(level) = InspectionLevel::parse(&args.inspection_level) else {
         return usage("--inspection-level: INFO, DEBUG or TRACE".into());
     };
@@ -282,8 +301,13 @@ pub fn test_state_main(args: TestStateArgs) -> i32 {
         context,
         mock,
         retrier_retry_count: args.retrier_retry_count,
+        map_iteration_failure_count: args.map_iteration_failure_count,
+        error_caused_by_state: args.error_caused_by_state.clone(),
+        map_item_reader_data,
     };
-    match test_state(&req, &mut |_| None) {
+    let mut answer =
+        crate::integrations::reader::test_state_answers(req.map_item_reader_data.clone());
+    match test_state(&req, &mut answer) {
         Ok(v) => {
             outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             exit::OK

@@ -87,8 +87,15 @@ pub fn read_json_arg(arg: &str, what: &str) -> Result<Value, SessionError> {
 }
 
 fn read_json_text(arg: &str, what: &str) -> Result<Value, String> {
+    let (text, origin) = read_text_arg(arg, what)?;
+    serde_json::from_str(&text).map_err(|e| format!("{what}: {origin} is not valid JSON: {e}"))
+}
+
+/// The text an argument gives: itself, `file://PATH`'s contents, or standard input's
+/// (`-`); with where it came from, for messages.
+pub fn read_text_arg(arg: &str, what: &str) -> Result<(String, String), String> {
     use crate::shell::read;
-    let (text, origin) = if let Some(path) = arg.strip_prefix("file://") {
+    Ok(if let Some(path) = arg.strip_prefix("file://") {
         (
             read::text(Path::new(path), read::MAX_FILE_BYTES, read::Kind::Any)
                 .map_err(|e| format!("{what}: cannot read {path}: {e}"))?,
@@ -100,8 +107,7 @@ fn read_json_text(arg: &str, what: &str) -> Result<Value, String> {
         (s, "standard input".to_string())
     } else {
         (arg.to_string(), "the argument".to_string())
-    };
-    serde_json::from_str(&text).map_err(|e| format!("{what}: {origin} is not valid JSON: {e}"))
+    })
 }
 
 impl LaunchOptions {
