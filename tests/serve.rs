@@ -560,6 +560,91 @@ fn test_state_of_map_and_parallel_states_with_their_state_configuration() {
 }
 
 #[test]
+fn redrive_a_failed_execution_from_the_state_that_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mocks = dir.path().join("mocks.json");
+    std::fs::write(
+        &mocks,
+        json!({"StateMachines": {"orders": {"TestCases": {"FlakyOnce": {"Charge": "FailThenCharge"}}}},
+               "MockedResponses": {"FailThenCharge": {
+                   "0": {"Throw": {"Error": "Payment.Unavailable", "Cause": "the card service is down"}},
+                   "1": {"Return": {"StatusCode": 200, "Payload": {"charged": true}}}}}})
+        .to_string(),
+    )
+    .unwrap();
+    let api = Api::start(Some(mocks.to_str().unwrap()));
+    let definition = json!({"StartAt": "Prepare", "States": {
+        "Prepare": {"Type": "Pass", "Result": {"prepared": true}, "ResultPath": "$.prep", "Next": "Charge"},
+        "Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "charge", "Payload": {"redrives.$": "$$.Execution.RedriveCount"}},
+            "ResultSelector": {"charged.$": "$.Payload.charged", "redrives.$": "$$.Execution.RedriveCount"},
+            "ResultPath": "$.charge", "End": true}}})
+    .to_string();
+    let sm = api.ok(
+        "CreateStateMachine",
+        json!({"name": "orders", "definition": definition, "roleArn": "arn:aws:iam::123456789012:role/sfn"}),
+    )["stateMachineArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let arn = api.ok(
+        "StartExecution",
+        json!({"stateMachineArn": format!("{sm}#FlakyOnce"), "input": "{}"}),
+    )["executionArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let d = api.finished(&arn);
+    assert_eq!(d["status"], "FAILED", "{d}");
+    assert_eq!(d["error"], "Payment.Unavailable");
+    assert_eq!(d["redriveCount"], 0);
+    assert_eq!(d["redriveStatus"], "REDRIVABLE");
+    let r = api.ok("RedriveExecution", json!({"executionArn": arn}));
+    assert!(r["redriveDate"].is_number(), "{r}");
+    let d = api.finished(&arn);
+    assert_eq!(d["status"], "SUCCEEDED", "{d}");
+    assert_eq!(d["redriveCount"], 1);
+    assert_eq!(d["redriveStatus"], "NOT_REDRIVABLE");
+    assert!(d["redriveDate"].is_number());
+    let output: Value = serde_json::from_str(d["output"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        output,
+        json!({"prep": {"prepared": true}, "charge": {"charged": true, "redrives": 1}})
+    );
+    // The history goes on after ExecutionFailed: ExecutionRedriven, then only the state that
+    // failed runs again.
+    let events = api.events(&arn);
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    let failed_at = types.iter().position(|t| *t == "ExecutionFailed").unwrap();
+    assert_eq!(types[failed_at + 1], "ExecutionRedriven", "{types:?}");
+    assert_eq!(
+        events[failed_at + 1]["executionRedrivenEventDetails"]["redriveCount"],
+        1
+    );
+    assert_eq!(
+        types.iter().filter(|t| **t == "PassStateEntered").count(),
+        1
+    );
+    assert_eq!(
+        types.iter().filter(|t| **t == "TaskStateEntered").count(),
+        2
+    );
+    assert_eq!(*types.last().unwrap(), "ExecutionSucceeded");
+    // A succeeded execution cannot be redriven; nor can an unknown one.
+    assert_eq!(
+        api.err("RedriveExecution", json!({"executionArn": arn})),
+        "ExecutionNotRedrivable"
+    );
+    assert_eq!(
+        api.err(
+            "RedriveExecution",
+            json!({"executionArn": format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:orders:nope")})
+        ),
+        "ExecutionDoesNotExist"
+    );
+}
+
+#[test]
 fn many_executions_at_once_all_finish() {
     let api = Arc::new(Api::start(Some("retry-catch.mocks.json")));
     let sm = api.create("retry-catch", "retry-catch.asl.json", "STANDARD");

@@ -47,6 +47,8 @@ impl Vars {
 pub(crate) struct StateFacts<'a> {
     pub cfg: &'a Config,
     pub input: &'a Value,
+    /// Times the execution was redriven (`$$.Execution.RedriveCount`).
+    pub redrive_count: u32,
     pub state_name: &'a str,
     pub entered_ms: i64,
     /// Only states that can retry (Task, Parallel, Map) report State.RetryCount.
@@ -65,7 +67,7 @@ impl StateFacts<'_> {
                 "Name": c.execution_name,
                 "RoleArn": c.role_arn,
                 "StartTime": format_millis(c.start_time_ms),
-                "RedriveCount": 0,
+                "RedriveCount": self.redrive_count,
             },
             "State": {
                 "EnteredTime": format_millis(self.entered_ms),

@@ -91,6 +91,7 @@ macro_rules! env {
             facts: StateFacts {
                 cfg: &$self.cfg,
                 input: &$self.input,
+                redrive_count: $self.redrive_count,
                 state_name: $name,
                 entered_ms: t.entered_ms,
                 retry_count: can_retry.then_some(t.retry_total),
@@ -1955,6 +1956,7 @@ impl Execution {
             facts: StateFacts {
                 cfg: &self.cfg,
                 input: &self.input,
+                redrive_count: self.redrive_count,
                 state_name: state.map_or("", |s| s.name.as_str()),
                 entered_ms: t.entered_ms,
                 retry_count: can_retry.then_some(t.retry_total),

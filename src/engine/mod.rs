@@ -712,6 +712,8 @@ pub struct Execution {
     pub(crate) ready: BTreeSet<usize>,
     pub(crate) next_task: TaskId,
     pub(crate) transitions: u64,
+    /// Times RedriveExecution started it again ([`Execution::redrive`]).
+    pub(crate) redrive_count: u32,
 }
 
 impl Execution {
@@ -734,6 +736,7 @@ impl Execution {
             ready: BTreeSet::from([0]),
             next_task: 1,
             transitions: 0,
+            redrive_count: 0,
         };
         ex.threads.push(Thread {
             parent: None,
@@ -917,6 +920,7 @@ impl Execution {
         env::StateFacts {
             cfg: &self.cfg,
             input: &self.input,
+            redrive_count: self.redrive_count,
             state_name: state.map_or("", |s| s.name.as_str()),
             entered_ms: t.entered_ms,
             retry_count: can_retry.then_some(t.retry_total),
@@ -1164,6 +1168,11 @@ impl Execution {
 
     /// StopExecution: every path of execution stops where it is, the history ends with
     /// ExecutionAborted (with the error and cause given, if any). No-op once ended.
+    /// Times the execution was redriven.
+    pub fn redrive_count(&self) -> u32 {
+        self.redrive_count
+    }
+
     pub fn stop(&mut self, error: Option<String>, cause: Option<String>) {
         if self.status.is_done() {
             return;
@@ -1177,6 +1186,45 @@ impl Execution {
         }
         self.emit(0, EventKind::ExecutionAborted, Value::Object(details));
         self.finish(Status::Aborted { error, cause });
+    }
+
+    /// RedriveExecution: a failed, timed-out or aborted execution starts again from the
+    /// state its top level did not finish, with that state's input; the steps before it
+    /// stand (AWS records `ExecutionRedriven`, `$$.Execution.RedriveCount` counts). A Map or
+    /// Parallel that failed runs again whole (AWS runs only its unsuccessful iterations or
+    /// branches again). Returns the redrive count, or why it cannot be redriven.
+    pub fn redrive(&mut self) -> Result<u32, String> {
+        match &self.status {
+            Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. } => {}
+            Status::Running => return Err("the execution is still running".into()),
+            Status::Succeeded { .. } => {
+                return Err("a SUCCEEDED execution cannot be redriven".into());
+            }
+        }
+        let top = &self.threads[0];
+        if matches!(top.status, ThreadStatus::Done) {
+            return Err("the execution has no unsuccessful state to start again from".into());
+        }
+        self.redrive_count += 1;
+        let count = self.redrive_count;
+        self.status = Status::Running;
+        let t = &mut self.threads[0];
+        t.status = ThreadStatus::Ready(Phase::Enter);
+        t.retry_counts.clear();
+        t.retry_total = 0;
+        t.children = None;
+        t.reader_items = None;
+        t.writing_results = false;
+        t.failed_event = None;
+        t.token = None;
+        t.record = None;
+        self.ready.insert(0);
+        self.emit(
+            0,
+            EventKind::ExecutionRedriven,
+            json!({"redriveCount": count}),
+        );
+        Ok(count)
     }
 
     /// Report that the function behind a callback task returned: the heartbeat clock starts.

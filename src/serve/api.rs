@@ -81,6 +81,11 @@ pub struct ExecRec {
 pub struct Running {
     pub exec: Execution,
     pub stop: Option<f64>,
+    /// When RedriveExecution last started it again.
+    pub redriven: Option<f64>,
+    /// The ended execution's dispatcher (its runner has returned it): a redrive runs on
+    /// with it.
+    pub idle: Option<Dispatcher>,
     /// Tokens of tasks that timed out (a SendTask* with one gets TaskTimedOut).
     pub timed_out: Vec<String>,
 }
@@ -148,6 +153,7 @@ impl Service {
             "DescribeStateMachineForExecution" => self.describe_for_execution(&args),
             "ListExecutions" => self.list_executions(&args),
             "StopExecution" => self.stop_execution(&args),
+            "RedriveExecution" => self.redrive_execution(&args),
             "GetExecutionHistory" => self.history(&args),
             "TestState" => self.test_state(&args),
             other => Err(ApiError::new(
@@ -355,6 +361,8 @@ impl Service {
             state: Mutex::new(Running {
                 exec,
                 stop: None,
+                redriven: None,
+                idle: None,
                 timed_out: Vec::new(),
             }),
             wake: Condvar::new(),
@@ -462,6 +470,44 @@ impl Service {
         st.stop = Some(t);
         rec.wake.notify_all();
         Ok(json!({"stopDate": t}))
+    }
+
+    /// RedriveExecution: a STANDARD execution that failed, timed out or was stopped starts
+    /// again from the state it did not finish ([`Execution::redrive`]).
+    fn redrive_execution(self: &Arc<Service>, a: &Map<String, Value>) -> ApiResult {
+        let rec = self.execution(required(a, "executionArn")?)?;
+        let not_redrivable = |why: String| {
+            ApiError::new(
+                "ExecutionNotRedrivable",
+                format!("Execution '{}' cannot be redriven: {why}", rec.arn),
+            )
+        };
+        let mut st = rec.lock();
+        if st.exec.config().workflow_type == WorkflowType::Express {
+            return Err(not_redrivable(
+                "EXPRESS executions cannot be redriven".into(),
+            ));
+        }
+        // A stopped execution's runner may still be handing its last task back.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while st.exec.status().is_done() && st.idle.is_none() {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err(not_redrivable("it is still finishing; try again".into()));
+            }
+            st = match rec.wake.wait_timeout(st, left) {
+                Ok((g, _)) => g,
+                Err(e) => e.into_inner().0,
+            };
+        }
+        st.exec.redrive().map_err(not_redrivable)?;
+        let dispatcher = st.idle.take().expect("an ended execution's dispatcher");
+        let at = now();
+        st.stop = None;
+        st.redriven = Some(at);
+        drop(st);
+        runner::spawn(self.clone(), rec.clone(), dispatcher);
+        Ok(json!({"redriveDate": at}))
     }
 
     fn history(&self, a: &Map<String, Value>) -> ApiResult {
@@ -620,6 +666,21 @@ fn describe(rec: &ExecRec, st: &Running) -> Value {
     });
     if let Some(s) = st.stop {
         v["stopDate"] = json!(s);
+    }
+    if st.exec.config().workflow_type == WorkflowType::Standard {
+        let redrivable = matches!(
+            st.exec.status(),
+            Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. }
+        );
+        v["redriveCount"] = json!(st.exec.redrive_count());
+        v["redriveStatus"] = json!(if redrivable {
+            "REDRIVABLE"
+        } else {
+            "NOT_REDRIVABLE"
+        });
+        if let Some(at) = st.redriven {
+            v["redriveDate"] = json!(at);
+        }
     }
     match st.exec.status() {
         Status::Succeeded { output } => {

@@ -30,6 +30,8 @@ fn run(service: &Service, rec: &Arc<ExecRec>, mut dispatcher: Dispatcher) {
             if st.stop.is_none() {
                 st.stop = Some(now());
             }
+            // Kept for a redrive, with its mock call counts where they are.
+            st.idle = Some(dispatcher);
             rec.wake.notify_all();
             return;
         }
