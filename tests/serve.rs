@@ -20,11 +20,17 @@ fn samples() -> std::path::PathBuf {
 
 struct Api {
     addr: SocketAddr,
+    service: Arc<Service>,
     _server: stepdbg::shell::http::server::Server,
 }
 
 impl Api {
     fn start(mocks: Option<&str>) -> Api {
+        Api::start_with(mocks, false)
+    }
+
+    /// `debug`: as `serve --tui` runs it (executions pause at breakpoints).
+    fn start_with(mocks: Option<&str>, debug: bool) -> Api {
         let mocks = mocks
             .map(|m| stepdbg::integrations::mock::MockConfig::load(&samples().join(m)).unwrap());
         let service = Service::new(ServeOptions {
@@ -33,10 +39,12 @@ impl Api {
             time: TimeMode::Virtual,
             region: REGION.into(),
             account: ACCOUNT.into(),
+            debug,
         });
-        let server = stepdbg::serve::start(service, "127.0.0.1:0", false).unwrap();
+        let server = stepdbg::serve::start(service.clone(), "127.0.0.1:0", false).unwrap();
         Api {
             addr: server.addr,
+            service,
             _server: server,
         }
     }
@@ -642,6 +650,180 @@ fn redrive_a_failed_execution_from_the_state_that_failed() {
         ),
         "ExecutionDoesNotExist"
     );
+}
+
+/// Wait until `arn` shows paused on the debugger's list.
+fn paused_at(api: &Api, arn: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let view = api.service.executions_view();
+        if let Some(at) = view
+            .iter()
+            .find(|e| e.arn == arn)
+            .and_then(|e| e.paused_at.clone())
+        {
+            return at;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "{view:?}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn app_options() -> stepdbg::tui::AppOptions {
+    stepdbg::tui::AppOptions::default()
+}
+
+#[test]
+fn the_debugger_attaches_to_a_suites_execution_at_a_breakpoint() {
+    use stepdbg::tui::server;
+    let api = Api::start_with(Some("retry-catch.mocks.json"), true);
+    let sm = api.create("retry-catch", "retry-catch.asl.json", "STANDARD");
+    // Breakpoints on the state machine, as its panes set them.
+    let mut machine = server::machine_app(&api.service, "retry-catch", app_options()).unwrap();
+    machine.run_command("break Confirm order");
+    let said = server::machine_closed(&api.service, "retry-catch", &machine);
+    assert!(said.contains("pause before 'Confirm order'"), "{said}");
+    // The suite starts an execution: it pauses there, and the API says RUNNING.
+    let arn = api.ok(
+        "StartExecution",
+        json!({"stateMachineArn": format!("{sm}#HappyPath"), "input": input("retry-catch.input.json")}),
+    )["executionArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(paused_at(&api, &arn), "Confirm order");
+    std::thread::sleep(Duration::from_millis(50));
+    let d = api.ok("DescribeExecution", json!({"executionArn": arn}));
+    assert_eq!(d["status"], "RUNNING", "{d}");
+    // Attached: the panes show what ran so far, the three Charge card attempts included.
+    let lent = api.service.attach(&arn).unwrap();
+    let mut app = server::execution_app(&api.service, lent, app_options()).unwrap();
+    assert_eq!(app.ix.current.as_ref().unwrap().name, "Confirm order");
+    assert!(app.session.breakpoints.has("Confirm order"));
+    let retried = app
+        .exec()
+        .history()
+        .iter()
+        .filter(|e| e.kind.as_str() == "TaskFailed")
+        .count();
+    assert_eq!(retried, 2);
+    let views = api.service.executions_view();
+    assert!(views.iter().any(|e| e.arn == arn && e.attached));
+    // One step here; the suite still sees it RUNNING.
+    app.press("s");
+    assert_eq!(app.session.status().name(), "SUCCEEDED");
+    assert_eq!(
+        api.ok("DescribeExecution", json!({"executionArn": arn}))["status"],
+        "RUNNING"
+    );
+    // Given back: it runs on (here it had ended), and the suite sees the end.
+    let said = server::execution_closed(&api.service, &arn, app);
+    assert!(said.contains("given back"), "{said}");
+    let d = api.finished(&arn);
+    assert_eq!(d["status"], "SUCCEEDED", "{d}");
+    assert!(d["output"].as_str().unwrap().contains("PAID"), "{d}");
+    assert_eq!(
+        api.events(&arn).last().unwrap()["type"],
+        "ExecutionSucceeded"
+    );
+}
+
+#[test]
+fn a_token_the_suite_waits_for_is_answered_in_the_debugger() {
+    use stepdbg::tui::server;
+    let api = Api::start_with(None, true);
+    let sm = api.create("callback", "callback.asl.json", "STANDARD");
+    let arn = api.ok(
+        "StartExecution",
+        json!({"stateMachineArn": sm, "input": input("callback.input.json")}),
+    )["executionArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // It waits for its token (nothing answers it): Enter pauses it and opens it.
+    std::thread::sleep(Duration::from_millis(100));
+    let lent = api.service.attach(&arn).expect("paused for the debugger");
+    let mut app = server::execution_app(&api.service, lent, app_options()).unwrap();
+    assert_eq!(
+        app.pending().len(),
+        1,
+        "the token waits in the Pending pane"
+    );
+    let task = app.pending()[0].id;
+    app.session
+        .complete(
+            task,
+            stepdbg::engine::TaskOutcome::Success(
+                json!({"decision": "APPROVED", "reviewer": "me@example.com"}),
+            ),
+        )
+        .unwrap();
+    app.press("c");
+    app.settle();
+    assert_eq!(app.status_word(), "SUCCEEDED");
+    server::execution_closed(&api.service, &arn, app);
+    let d = api.finished(&arn);
+    assert_eq!(d["status"], "SUCCEEDED", "{d}");
+    // Detached without a breakpoint, a later execution runs through.
+    let arn = api.ok(
+        "StartExecution",
+        json!({"stateMachineArn": sm, "input": input("callback.input.json")}),
+    )["executionArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(
+        api.service
+            .executions_view()
+            .iter()
+            .all(|e| e.paused_at.is_none())
+    );
+    api.ok("StopExecution", json!({"executionArn": arn}));
+    assert_eq!(api.finished(&arn)["status"], "ABORTED");
+}
+
+#[test]
+fn the_server_screen_lists_machines_and_executions_live() {
+    use ratatui::backend::TestBackend;
+    use stepdbg::tui::server::{Open, ServerScreen};
+    let api = Api::start_with(Some("retry-catch.mocks.json"), true);
+    let sm = api.create("retry-catch", "retry-catch.asl.json", "STANDARD");
+    api.service
+        .set_breakpoints("retry-catch", vec!["Confirm order".into()]);
+    let arn = api.ok(
+        "StartExecution",
+        json!({"stateMachineArn": format!("{sm}#HappyPath"), "name": "suite-run-1", "input": input("retry-catch.input.json")}),
+    )["executionArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    paused_at(&api, &arn);
+    let mut screen = ServerScreen::new(api.service.clone(), "127.0.0.1:8083".into());
+    let mut t = ratatui::Terminal::new(TestBackend::new(180, 12)).unwrap();
+    let theme = stepdbg::tui::Theme::monochrome();
+    t.draw(|f| screen.render(f.area(), f.buffer_mut(), &theme))
+        .unwrap();
+    let text = t.backend().to_string();
+    assert!(
+        text.contains("retry-catch  STANDARD · 1 execution  ● Confirm order"),
+        "{text}"
+    );
+    assert!(text.contains("suite-run-1"), "{text}");
+    assert!(text.contains("⏸ paused before 'Confirm order'"), "{text}");
+    assert!(text.contains("1 paused"), "{text}");
+    let key = |c| crossterm::event::KeyEvent::from(c);
+    use crossterm::event::KeyCode;
+    assert_eq!(
+        screen.on_key(&key(KeyCode::Enter)),
+        Some(Open::Execution(arn))
+    );
+    screen.on_key(&key(KeyCode::Tab));
+    assert_eq!(
+        screen.on_key(&key(KeyCode::Enter)),
+        Some(Open::Machine("retry-catch".into()))
+    );
+    assert_eq!(screen.on_key(&key(KeyCode::Char('q'))), Some(Open::Quit));
 }
 
 #[test]

@@ -50,14 +50,17 @@ pub struct ServeOptions {
     pub time: TimeMode,
     pub region: String,
     pub account: String,
+    /// A debugger is attached (`serve --tui`): executions keep step records and pause at
+    /// the breakpoints set on their state machines.
+    pub debug: bool,
 }
 
-struct MachineRec {
-    name: String,
-    arn: String,
-    definition: String,
+pub(super) struct MachineRec {
+    pub(super) name: String,
+    pub(super) arn: String,
+    pub(super) definition: String,
     role_arn: String,
-    kind: WorkflowType,
+    pub(super) kind: WorkflowType,
     created: f64,
     updated: f64,
 }
@@ -66,9 +69,9 @@ struct MachineRec {
 pub struct ExecRec {
     pub arn: String,
     pub name: String,
-    machine_arn: String,
-    machine_name: String,
-    definition: String,
+    pub machine_arn: String,
+    pub machine_name: String,
+    pub definition: String,
     role_arn: String,
     updated: f64,
     input: String,
@@ -80,6 +83,14 @@ pub struct ExecRec {
 
 pub struct Running {
     pub exec: Execution,
+    /// Paused before entering this state (a breakpoint, or the debugger asked).
+    pub paused_at: Option<String>,
+    /// The debugger has it: the runner waits until it is given back.
+    pub attached: bool,
+    /// Pause before the next step.
+    pub pause_requested: bool,
+    /// Just resumed: do not pause again before this step.
+    pub resumed: bool,
     pub stop: Option<f64>,
     /// When RedriveExecution last started it again.
     pub redriven: Option<f64>,
@@ -99,16 +110,18 @@ impl ExecRec {
 }
 
 #[derive(Default)]
-struct Registry {
-    machines: BTreeMap<String, Arc<MachineRec>>,
-    executions: Vec<Arc<ExecRec>>,
-    by_arn: HashMap<String, Arc<ExecRec>>,
+pub(super) struct Registry {
+    pub(super) machines: BTreeMap<String, Arc<MachineRec>>,
+    pub(super) executions: Vec<Arc<ExecRec>>,
+    pub(super) by_arn: HashMap<String, Arc<ExecRec>>,
     tokens: HashMap<String, Arc<ExecRec>>,
 }
 
 pub struct Service {
     registry: Mutex<Registry>,
     pub options: ServeOptions,
+    /// Breakpoints by state machine name: its executions pause before these states.
+    pub(super) breakpoints: Mutex<HashMap<String, std::collections::BTreeSet<String>>>,
 }
 
 /// Seconds since the epoch, as the API's timestamps are.
@@ -123,10 +136,11 @@ impl Service {
         Arc::new(Service {
             registry: Mutex::default(),
             options,
+            breakpoints: Mutex::default(),
         })
     }
 
-    fn reg(&self) -> MutexGuard<'_, Registry> {
+    pub(super) fn reg(&self) -> MutexGuard<'_, Registry> {
         self.registry
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -342,7 +356,8 @@ impl Service {
             state_machine_name: m.name.clone(),
             execution_name: name.clone(),
             role_arn: m.role_arn.clone(),
-            record_steps: false,
+            // The debugger shows each step's data flow.
+            record_steps: self.options.debug,
             token_secret: rand::random(),
             ..crate::engine::Config::default()
         };
@@ -360,6 +375,10 @@ impl Service {
             start,
             state: Mutex::new(Running {
                 exec,
+                paused_at: None,
+                attached: false,
+                pause_requested: false,
+                resumed: false,
                 stop: None,
                 redriven: None,
                 idle: None,
@@ -466,6 +485,10 @@ impl Service {
         let text = |k: &str| a.get(k).and_then(Value::as_str).map(str::to_string);
         let mut st = rec.lock();
         st.exec.stop(text("error"), text("cause"));
+        // Paused (not in the debugger's hands): it ends now.
+        if !st.attached {
+            st.paused_at = None;
+        }
         let t = st.stop.unwrap_or_else(now);
         st.stop = Some(t);
         rec.wake.notify_all();

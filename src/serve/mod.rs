@@ -4,6 +4,7 @@
 //! debugger. Also `stepdbg test-state`, TestState on the command line.
 
 pub mod api;
+pub mod debug;
 mod runner;
 
 use crate::cli::exit;
@@ -45,6 +46,10 @@ pub struct ServeArgs {
     pub region: String,
     #[arg(long, default_value = "123456789012")]
     pub account: String,
+    /// Open the debugger on the server: its state machines and executions, live;
+    /// executions pause at the breakpoints set on their state machines.
+    #[arg(long)]
+    pub tui: bool,
 }
 
 impl ServeArgs {
@@ -77,6 +82,7 @@ impl ServeArgs {
             },
             region: self.region.clone(),
             account: self.account.clone(),
+            debug: self.tui,
         })
     }
 }
@@ -165,8 +171,6 @@ fn handle(service: &Arc<Service>, req: &Request) -> Response {
 
 pub fn main(args: ServeArgs) -> i32 {
     let rt = crate::shell::runtime::runtime();
-    let mut signals = rt
-        .block_on(async { crate::shell::signals::install(crate::shell::signals::Policy::Notify) });
     let options = match args.options() {
         Ok(o) => o,
         Err(e) => {
@@ -179,6 +183,7 @@ pub fn main(args: ServeArgs) -> i32 {
         .clone()
         .unwrap_or_else(|| format!("127.0.0.1:{}", args.port));
     let service = Service::new(options);
+    let service_for_tui = service.clone();
     let server = match start(service, &addr, args.listen_any) {
         Ok(s) => s,
         Err(e) => {
@@ -186,6 +191,13 @@ pub fn main(args: ServeArgs) -> i32 {
             return exit::USAGE;
         }
     };
+    if args.tui {
+        let code = crate::tui::serve_main(service_for_tui, server.addr.to_string());
+        crate::shell::runtime::wait(server.shutdown(std::time::Duration::from_secs(2)));
+        return code;
+    }
+    let mut signals = rt
+        .block_on(async { crate::shell::signals::install(crate::shell::signals::Policy::Notify) });
     errln!(
         "stepdbg serve: the Step Functions API on http://{} (aws stepfunctions --endpoint-url http://{} ...); Ctrl-C stops",
         server.addr,

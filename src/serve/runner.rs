@@ -35,37 +35,38 @@ fn run(service: &Service, rec: &Arc<ExecRec>, mut dispatcher: Dispatcher) {
             rec.wake.notify_all();
             return;
         }
+        // A breakpoint, or the debugger asked: wait here, lending the dispatcher, until
+        // resumed (or given back by the debugger).
+        if let Some(state) = service.pause_before(&rec.machine_name, &mut st) {
+            st.paused_at = Some(state);
+            st.idle = Some(dispatcher.clone());
+            rec.wake.notify_all();
+            while st.paused_at.is_some() || st.attached {
+                st = rec
+                    .wake
+                    .wait(st)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
+            // Given back with its mock call counts moved on.
+            if let Some(d) = st.idle.take() {
+                dispatcher = d;
+            }
+            // Tasks the debugger scheduled but left unanswered are answered here now
+            // (callback tasks wait for their tokens, as before).
+            let left: Vec<_> = st
+                .exec
+                .pending_tasks()
+                .filter(|t| t.token.is_none() && t.started_ms.is_none())
+                .cloned()
+                .collect();
+            for req in left {
+                st = answer(service, rec, st, &mut dispatcher, &req);
+            }
+            continue;
+        }
         match st.exec.step() {
             Step::Progressed { .. } | Step::Finished => {}
-            Step::Task(req) => {
-                drop(st);
-                if let Some(t) = &req.token {
-                    service.register_token(t, rec);
-                }
-                // The function runs without the lock: the API and callbacks go on.
-                let answer = dispatcher.dispatch(&req);
-                st = rec.lock();
-                match answer {
-                    Dispatch::Handled { outcome, .. } => {
-                        st.exec.resolve_task(req.id, outcome);
-                    }
-                    Dispatch::CallbackPending { .. } => st.exec.task_started(req.id),
-                    // A callback task nobody answers: its message was "sent", its token
-                    // waits for SendTaskSuccess/Failure.
-                    Dispatch::Unhandled(_) if req.token.is_some() => st.exec.task_started(req.id),
-                    Dispatch::Unhandled(why) => {
-                        st.exec.resolve_task(
-                            req.id,
-                            TaskOutcome::Failure(Failure::new(
-                                "States.TaskFailed",
-                                format!(
-                                    "stepdbg serve: {why} (run the server with --mock-config and start the execution as STATE_MACHINE_ARN#TestCase, or give --lambda-endpoint)"
-                                ),
-                            )),
-                        );
-                    }
-                }
-            }
+            Step::Task(req) => st = answer(service, rec, st, &mut dispatcher, &req),
             Step::Sleeping { until } => {
                 let wait = match time {
                     TimeMode::Virtual => Duration::ZERO,
@@ -111,6 +112,44 @@ fn run(service: &Service, rec: &Arc<ExecRec>, mut dispatcher: Dispatcher) {
             }
         }
     }
+}
+
+/// Answer `req` (a mock, a Lambda endpoint), the lock let go while a function runs.
+fn answer<'a>(
+    service: &Service,
+    rec: &'a Arc<ExecRec>,
+    st: std::sync::MutexGuard<'a, super::api::Running>,
+    dispatcher: &mut Dispatcher,
+    req: &crate::engine::TaskRequest,
+) -> std::sync::MutexGuard<'a, super::api::Running> {
+    drop(st);
+    if let Some(t) = &req.token {
+        service.register_token(t, rec);
+    }
+    // The function runs without the lock: the API and callbacks go on.
+    let answer = dispatcher.dispatch(req);
+    let mut st = rec.lock();
+    match answer {
+        Dispatch::Handled { outcome, .. } => {
+            st.exec.resolve_task(req.id, outcome);
+        }
+        Dispatch::CallbackPending { .. } => st.exec.task_started(req.id),
+        // A callback task nobody answers: its message was "sent", its token waits for
+        // SendTaskSuccess/Failure.
+        Dispatch::Unhandled(_) if req.token.is_some() => st.exec.task_started(req.id),
+        Dispatch::Unhandled(why) => {
+            st.exec.resolve_task(
+                req.id,
+                TaskOutcome::Failure(Failure::new(
+                    "States.TaskFailed",
+                    format!(
+                        "stepdbg serve: {why} (run the server with --mock-config and start the execution as STATE_MACHINE_ARN#TestCase, or give --lambda-endpoint)"
+                    ),
+                )),
+            );
+        }
+    }
+    st
 }
 
 /// Wait up to `wait` without the lock, or less when a callback or a stop wakes us.

@@ -329,6 +329,10 @@ impl Resolver for Dispatcher {
     fn for_child(&self) -> Option<Box<dyn Resolver>> {
         Some(Box::new(self.nested()?))
     }
+
+    fn into_dispatcher(self: Box<Self>) -> Option<Dispatcher> {
+        Some(*self)
+    }
 }
 
 /// The debugger's resolver: like the dispatcher, except that a `.waitForTaskToken` task
@@ -371,5 +375,9 @@ impl Resolver for HoldCallbackTokens {
 
     fn for_child(&self) -> Option<Box<dyn Resolver>> {
         Some(Box::new(HoldCallbackTokens(self.0.nested()?)))
+    }
+
+    fn into_dispatcher(self: Box<Self>) -> Option<Dispatcher> {
+        Some(self.0)
     }
 }

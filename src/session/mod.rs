@@ -61,6 +61,11 @@ pub trait Resolver {
     fn for_child(&self) -> Option<Box<dyn Resolver>> {
         None
     }
+    /// The dispatcher inside, given back (an execution lent by `stepdbg serve` returns
+    /// with it).
+    fn into_dispatcher(self: Box<Self>) -> Option<crate::integrations::dispatch::Dispatcher> {
+        None
+    }
 }
 
 /// What a resolver did with a task.
@@ -293,6 +298,9 @@ pub struct Session {
     pub step_into_children: bool,
     /// Tasks waiting for a child execution to be opened.
     child_waiting: Vec<TaskId>,
+    /// An execution taken over where it was ([`Session::attached`]): restarts and replays
+    /// start from it rather than from the beginning.
+    base: Option<Box<Execution>>,
 }
 
 /// What a reload compares: the definition's text and what it resolved to (a template's
@@ -384,7 +392,41 @@ impl Session {
             entry_unchecked: false,
             step_into_children: false,
             child_waiting: Vec::new(),
+            base: None,
         }
+    }
+
+    /// A session on `exec`, an execution already under way elsewhere (`stepdbg serve`'s),
+    /// taken over where it is: stepping goes on from there, and stepping back or
+    /// restarting goes back no further than that point.
+    pub fn attached(
+        target: Target,
+        def: Definition,
+        exec: Execution,
+        resolver: Box<dyn Resolver>,
+    ) -> Session {
+        let opts = SessionOptions {
+            input: Some(exec.input().clone()),
+            config: exec.config().clone(),
+        };
+        let mut s = Session::from_target(target, def, opts, resolver);
+        s.base = Some(Box::new(exec));
+        s.reset_execution();
+        s
+    }
+
+    /// The execution and what answers its tasks, given back (to `stepdbg serve`).
+    pub fn into_parts(mut self) -> (Execution, Box<dyn Resolver>) {
+        let exec = std::mem::replace(
+            &mut self.exec,
+            Execution::new(
+                Arc::new(self.definition.machine.clone()),
+                Value::Null,
+                Config::default(),
+            ),
+        );
+        let resolver = std::mem::replace(&mut self.resolver, Box::new(ManualResolver));
+        (exec, resolver)
     }
 
     pub fn execution(&self) -> &Execution {
@@ -1225,21 +1267,39 @@ impl Session {
     }
 
     fn reset_execution(&mut self) {
-        self.exec = Execution::new(
-            Arc::new(self.definition.machine.clone()),
-            self.input.clone(),
-            self.config.clone(),
-        );
+        self.exec = match &self.base {
+            Some(base) => (**base).clone(),
+            None => Execution::new(
+                Arc::new(self.definition.machine.clone()),
+                self.input.clone(),
+                self.config.clone(),
+            ),
+        };
         self.manual.clear();
         self.callback_waiting.clear();
         self.child_waiting.clear();
+        // A taken-over execution's tasks under way: a callback task waits for its token (a
+        // person can send it here); any other is left to a person.
+        if self.base.is_some() {
+            for t in self.exec.pending_tasks() {
+                if t.token.is_some() {
+                    self.callback_waiting.push(t.id);
+                } else {
+                    self.manual.push(t.id);
+                }
+            }
+        }
         // Functions still running for the old execution are stopped (their processes end).
         for f in self.in_flight.drain(..) {
             f.task.abort();
         }
         self.invocations.clear();
         self.suggestions.clear();
-        self.resolver.reset();
+        // A taken-over execution's answers so far were counted where it ran: its mock call
+        // counts go on from there.
+        if self.base.is_none() {
+            self.resolver.reset();
+        }
     }
 
     /// Replay `entries` on a fresh execution: recorded answers are reused (handlers do not

@@ -25,6 +25,7 @@ pub mod highlight;
 pub mod json;
 pub mod pager;
 pub mod replay;
+pub mod server;
 pub mod text;
 pub mod theme;
 pub mod view;
@@ -296,25 +297,8 @@ fn run_terminal(
     prepared: Option<(Opening, Option<CallbackServer>)>,
     choices: Vec<Choice>,
 ) -> std::io::Result<End> {
-    use crossterm::event::{EnableBracketedPaste, EnableMouseCapture};
     let rt = crate::shell::runtime::runtime();
-    let signals = rt.block_on(async { signals::install(signals::Policy::Notify) });
-    signals::on_exit(restore_terminal);
-    let mut terminal = ratatui::init();
-    // ratatui's panic hook restores the screen; mouse reporting must be switched off and
-    // the functions started must end too.
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        use crossterm::event::{DisableBracketedPaste, DisableMouseCapture};
-        let _ = execute!(
-            std::io::stdout(),
-            DisableMouseCapture,
-            DisableBracketedPaste
-        );
-        crate::shell::children::kill_all();
-        hook(info);
-    }));
-    let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
+    let (mut terminal, signals) = take_terminal();
     let mut listen = None;
     let result = rt.block_on(async {
         let mut io = Io::start(signals);
@@ -355,6 +339,152 @@ fn run_terminal(
         server.shutdown();
     }
     result
+}
+
+/// Take the screen: raw mode, mouse and paste reporting; signals handled; the terminal
+/// restored on exit, signals and panics (and the functions started ended).
+fn take_terminal() -> (ratatui::DefaultTerminal, signals::Signals) {
+    use crossterm::event::{EnableBracketedPaste, EnableMouseCapture};
+    let rt = crate::shell::runtime::runtime();
+    let signals = rt.block_on(async { signals::install(signals::Policy::Notify) });
+    signals::on_exit(restore_terminal);
+    let terminal = ratatui::init();
+    // ratatui's panic hook restores the screen; mouse reporting must be switched off and
+    // the functions started must end too.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        use crossterm::event::{DisableBracketedPaste, DisableMouseCapture};
+        let _ = execute!(
+            std::io::stdout(),
+            DisableMouseCapture,
+            DisableBracketedPaste
+        );
+        crate::shell::children::kill_all();
+        hook(info);
+    }));
+    let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
+    (terminal, signals)
+}
+
+/// `stepdbg serve --tui`: the server's screen (its state machines and executions) until
+/// q, the usual panes for what is opened from it. Returns the exit code.
+pub fn serve_main(service: std::sync::Arc<crate::serve::api::Service>, addr: String) -> i32 {
+    if let Some(e) = no_terminal("`stepdbg serve` (without --tui)") {
+        errln!("{e}");
+        return crate::cli::exit::USAGE;
+    }
+    let mono = Theme::no_color_env();
+    let theme = Theme::load("dark", mono).unwrap_or_else(|_| Theme::monochrome());
+    let (keymap, _) = Keymap::load_user();
+    let opts = move |notice: String| AppOptions {
+        theme: theme.clone(),
+        keymap: keymap.clone(),
+        notice: Some(notice),
+        replay: None,
+    };
+    let rt = crate::shell::runtime::runtime();
+    let (mut terminal, signals) = take_terminal();
+    let result = rt.block_on(async {
+        let mut io = Io::start(signals);
+        let mut screen = server::ServerScreen::new(service.clone(), addr);
+        server_loop(&mut terminal, &mut io, &mut screen, &opts).await
+    });
+    if !matches!(result, Ok(End::TerminalGone)) {
+        restore_terminal();
+    }
+    exit_code(result)
+}
+
+/// The server screen's loop: redrawn live (the suite creates and runs things), keys read.
+async fn server_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    io: &mut Io,
+    screen: &mut server::ServerScreen,
+    opts: &dyn Fn(String) -> AppOptions,
+) -> std::io::Result<End> {
+    let theme = opts(String::new()).theme;
+    loop {
+        terminal.draw(|f| {
+            let area = f.area();
+            screen.render(area, f.buffer_mut(), &theme);
+        })?;
+        let open = tokio::select! {
+            biased;
+            sig = io.signals.received() => return Ok(End::Signal(sig)),
+            ev = io.events.recv() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
+                    if is_interrupt(&k) {
+                        return Ok(End::Quit);
+                    }
+                    screen.on_key(&k)
+                }
+                Some(Ok(_)) => None,
+                Some(Err(_)) | None => return Ok(End::TerminalGone),
+            },
+            // Live: what the suite does shows within a quarter of a second.
+            () = tokio::time::sleep(Duration::from_millis(250)) => None,
+        };
+        match open {
+            None => {}
+            Some(server::Open::Quit) => return Ok(End::Quit),
+            Some(server::Open::Machine(name)) => {
+                let notice = format!(
+                    "state machine {name}: b sets breakpoints its executions pause at; q goes back"
+                );
+                let Some(mut app) = server::machine_app(&screen.service, &name, opts(notice))
+                else {
+                    screen.message = Some(format!("{name} cannot be opened"));
+                    continue;
+                };
+                match event_loop(terminal, &mut app, io, &mut None).await? {
+                    End::Quit => {
+                        screen.message = Some(server::machine_closed(&screen.service, &name, &app));
+                    }
+                    other => return Ok(other),
+                }
+            }
+            Some(server::Open::Execution(arn)) => {
+                let service = screen.service.clone();
+                let target = arn.clone();
+                let lent = tokio::task::spawn_blocking(move || service.attach(&target))
+                    .await
+                    .ok()
+                    .flatten();
+                let Some(lent) = lent else {
+                    screen.message = Some("the execution did not pause in time; try again".into());
+                    continue;
+                };
+                let notice = match lent.exec.status().is_done() {
+                    true => format!(
+                        "{} has ended ({}): a view of it; q goes back",
+                        lent.exec.config().execution_name,
+                        lent.exec.status().name()
+                    ),
+                    false => format!(
+                        "{} paused: step, inspect, answer its tasks; q gives it back to the server to run on",
+                        lent.exec.config().execution_name
+                    ),
+                };
+                let mut app = match server::execution_app(&screen.service, lent, opts(notice)) {
+                    Ok(app) => app,
+                    Err(e) => {
+                        // Give it back untouched.
+                        screen.message = Some(format!("cannot open it: {e}"));
+                        continue;
+                    }
+                };
+                match event_loop(terminal, &mut app, io, &mut None).await? {
+                    End::Quit => {
+                        screen.message = Some(server::execution_closed(&screen.service, &arn, app));
+                    }
+                    other => {
+                        server::execution_closed(&screen.service, &arn, app);
+                        return Ok(other);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// When the slice now running started (ms since the loop began; 0: none running). The
@@ -606,11 +736,13 @@ async fn event_loop(
     let epoch = io.epoch;
     let size = terminal.size()?;
     app.update(Msg::Resize(size.width, size.height));
-    let wake = app.session.wakeup();
     let end = loop {
         if app.quit {
             break End::Quit;
         }
+        // The session shown can change (a child execution opens or ends): wake for its
+        // background answers.
+        let wake = app.session.wakeup();
         // Every turn of the loop follows something that happened: draw it.
         // The copy reaches the terminal before the message that says it did.
         if let Some(text) = app.clipboard.take() {
