@@ -109,7 +109,9 @@ pub enum Format {
 /// Spans keyed by RFC 6901 JSON Pointer ("" is the root).
 #[derive(Debug, Clone, Default)]
 pub struct SpanIndex {
-    map: HashMap<String, NodeSpan>,
+    /// foldhash: a definition has a span for every node, and SipHash was a sixth of
+    /// loading one.
+    map: HashMap<String, NodeSpan, foldhash::fast::RandomState>,
 }
 
 impl SpanIndex {

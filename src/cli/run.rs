@@ -133,7 +133,12 @@ pub fn run(args: RunArgs) -> i32 {
     if let Some(s) = &server {
         errln!("listening for SendTask* callbacks on http://{}", s.addr);
     }
-    let mut ex = Execution::new(Arc::new(def.machine.clone()), launch.input, launch.config);
+    let config = crate::engine::Config {
+        // Only --history reads the events.
+        keep_history: args.history.is_some(),
+        ..launch.config
+    };
+    let mut ex = Execution::new(Arc::new(def.machine), launch.input, config);
     let machine_name = ex.config().state_machine_name.clone();
     let mut answers = Vec::new();
     let how = Drive {

@@ -349,7 +349,7 @@ impl Execution {
     /// Emit `<Type>StateEntered`; returns a step when the execution ended here (quota).
     fn enter(&mut self, i: usize, state: &State) -> Option<Step> {
         if self.cfg.workflow_type == WorkflowType::Standard
-            && self.history.len() + 2 > MAX_HISTORY_EVENTS
+            && self.events as usize + 2 > MAX_HISTORY_EVENTS
         {
             let cause = format!(
                 "The execution reached the maximum number of history events ({MAX_HISTORY_EVENTS}) before entering the state '{}'.",
@@ -917,7 +917,7 @@ impl Execution {
     }
 
     fn close_record(&mut self, i: usize, output: Option<&Value>, error: Option<&Failure>) {
-        let last = self.history.len() as u64;
+        let last = self.events;
         if let Some(mut rec) = self.threads[i].record.take() {
             let vars = self.threads[i].vars.flatten();
             if let Some(o) = output {
@@ -1615,9 +1615,7 @@ impl Execution {
             .unwrap_or_else(|| {
                 super::uuid_from(&format!(
                     "{}/{}/{}",
-                    self.cfg.execution_name,
-                    state.pointer,
-                    self.history.len()
+                    self.cfg.execution_name, state.pointer, self.events
                 ))
             });
             let run_id = super::uuid_from(&format!("{}/{label}", self.cfg.execution_name));

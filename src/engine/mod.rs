@@ -74,6 +74,9 @@ pub struct Config {
     /// TestState's mock of a top-level Map or Parallel: its iterations or branches do not
     /// run; this is what they came to.
     pub children_stand_in: Option<Box<ChildrenStandIn>>,
+    /// Keep the history events (`stepdbg run` without `--history` needs none: their ids
+    /// are counted all the same, so nothing else changes).
+    pub keep_history: bool,
 }
 
 /// What a mocked Map's iterations or Parallel's branches came to (TestState).
@@ -102,6 +105,7 @@ impl Default for Config {
             token_secret: 0,
             prior_retries: 0,
             children_stand_in: None,
+            keep_history: true,
         }
     }
 }
@@ -714,6 +718,9 @@ pub struct Execution {
     pub(crate) transitions: u64,
     /// Times RedriveExecution started it again ([`Execution::redrive`]).
     pub(crate) redrive_count: u32,
+    /// History events emitted (all of them kept in `history` unless the configuration
+    /// says nobody reads them).
+    pub(crate) events: u64,
 }
 
 impl Execution {
@@ -737,6 +744,7 @@ impl Execution {
             next_task: 1,
             transitions: 0,
             redrive_count: 0,
+            events: 0,
         };
         ex.threads.push(Thread {
             parent: None,
@@ -1346,18 +1354,21 @@ impl Execution {
         kind: EventKind,
         data: history::EventData,
     ) -> u64 {
-        let id = self.history.len() as u64 + 1;
-        let prev = self.threads.get(thread).map_or(0, |t| t.last_event);
-        let in_map_run = self.threads.get(thread).is_some_and(|t| t.in_map_run);
-        self.history.push(HistoryEvent {
-            id,
-            previous_event_id: prev,
-            timestamp_ms: self.clock,
-            kind,
-            data,
-            thread,
-            in_map_run,
-        });
+        self.events += 1;
+        let id = self.events;
+        if self.cfg.keep_history {
+            let prev = self.threads.get(thread).map_or(0, |t| t.last_event);
+            let in_map_run = self.threads.get(thread).is_some_and(|t| t.in_map_run);
+            self.history.push(HistoryEvent {
+                id,
+                previous_event_id: prev,
+                timestamp_ms: self.clock,
+                kind,
+                data,
+                thread,
+                in_map_run,
+            });
+        }
         if let Some(t) = self.threads.get_mut(thread) {
             t.last_event = id;
         }

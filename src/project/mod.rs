@@ -175,11 +175,83 @@ pub fn is_template(value: &Value) -> bool {
             || value.get("Transform").is_some())
 }
 
-/// Does the file at `path` look like a template (or a serverless.yml)? (Read and parsed as
-/// leniently as a template would be; false when it cannot be read.)
+/// Does the file at `path` look like a template (or a serverless.yml)? Told from its
+/// top-level keys, read without parsing the rest (a definition is read once, not twice);
+/// when they cannot be told apart so, parsed as leniently as a template would be. False
+/// when it cannot be read.
 pub fn looks_like_template(path: &Path) -> bool {
+    let Ok(bytes) = source::read_file(path) else {
+        return false;
+    };
+    if let Some(keys) = std::str::from_utf8(&bytes).ok().and_then(top_level_keys) {
+        let has = |k: &str| keys.iter().any(|x| x == k);
+        return (!has("States")
+            && (has("Resources") || has("AWSTemplateFormatVersion") || has("Transform")))
+            || (has("service") && has("provider"));
+    }
     read_template(path)
         .is_ok_and(|(doc, _)| is_template(&doc.value) || serverless::is_serverless(&doc.value))
+}
+
+/// The keys of the top-level object of a JSON or YAML text, found without parsing the
+/// values; None when the text is not shaped so that a scan can tell (flow-style YAML,
+/// anything odd), and the caller parses it.
+fn top_level_keys(text: &str) -> Option<Vec<String>> {
+    let body = text.trim_start_matches('\u{feff}').trim_start();
+    if body.starts_with('{') {
+        json_top_level_keys(body)
+    } else {
+        yaml_top_level_keys(body)
+    }
+}
+
+fn json_top_level_keys(text: &str) -> Option<Vec<String>> {
+    let b = text.as_bytes();
+    let (mut depth, mut i, mut keys) = (0usize, 0usize, Vec::new());
+    while i < b.len() {
+        match b[i] {
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.checked_sub(1)?,
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                let end = i.min(b.len());
+                // A string at depth 1 followed by ':' is a top-level key.
+                if depth == 1 {
+                    let rest = text.get(end + 1..)?.trim_start();
+                    if rest.starts_with(':') {
+                        keys.push(text.get(start..end)?.to_string());
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Some(keys)
+}
+
+fn yaml_top_level_keys(text: &str) -> Option<Vec<String>> {
+    let mut keys = Vec::new();
+    for line in text.lines() {
+        let first = line.chars().next();
+        match first {
+            None | Some(' ' | '\t' | '#') => continue,
+            Some('-') if line.starts_with("---") => continue,
+            // A top-level sequence or flow collection, a tag, an anchor: parse it.
+            Some('-' | '{' | '[' | '!' | '&' | '*' | '%') => return None,
+            _ => {}
+        }
+        let Some((key, _)) = line.split_once(':') else {
+            // A multi-line plain scalar or anything else unusual at the top: parse it.
+            return None;
+        };
+        keys.push(key.trim().trim_matches(['"', '\'']).to_string());
+    }
+    Some(keys)
 }
 
 fn read_template(path: &Path) -> Result<(Document, Vec<source::SourceNote>), LoadError> {
