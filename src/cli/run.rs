@@ -196,10 +196,7 @@ pub fn run(args: RunArgs) -> i32 {
         ));
     }
     let status = ex.status();
-    outln!(
-        "{}",
-        serde_json::to_string(&status.to_json()).unwrap_or_default()
-    );
+    outln!("{}", status.to_json_text());
     let code = if matches!(status, engine::Status::Succeeded { .. }) {
         exit::OK
     } else {

@@ -376,12 +376,16 @@ impl Execution {
             StateKind::Parallel(_) => EventKind::ParallelStateEntered,
             StateKind::Map(_) => EventKind::MapStateEntered,
         };
-        let data = EventData::State {
-            name: state.name.clone(),
-            payload: self.threads[i].input.clone(),
-            assigned: None,
+        let id = if self.cfg.keep_history {
+            let data = EventData::State {
+                name: state.name.clone(),
+                payload: self.threads[i].input.clone(),
+                assigned: None,
+            };
+            self.emit_data(i, kind, data)
+        } else {
+            self.count_event(i)
         };
-        let id = self.emit_data(i, kind, data);
         let now = self.clock;
         let t = &mut self.threads[i];
         t.entered_event = id;
@@ -946,12 +950,17 @@ impl Execution {
             StateKind::Parallel(_) => EventKind::ParallelStateExited,
             StateKind::Map(_) => EventKind::MapStateExited,
         };
-        let data = EventData::State {
-            name: state.name.clone(),
-            payload: output.clone(),
-            assigned: self.threads[i].assigned.take(),
-        };
-        self.emit_data(i, kind, data);
+        if self.cfg.keep_history {
+            let data = EventData::State {
+                name: state.name.clone(),
+                payload: output.clone(),
+                assigned: self.threads[i].assigned.take(),
+            };
+            self.emit_data(i, kind, data);
+        } else {
+            self.threads[i].assigned = None;
+            self.count_event(i);
+        }
         self.transitions += 1;
         if self.threads[i].record.is_some() {
             let machine = self.machine.clone();

@@ -168,6 +168,35 @@ impl Status {
     }
 
     /// `{"status": ..., "output"|"error"|"cause": ...}` as `stepdbg run` prints it.
+    /// [`Status::to_json`] as text, written straight from the status (a big output is not
+    /// copied first).
+    pub fn to_json_text(&self) -> String {
+        #[derive(serde::Serialize)]
+        struct View<'a> {
+            status: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            output: Option<&'a Value>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            error: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            cause: Option<&'a str>,
+        }
+        let (output, error, cause) = match self {
+            Status::Running => (None, None, None),
+            Status::Succeeded { output } => (Some(output), None, None),
+            Status::Failed { error, cause }
+            | Status::TimedOut { error, cause }
+            | Status::Aborted { error, cause } => (None, error.as_deref(), cause.as_deref()),
+        };
+        serde_json::to_string(&View {
+            status: self.name(),
+            output,
+            error,
+            cause,
+        })
+        .unwrap_or_default()
+    }
+
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
         m.insert("status".into(), json!(self.name()));
@@ -700,7 +729,7 @@ pub(crate) struct Thread {
 pub struct Execution {
     pub(crate) machine: Arc<Machine>,
     pub(crate) cfg: Arc<Config>,
-    pub(crate) input: Value,
+    pub(crate) input: Arc<Value>,
     pub(crate) clock: i64,
     pub(crate) rng: ChaCha8Rng,
     pub(crate) threads: Vec<Thread>,
@@ -728,6 +757,8 @@ impl Execution {
     pub fn new(machine: Arc<Machine>, input: Value, cfg: Config) -> Execution {
         let rng = ChaCha8Rng::seed_from_u64(cfg.seed);
         let start = cfg.start_time_ms;
+        // One copy of the input, shared by the context object and the first state.
+        let input = Arc::new(input);
         let mut ex = Execution {
             machine,
             cfg: Arc::new(cfg),
@@ -750,7 +781,7 @@ impl Execution {
             parent: None,
             machine: Vec::new(),
             state: ex.machine.start().unwrap_or(0),
-            input: Arc::new(input.clone()),
+            input: input.clone(),
             effective: Value::Null,
             entered_event: 0,
             last_event: 0,
@@ -769,16 +800,20 @@ impl Execution {
             failed_event: None,
             in_map_run: false,
         });
-        let role = ex.cfg.role_arn.clone();
-        ex.emit(
-            0,
-            EventKind::ExecutionStarted,
-            json!({
-                "input": crate::expr::compact(&input),
-                "inputDetails": {"truncated": false},
-                "roleArn": role,
-            }),
-        );
+        if ex.cfg.keep_history {
+            let role = ex.cfg.role_arn.clone();
+            ex.emit(
+                0,
+                EventKind::ExecutionStarted,
+                json!({
+                    "input": crate::expr::compact(&input),
+                    "inputDetails": {"truncated": false},
+                    "roleArn": role,
+                }),
+            );
+        } else {
+            ex.count_event(0);
+        }
         // AWS links the first state's event to none (previousEventId 0), not to
         // ExecutionStarted.
         ex.threads[0].last_event = 0;
@@ -1341,6 +1376,15 @@ impl Execution {
             }
         }
         self.tasks.clear();
+    }
+
+    /// An event that is not kept (`Config::keep_history` off): only its id is taken.
+    pub(crate) fn count_event(&mut self, thread: usize) -> u64 {
+        self.events += 1;
+        if let Some(t) = self.threads.get_mut(thread) {
+            t.last_event = self.events;
+        }
+        self.events
     }
 
     /// Append a history event for `thread`.
