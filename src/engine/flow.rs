@@ -1170,11 +1170,10 @@ impl Execution {
                 let is_map = self.threads[p].children.as_ref().is_some_and(|c| c.is_map);
                 let tail = self.threads[i].last_event;
                 if is_map {
-                    let name = self.state_name_of(p);
-                    self.emit(
+                    self.emit_lazy(
                         i,
                         EventKind::MapIterationSucceeded,
-                        json!({"name": name, "index": index}),
+                        |ex| json!({"name": ex.state_name_of(p), "index": index}),
                     );
                 }
                 let last = self.threads[i].last_event;
@@ -1653,6 +1652,7 @@ impl Execution {
         let outer = t.vars.clone();
         let base_path = t.machine.clone();
         let mut threads = Vec::with_capacity(n);
+        self.threads.reserve(n);
         for (index, input) in inputs.into_iter().enumerate() {
             let mut path = base_path.clone();
             path.push((state_idx, if is_map { 0 } else { index }));
@@ -1711,7 +1711,6 @@ impl Execution {
     }
 
     fn start_more_children(&mut self, p: usize) {
-        let name = self.state_name_of(p);
         loop {
             let Some(ch) = self.threads[p].children.as_mut() else {
                 return;
@@ -1734,10 +1733,10 @@ impl Execution {
                 self.threads[k].last_event = after;
             }
             if is_map {
-                self.emit(
+                self.emit_lazy(
                     k,
                     EventKind::MapIterationStarted,
-                    json!({"name": name, "index": index}),
+                    |ex| json!({"name": ex.state_name_of(p), "index": index}),
                 );
             }
         }

@@ -1387,6 +1387,21 @@ impl Execution {
         self.events
     }
 
+    /// [`Execution::emit`], its details worked out only when the event is kept.
+    pub(crate) fn emit_lazy(
+        &mut self,
+        thread: usize,
+        kind: EventKind,
+        details: impl FnOnce(&Self) -> Value,
+    ) -> u64 {
+        if self.cfg.keep_history {
+            let d = details(self);
+            self.emit(thread, kind, d)
+        } else {
+            self.count_event(thread)
+        }
+    }
+
     /// Append a history event for `thread`.
     pub(crate) fn emit(&mut self, thread: usize, kind: EventKind, details: Value) -> u64 {
         self.emit_data(thread, kind, history::EventData::Json(details))
