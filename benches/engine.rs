@@ -17,11 +17,13 @@ fn machine(def: Value) -> Arc<Machine> {
     Arc::new(d.machine)
 }
 
-/// Run to the end; returns the number of transitions.
-fn run(m: &Arc<Machine>, input: &Value, record_steps: bool) -> u64 {
+/// Run to the end; returns the number of transitions. `debugger`: with what the debugger
+/// keeps (each step's records and the history); otherwise as `stepdbg run` runs (neither).
+fn run(m: &Arc<Machine>, input: &Value, debugger: bool) -> u64 {
     let cfg = Config {
         workflow_type: WorkflowType::Express,
-        record_steps,
+        record_steps: debugger,
+        keep_history: debugger,
         ..Config::default()
     };
     let mut ex = Execution::new(m.clone(), input.clone(), cfg);

@@ -12,7 +12,7 @@ use stepdbg::session::replay::{self, Recording};
 // Shared with the engine benches; this one uses a part of it.
 #[allow(dead_code)]
 mod machines;
-use machines::map_items;
+use machines::{counter_loop, map_items};
 
 /// A Map over `n` items, run once, and its own history as the "recording".
 fn recorded_map(n: usize) -> (stepdbg::asl::Definition, Recording) {
@@ -62,5 +62,55 @@ fn benches(c: &mut Criterion) {
     });
 }
 
-criterion_group!(tools, benches);
+/// The debugger at 100,000 steps: a 50,000-iteration counter loop run to its end in a
+/// session (records and history kept), then stepped back (a replay of 99,999 steps, what a
+/// reload does too), and its History pane drawn at the end of 100,000 events.
+fn debugger(c: &mut Criterion) {
+    use stepdbg::session::{ManualResolver, Session, SessionOptions};
+    use stepdbg::tui::{App, AppOptions, Msg, Pane};
+    let def = stepdbg::asl::from_value(counter_loop(50_000, ""));
+    let open = || {
+        let mut s = Session::from_definition(
+            Path::new("loop.asl.json"),
+            def.clone(),
+            SessionOptions {
+                input: Some(json!({"i": 0})),
+                // EXPRESS: no 25,000-event history quota.
+                config: Config {
+                    workflow_type: stepdbg::engine::WorkflowType::Express,
+                    ..Config::default()
+                },
+            },
+            Box::new(ManualResolver),
+        );
+        s.max_steps_per_continue = usize::MAX;
+        s.continue_();
+        s
+    };
+    let session = open();
+    assert!(session.step_count() >= 100_000, "{}", session.step_count());
+    let mut g = c.benchmark_group("debugger_100k_steps");
+    g.sample_size(10);
+    g.bench_function("step_back", |b| {
+        b.iter_batched(
+            open,
+            |mut s| black_box(s.step_back()),
+            criterion::BatchSize::LargeInput,
+        );
+    });
+    let mut app = App::new(session, AppOptions::default());
+    app.update(Msg::Resize(120, 40));
+    app.focus_pane(Pane::History);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    g.bench_function("history_pane_frame", |b| {
+        b.iter(|| {
+            // Scrolling: each frame a line further.
+            app.press("k");
+            terminal.draw(|f| app.view(f)).unwrap();
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(tools, benches, debugger);
 criterion_main!(tools);

@@ -1,6 +1,8 @@
 //! Profiling aid: runs one of the bench machines once (see benches/engine.rs), e.g.
 //! `valgrind --tool=callgrind target/release/examples/profile_loop jsonata 200`, or
-//! `perf record target/release/examples/profile_loop map 10000`.
+//! `perf record target/release/examples/profile_loop map 10000`. `debugger N` runs the
+//! counter loop as the debugger does (each step's records and the history kept) and prints
+//! the peak memory.
 use serde_json::json;
 use std::sync::Arc;
 use stepdbg::engine::{Config, Execution, WorkflowType};
@@ -20,17 +22,26 @@ fn main() {
     };
     let m = Arc::new(stepdbg::asl::from_value(def).machine);
     let start = std::time::Instant::now();
+    let debugger = mode == "debugger";
     let cfg = Config {
         workflow_type: WorkflowType::Express,
-        record_steps: false,
+        record_steps: debugger,
+        keep_history: debugger,
         ..Config::default()
     };
     let mut ex = Execution::new(m, input, cfg);
     ex.run_with(|_| None);
     let t = ex.transitions();
     println!(
-        "{mode}: {t} transitions in {:?}: {:.0}/s",
+        "{mode}: {t} transitions in {:?}: {:.0}/s; {} history events",
         start.elapsed(),
-        t as f64 / start.elapsed().as_secs_f64()
+        t as f64 / start.elapsed().as_secs_f64(),
+        ex.history().len()
     );
+    // Linux: the process's peak resident memory.
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status")
+        && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM"))
+    {
+        println!("peak memory: {}", line.trim_start_matches("VmHWM:").trim());
+    }
 }
