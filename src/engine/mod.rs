@@ -859,6 +859,11 @@ impl Execution {
     }
 
     /// State transitions performed so far.
+    /// Has a state been entered yet?
+    pub fn has_started(&self) -> bool {
+        self.events > 1
+    }
+
     pub fn transitions(&self) -> u64 {
         self.transitions
     }

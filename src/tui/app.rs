@@ -346,7 +346,10 @@ impl App {
     pub fn status(&self) -> StatusWord {
         match self.session.status() {
             Status::Running if self.running.is_some() => StatusWord::Running,
-            Status::Running if self.session.journal().is_empty() => StatusWord::Ready,
+            // Not started yet (an execution taken over from `serve` has started).
+            Status::Running if self.session.journal().is_empty() && !self.exec().has_started() => {
+                StatusWord::Ready
+            }
             Status::Running
                 if !self.session.pending().is_empty() && self.exec().next_runnable().is_none() =>
             {
