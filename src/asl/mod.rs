@@ -21,29 +21,12 @@ pub struct Definition {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// The length of `v` as compact JSON, counted as it is written (no copy of it is made).
-fn compact_json_len(v: &serde_json::Value) -> usize {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0 += b.len();
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut c = Count(0);
-    let _ = serde_json::to_writer(&mut c, v);
-    c.0
-}
-
 impl Definition {
     pub fn from_document(doc: Document) -> Definition {
         let (machine, mut diagnostics) = build::build(&doc.value);
         // AWS's hard quota on the definition (measured on the JSON AWS stores).
         const AWS_MAX_DEFINITION_BYTES: usize = 1024 * 1024;
-        let size = compact_json_len(&doc.value);
+        let size = crate::expr::compact_len(&doc.value);
         if size > AWS_MAX_DEFINITION_BYTES {
             diagnostics.push(
                 Diagnostic::error(

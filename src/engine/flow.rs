@@ -17,23 +17,6 @@ use rand::RngExt;
 use std::borrow::Cow;
 use std::cell::OnceCell;
 
-/// The size of `v` as compact JSON, without building the text.
-fn json_size(v: &Value) -> usize {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0 += b.len();
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut c = Count(0);
-    let _ = serde_json::to_writer(&mut c, v);
-    c.0
-}
-
 /// A value as AWS quotes it after `==` in Wait messages: strings raw, the rest as JSON.
 fn raw_text(v: &Value) -> String {
     match v {
@@ -790,7 +773,7 @@ impl Execution {
         let (rt, r) = resource_parts(&task.resource);
         match outcome {
             TaskOutcome::Success(result) => {
-                if json_size(&result) > MAX_PAYLOAD_BYTES {
+                if crate::expr::compact_len(&result) > MAX_PAYLOAD_BYTES {
                     return Flow::Fail(Failure::new(
                         "States.DataLimitExceeded",
                         format!(
@@ -900,7 +883,7 @@ impl Execution {
                 if let Some(a) = &after_rp {
                     self.record(i, Stage::AfterResultPath, a);
                 }
-                if json_size(&output) > MAX_PAYLOAD_BYTES {
+                if crate::expr::compact_len(&output) > MAX_PAYLOAD_BYTES {
                     return Flow::Fail(Failure::new(
                         "States.DataLimitExceeded",
                         format!(
