@@ -1311,7 +1311,7 @@ fn a_choice_explains_itself() {
     assert_eq!(
         trace.rules[0],
         (
-            "$.review.decision StringEquals \"APPROVED\"".to_string(),
+            "$.review.decision StringEquals \"APPROVED\"".into(),
             Ok(false)
         )
     );

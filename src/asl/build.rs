@@ -1209,6 +1209,7 @@ impl Builder {
             let assign = self.opt_assign(ro, &rp, lang);
             c.choices.push(ChoiceBranch {
                 pointer: rp,
+                description: rule.describe().into(),
                 rule,
                 next: Target {
                     name: next,

@@ -195,6 +195,9 @@ pub struct Choice {
 pub struct ChoiceBranch {
     pub pointer: String,
     pub rule: Rule,
+    /// The rule as written ([`Rule::describe`]), made once: the debugger's trace of every
+    /// Choice visit names each rule.
+    pub description: std::sync::Arc<str>,
     pub next: Target,
     pub output: Option<JsonataTemplate>,
     pub assign: Option<Assign>,

@@ -389,7 +389,7 @@ impl Execution {
                 entered_ms: now,
                 ..StepRecord::default()
             };
-            rec.set(Stage::Input, &t.input);
+            rec.set_shared(Stage::Input, t.input.clone());
             if let Some(vars) = Some(t.vars.flatten()).filter(|v| !v.is_empty()) {
                 rec.set(Stage::VariablesBefore, &Value::Object(vars));
             }
@@ -903,12 +903,12 @@ impl Execution {
         }
     }
 
-    fn close_record(&mut self, i: usize, output: Option<&Value>, error: Option<&Failure>) {
+    fn close_record(&mut self, i: usize, output: Option<&Arc<Value>>, error: Option<&Failure>) {
         let last = self.events;
         if let Some(mut rec) = self.threads[i].record.take() {
             let vars = self.threads[i].vars.flatten();
             if let Some(o) = output {
-                rec.set(Stage::Output, o);
+                rec.set_shared(Stage::Output, o.clone());
             }
             if !vars.is_empty() {
                 rec.set(Stage::Variables, &Value::Object(vars));
@@ -1976,7 +1976,7 @@ impl Execution {
                 trace.next = Some(b.next.name.clone());
             }
             trace.rules.push((
-                b.rule.describe(),
+                b.description.clone(),
                 r.map_err(|e| format!("{}: {}", e.error, e.cause)),
             ));
         }

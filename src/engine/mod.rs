@@ -455,7 +455,9 @@ pub struct StepRecord {
     pub first_event: u64,
     pub last_event: u64,
     pub entered_ms: i64,
-    pub stages: Vec<(Stage, Value)>,
+    /// Shared: a stage that is the state's input or output is the same value the
+    /// execution holds, not a copy.
+    pub stages: Vec<(Stage, Arc<Value>)>,
     /// The error the visit ended with (also when a Catch caught it).
     pub error: Option<Failure>,
     pub next: Option<String>,
@@ -475,7 +477,7 @@ pub struct StepRecord {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChoiceTrace {
     /// (rule as written, its value or its error), in order.
-    pub rules: Vec<(String, Result<bool, String>)>,
+    pub rules: Vec<(Arc<str>, Result<bool, String>)>,
     /// The rule that matched (index), or None for Default.
     pub matched: Option<usize>,
     /// The state chosen.
@@ -489,8 +491,8 @@ impl ChoiceTrace {
             .iter()
             .enumerate()
             .map(|(i, (rule, v))| match v {
-                Ok(b) => json!({"rule": i, "condition": rule, "value": b}),
-                Err(e) => json!({"rule": i, "condition": rule, "error": e}),
+                Ok(b) => json!({"rule": i, "condition": &**rule, "value": b}),
+                Err(e) => json!({"rule": i, "condition": &**rule, "error": e}),
             })
             .collect();
         json!({
@@ -576,13 +578,20 @@ pub struct Attempt {
 
 impl StepRecord {
     pub fn stage(&self, name: Stage) -> Option<&Value> {
-        self.stages.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+        self.stages
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| &**v)
     }
 
     fn set(&mut self, name: Stage, v: &Value) {
+        self.set_shared(name, Arc::new(v.clone()));
+    }
+
+    fn set_shared(&mut self, name: Stage, v: Arc<Value>) {
         match self.stages.iter_mut().find(|(n, _)| *n == name) {
-            Some(slot) => slot.1 = v.clone(),
-            None => self.stages.push((name, v.clone())),
+            Some(slot) => slot.1 = v,
+            None => self.stages.push((name, v)),
         }
     }
 
@@ -593,7 +602,7 @@ impl StepRecord {
         m.insert("thread".into(), json!(self.thread));
         m.insert("events".into(), json!([self.first_event, self.last_event]));
         for (k, v) in &self.stages {
-            m.insert(k.as_str().into(), v.clone());
+            m.insert(k.as_str().into(), (**v).clone());
         }
         if let Some(e) = &self.error {
             m.insert("error".into(), e.to_error_output());

@@ -69,7 +69,7 @@ impl Adapter {
         if let Some(r) = record {
             for (stage, v) in &r.stages {
                 if *stage != Stage::VariablesBefore {
-                    flow.insert(stage.as_str().to_string(), v.clone());
+                    flow.insert(stage.as_str().to_string(), (**v).clone());
                 }
             }
             if let Some(e) = &r.error {

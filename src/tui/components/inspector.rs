@@ -184,7 +184,7 @@ impl InspectorPane {
             let seen = &rec.stages[..i];
             let prev = diff_basis(*stage)
                 .iter()
-                .find_map(|b| seen.iter().find(|(n, _)| n == b).map(|(_, v)| v));
+                .find_map(|b| seen.iter().find(|(n, _)| n == b).map(|(_, v)| &**v));
             tree.section(stage.as_str(), v, prev, &self.folds);
         }
         if !rec.attempts.is_empty() {
