@@ -231,3 +231,56 @@ fn every_project_resolves_as_its_expected_json_says() {
         diffs.join("\n")
     );
 }
+
+#[test]
+fn a_template_is_told_from_a_definition_by_its_top_level_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        // A definition whose strings mention template keys (escaped quotes included).
+        (
+            "def.json",
+            r#"{"Comment": "not \"Resources\": here", "StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"Resources": 1}, "End": true}}}"#,
+            false,
+        ),
+        (
+            "sam.json",
+            r#"{"Transform": "AWS::Serverless-2016-10-31", "Resources": {}}"#,
+            true,
+        ),
+        (
+            "cfn.yaml",
+            "AWSTemplateFormatVersion: '2010-09-09'\r\nResources:\r\n  M:\r\n    Type: AWS::StepFunctions::StateMachine\r\n",
+            true,
+        ),
+        (
+            "def.yaml",
+            "# a comment\nStartAt: A\nStates:\n  A:\n    Type: Pass\n    End: true\n",
+            false,
+        ),
+        (
+            "serverless.yml",
+            "service: orders\nprovider:\n  name: aws\n",
+            true,
+        ),
+        // Flow-style YAML: no quoted keys, so it is parsed to be sure.
+        (
+            "flow.yaml",
+            "{Resources: {M: {Type: 'AWS::StepFunctions::StateMachine'}}}\n",
+            true,
+        ),
+        (
+            "\u{feff}bom.json",
+            "\u{feff}{\"StartAt\": \"A\", \"States\": {\"A\": {\"Type\": \"Pass\", \"End\": true}}}",
+            false,
+        ),
+    ];
+    for (name, text, template) in cases {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        assert_eq!(
+            stepdbg::project::looks_like_template(&p),
+            template,
+            "{name}"
+        );
+    }
+}

@@ -764,6 +764,55 @@ fn a_token_the_suite_waits_for_is_answered_in_the_debugger() {
     server::execution_closed(&api.service, &arn, app);
     let d = api.finished(&arn);
     assert_eq!(d["status"], "SUCCEEDED", "{d}");
+    // What the suite sends while the debugger has an execution is applied when it is given
+    // back: its SendTaskSuccess, then a StopExecution of another.
+    let waiting = api.ok(
+        "StartExecution",
+        json!({"stateMachineArn": sm, "input": input("callback.input.json")}),
+    )["executionArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::thread::sleep(Duration::from_millis(100));
+    let lent = api
+        .service
+        .attach(&waiting)
+        .expect("paused for the debugger");
+    let token = lent
+        .exec
+        .pending_tasks()
+        .find_map(|t| t.token.clone())
+        .unwrap();
+    let app = server::execution_app(&api.service, lent, app_options()).unwrap();
+    api.ok(
+        "SendTaskSuccess",
+        json!({"taskToken": token, "output": "{\"decision\": \"APPROVED\", \"reviewer\": \"suite\"}"}),
+    );
+    assert_eq!(
+        api.ok("DescribeExecution", json!({"executionArn": waiting}))["status"],
+        "RUNNING"
+    );
+    server::execution_closed(&api.service, &waiting, app);
+    let d = api.finished(&waiting);
+    assert_eq!(d["status"], "SUCCEEDED", "the suite's answer counted: {d}");
+    let stopped = api.ok(
+        "StartExecution",
+        json!({"stateMachineArn": sm, "input": input("callback.input.json")}),
+    )["executionArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::thread::sleep(Duration::from_millis(100));
+    let lent = api.service.attach(&stopped).unwrap();
+    let app = server::execution_app(&api.service, lent, app_options()).unwrap();
+    api.ok(
+        "StopExecution",
+        json!({"executionArn": stopped, "error": "Cancelled"}),
+    );
+    server::execution_closed(&api.service, &stopped, app);
+    let d = api.finished(&stopped);
+    assert_eq!(d["status"], "ABORTED", "{d}");
+    assert_eq!(d["error"], "Cancelled");
     // Detached without a breakpoint, a later execution runs through.
     let arn = api.ok(
         "StartExecution",

@@ -754,8 +754,9 @@ pub struct Execution {
     pub(crate) ready: BTreeSet<usize>,
     pub(crate) next_task: TaskId,
     pub(crate) transitions: u64,
-    /// Times RedriveExecution started it again ([`Execution::redrive`]).
+    /// Times RedriveExecution started it again ([`Execution::redrive`]), and when last.
     pub(crate) redrive_count: u32,
+    pub(crate) redriven_ms: Option<i64>,
     /// History events emitted (all of them kept in `history` unless the configuration
     /// says nobody reads them).
     pub(crate) events: u64,
@@ -784,6 +785,7 @@ impl Execution {
             next_task: 1,
             transitions: 0,
             redrive_count: 0,
+            redriven_ms: None,
             events: 0,
         };
         ex.threads.push(Thread {
@@ -1160,10 +1162,12 @@ impl Execution {
     }
 
     fn machine_deadline(&self) -> Option<i64> {
+        // A redrive starts the state machine's timeout again.
+        let from = self.redriven_ms.unwrap_or(self.cfg.start_time_ms);
         let own = self
             .machine
             .timeout_seconds
-            .map(|s| self.cfg.start_time_ms.saturating_add(secs_ms(s)));
+            .map(|s| from.saturating_add(secs_ms(s)));
         let express = (self.cfg.workflow_type == WorkflowType::Express)
             .then_some(self.cfg.start_time_ms.saturating_add(EXPRESS_MAX_MS));
         own.into_iter().chain(express).min()
@@ -1263,6 +1267,7 @@ impl Execution {
             return Err("the execution has no unsuccessful state to start again from".into());
         }
         self.redrive_count += 1;
+        self.redriven_ms = Some(self.clock);
         let count = self.redrive_count;
         self.status = Status::Running;
         let t = &mut self.threads[0];

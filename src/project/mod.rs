@@ -231,7 +231,8 @@ fn json_top_level_keys(text: &str) -> Option<Vec<String>> {
         }
         i += 1;
     }
-    Some(keys)
+    // No quoted key at the top (flow-style YAML, `{Resources: ...}`): parse it.
+    (!keys.is_empty()).then_some(keys)
 }
 
 fn yaml_top_level_keys(text: &str) -> Option<Vec<String>> {
@@ -263,10 +264,9 @@ fn read_template(path: &Path) -> Result<(Document, Vec<source::SourceNote>), Loa
         col: 1,
         offset: e.utf8_error().valid_up_to(),
     })?;
-    let json = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-        || text.trim_start().starts_with('{');
+    let ext = |x: &str| path.extension().is_some_and(|e| e.eq_ignore_ascii_case(x));
+    // A .yaml file in flow style starts with '{' too.
+    let json = ext("json") || (!ext("yaml") && !ext("yml") && text.trim_start().starts_with('{'));
     let format = if json { Format::Json } else { Format::Yaml };
     parse_like_sam(path, text, format)
 }

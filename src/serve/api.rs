@@ -81,6 +81,13 @@ pub struct ExecRec {
     pub wake: Condvar,
 }
 
+/// What reached an execution while the debugger had it.
+#[derive(Debug, Clone)]
+pub enum Queued {
+    Callback(String, crate::session::callback::CallbackAction),
+    Stop(Option<String>, Option<String>),
+}
+
 pub struct Running {
     pub exec: Execution,
     /// Paused before entering this state (a breakpoint, or the debugger asked).
@@ -91,6 +98,11 @@ pub struct Running {
     pub pause_requested: bool,
     /// Just resumed: do not pause again before this step.
     pub resumed: bool,
+    /// Its runner has returned (the execution ended): a redrive may start another.
+    pub runner_done: bool,
+    /// SendTask* calls and a stop that came while the debugger had it, applied when it is
+    /// given back.
+    pub queued: Vec<Queued>,
     pub stop: Option<f64>,
     /// When RedriveExecution last started it again.
     pub redriven: Option<f64>,
@@ -379,6 +391,8 @@ impl Service {
                 attached: false,
                 pause_requested: false,
                 resumed: false,
+                runner_done: false,
+                queued: Vec::new(),
                 stop: None,
                 redriven: None,
                 idle: None,
@@ -484,11 +498,14 @@ impl Service {
         let rec = self.execution(required(a, "executionArn")?)?;
         let text = |k: &str| a.get(k).and_then(Value::as_str).map(str::to_string);
         let mut st = rec.lock();
-        st.exec.stop(text("error"), text("cause"));
-        // Paused (not in the debugger's hands): it ends now.
-        if !st.attached {
-            st.paused_at = None;
+        // In the debugger's hands: it stops when it is given back.
+        if st.attached {
+            st.queued.push(Queued::Stop(text("error"), text("cause")));
+            return Ok(json!({"stopDate": now()}));
         }
+        st.exec.stop(text("error"), text("cause"));
+        // Paused: it ends now.
+        st.paused_at = None;
         let t = st.stop.unwrap_or_else(now);
         st.stop = Some(t);
         rec.wake.notify_all();
@@ -513,7 +530,7 @@ impl Service {
         }
         // A stopped execution's runner may still be handing its last task back.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        while st.exec.status().is_done() && st.idle.is_none() {
+        while st.exec.status().is_done() && !st.runner_done {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             if left.is_zero() {
                 return Err(not_redrivable("it is still finishing; try again".into()));
@@ -528,6 +545,8 @@ impl Service {
         let at = now();
         st.stop = None;
         st.redriven = Some(at);
+        st.runner_done = false;
+        st.pause_requested = false;
         drop(st);
         runner::spawn(self.clone(), rec.clone(), dispatcher);
         Ok(json!({"redriveDate": at}))
@@ -592,6 +611,16 @@ impl Service {
             .cloned()
             .ok_or(CallbackError::TaskDoesNotExist)?;
         let mut st = rec.lock();
+        // In the debugger's hands: answered when it is given back (the token must be one
+        // it waits for).
+        if st.attached {
+            if st.exec.task_by_token(token).is_none() {
+                return Err(CallbackError::TaskDoesNotExist);
+            }
+            st.queued
+                .push(Queued::Callback(token.to_string(), action.clone()));
+            return Ok(());
+        }
         let timed_out = st.timed_out.clone();
         let r = callback::apply(&mut st.exec, token, action, &timed_out);
         rec.wake.notify_all();

@@ -159,6 +159,7 @@ impl Service {
                 };
             }
         }
+        st.pause_requested = false;
         let running = !st.exec.status().is_done();
         st.attached = running;
         Some(Lent {
@@ -184,9 +185,30 @@ impl Service {
         if dispatcher.is_some() {
             st.idle = dispatcher;
         }
+        // What the suite sent meanwhile.
+        let timed_out = st.timed_out.clone();
+        for q in std::mem::take(&mut st.queued) {
+            match q {
+                super::api::Queued::Callback(token, action) => {
+                    let _ =
+                        crate::session::callback::apply(&mut st.exec, &token, &action, &timed_out);
+                }
+                super::api::Queued::Stop(error, cause) => st.exec.stop(error, cause),
+            }
+        }
+        // Tokens of callback tasks started while the debugger had it reach it by SendTask*.
+        let tokens: Vec<String> = st
+            .exec
+            .pending_tasks()
+            .filter_map(|t| t.token.clone())
+            .collect();
         st.attached = false;
         st.paused_at = None;
         st.resumed = true;
         rec.wake.notify_all();
+        drop(st);
+        for t in tokens {
+            self.register_token(&t, &rec);
+        }
     }
 }

@@ -32,6 +32,7 @@ fn run(service: &Service, rec: &Arc<ExecRec>, mut dispatcher: Dispatcher) {
             }
             // Kept for a redrive, with its mock call counts where they are.
             st.idle = Some(dispatcher);
+            st.runner_done = true;
             rec.wake.notify_all();
             return;
         }
@@ -51,12 +52,12 @@ fn run(service: &Service, rec: &Arc<ExecRec>, mut dispatcher: Dispatcher) {
             if let Some(d) = st.idle.take() {
                 dispatcher = d;
             }
-            // Tasks the debugger scheduled but left unanswered are answered here now
-            // (callback tasks wait for their tokens, as before).
+            // Tasks the debugger scheduled but left unanswered are answered here now (a
+            // callback task's function is called, then it waits for its token).
             let left: Vec<_> = st
                 .exec
                 .pending_tasks()
-                .filter(|t| t.token.is_none() && t.started_ms.is_none())
+                .filter(|t| t.started_ms.is_none())
                 .cloned()
                 .collect();
             for req in left {

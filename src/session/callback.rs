@@ -185,6 +185,29 @@ impl<R: super::Resolver> super::Resolver for ExpectTokens<R> {
         }
         self.inner.resolve_in_background(req)
     }
+
+    fn child(
+        &self,
+        req: &crate::engine::TaskRequest,
+    ) -> Option<crate::integrations::children::Child> {
+        self.inner.child(req)
+    }
+
+    fn children(&self) -> Vec<crate::integrations::children::Child> {
+        self.inner.children()
+    }
+
+    fn for_child(&self) -> Option<Box<dyn super::Resolver>> {
+        // A child's tokens reach the same endpoint.
+        Some(Box::new(ExpectTokens {
+            inner: self.inner.for_child()?,
+            tokens: self.tokens.clone(),
+        }))
+    }
+
+    fn into_dispatcher(self: Box<Self>) -> Option<crate::integrations::dispatch::Dispatcher> {
+        Box::new(self.inner).into_dispatcher()
+    }
 }
 
 /// Serve on `addr`: loopback only unless `allow_remote` (the user's explicit flag).

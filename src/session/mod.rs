@@ -68,6 +68,34 @@ pub trait Resolver {
     }
 }
 
+/// A boxed resolver is one (a wrapper can hold any).
+impl Resolver for Box<dyn Resolver> {
+    fn resolve(&mut self, req: &TaskRequest) -> Resolution {
+        (**self).resolve(req)
+    }
+    fn reset(&mut self) {
+        (**self).reset();
+    }
+    fn replayed(&mut self, req: &TaskRequest) {
+        (**self).replayed(req);
+    }
+    fn resolve_in_background(&mut self, req: &TaskRequest) -> Option<BackgroundAnswer> {
+        (**self).resolve_in_background(req)
+    }
+    fn child(&self, req: &TaskRequest) -> Option<Child> {
+        (**self).child(req)
+    }
+    fn children(&self) -> Vec<Child> {
+        (**self).children()
+    }
+    fn for_child(&self) -> Option<Box<dyn Resolver>> {
+        (**self).for_child()
+    }
+    fn into_dispatcher(self: Box<Self>) -> Option<crate::integrations::dispatch::Dispatcher> {
+        (*self).into_dispatcher()
+    }
+}
+
 /// What a resolver did with a task.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Resolution {

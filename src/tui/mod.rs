@@ -473,14 +473,12 @@ async fn server_loop(
                         continue;
                     }
                 };
-                match event_loop(terminal, &mut app, io, &mut None).await? {
-                    End::Quit => {
-                        screen.message = Some(server::execution_closed(&screen.service, &arn, app));
-                    }
-                    other => {
-                        server::execution_closed(&screen.service, &arn, app);
-                        return Ok(other);
-                    }
+                // Given back however the panes ended.
+                let end = event_loop(terminal, &mut app, io, &mut None).await;
+                let said = server::execution_closed(&screen.service, &arn, app);
+                match end? {
+                    End::Quit => screen.message = Some(said),
+                    other => return Ok(other),
                 }
             }
         }

@@ -10,7 +10,6 @@ use crate::engine::{Config, Execution};
 use crate::project::Target;
 use crate::serve::api::Service;
 use crate::serve::debug::{ExecutionView, Lent, MachineView};
-use crate::session::launch::HoldCallbackTokens;
 use crate::session::{ManualResolver, Resolver, Session, SessionOptions};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
@@ -225,10 +224,18 @@ pub fn machine_app(service: &Service, name: &str, opts: AppOptions) -> Option<Ap
 /// paused; its tasks are answered as the server answers them (or by hand).
 pub fn execution_app(service: &Service, lent: Lent, opts: AppOptions) -> Result<App, String> {
     let path = virtual_path(&lent.machine);
-    let def =
-        crate::asl::from_bytes(&path, lent.definition.into_bytes()).map_err(|e| e.to_string())?;
+    let def = match crate::asl::from_bytes(&path, lent.definition.into_bytes()) {
+        Ok(d) => d,
+        Err(e) => {
+            // Given back untouched.
+            service.detach(&lent.arn, lent.exec, lent.dispatcher);
+            return Err(e.to_string());
+        }
+    };
+    // Answered as the server answers them (a mocked callback task too); what nobody
+    // answers is the person's.
     let resolver: Box<dyn Resolver> = match lent.dispatcher {
-        Some(d) => Box::new(HoldCallbackTokens(d)),
+        Some(d) => Box::new(d),
         None => Box::new(ManualResolver),
     };
     let mut session = Session::attached(Target::file(&path), def, lent.exec, resolver);
@@ -258,6 +265,12 @@ pub fn machine_closed(service: &Service, name: &str, app: &App) -> String {
 /// Back from an execution's panes: it goes back to the server as it was left, and runs on.
 pub fn execution_closed(service: &Service, arn: &str, mut app: App) -> String {
     app.nesting.to_root(&mut app.session);
+    // A function still running answers here first (given back, it would be called again).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while app.session.in_flight() > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        app.session.poll_background();
+    }
     let machine = app.exec().config().state_machine_name.clone();
     service.set_breakpoints(&machine, app.session.breakpoints.states());
     let status = app.session.status().name();
