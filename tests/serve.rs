@@ -106,6 +106,14 @@ impl Api {
         }
     }
 
+    /// StartExecution: the execution's ARN.
+    fn started(&self, body: Value) -> String {
+        self.ok("StartExecution", body)["executionArn"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     fn events(&self, arn: &str) -> Vec<Value> {
         self.ok(
             "GetExecutionHistory",
@@ -226,13 +234,7 @@ fn the_test_case_convention_stops_and_sync_executions() {
     let api = Api::start(Some("retry-catch.mocks.json"));
     let sm = api.create("retry-catch", "retry-catch.asl.json", "STANDARD");
     // Step Functions Local's convention: ARN#TestCase answers from the mock file.
-    let arn = api.ok(
-        "StartExecution",
-        json!({"stateMachineArn": format!("{sm}#HappyPath"), "input": input("retry-catch.input.json")}),
-    )["executionArn"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let arn = api.started(json!({"stateMachineArn": format!("{sm}#HappyPath"), "input": input("retry-catch.input.json")}));
     let d = api.finished(&arn);
     assert_eq!(d["status"], "SUCCEEDED", "{d}");
     assert!(
@@ -256,13 +258,7 @@ fn the_test_case_convention_stops_and_sync_executions() {
     );
     // Stop an execution that waits for a token.
     let cb = api.create("callback", "callback.asl.json", "STANDARD");
-    let arn = api.ok(
-        "StartExecution",
-        json!({"stateMachineArn": cb, "input": input("callback.input.json")}),
-    )["executionArn"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let arn = api.started(json!({"stateMachineArn": cb, "input": input("callback.input.json")}));
     std::thread::sleep(Duration::from_millis(50));
     api.ok(
         "StopExecution",
@@ -595,13 +591,7 @@ fn redrive_a_failed_execution_from_the_state_that_failed() {
         .as_str()
         .unwrap()
         .to_string();
-    let arn = api.ok(
-        "StartExecution",
-        json!({"stateMachineArn": format!("{sm}#FlakyOnce"), "input": "{}"}),
-    )["executionArn"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let arn = api.started(json!({"stateMachineArn": format!("{sm}#FlakyOnce"), "input": "{}"}));
     let d = api.finished(&arn);
     assert_eq!(d["status"], "FAILED", "{d}");
     assert_eq!(d["error"], "Payment.Unavailable");
@@ -684,13 +674,7 @@ fn the_debugger_attaches_to_a_suites_execution_at_a_breakpoint() {
     let said = server::machine_closed(&api.service, "retry-catch", &machine);
     assert!(said.contains("pause before 'Confirm order'"), "{said}");
     // The suite starts an execution: it pauses there, and the API says RUNNING.
-    let arn = api.ok(
-        "StartExecution",
-        json!({"stateMachineArn": format!("{sm}#HappyPath"), "input": input("retry-catch.input.json")}),
-    )["executionArn"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let arn = api.started(json!({"stateMachineArn": format!("{sm}#HappyPath"), "input": input("retry-catch.input.json")}));
     assert_eq!(paused_at(&api, &arn), "Confirm order");
     std::thread::sleep(Duration::from_millis(50));
     let d = api.ok("DescribeExecution", json!({"executionArn": arn}));
@@ -733,13 +717,7 @@ fn a_token_the_suite_waits_for_is_answered_in_the_debugger() {
     use stepdbg::tui::server;
     let api = Api::start_with(None, true);
     let sm = api.create("callback", "callback.asl.json", "STANDARD");
-    let arn = api.ok(
-        "StartExecution",
-        json!({"stateMachineArn": sm, "input": input("callback.input.json")}),
-    )["executionArn"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let arn = api.started(json!({"stateMachineArn": sm, "input": input("callback.input.json")}));
     // It waits for its token (nothing answers it): Enter pauses it and opens it.
     std::thread::sleep(Duration::from_millis(100));
     let lent = api.service.attach(&arn).expect("paused for the debugger");
@@ -766,13 +744,8 @@ fn a_token_the_suite_waits_for_is_answered_in_the_debugger() {
     assert_eq!(d["status"], "SUCCEEDED", "{d}");
     // What the suite sends while the debugger has an execution is applied when it is given
     // back: its SendTaskSuccess, then a StopExecution of another.
-    let waiting = api.ok(
-        "StartExecution",
-        json!({"stateMachineArn": sm, "input": input("callback.input.json")}),
-    )["executionArn"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let waiting =
+        api.started(json!({"stateMachineArn": sm, "input": input("callback.input.json")}));
     std::thread::sleep(Duration::from_millis(100));
     let lent = api
         .service
@@ -795,13 +768,8 @@ fn a_token_the_suite_waits_for_is_answered_in_the_debugger() {
     server::execution_closed(&api.service, &waiting, app);
     let d = api.finished(&waiting);
     assert_eq!(d["status"], "SUCCEEDED", "the suite's answer counted: {d}");
-    let stopped = api.ok(
-        "StartExecution",
-        json!({"stateMachineArn": sm, "input": input("callback.input.json")}),
-    )["executionArn"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let stopped =
+        api.started(json!({"stateMachineArn": sm, "input": input("callback.input.json")}));
     std::thread::sleep(Duration::from_millis(100));
     let lent = api.service.attach(&stopped).unwrap();
     let app = server::execution_app(&api.service, lent, app_options()).unwrap();
@@ -814,13 +782,7 @@ fn a_token_the_suite_waits_for_is_answered_in_the_debugger() {
     assert_eq!(d["status"], "ABORTED", "{d}");
     assert_eq!(d["error"], "Cancelled");
     // Detached without a breakpoint, a later execution runs through.
-    let arn = api.ok(
-        "StartExecution",
-        json!({"stateMachineArn": sm, "input": input("callback.input.json")}),
-    )["executionArn"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let arn = api.started(json!({"stateMachineArn": sm, "input": input("callback.input.json")}));
     std::thread::sleep(Duration::from_millis(50));
     assert!(
         api.service
@@ -840,13 +802,7 @@ fn the_server_screen_lists_machines_and_executions_live() {
     let sm = api.create("retry-catch", "retry-catch.asl.json", "STANDARD");
     api.service
         .set_breakpoints("retry-catch", vec!["Confirm order".into()]);
-    let arn = api.ok(
-        "StartExecution",
-        json!({"stateMachineArn": format!("{sm}#HappyPath"), "name": "suite-run-1", "input": input("retry-catch.input.json")}),
-    )["executionArn"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let arn = api.started(json!({"stateMachineArn": format!("{sm}#HappyPath"), "name": "suite-run-1", "input": input("retry-catch.input.json")}));
     paused_at(&api, &arn);
     let mut screen = ServerScreen::new(api.service.clone(), "127.0.0.1:8083".into());
     let mut t = ratatui::Terminal::new(TestBackend::new(180, 12)).unwrap();
@@ -885,14 +841,8 @@ fn many_executions_at_once_all_finish() {
             std::thread::spawn(move || {
                 (0..25)
                     .map(|i| {
-                        api.ok(
-                            "StartExecution",
-                            json!({"stateMachineArn": format!("{sm}#HappyPath"),
-                            "name": format!("c{c}-{i}"), "input": input("retry-catch.input.json")}),
-                        )["executionArn"]
-                            .as_str()
-                            .unwrap()
-                            .to_string()
+                        api.started(json!({"stateMachineArn": format!("{sm}#HappyPath"),
+                            "name": format!("c{c}-{i}"), "input": input("retry-catch.input.json")}))
                     })
                     .collect::<Vec<_>>()
             })
