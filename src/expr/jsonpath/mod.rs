@@ -88,7 +88,26 @@ impl std::error::Error for PathError {}
 impl JsonPath {
     /// Parse `text`. The error is a one-line human message for the validator.
     pub fn parse(text: &str) -> Result<JsonPath, super::SyntaxError> {
-        JsonPath::parse_text(text).map_err(super::SyntaxError)
+        // Definitions repeat their paths (`$.order` in every state): each text is parsed
+        // once per thread, its copies cloned.
+        thread_local! {
+            static PARSED: std::cell::RefCell<std::collections::HashMap<String, JsonPath, foldhash::fast::RandomState>> =
+                std::cell::RefCell::default();
+        }
+        /// Enough for any definition's paths; past it, the memo starts over.
+        const KEPT: usize = 65_536;
+        if let Some(p) = PARSED.with(|m| m.borrow().get(text).cloned()) {
+            return Ok(p);
+        }
+        let parsed = JsonPath::parse_text(text).map_err(super::SyntaxError)?;
+        PARSED.with(|m| {
+            let mut m = m.borrow_mut();
+            if m.len() >= KEPT {
+                m.clear();
+            }
+            m.insert(text.to_string(), parsed.clone());
+        });
+        Ok(parsed)
     }
 
     fn parse_text(text: &str) -> Result<JsonPath, String> {
