@@ -1636,9 +1636,21 @@ impl Execution {
         let base_path = t.machine.clone();
         let mut threads = Vec::with_capacity(n);
         self.threads.reserve(n);
+        // One empty scope for all the children: an Assign in one copies it first (Arc's
+        // copy-on-write), so each keeps its own variables.
+        let scope = Arc::new(Vars::child_of(&outer));
+        let path_to = |branch: usize| -> MachinePath {
+            let mut v = base_path.to_vec();
+            v.push((state_idx, branch));
+            v.into()
+        };
+        let map_path = path_to(0);
         for (index, input) in inputs.into_iter().enumerate() {
-            let mut path = base_path.clone();
-            path.push((state_idx, if is_map { 0 } else { index }));
+            let path = if is_map {
+                map_path.clone()
+            } else {
+                path_to(index)
+            };
             let m = machine_at(&self.machine, &path);
             let start = m.start().unwrap_or(0);
             threads.push(self.threads.len());
@@ -1654,7 +1666,7 @@ impl Execution {
                 retry_counts: Vec::new(),
                 retry_total: 0,
                 status: ThreadStatus::Aborted, // not started yet
-                vars: Arc::new(Vars::child_of(&outer)),
+                vars: scope.clone(),
                 token: None,
                 children: None,
                 record: None,

@@ -621,9 +621,10 @@ impl StepRecord {
 }
 
 /// Which sub-machine a thread runs: the path of (state index, branch index) from the root.
-pub type MachinePath = Vec<(usize, usize)>;
+/// Shared: a Map's iterations all run the same sub-machine.
+pub type MachinePath = Arc<[(usize, usize)]>;
 
-pub(crate) fn machine_at<'a>(root: &'a Machine, path: &MachinePath) -> &'a Machine {
+pub(crate) fn machine_at<'a>(root: &'a Machine, path: &[(usize, usize)]) -> &'a Machine {
     let mut m = root;
     for &(state, branch) in path {
         m = match &m.states[state].kind {
@@ -790,7 +791,7 @@ impl Execution {
         };
         ex.threads.push(Thread {
             parent: None,
-            machine: Vec::new(),
+            machine: Arc::from([]),
             state: ex.machine.start().unwrap_or(0),
             input: input.clone(),
             effective: Value::Null,
