@@ -115,7 +115,7 @@ impl Block {
                         from: i,
                         to: b.next.index,
                         kind: EdgeKind::Rule(k),
-                        label: b.rule.describe(),
+                        label: b.description.to_string(),
                     });
                 }
                 if let Some(d) = &c.default {
