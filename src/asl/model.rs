@@ -47,6 +47,13 @@ impl Machine {
         self.index.get(&self.start_at).copied()
     }
 
+    /// Is there a state named `name` here or in a sub-machine?
+    pub fn has_state(&self, name: &str) -> bool {
+        self.states
+            .iter()
+            .any(|s| s.name == name || s.sub_machines().iter().any(|m| m.has_state(name)))
+    }
+
     /// Every state of this machine and of its sub-machines, depth first.
     pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a State)) {
         for s in &self.states {

@@ -1065,6 +1065,13 @@ impl Target {
         matches!(self, Target::Template { .. })
     }
 
+    /// The files whose saves matter: the definition, or the template and what it names
+    /// (the path itself when it cannot be opened now).
+    pub fn watched(&self) -> Vec<PathBuf> {
+        self.open()
+            .map_or_else(|_| vec![self.path().to_path_buf()], |o| o.watched)
+    }
+
     /// Load (again) what this target stands for.
     pub fn open(&self) -> Result<Opened, ProjectError> {
         match self {

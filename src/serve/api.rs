@@ -439,7 +439,7 @@ impl Service {
         Ok(out)
     }
 
-    fn execution(&self, arn: &str) -> Result<Arc<ExecRec>, ApiError> {
+    pub(super) fn execution(&self, arn: &str) -> Result<Arc<ExecRec>, ApiError> {
         if !arn.contains(":execution:") && !arn.contains(":express:") {
             return Err(ApiError::new("InvalidArn", format!("Invalid Arn: '{arn}'")));
         }

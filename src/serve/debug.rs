@@ -135,7 +135,7 @@ impl Service {
     }
 
     fn exec_rec(&self, arn: &str) -> Option<Arc<ExecRec>> {
-        self.reg().by_arn.get(arn).cloned()
+        self.execution(arn).ok()
     }
 
     /// Pause `arn` at its next step boundary and lend it to the debugger (an ended one is

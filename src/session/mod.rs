@@ -830,10 +830,7 @@ impl Session {
     /// The files whose saves matter: the definition (or the template and what it names)
     /// and the definitions of the state machines its tasks may start.
     pub fn watched_files(&self) -> Vec<PathBuf> {
-        let mut files = self
-            .target
-            .open()
-            .map_or_else(|_| vec![self.path.clone()], |o| o.watched);
+        let mut files = self.target.watched();
         for c in self.children() {
             let p = c.target.path().to_path_buf();
             if !files.contains(&p) {

@@ -1410,12 +1410,7 @@ impl App {
     }
 
     fn state_exists(&self, name: &str) -> bool {
-        let mut found = false;
-        self.session
-            .definition
-            .machine
-            .walk(&mut |s| found |= s.name == name);
-        found
+        self.session.definition.machine.has_state(name)
     }
 
     /// A `:` command line.
@@ -1444,16 +1439,16 @@ impl App {
             } => {
                 let state = state.unwrap_or_default();
                 // A state of a child state machine: its breakpoints wait for its executions.
-                let child = (!self.state_exists(&state))
+                let here = self.state_exists(&state);
+                let child = (!here)
                     .then(|| {
-                        self.session.children().into_iter().find(|c| {
-                            let mut found = false;
-                            c.machine.walk(&mut |s| found |= s.name == state);
-                            found
-                        })
+                        self.session
+                            .children()
+                            .into_iter()
+                            .find(|c| c.machine.has_state(&state))
                     })
                     .flatten();
-                if !self.state_exists(&state) && child.is_none() {
+                if !here && child.is_none() {
                     self.error(format!("no state named '{state}' (Tab completes names)"));
                     return;
                 }

@@ -134,9 +134,7 @@ pub struct NotYet {
 impl Opening {
     /// The files whose saves matter: the definition, or the template and what it names.
     pub fn watched(&self) -> Vec<PathBuf> {
-        self.target
-            .open()
-            .map_or_else(|_| vec![self.target.path().to_path_buf()], |o| o.watched)
+        self.target.watched()
     }
 
     /// The debugger on the target, or why its definition cannot be debugged yet.

@@ -50,16 +50,11 @@ impl Adapter {
         for id in old {
             session.breakpoints.remove(id);
         }
-        let mut names = Vec::new();
-        session
-            .definition
-            .machine
-            .walk(&mut |s| names.push(s.name.clone()));
         let mut out = Vec::new();
         let mut kept = Vec::new();
         for bp in requested(args) {
             let name = bp.get("name").and_then(Value::as_str).unwrap_or("").trim();
-            if !names.iter().any(|n| n == name) {
+            if !session.definition.machine.has_state(name) {
                 out.push(json!({"verified": false, "message": format!("no state named '{name}'")}));
                 continue;
             }
