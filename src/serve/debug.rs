@@ -15,7 +15,6 @@ pub struct MachineView {
     pub name: String,
     pub arn: String,
     pub express: bool,
-    pub definition: String,
     pub executions: usize,
     pub breakpoints: Vec<String>,
 }
@@ -52,7 +51,6 @@ impl Service {
                 name: m.name.clone(),
                 arn: m.arn.clone(),
                 express: m.kind == WorkflowType::Express,
-                definition: m.definition.clone(),
                 executions: reg
                     .executions
                     .iter()
@@ -83,6 +81,15 @@ impl Service {
                 }
             })
             .collect()
+    }
+
+    /// The definition of state machine `name` (its text as created or updated).
+    pub fn machine_definition(&self, name: &str) -> Option<String> {
+        let reg = self.reg();
+        reg.machines
+            .values()
+            .find(|m| m.name == name)
+            .map(|m| m.definition.clone())
     }
 
     fn breakpoint_table(

@@ -197,14 +197,11 @@ fn execution_line(e: &ExecutionView, pal: &super::theme::Palette) -> Line<'stati
 /// The state machine `name`'s definition in the usual panes, its breakpoints the server's
 /// (it can be run here too, its tasks answered by hand).
 pub fn machine_app(service: &Service, name: &str, opts: AppOptions) -> Option<App> {
-    let m = service
-        .machines_view()
-        .into_iter()
-        .find(|m| m.name == name)?;
-    let path = virtual_path(&m.name);
-    let def = crate::asl::from_bytes(&path, m.definition.into_bytes()).ok()?;
+    let text = service.machine_definition(name)?;
+    let path = virtual_path(name);
+    let def = crate::asl::from_bytes(&path, text.into_bytes()).ok()?;
     let config = Config {
-        state_machine_name: m.name.clone(),
+        state_machine_name: name.to_string(),
         ..Config::default()
     };
     let mut session = Session::from_target(
