@@ -227,6 +227,8 @@ pub struct App {
     pub replay: Option<super::replay::ReplayView>,
     /// The parents of the execution shown, when it is a child execution a task started.
     pub nesting: Nesting,
+    /// A file was saved while a child execution was shown (its parent reloads on return).
+    saved_while_nested: bool,
 }
 
 /// How many messages `:messages` keeps.
@@ -288,6 +290,7 @@ impl App {
             clipboard: None,
             replay: opts.replay,
             nesting: Nesting::default(),
+            saved_while_nested: false,
         };
         app.load_definition();
         app.sync();
@@ -407,7 +410,11 @@ impl App {
             Msg::Resize(w, h) => self.size = ratatui::layout::Rect::new(0, 0, w, h),
             Msg::Action(a) => self.on_action(a),
             Msg::Tick { steps } => self.on_tick(steps),
-            Msg::FileChanged => self.on_reload(),
+            Msg::FileChanged => {
+                // A save while a child execution is shown may be its parent's.
+                self.saved_while_nested |= self.nesting.depth() > 0;
+                self.on_reload();
+            }
         }
         self.sync();
     }
@@ -1101,7 +1108,9 @@ impl App {
         };
         self.switched_execution();
         // The parent's file may have been saved while the child was shown.
-        self.on_reload();
+        if std::mem::take(&mut self.saved_while_nested) {
+            self.on_reload();
+        }
         let detail = match &ended {
             Status::Failed { error, .. } | Status::TimedOut { error, .. } => {
                 format!(" ({})", error.as_deref().unwrap_or(""))
