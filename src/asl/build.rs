@@ -656,14 +656,16 @@ impl Builder {
         }
     }
 
+    /// `v`, the field `key` of the object at `p`, compiled.
     fn template(&mut self, v: &Value, p: &str, key: &str) -> Option<PayloadTemplate> {
         match PayloadTemplate::compile(v) {
             Ok(t) => Some(t),
             Err(errors) => {
+                let at = ptr(p, key);
                 for e in errors {
                     self.err(
                         "bad-template",
-                        format!("{p}{}", e.pointer),
+                        format!("{at}{}", e.pointer),
                         format!("{key}: {}", e.message),
                     )
                     .at_key = true;
@@ -680,7 +682,7 @@ impl Builder {
         key: &str,
     ) -> Option<PayloadTemplate> {
         let v = o.get(key)?;
-        self.template(v, &ptr(p, key), key)
+        self.template(v, p, key)
     }
 
     /// AWS's rules on where `$states.result` and `$states.errorOutput` exist: the result
@@ -777,7 +779,7 @@ impl Builder {
             }
         }
         match lang {
-            QueryLanguage::JsonPath => self.template(v, &ap, "Assign").map(Assign::JsonPath),
+            QueryLanguage::JsonPath => self.template(v, p, "Assign").map(Assign::JsonPath),
             QueryLanguage::Jsonata => self.jsonata_template(v, &ap, "Assign").map(Assign::Jsonata),
         }
     }

@@ -77,7 +77,7 @@ impl Diagnostic {
 
     /// The byte range this diagnostic points at in `doc`.
     pub fn byte_range(&self, doc: &Document) -> (usize, usize) {
-        let node = doc.spans.nearest(&self.pointer);
+        let node = doc.spans().nearest(&self.pointer);
         let span = match (self.at_key, node.key) {
             (true, Some(k)) => k,
             _ => node.value,

@@ -73,11 +73,13 @@ pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Definition, LoadError> 
 pub fn from_value(value: serde_json::Value) -> Definition {
     let text = serde_json::to_string_pretty(&value).unwrap_or_default();
     let doc = source::parse_text(Path::new("<definition>"), text, source::Format::Json)
-        .unwrap_or_else(|_| Document {
-            source: source::SourceFile::new("<definition>", String::new()),
-            value,
-            spans: Default::default(),
-            format: source::Format::Json,
+        .unwrap_or_else(|_| {
+            Document::with_spans(
+                source::SourceFile::new("<definition>", String::new()),
+                value,
+                Default::default(),
+                source::Format::Json,
+            )
         });
     Definition::from_document(doc)
 }

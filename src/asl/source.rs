@@ -8,6 +8,7 @@
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// Deeper documents are refused (AWS definitions are nowhere near this).
 pub const MAX_DEPTH: usize = 512;
@@ -96,8 +97,37 @@ impl SourceFile {
 pub struct Document {
     pub source: SourceFile,
     pub value: Value,
-    pub spans: SpanIndex,
+    /// Made on first use for JSON: only diagnostics and the views need positions, and
+    /// recording one per node was half of loading a big definition.
+    spans: OnceLock<SpanIndex>,
     pub format: Format,
+}
+
+impl Document {
+    /// A document whose spans are known already.
+    pub fn with_spans(source: SourceFile, value: Value, spans: SpanIndex, format: Format) -> Self {
+        Document {
+            source,
+            value,
+            spans: OnceLock::from(spans),
+            format,
+        }
+    }
+
+    /// The source span of every node, keyed by JSON Pointer.
+    pub fn spans(&self) -> &SpanIndex {
+        self.spans.get_or_init(|| {
+            let parsed = match self.format {
+                Format::Json => JsonParser::new(&self.source.text, true)
+                    .parse_document()
+                    .map(|(_, s)| s),
+                Format::Yaml => {
+                    parse_yaml(&self.source.text, Dialect::Definition).map(|(_, s, _)| s)
+                }
+            };
+            parsed.unwrap_or_default()
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -284,17 +314,17 @@ pub fn parse_text_as(
 ) -> Result<(Document, Vec<SourceNote>), LoadError> {
     let source = SourceFile::new(path, text);
     let parsed = match format {
-        Format::Json => JsonParser::new(&source.text)
+        Format::Json => JsonParser::new(&source.text, false)
             .parse_document()
-            .map(|(v, s)| (v, s, Vec::new())),
-        Format::Yaml => parse_yaml(&source.text, dialect),
+            .map(|(v, _)| (v, None, Vec::new())),
+        Format::Yaml => parse_yaml(&source.text, dialect).map(|(v, s, n)| (v, Some(s), n)),
     };
     match parsed {
         Ok((value, spans, notes)) => Ok((
             Document {
                 source,
                 value,
-                spans,
+                spans: spans.map_or_else(OnceLock::new, OnceLock::from),
                 format,
             },
             notes,
@@ -318,16 +348,19 @@ struct JsonParser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// Whether to record spans (and so keep `pointer`).
+    record: bool,
     pointer: String,
     spans: SpanIndex,
 }
 
 impl<'a> JsonParser<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(text: &'a str, record: bool) -> Self {
         JsonParser {
             text,
             bytes: text.as_bytes(),
             pos: 0,
+            record,
             pointer: String::new(),
             spans: SpanIndex::default(),
         }
@@ -395,16 +428,18 @@ impl<'a> JsonParser<'a> {
                 ));
             }
         };
-        self.spans.map.insert(
-            self.pointer.clone(),
-            NodeSpan {
-                value: Span {
-                    start,
-                    end: self.pos,
+        if self.record {
+            self.spans.map.insert(
+                self.pointer.clone(),
+                NodeSpan {
+                    value: Span {
+                        start,
+                        end: self.pos,
+                    },
+                    key,
                 },
-                key,
-            },
-        );
+            );
+        }
         Ok(v)
     }
 
@@ -452,18 +487,24 @@ impl<'a> JsonParser<'a> {
             self.pos += 1;
             self.skip_ws();
             let saved = self.pointer.len();
-            self.pointer.push('/');
-            self.pointer.push_str(&pointer_token(&key));
+            if self.record {
+                self.pointer.push('/');
+                self.pointer.push_str(&pointer_token(&key));
+            }
             let v = self.value(depth + 1, Some(key_span))?;
             self.pointer.truncate(saved);
-            if map.contains_key(&key) {
-                // AWS rejects duplicate keys at creation time; report where.
-                return Err((
-                    key_start,
-                    format!("duplicate property name \"{key}\" in the same object"),
-                ));
+            match map.entry(key) {
+                serde_json::map::Entry::Vacant(e) => {
+                    e.insert(v);
+                }
+                serde_json::map::Entry::Occupied(e) => {
+                    // AWS rejects duplicate keys at creation time; report where.
+                    return Err((
+                        key_start,
+                        format!("duplicate property name \"{}\" in the same object", e.key()),
+                    ));
+                }
             }
-            map.insert(key, v);
             self.skip_ws();
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -492,8 +533,10 @@ impl<'a> JsonParser<'a> {
         loop {
             self.skip_ws();
             let saved = self.pointer.len();
-            self.pointer.push('/');
-            self.pointer.push_str(&items.len().to_string());
+            if self.record {
+                use std::fmt::Write;
+                let _ = write!(self.pointer, "/{}", items.len());
+            }
             let v = self.value(depth + 1, None)?;
             self.pointer.truncate(saved);
             items.push(v);
@@ -1199,13 +1242,13 @@ mod tests {
     fn spans_point_at_values_and_keys() {
         let text = "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\"Type\": \"Pass\", \"End\": true}\n  }\n}";
         let doc = json(text).unwrap();
-        let a = doc.spans.get("/States/A").unwrap();
+        let a = doc.spans().get("/States/A").unwrap();
         assert_eq!(
             doc.source.line_col(a.value.start),
             LineCol { line: 4, col: 10 }
         );
         assert_eq!(doc.source.line_col(a.key.unwrap().start).col, 5);
-        let t = doc.spans.get("/States/A/Type").unwrap();
+        let t = doc.spans().get("/States/A/Type").unwrap();
         assert_eq!(&text[t.value.start..t.value.end], "\"Pass\"");
         assert_eq!(doc.value["States"]["A"]["End"], Value::Bool(true));
     }
@@ -1254,7 +1297,7 @@ mod tests {
             doc.value["States"]["A"]["Result"],
             serde_json::json!({"n": 1, "s": "2", "b": true, "z": null})
         );
-        let a = doc.spans.get("/States/A/Type").unwrap();
+        let a = doc.spans().get("/States/A/Type").unwrap();
         assert_eq!(
             doc.source.line_col(a.value.start),
             LineCol { line: 4, col: 11 }

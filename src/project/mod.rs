@@ -757,12 +757,12 @@ impl Project {
             .stack()
             .eval(raw)
             .map_err(|why| ProjectError::StateMachine(format!("Definition: {why}")))?;
-        Ok(Document {
-            source: self.doc.source.clone(),
+        Ok(Document::with_spans(
+            self.doc.source.clone(),
             value,
-            spans: self.doc.spans.rebased(spans_at),
-            format: self.doc.format,
-        })
+            self.doc.spans().rebased(spans_at),
+            self.doc.format,
+        ))
     }
 
     /// A `DefinitionString`: worked out to its text, then parsed (positions are in that
@@ -814,7 +814,7 @@ impl Project {
 
     /// A source note for a path inside the template.
     pub fn note_at(&self, pointer: &str, message: String) -> Note {
-        let span = self.doc.spans.nearest(pointer);
+        let span = self.doc.spans().nearest(pointer);
         Note {
             file: Some(self.path.clone()),
             line: Some(self.doc.source.line_of(span.value.start)),

@@ -166,7 +166,7 @@ fn bind_line(s: &Session, line: i64) -> Option<Binding> {
     let doc = &s.definition.doc;
     let line = usize::try_from(line).ok()?;
     let lines_of = |pointer: &str| {
-        let span = doc.spans.get(pointer)?;
+        let span = doc.spans().get(pointer)?;
         let start = span.key.map_or(span.value.start, |k| k.start);
         Some((
             doc.source.line_of(start),
@@ -198,7 +198,7 @@ fn bind_line(s: &Session, line: i64) -> Option<Binding> {
         while let Some((a, b)) = lines_of(&format!("{pointer}/{field}/{i}")) {
             if (a..=b).contains(&line) {
                 let first = doc.source.line_of(
-                    doc.spans
+                    doc.spans()
                         .get(&format!("{pointer}/{field}/{i}"))
                         .map_or(0, |sp| sp.value.start),
                 );
@@ -241,7 +241,7 @@ fn breakpoint_line(s: &Session, b: &crate::session::breakpoints::Breakpoint) -> 
         }
     });
     let doc = &s.definition.doc;
-    let span = doc.spans.get(&format!("{}/{field}/{i}", pointer?))?;
+    let span = doc.spans().get(&format!("{}/{field}/{i}", pointer?))?;
     Some(doc.source.line_col(span.value.start).line as i64)
 }
 
@@ -254,7 +254,7 @@ pub(super) fn state_line(s: &Session, name: &str) -> Option<(i64, i64)> {
         }
     });
     let doc = &s.definition.doc;
-    let span = doc.spans.get(&pointer?)?;
+    let span = doc.spans().get(&pointer?)?;
     let lc = doc
         .source
         .line_col(span.key.map_or(span.value.start, |k| k.start));

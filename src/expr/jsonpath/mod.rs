@@ -61,9 +61,12 @@ pub enum PathRoot {
     Variable(String),
 }
 
-/// A parsed JSONPath.
+/// A parsed JSONPath. Shared: a definition repeats its paths, and each is parsed once.
 #[derive(Debug, Clone, PartialEq)]
-pub struct JsonPath {
+pub struct JsonPath(std::sync::Arc<Parsed>);
+
+#[derive(Debug, PartialEq)]
+struct Parsed {
     text: String,
     root: PathRoot,
     body: Body,
@@ -135,35 +138,35 @@ impl JsonPath {
         let simple = segments
             .iter()
             .all(|s| matches!(s, Segment::Name { .. } | Segment::Index(_)));
-        Ok(JsonPath {
+        Ok(JsonPath(std::sync::Arc::new(Parsed {
             text: text.to_string(),
             root,
             body: Body::new(segments),
             simple,
-        })
+        })))
     }
 
     /// The path as written.
     pub fn text(&self) -> &str {
-        &self.text
+        &self.0.text
     }
 
     pub fn root(&self) -> &PathRoot {
-        &self.root
+        &self.0.root
     }
 
     /// A definite path selects at most one node (no wildcard, slice, union, filter or `..`).
     /// As in Jayway, a union of names in the last position (`$['a','b']`) is definite: it
     /// selects one object made of those members.
     pub fn is_definite(&self) -> bool {
-        self.body.definite
+        self.0.body.definite
     }
 
     /// A reference path (ASL "Reference Paths", used by ResultPath): definite and made of
     /// names and single indexes only. The root is not considered: a ResultPath must also
     /// start with `$`, which the caller checks with [`JsonPath::root`].
     pub fn is_reference_path(&self) -> bool {
-        self.simple
+        self.0.simple
     }
 
     /// Evaluate against `root` (the value of the path's root, already chosen by the
@@ -175,16 +178,16 @@ impl JsonPath {
 
     /// [`JsonPath::select`] without cloning when the result is a node of `root`.
     pub fn select_cow<'a>(&self, root: &'a Value) -> Result<Cow<'a, Value>, PathError> {
-        let segments = &self.body.segments;
-        if self.simple {
+        let segments = &self.0.body.segments;
+        if self.0.simple {
             return select_simple(segments, root).map(Cow::Borrowed);
         }
         let opts = Opts {
             require: false,
-            messages: self.body.definite,
+            messages: self.0.body.definite,
         };
         let found = evaluate(segments, root, root, opts, '$');
-        if self.body.definite {
+        if self.0.body.definite {
             match found {
                 Ok(found) => found.into_first().ok_or_else(|| no_results(segments)),
                 Err(e) => Err(PathError(e.into_message())),
@@ -205,10 +208,10 @@ impl JsonPath {
         if !self.is_reference_path() {
             return Err(PathError(format!(
                 "'{}' is not a reference path: only names and single indexes can be written",
-                self.text
+                self.0.text
             )));
         }
-        let segments = &self.body.segments;
+        let segments = &self.0.body.segments;
         if segments.is_empty() {
             return Ok(value);
         }
@@ -226,7 +229,7 @@ impl JsonPath {
     fn conflict(&self, target: &Value) -> PathError {
         PathError(format!(
             "Unable to apply ReferencePath {} to input {}",
-            self.text, target
+            self.0.text, target
         ))
     }
 }

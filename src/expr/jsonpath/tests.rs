@@ -379,17 +379,17 @@ fn simple_fast_path_matches_general_evaluation() {
         "$.s[1].x",
     ] {
         let jp = path(p);
-        assert!(jp.simple, "{p}");
+        assert!(jp.0.simple, "{p}");
         let fast = jp.select(&doc);
         let opts = Opts {
             require: false,
             messages: true,
         };
-        let general = match evaluate(&jp.body.segments, &doc, &doc, opts, '$') {
+        let general = match evaluate(&jp.0.body.segments, &doc, &doc, opts, '$') {
             Ok(found) => found
                 .into_first()
                 .map(Cow::into_owned)
-                .ok_or_else(|| no_results(&jp.body.segments)),
+                .ok_or_else(|| no_results(&jp.0.body.segments)),
             Err(e) => Err(PathError(e.into_message())),
         };
         assert_eq!(fast, general, "{p}");

@@ -62,7 +62,7 @@ impl DefinitionPane {
             .unwrap_or(0);
         let mut blocks = Vec::new();
         def.machine.walk(&mut |s| {
-            let Some(span) = def.doc.spans.get(&s.pointer) else {
+            let Some(span) = def.doc.spans().get(&s.pointer) else {
                 return;
             };
             let start = span.key.map_or(span.value.start, |k| k.start);
