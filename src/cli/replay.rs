@@ -131,7 +131,7 @@ pub fn run(args: ReplayArgs) -> i32 {
     let Some(format) = args.format else {
         return crate::tui::replay_main(args);
     };
-    crate::shell::signals::install(crate::shell::signals::Policy::ExitNow);
+    crate::shell::signals::exit_now_once_children_start();
     let opened = match args.recording.open_all() {
         Ok(o) => o,
         Err(e) => return usage(e),

@@ -96,7 +96,7 @@ fn usage(msg: impl std::fmt::Display) -> i32 {
 
 pub fn run(args: RunArgs) -> i32 {
     // Ctrl-C, SIGTERM and SIGHUP end the run at once, and the functions it started with it.
-    signals::install(signals::Policy::ExitNow);
+    signals::exit_now_once_children_start();
     let opts = LaunchOptions {
         workflow_type: args.workflow_type.map(|t| match t {
             TypeArg::Standard => WorkflowType::Standard,

@@ -26,8 +26,7 @@ pub struct DapArgs {
 pub fn main(args: DapArgs) -> i32 {
     use crate::cli::exit;
     let rt = crate::shell::runtime::runtime();
-    let signals = rt
-        .block_on(async { crate::shell::signals::install(crate::shell::signals::Policy::Notify) });
+    let signals = crate::shell::signals::install(crate::shell::signals::Policy::Notify);
     let result = match args.port {
         None => {
             let (rx, _reader) = spawn_reader(std::io::stdin());

@@ -196,8 +196,7 @@ pub fn main(args: ServeArgs) -> i32 {
         crate::shell::runtime::wait(server.shutdown(std::time::Duration::from_secs(2)));
         return code;
     }
-    let mut signals = rt
-        .block_on(async { crate::shell::signals::install(crate::shell::signals::Policy::Notify) });
+    let mut signals = crate::shell::signals::install(crate::shell::signals::Policy::Notify);
     errln!(
         "stepdbg serve: the Step Functions API on http://{} (aws stepfunctions --endpoint-url http://{} ...); Ctrl-C stops",
         server.addr,

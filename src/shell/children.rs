@@ -41,6 +41,7 @@ pub fn register(pid: u32) -> Option<Group> {
     if let Ok(mut g) = GROUPS.lock() {
         g.insert(id);
     }
+    super::signals::child_started();
     Some(Group(id))
 }
 

@@ -7,6 +7,8 @@
 //! exit at once.
 
 use std::sync::Mutex;
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -74,12 +76,36 @@ impl Signals {
     }
 }
 
-/// Start listening on the shared runtime.
+static EXIT_NOW_ARMED: AtomicBool = AtomicBool::new(false);
+static EXIT_NOW_INSTALLED: Once = Once::new();
+
+/// Headless commands: exit at once on a signal, taking the child processes along. Until
+/// the first child starts, the default action ends the process just as well, so the
+/// listener (and the I/O runtime it needs) starts with that child, not before: a run that
+/// starts no process pays nothing for it.
+pub fn exit_now_once_children_start() {
+    EXIT_NOW_ARMED.store(true, Ordering::SeqCst);
+}
+
+/// A child process was registered: start the headless listener if one was asked for.
+pub(super) fn child_started() {
+    if EXIT_NOW_ARMED.load(Ordering::SeqCst) {
+        EXIT_NOW_INSTALLED.call_once(|| {
+            install(Policy::ExitNow);
+        });
+    }
+}
+
+/// Start listening on the shared runtime. The handlers are in place when this returns.
 pub fn install(policy: Policy) -> Signals {
     let (tx, rx) = watch::channel(None);
     let rt = super::runtime::runtime();
+    let listener = {
+        let _in_runtime = rt.enter();
+        Listener::register()
+    };
     rt.spawn(async move {
-        let sig = wait_for_any().await;
+        let sig = listener.next().await;
         // Long evaluations (a runaway JSONata expression) stop at their next check.
         crate::expr::interrupt();
         match policy {
@@ -94,25 +120,47 @@ pub fn install(policy: Policy) -> Signals {
     Signals { rx }
 }
 
+/// The registered handlers (none where registering failed: the default actions stay).
 #[cfg(unix)]
-async fn wait_for_any() -> i32 {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-        signal(SignalKind::hangup()),
-    ) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = int.recv() => libc::SIGINT,
-        _ = term.recv() => libc::SIGTERM,
-        _ = hup.recv() => libc::SIGHUP,
+struct Listener(Option<[tokio::signal::unix::Signal; 3]>);
+
+#[cfg(unix)]
+impl Listener {
+    fn register() -> Listener {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) {
+            (Ok(int), Ok(term), Ok(hup)) => Listener(Some([int, term, hup])),
+            _ => Listener(None),
+        }
+    }
+
+    async fn next(self) -> i32 {
+        let Some([mut int, mut term, mut hup]) = self.0 else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = int.recv() => libc::SIGINT,
+            _ = term.recv() => libc::SIGTERM,
+            _ = hup.recv() => libc::SIGHUP,
+        }
     }
 }
 
 #[cfg(not(unix))]
-async fn wait_for_any() -> i32 {
-    let _ = tokio::signal::ctrl_c().await;
-    2
+struct Listener;
+
+#[cfg(not(unix))]
+impl Listener {
+    fn register() -> Listener {
+        Listener
+    }
+
+    async fn next(self) -> i32 {
+        let _ = tokio::signal::ctrl_c().await;
+        2
+    }
 }

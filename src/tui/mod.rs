@@ -343,8 +343,7 @@ fn run_terminal(
 /// restored on exit, signals and panics (and the functions started ended).
 fn take_terminal() -> (ratatui::DefaultTerminal, signals::Signals) {
     use crossterm::event::{EnableBracketedPaste, EnableMouseCapture};
-    let rt = crate::shell::runtime::runtime();
-    let signals = rt.block_on(async { signals::install(signals::Policy::Notify) });
+    let signals = signals::install(signals::Policy::Notify);
     signals::on_exit(restore_terminal);
     let terminal = ratatui::init();
     // ratatui's panic hook restores the screen; mouse reporting must be switched off and
