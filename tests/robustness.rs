@@ -170,7 +170,7 @@ fn random_expressions_never_crash_the_parsers() {
         if let Ok(p) = JsonPath::parse(&text) {
             parsed += 1;
             let _ = p.select(&doc);
-            let _ = p.write(doc.clone(), serde_json::json!(1));
+            let _ = p.write(&mut doc.clone(), serde_json::json!(1));
         }
         let _ = intrinsics::parse(&text);
         let _ = JsonataExpr::parse(&text);

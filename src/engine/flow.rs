@@ -151,6 +151,11 @@ fn filter_owned(
     }
 }
 
+/// A ResultPath that cannot be written into its target.
+fn result_path_error(path: &JsonPath, e: crate::expr::jsonpath::PathError) -> ExprError {
+    ExprError::runtime(format!("Invalid path '{}' : {}", path.text(), e.0))
+}
+
 pub(super) fn states_var(
     input: &Value,
     result: Option<&Value>,
@@ -429,6 +434,7 @@ impl Execution {
         }
         // Input processing (borrowing the raw input: it stays the thread's for ResultPath).
         let record = self.cfg.record_steps;
+        let is_map = matches!(state.kind, StateKind::Map(_));
         let processed = {
             let mut env = env!(self, i, name);
             let raw: &Value = &self.threads[i].input;
@@ -445,8 +451,14 @@ impl Execution {
                     let shown = (record && state.io.input_path.is_some())
                         .then(|| after_input.clone().into_owned());
                     Ok(match after_params {
-                        Some(p) => (p, shown, Some(Stage::AfterParameters)),
-                        None => (after_input.into_owned(), shown, None),
+                        Some(p) => (Some(p), shown, Some(Stage::AfterParameters)),
+                        // A Map reads its items out of the raw input itself: no copy.
+                        None if is_map
+                            && matches!(after_input, Cow::Borrowed(v) if std::ptr::eq(v, raw)) =>
+                        {
+                            (None, shown, None)
+                        }
+                        None => (Some(after_input.into_owned()), shown, None),
                     })
                 })
             } else {
@@ -454,9 +466,10 @@ impl Execution {
                     Some(args) => {
                         let s = states_var(raw, None, None, &env);
                         args.eval("Arguments", &s, &mut env)
-                            .map(|v| (v, None, Some(Stage::AfterArguments)))
+                            .map(|v| (Some(v), None, Some(Stage::AfterArguments)))
                     }
-                    None => Ok((raw.clone(), None, None)),
+                    None if is_map => Ok((None, None, None)),
+                    None => Ok((Some(raw.clone()), None, None)),
                 }
             }
         };
@@ -465,13 +478,17 @@ impl Execution {
                 if let Some(a) = after_input {
                     self.record(i, Stage::AfterInputPath, &a);
                 }
-                if let Some(stage) = stage {
-                    self.record(i, stage, &effective);
+                if let (Some(stage), Some(v)) = (stage, &effective) {
+                    self.record(i, stage, v);
                 }
                 effective
             }
             Err(e) => return Flow::Fail(located(name, entered, e)),
         };
+        if let StateKind::Map(map) = &state.kind {
+            return self.start_map(i, state, map, effective);
+        }
+        let effective = effective.unwrap_or_else(|| Value::clone(&self.threads[i].input));
 
         match &state.kind {
             StateKind::Pass(p) => {
@@ -492,7 +509,7 @@ impl Execution {
                 self.spawn_children(i, state, inputs, false, 0, None, None);
                 Flow::Wait(Step::Progressed { thread: i })
             }
-            StateKind::Map(map) => self.start_map(i, state, map, effective),
+            StateKind::Map(_) => unreachable!("a Map started above"),
         }
     }
 
@@ -836,10 +853,10 @@ impl Execution {
             self.record(i, Stage::Result, &result);
         }
         let record = self.cfg.record_steps;
-        let mut env = env!(self, i, name);
-        let raw: &Value = &self.threads[i].input;
-        let r = (|| -> Result<Processed, ExprError> {
-            if state.query_language == QueryLanguage::Jsonata {
+        let r = if state.query_language == QueryLanguage::Jsonata {
+            let mut env = env!(self, i, name);
+            let raw: &Value = &self.threads[i].input;
+            (|| -> Result<Processed, ExprError> {
                 let res = if has_result { Some(&result) } else { None };
                 let s = states_var(raw, res, error_output, &env);
                 let assigned = match &state.io.assign {
@@ -850,31 +867,11 @@ impl Execution {
                     Some(t) => t.eval("Output", &s, &mut env)?,
                     None => result,
                 };
-                return Ok((output, assigned, None, None));
-            }
-            let result = match &state.io.result_selector {
-                Some(t) => t.eval(&result, &mut env)?,
-                None => result,
-            };
-            let selected = (record && state.io.result_selector.is_some()).then(|| result.clone());
-            let assigned = match &state.io.assign {
-                Some(a) => eval_assign(a, &result, |_| Value::Null, &mut env)?,
-                None => Map::new(),
-            };
-            let after_result_path = match (&state.kind, &state.io.result_path) {
-                (StateKind::Succeed | StateKind::Wait(_), _) => result,
-                (_, None) => result,
-                (_, Some(None)) => raw.clone(),
-                (_, Some(Some(p))) => p.write(raw.clone(), result).map_err(|e| {
-                    ExprError::runtime(format!("Invalid path '{}' : {}", p.text(), e.0))
-                })?,
-            };
-            let shown =
-                (record && state.io.result_path.is_some()).then(|| after_result_path.clone());
-            let output = filter_owned(&state.io.output_path, after_result_path, &env)?;
-            Ok((output, assigned, selected, shown))
-        })();
-        drop(env);
+                Ok((output, assigned, None, None))
+            })()
+        } else {
+            self.result_to_output(i, state, result, record)
+        };
         match r {
             Ok((output, assigned, selected, after_rp)) => {
                 if let Some(s) = &selected {
@@ -901,6 +898,55 @@ impl Execution {
             }
             Err(e) => Flow::Fail(located(name, entered, e)),
         }
+    }
+
+    /// JSONPath output processing: ResultSelector, Assign, ResultPath, OutputPath. Every
+    /// failure here is `States.Runtime`, which is never retried nor caught, so nothing
+    /// needs the raw input afterwards: ResultPath writes into it rather than into a copy
+    /// (the thread usually holds the only reference).
+    fn result_to_output(
+        &mut self,
+        i: usize,
+        state: &State,
+        result: Value,
+        record: bool,
+    ) -> Result<Processed, ExprError> {
+        let name = state.name.as_str();
+        let (result, assigned) = {
+            let mut env = env!(self, i, name);
+            let result = match &state.io.result_selector {
+                Some(t) => t.eval(&result, &mut env)?,
+                None => result,
+            };
+            let assigned = match &state.io.assign {
+                Some(a) => eval_assign(a, &result, |_| Value::Null, &mut env)?,
+                None => Map::new(),
+            };
+            (result, assigned)
+        };
+        let selected = (record && state.io.result_selector.is_some()).then(|| result.clone());
+        let after_result_path = match (&state.kind, &state.io.result_path) {
+            (StateKind::Succeed | StateKind::Wait(_), _) | (_, None) => result,
+            (_, Some(None)) => self.take_input(i),
+            (_, Some(Some(p))) => {
+                let mut target = self.take_input(i);
+                if let Err(e) = p.write(&mut target, result) {
+                    self.threads[i].input = Arc::new(target);
+                    return Err(result_path_error(p, e));
+                }
+                target
+            }
+        };
+        let shown = (record && state.io.result_path.is_some()).then(|| after_result_path.clone());
+        let env = env!(self, i, name);
+        let output = filter_owned(&state.io.output_path, after_result_path, &env)?;
+        Ok((output, assigned, selected, shown))
+    }
+
+    /// The thread's raw input, moved out (copied only when something else shares it).
+    fn take_input(&mut self, i: usize) -> Value {
+        let input = std::mem::replace(&mut self.threads[i].input, Arc::new(Value::Null));
+        Arc::unwrap_or_clone(input)
     }
 
     fn close_record(&mut self, i: usize, output: Option<&Arc<Value>>, error: Option<&Failure>) {
@@ -1111,9 +1157,12 @@ impl Execution {
             let output = match &c.result_path {
                 None => error_output.clone(),
                 Some(None) => raw.clone(),
-                Some(Some(p)) => p.write(raw.clone(), error_output.clone()).map_err(|e| {
-                    ExprError::runtime(format!("Invalid path '{}' : {}", p.text(), e.0))
-                })?,
+                Some(Some(p)) => {
+                    let mut target = raw.clone();
+                    p.write(&mut target, error_output.clone())
+                        .map_err(|e| result_path_error(p, e))?;
+                    target
+                }
             };
             Ok((output, assigned))
         })();
@@ -1820,7 +1869,7 @@ impl Execution {
             TaskOutcome::Success(Value::Array(items)) => {
                 self.threads[i].reader_items = Some(items);
                 let effective = std::mem::take(&mut self.threads[i].effective);
-                self.start_map(i, state, map, effective)
+                self.start_map(i, state, map, Some(effective))
             }
             TaskOutcome::Success(other) => Flow::Fail(Failure::new(
                 "States.ItemReaderFailed",
@@ -1837,21 +1886,30 @@ impl Execution {
         }
     }
 
-    fn start_map(&mut self, i: usize, state: &State, map: &MapState, effective: Value) -> Flow {
+    /// `effective` is the input after InputPath (`None`: the raw input, unchanged).
+    fn start_map(
+        &mut self,
+        i: usize,
+        state: &State,
+        map: &MapState,
+        effective: Option<Value>,
+    ) -> Flow {
         let name = state.name.as_str();
         let entered = self.threads[i].entered_event;
         let read = self.threads[i].reader_items.take();
         if let (Some(reader), None) = (&map.item_reader, &read) {
+            let effective = effective.unwrap_or_else(|| Value::clone(&self.threads[i].input));
             return self.read_items(i, state, reader, effective);
         }
         let raw_input = self.threads[i].input.clone();
+        let effective = effective.as_ref().unwrap_or(&raw_input);
         let jsonata_mode = state.query_language == QueryLanguage::Jsonata;
         let mut env = env!(self, i, name);
         let keep = self.cfg.record_steps;
         let setup = map_setup::prepare(
             map,
             &raw_input,
-            &effective,
+            effective,
             &mut env,
             jsonata_mode,
             read,

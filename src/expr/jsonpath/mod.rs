@@ -204,7 +204,7 @@ impl JsonPath {
     /// written, when the path is not a reference path or crosses a value that is not an
     /// object (for a name) or an array holding that index (for an index); AWS reports the
     /// latter as `States.ReferencePathConflict` with this message.
-    pub fn write(&self, target: Value, value: Value) -> Result<Value, PathError> {
+    pub fn write(&self, target: &mut Value, value: Value) -> Result<(), PathError> {
         if !self.is_reference_path() {
             return Err(PathError(format!(
                 "'{}' is not a reference path: only names and single indexes can be written",
@@ -213,17 +213,14 @@ impl JsonPath {
         }
         let segments = &self.0.body.segments;
         if segments.is_empty() {
-            return Ok(value);
+            *target = value;
+            return Ok(());
         }
-        if !can_write(segments, &target) {
-            return Err(self.conflict(&target));
+        if !can_write(segments, target) {
+            return Err(self.conflict(target));
         }
-        let mut target = target;
-        match set_at(&mut target, segments, value) {
-            Some(()) => Ok(target),
-            // `can_write` has checked every step.
-            None => Err(self.conflict(&target)),
-        }
+        // `can_write` has checked every step, so this cannot stop half way.
+        set_at(target, segments, value).ok_or_else(|| self.conflict(target))
     }
 
     fn conflict(&self, target: &Value) -> PathError {

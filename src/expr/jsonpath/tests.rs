@@ -618,33 +618,37 @@ fn filter_paths_inside_filters() {
 
 // --- Writes (ResultPath) -----------------------------------------------------------------
 
+/// `path` written with `value` into a copy of `target`: the written copy, or the error.
+fn written(path_text: &str, target: &Value, value: Value) -> Result<Value, PathError> {
+    let mut target = target.clone();
+    path(path_text).write(&mut target, value).map(|()| target)
+}
+
 #[test]
 fn writes() {
     let input = json!({"a": {"b": 1}, "arr": [1, 2]});
-    assert_eq!(path("$").write(input.clone(), json!(7)).unwrap(), json!(7));
+    assert_eq!(written("$", &input, json!(7)).unwrap(), json!(7));
     assert_eq!(
-        path("$.a.c").write(input.clone(), json!(7)).unwrap(),
+        written("$.a.c", &input, json!(7)).unwrap(),
         json!({"a": {"b": 1, "c": 7}, "arr": [1, 2]})
     );
     assert_eq!(
-        path("$.a.b").write(input.clone(), json!(7)).unwrap(),
+        written("$.a.b", &input, json!(7)).unwrap(),
         json!({"a": {"b": 7}, "arr": [1, 2]})
     );
     assert_eq!(
-        path("$.x.y.z").write(input.clone(), json!(7)).unwrap(),
+        written("$.x.y.z", &input, json!(7)).unwrap(),
         json!({"a": {"b": 1}, "arr": [1, 2], "x": {"y": {"z": 7}}})
     );
     assert_eq!(
-        path("$.arr[-1]").write(input.clone(), json!(7)).unwrap(),
+        written("$.arr[-1]", &input, json!(7)).unwrap(),
         json!({"a": {"b": 1}, "arr": [1, 7]})
     );
     assert_eq!(
-        path("$['a']['d']")
-            .write(input.clone(), json!(null))
-            .unwrap(),
+        written("$['a']['d']", &input, json!(null)).unwrap(),
         json!({"a": {"b": 1, "d": null}, "arr": [1, 2]})
     );
-    let conflict = |p: &str, target: Value| path(p).write(target, json!(7)).unwrap_err().0;
+    let conflict = |p: &str, target: Value| written(p, &target, json!(7)).unwrap_err().0;
     assert_eq!(
         conflict("$.partitioned", json!("{\"min_size\":1}")),
         "Unable to apply ReferencePath $.partitioned to input \"{\\\"min_size\\\":1}\""
