@@ -311,6 +311,10 @@ impl Builder {
         let states_ptr = ptr(p, "States");
         match obj.get("States") {
             Some(Value::Object(states)) => {
+                // Sized once: a State is large, and a long machine would otherwise be
+                // copied at every doubling.
+                m.states.reserve_exact(states.len());
+                m.index.reserve(states.len());
                 if states.is_empty() {
                     self.err(
                         "empty-states",
