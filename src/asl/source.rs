@@ -114,18 +114,14 @@ impl Document {
         }
     }
 
-    /// The source span of every node, keyed by JSON Pointer.
+    /// The source span of every node, keyed by JSON Pointer. YAML's come with the parse;
+    /// JSON's are made here, by parsing the text again with spans recorded.
     pub fn spans(&self) -> &SpanIndex {
         self.spans.get_or_init(|| {
-            let parsed = match self.format {
-                Format::Json => JsonParser::new(&self.source.text, true)
-                    .parse_document()
-                    .map(|(_, s)| s),
-                Format::Yaml => {
-                    parse_yaml(&self.source.text, Dialect::Definition).map(|(_, s, _)| s)
-                }
-            };
-            parsed.unwrap_or_default()
+            JsonParser::new(&self.source.text, true)
+                .parse_document()
+                .map(|(_, s)| s)
+                .unwrap_or_default()
         })
     }
 }
