@@ -81,8 +81,11 @@ fn run_case(case: &Value) -> Result<(), String> {
             .collect();
         return Err(format!("validator rejected it: {}", msgs.join("; ")));
     }
+    // As `stepdbg run` runs (no records, no history): the engine's in-place shortcuts
+    // (an input moved rather than copied when nothing else reads it) are exercised here.
     let mut cfg = Config {
         record_steps: false,
+        keep_history: false,
         ..Config::default()
     };
     if let Some(ctx) = case.get("context") {

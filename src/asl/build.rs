@@ -35,8 +35,51 @@ pub fn build(value: &Value) -> (Machine, Vec<Diagnostic>) {
         );
         return (Machine::default(), b.diags);
     }
-    let machine = b.machine(obj, "", QueryLanguage::JsonPath, true, 0);
+    let mut machine = b.machine(obj, "", QueryLanguage::JsonPath, true, 0);
+    machine.reads_execution_input = may_read_execution_input(value);
     (machine, b.diags)
+}
+
+/// Whether some string in the definition may read the execution's input from the context
+/// object: a `$$` (JSONPath's context root, JSONata's root) that is not followed by a field
+/// other than `Execution.Input`, or a `$states` other than `$states.input`,
+/// `$states.result` and `$states.errorOutput`. Conservative: a `false` lets the engine drop
+/// its copy of the input, so every doubt answers `true`.
+pub fn may_read_execution_input(value: &Value) -> bool {
+    const CONTEXT_FIELDS: &[&str] = &[
+        ".Map",
+        ".State",
+        ".Task",
+        ".StateMachine",
+        ".Execution.Id",
+        ".Execution.Name",
+        ".Execution.StartTime",
+        ".Execution.RoleArn",
+        ".Execution.RedriveCount",
+        ".Execution.RedriveTime",
+    ];
+    const STATES_FIELDS: &[&str] = &[".input", ".result", ".errorOutput"];
+    match value {
+        Value::String(s) => {
+            !only_followed_by(s, "$$", CONTEXT_FIELDS)
+                || !only_followed_by(s, "$states", STATES_FIELDS)
+        }
+        Value::Array(items) => items.iter().any(may_read_execution_input),
+        Value::Object(map) => map.values().any(may_read_execution_input),
+        _ => false,
+    }
+}
+
+/// Whether every `marker` in `s` is followed by one of `fields`, itself not followed by
+/// more of a name (`.Map` does not cover `.MapX`).
+fn only_followed_by(s: &str, marker: &str, fields: &[&str]) -> bool {
+    s.match_indices(marker).all(|(at, _)| {
+        let rest = &s[at + marker.len()..];
+        fields.iter().any(|field| {
+            rest.strip_prefix(field)
+                .is_some_and(|after| !after.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+        })
+    })
 }
 
 const MAX_NESTING: usize = 64;

@@ -36,6 +36,10 @@ pub struct Machine {
     pub query_language: QueryLanguage,
     pub timeout_seconds: Option<u64>,
     pub version: Option<String>,
+    /// Whether an expression anywhere in the definition may read the execution's input
+    /// through the context object (set on the top-level machine; see
+    /// [`crate::asl::build::may_read_execution_input`]).
+    pub reads_execution_input: bool,
 }
 
 impl Machine {

@@ -306,15 +306,15 @@ impl Execution {
                 self.run_state(i, state)
             }
             Phase::Run => self.run_state(i, state),
-            Phase::TaskDone(outcome) => match &state.kind {
-                StateKind::Map(_) if self.threads[i].writing_results => {
+            Phase::TaskDone(outcome) => match (&state.kind, *outcome) {
+                (StateKind::Map(_), outcome) if self.threads[i].writing_results => {
                     self.results_written(i, state, outcome)
                 }
-                StateKind::Map(map) => self.items_read(i, state, map, outcome),
-                _ => self.task_done(i, state, outcome),
+                (StateKind::Map(map), outcome) => self.items_read(i, state, map, outcome),
+                (_, outcome) => self.task_done(i, state, outcome),
             },
             Phase::WaitDone => {
-                let effective = std::mem::take(&mut self.threads[i].effective);
+                let effective = self.take_effective(i);
                 self.finish_io(i, state, effective, None)
             }
             Phase::ChildrenDone => self.children_done(i, state),
@@ -701,7 +701,7 @@ impl Execution {
         drop(env);
         match until {
             Ok(until) => {
-                self.threads[i].effective = input;
+                self.threads[i].effective = Some(Box::new(input));
                 self.threads[i].status = ThreadStatus::Sleeping {
                     until: until.max(now),
                     then: Phase::WaitDone,
@@ -776,7 +776,7 @@ impl Execution {
                 json!({"resourceType": rt, "resource": r}),
             );
         }
-        self.threads[i].effective = effective;
+        self.threads[i].effective = Some(Box::new(effective));
         self.threads[i].status = ThreadStatus::WaitingTask(id);
         self.tasks.insert(id, req.clone());
         Flow::Wait(Step::Task(Box::new(req)))
@@ -947,6 +947,11 @@ impl Execution {
     fn take_input(&mut self, i: usize) -> Value {
         let input = std::mem::replace(&mut self.threads[i].input, Arc::new(Value::Null));
         Arc::unwrap_or_clone(input)
+    }
+
+    /// The effective input a task or a wait kept, moved out.
+    fn take_effective(&mut self, i: usize) -> Value {
+        self.threads[i].effective.take().map_or(Value::Null, |e| *e)
     }
 
     fn close_record(&mut self, i: usize, output: Option<&Arc<Value>>, error: Option<&Failure>) {
@@ -1515,7 +1520,11 @@ impl Execution {
     ) -> Flow {
         let name = state.name.as_str();
         let entered = self.threads[i].entered_event;
-        let effective = self.threads[i].effective.clone();
+        let effective = self.threads[i]
+            .effective
+            .as_deref()
+            .cloned()
+            .unwrap_or_default();
         let mut env = env!(self, i, name);
         let parameters = match writer
             .get("Parameters")
@@ -1708,7 +1717,7 @@ impl Execution {
                 machine: path,
                 state: start,
                 input: Arc::new(input),
-                effective: Value::Null,
+                effective: None,
                 entered_event: 0,
                 last_event: self.threads[p].last_event,
                 entered_ms: self.clock,
@@ -1850,7 +1859,7 @@ impl Execution {
                 self.clock,
             )
         };
-        self.threads[i].effective = effective;
+        self.threads[i].effective = Some(Box::new(effective));
         self.threads[i].status = ThreadStatus::WaitingTask(id);
         self.tasks.insert(id, req.clone());
         Flow::Wait(Step::Task(Box::new(req)))
@@ -1868,7 +1877,7 @@ impl Execution {
         match outcome {
             TaskOutcome::Success(Value::Array(items)) => {
                 self.threads[i].reader_items = Some(items);
-                let effective = std::mem::take(&mut self.threads[i].effective);
+                let effective = self.take_effective(i);
                 self.start_map(i, state, map, Some(effective))
             }
             TaskOutcome::Success(other) => Flow::Fail(Failure::new(
@@ -1901,20 +1910,29 @@ impl Execution {
             let effective = effective.unwrap_or_else(|| Value::clone(&self.threads[i].input));
             return self.read_items(i, state, reader, effective);
         }
-        let raw_input = self.threads[i].input.clone();
-        let effective = effective.as_ref().unwrap_or(&raw_input);
         let jsonata_mode = state.query_language == QueryLanguage::Jsonata;
-        let mut env = env!(self, i, name);
         let keep = self.cfg.record_steps;
-        let setup = map_setup::prepare(
-            map,
-            &raw_input,
-            effective,
-            &mut env,
-            jsonata_mode,
-            read,
-            keep,
-        );
+        // Nothing reads the raw input after a Map like this one: it is given to the setup
+        // (its items move out of it) when no one else holds it.
+        let given = if effective.is_none() && !keep && !jsonata_mode && raw_input_dies(state) {
+            let shared = std::mem::take(&mut self.threads[i].input);
+            Arc::try_unwrap(shared).map_err(|shared| self.threads[i].input = shared)
+        } else {
+            Err(())
+        };
+        let lent: Arc<Value>;
+        let (raw, effective) = match (given, effective) {
+            (Ok(raw), _) => (&Value::Null, map_setup::Effective::Given(raw)),
+            (Err(()), effective) => {
+                lent = self.threads[i].input.clone();
+                match effective {
+                    Some(e) => (&*lent, map_setup::Effective::Given(e)),
+                    None => (&*lent, map_setup::Effective::Lent(&lent)),
+                }
+            }
+        };
+        let mut env = env!(self, i, name);
+        let setup = map_setup::prepare(map, raw, effective, &mut env, jsonata_mode, read, keep);
         drop(env);
         match setup {
             Ok(map_setup::MapSetup {
@@ -1970,6 +1988,18 @@ impl Execution {
             }
         }
     }
+}
+
+/// Whether nothing reads a JSONPath Map's raw input once its items are out: its result
+/// replaces the input (ResultPath `$`), nothing assigns from it, and no retrier runs the
+/// state again nor catcher writes an error into it.
+fn raw_input_dies(state: &State) -> bool {
+    let result_replaces = match &state.io.result_path {
+        None => true,
+        Some(Some(p)) => p.text() == "$",
+        Some(None) => false,
+    };
+    result_replaces && state.io.assign.is_none() && state.retry.is_empty() && state.catch.is_empty()
 }
 
 /// One Choice rule's value: JSONata Conditions here, JSONPath rules in [`choice`].

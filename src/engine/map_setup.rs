@@ -4,8 +4,9 @@
 
 use super::env::Env;
 use super::flow::{dyn_number, select_path, states_var};
-use crate::asl::model::{ItemBatcher, ItemSelector, MapState};
+use crate::asl::model::{Dyn, ItemBatcher, ItemSelector, MapState};
 use crate::expr::jsonata::{self, JsonataTemplate};
+use crate::expr::jsonpath::PathRoot;
 use crate::expr::{ExprError, compact};
 use serde_json::{Map, Value, json};
 use std::cell::OnceCell;
@@ -47,35 +48,66 @@ pub(super) struct MapSetup {
     pub tolerated_percentage: Option<f64>,
 }
 
+/// A Map's effective input (after InputPath): lent to the setup, or given to it when
+/// nothing reads it afterwards, so that the items move out of it instead of being copied
+/// (a big Map's setup is otherwise mostly copying).
+pub(super) enum Effective<'a> {
+    Lent(&'a Value),
+    Given(Value),
+}
+
+impl Effective<'_> {
+    fn get(&self) -> &Value {
+        match self {
+            Effective::Lent(v) => v,
+            Effective::Given(v) => v,
+        }
+    }
+}
+
 /// Work out a Map's setup; `raw` is the state's input, `effective` its input after
 /// InputPath, `read` the items its ItemReader read. `keep_items`: the items are wanted
 /// besides the iterations' inputs (the debugger's records); otherwise they move into the
-/// inputs rather than being copied (a big Map's setup is mostly copying).
+/// inputs rather than being copied.
 pub(super) fn prepare(
     map: &MapState,
     raw: &Value,
-    effective: &Value,
+    mut effective: Effective<'_>,
     env: &mut Env<'_>,
     jsonata_mode: bool,
     read: Option<Vec<Value>>,
     keep_items: bool,
 ) -> Result<MapSetup, SetupError> {
     let states = |e: &Env<'_>| states_var(raw, None, None, e);
-    // Items an ItemReader read come as they are; otherwise ItemsPath (or Items).
-    let items = match read {
+    // Items an ItemReader read come as they are; then items that can move out of a given
+    // input; otherwise ItemsPath (or Items) copies them.
+    let moved = match (&read, &mut effective) {
+        (None, Effective::Given(given)) if !jsonata_mode => move_items(map, given),
+        _ => None,
+    };
+    let items = match read.or(moved) {
         Some(items) => items,
-        None => items(map, effective, &states, env, jsonata_mode).map_err(SetupError::before)?,
+        None => {
+            items(map, effective.get(), &states, env, jsonata_mode).map_err(SetupError::before)?
+        }
     };
     let limit = match &map.max_concurrency {
-        Some(d) => dyn_number(d, "MaxConcurrency", effective, &states, env, false)
+        Some(d) => dyn_number(d, "MaxConcurrency", effective.get(), &states, env, false)
             .map_err(SetupError::before)?,
         None => 0.0,
     };
+    let started = |e| SetupError::after(e, items.len());
     let tolerated_count = match &map.tolerated_failure_count {
         Some(d) => {
-            let started = |e| SetupError::after(e, items.len());
-            let n = dyn_number(d, "ToleratedFailureCount", effective, &states, env, false)
-                .map_err(started)?;
+            let n = dyn_number(
+                d,
+                "ToleratedFailureCount",
+                effective.get(),
+                &states,
+                env,
+                false,
+            )
+            .map_err(started)?;
             if n < 0.0 {
                 return Err(started(ExprError::runtime(
                     "ToleratedFailureCount cannot be negative.",
@@ -87,11 +119,10 @@ pub(super) fn prepare(
     };
     let tolerated_percentage = match &map.tolerated_failure_percentage {
         Some(d) => {
-            let started = |e| SetupError::after(e, items.len());
             let n = dyn_number(
                 d,
                 "ToleratedFailurePercentage",
-                effective,
+                effective.get(),
                 &states,
                 env,
                 true,
@@ -106,6 +137,7 @@ pub(super) fn prepare(
         }
         None => None,
     };
+    let effective = effective.get();
     let (items, inputs) = if keep_items {
         let inputs = select(map, items.clone(), raw, effective, env);
         (items, inputs)
@@ -128,6 +160,38 @@ pub(super) fn prepare(
         tolerated_count,
         tolerated_percentage,
     })
+}
+
+/// A JSONPath Map's items moved out of the input it was given, when nothing reads that
+/// input after them: ItemsPath is a reference path to an array (or absent: the whole
+/// input is the array), and neither ItemSelector, ItemBatcher nor a `...Path` field
+/// (MaxConcurrencyPath, ToleratedFailure*Path) reads the input. `None` leaves the input
+/// as it was.
+fn move_items(map: &MapState, given: &mut Value) -> Option<Vec<Value>> {
+    let reads_input = |d: &Option<Dyn<f64>>| matches!(d, Some(Dyn::Path(_)));
+    if map.item_selector.is_some()
+        || map.item_batcher.is_some()
+        || reads_input(&map.max_concurrency)
+        || reads_input(&map.tolerated_failure_count)
+        || reads_input(&map.tolerated_failure_percentage)
+    {
+        return None;
+    }
+    match &map.items_path {
+        None if given.is_array() => match std::mem::take(given) {
+            Value::Array(items) => Some(items),
+            _ => None,
+        },
+        Some(p) if *p.root() == PathRoot::Input => match p.take(given)? {
+            Value::Array(items) => Some(items),
+            other => {
+                // Not an array: put it back for ItemsPath to report.
+                p.write(given, other).ok()?;
+                None
+            }
+        },
+        _ => None,
+    }
 }
 
 /// The items: ItemsPath over the effective input (JSONPath), or Items (JSONata).

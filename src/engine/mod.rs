@@ -641,7 +641,8 @@ pub(crate) enum Phase {
     Enter,
     /// Run the state's work (again, after a retry interval).
     Run,
-    TaskDone(TaskOutcome),
+    /// Boxed: a thread's status is in every thread, a task's outcome in few.
+    TaskDone(Box<TaskOutcome>),
     /// Wait state finished waiting.
     WaitDone,
     ChildrenDone,
@@ -706,8 +707,9 @@ pub(crate) struct Thread {
     pub state: usize,
     /// The raw input of the current state (shared with the history event that shows it).
     pub input: Arc<Value>,
-    /// The state's effective input (after InputPath/Parameters/Arguments), kept for tasks.
-    pub effective: Value,
+    /// The state's effective input (after InputPath/Parameters/Arguments), kept while a
+    /// task or a wait is under way (boxed: most threads never keep one).
+    pub effective: Option<Box<Value>>,
     pub entered_event: u64,
     pub last_event: u64,
     pub entered_ms: i64,
@@ -739,6 +741,8 @@ pub(crate) struct Thread {
 pub struct Execution {
     pub(crate) machine: Arc<Machine>,
     pub(crate) cfg: Arc<Config>,
+    /// The execution input for the context object (`null` when nothing can read it: see
+    /// [`Execution::new`]).
     pub(crate) input: Arc<Value>,
     pub(crate) clock: i64,
     pub(crate) rng: ChaCha8Rng,
@@ -768,12 +772,19 @@ impl Execution {
     pub fn new(machine: Arc<Machine>, input: Value, cfg: Config) -> Execution {
         let rng = ChaCha8Rng::seed_from_u64(cfg.seed);
         let start = cfg.start_time_ms;
-        // One copy of the input, shared by the context object and the first state.
+        // One copy of the input, shared by the context object and the first state; the
+        // execution keeps none when nothing can read it (no context read, no history, no
+        // records), so the first state owns its input and can change it in place.
         let input = Arc::new(input);
+        let keep_input = cfg.record_steps || cfg.keep_history || machine.reads_execution_input;
         let mut ex = Execution {
+            input: if keep_input {
+                input.clone()
+            } else {
+                Arc::default()
+            },
             machine,
             cfg: Arc::new(cfg),
-            input: input.clone(),
             clock: start,
             rng,
             threads: Vec::new(),
@@ -794,7 +805,7 @@ impl Execution {
             machine: Arc::from([]),
             state: ex.machine.start().unwrap_or(0),
             input: input.clone(),
-            effective: Value::Null,
+            effective: None,
             entered_event: 0,
             last_event: 0,
             entered_ms: start,
@@ -861,6 +872,8 @@ impl Execution {
         &self.cfg
     }
 
+    /// The execution's input (`null` when it was started with neither records, history
+    /// nor a context read, which need it).
     pub fn input(&self) -> &Value {
         &self.input
     }
@@ -1330,7 +1343,7 @@ impl Execution {
         if let Some(t) = self.threads.get_mut(task.thread)
             && matches!(t.status, ThreadStatus::WaitingTask(w) if w == id)
         {
-            t.status = ThreadStatus::Ready(Phase::TaskDone(outcome));
+            t.status = ThreadStatus::Ready(Phase::TaskDone(Box::new(outcome)));
             self.ready.insert(task.thread);
         }
         true

@@ -223,6 +223,28 @@ impl JsonPath {
         set_at(target, segments, value).ok_or_else(|| self.conflict(target))
     }
 
+    /// Move the node this reference path selects out of `target`, leaving `null` in its
+    /// place: what [`JsonPath::select`] gives, without a copy, for a caller that owns
+    /// `target` and no longer needs it. `None` when the path is not a reference path or
+    /// selects nothing.
+    pub fn take(&self, target: &mut Value) -> Option<Value> {
+        if !self.is_reference_path() {
+            return None;
+        }
+        let mut cur = target;
+        for segment in &self.0.body.segments {
+            cur = match (segment, cur) {
+                (Segment::Name { name, .. }, Value::Object(map)) => map.get_mut(name)?,
+                (Segment::Index(i), Value::Array(items)) => {
+                    let at = effective_index(*i, items.len())?;
+                    &mut items[at]
+                }
+                _ => return None,
+            };
+        }
+        Some(std::mem::take(cur))
+    }
+
     fn conflict(&self, target: &Value) -> PathError {
         PathError(format!(
             "Unable to apply ReferencePath {} to input {}",

@@ -688,3 +688,37 @@ fn java_number_text() {
     assert_eq!(big("1e"), None);
     assert_eq!(big("-"), None);
 }
+
+/// `take` moves out exactly what `select` copies, for every reference path that selects
+/// something, and leaves `null` where it was.
+#[test]
+fn take_moves_out_what_select_copies() {
+    let doc = json!({"a": {"b": [10, {"c": "x"}]}, "items": [1, 2, 3], "n": null});
+    for p in [
+        "$",
+        "$.a",
+        "$.a.b",
+        "$.a.b[1]",
+        "$.a.b[-1].c",
+        "$['items']",
+        "$.n",
+    ] {
+        let mut owned = doc.clone();
+        assert_eq!(path(p).take(&mut owned), Some(sel(p, &doc)), "{p}");
+        if p != "$" {
+            assert_eq!(sel(p, &owned), Value::Null, "{p} leaves null");
+        }
+    }
+    for p in [
+        "$.missing",
+        "$.a.missing.b",
+        "$.items[7]",
+        "$.items.x",
+        "$.items[*]",
+        "$..b",
+    ] {
+        let mut owned = doc.clone();
+        assert_eq!(path(p).take(&mut owned), None, "{p}");
+        assert_eq!(owned, doc, "{p} changes nothing");
+    }
+}

@@ -1,0 +1,163 @@
+//! A run that keeps nothing (`stepdbg run`: no records, no history) lets the engine move
+//! data instead of copying it: a Map's items out of its input, the execution's input out
+//! of the context object when nothing reads it. Each machine here must end exactly as it
+//! does in a run that keeps everything (the debugger's), where nothing is moved.
+
+use serde_json::{Value, json};
+use std::sync::Arc;
+use stepdbg::engine::{Config, Execution, Status, TaskOutcome};
+
+fn run(definition: &Value, input: &Value, keep: bool) -> Status {
+    let def = stepdbg::asl::from_value(definition.clone());
+    assert!(
+        def.diagnostics
+            .iter()
+            .all(|d| d.severity != stepdbg::asl::Severity::Error),
+        "{definition}: {:?}",
+        def.diagnostics
+    );
+    let cfg = Config {
+        record_steps: keep,
+        keep_history: keep,
+        ..Config::default()
+    };
+    let mut ex = Execution::new(Arc::new(def.machine), input.clone(), cfg);
+    ex.run_with(|req| Some(TaskOutcome::Success(req.input.clone())));
+    ex.status().clone()
+}
+
+/// A Map state named `Each` with `fields` added, iterating a Pass whose Parameters are
+/// `params`, followed by a Pass that shows what reached it.
+fn map_machine(fields: Value, params: Value) -> Value {
+    let mut each = json!({
+        "Type": "Map",
+        "ItemProcessor": {
+            "StartAt": "Item",
+            "States": {"Item": {"Type": "Pass", "Parameters": params, "End": true}}
+        },
+        "Next": "After"
+    });
+    for (k, v) in fields.as_object().unwrap() {
+        each[k] = v.clone();
+    }
+    json!({
+        "StartAt": "Each",
+        "States": {
+            "Each": each,
+            "After": {"Type": "Pass", "End": true}
+        }
+    })
+}
+
+#[test]
+fn maps_end_the_same_whether_their_items_move_or_are_copied() {
+    let input =
+        json!({"order": {"items": [{"n": 1}, {"n": 2}, {"n": 3}], "id": "o-1"}, "limit": 2});
+    let item = json!({"n.$": "$.n"});
+    let cases = [
+        // The items move: ItemsPath a reference path, the result replaces the input.
+        (json!({"ItemsPath": "$.order.items"}), item.clone()),
+        (json!({"ItemsPath": "$['order']['items']"}), item.clone()),
+        // Inside, the context still shows the whole execution input.
+        (
+            json!({"ItemsPath": "$.order.items"}),
+            json!({"n.$": "$.n", "whole.$": "$$.Execution.Input"}),
+        ),
+        (
+            json!({"ItemsPath": "$.order.items"}),
+            json!({"id.$": "States.Format('{}', $$.Execution.Input.order.id)"}),
+        ),
+        // InputPath gives the Map its own copy: the items move out of that.
+        (
+            json!({"InputPath": "$.order", "ItemsPath": "$.items"}),
+            item.clone(),
+        ),
+        // Something reads the input afterwards: copied.
+        (
+            json!({"ItemsPath": "$.order.items", "ResultPath": "$.out"}),
+            item.clone(),
+        ),
+        (
+            json!({"ItemsPath": "$.order.items", "ResultPath": null}),
+            item.clone(),
+        ),
+        (
+            json!({"ItemsPath": "$.order.items", "MaxConcurrencyPath": "$.limit"}),
+            item.clone(),
+        ),
+        (
+            json!({"ItemsPath": "$.order.items", "ItemSelector": {"n.$": "$$.Map.Item.Value.n", "id.$": "$.order.id"}}),
+            json!({"n.$": "$.n", "id.$": "$.id"}),
+        ),
+        (
+            json!({
+                "ItemsPath": "$.order.items",
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "After"}]
+            }),
+            json!({"n.$": "$.missing"}),
+        ),
+        // Not an array, a missing path, an indefinite path: the errors ItemsPath gives.
+        (json!({"ItemsPath": "$.order.id"}), item.clone()),
+        (json!({"ItemsPath": "$.order.nothing"}), item.clone()),
+        (
+            json!({"ItemsPath": "$.order.items[*].n"}),
+            json!({"n.$": "$"}),
+        ),
+    ];
+    for (fields, params) in cases {
+        let def = map_machine(fields.clone(), params);
+        let kept = run(&def, &input, true);
+        let moved = run(&def, &input, false);
+        assert_eq!(moved, kept, "{fields}");
+        assert!(
+            !matches!(kept, Status::Running),
+            "{fields}: the run did not end"
+        );
+    }
+    // No ItemsPath: the whole input is the array.
+    let def = map_machine(json!({}), item);
+    let items = json!([{"n": 1}, {"n": 2}]);
+    assert_eq!(
+        run(&def, &items, false),
+        Status::Succeeded {
+            output: json!([{"n": 1}, {"n": 2}])
+        }
+    );
+}
+
+#[test]
+fn the_context_keeps_the_input_for_whatever_may_read_it() {
+    let input = json!({"a": 1});
+    for reader in [
+        json!({"x.$": "$$.Execution.Input"}),
+        json!({"x.$": "$$.Execution"}),
+        json!({"x.$": "$$"}),
+        json!({"x.$": "$$['Execution']['Input']"}),
+        json!({"x.$": "States.JsonToString($$.Execution.Input)"}),
+    ] {
+        let def = json!({
+            "StartAt": "First",
+            "States": {
+                "First": {"Type": "Pass", "Result": {"b": 2}, "ResultPath": "$.b", "Next": "Read"},
+                "Read": {"Type": "Pass", "Parameters": reader, "End": true}
+            }
+        });
+        assert_eq!(
+            run(&def, &input, false),
+            run(&def, &input, true),
+            "{reader}"
+        );
+    }
+    let jsonata = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "First",
+        "States": {
+            "First": {"Type": "Pass", "Output": "{% $merge([$states.input, {'b': 2}]) %}", "Next": "Read"},
+            "Read": {"Type": "Pass", "Output": "{% $states.context.Execution.Input %}", "End": true}
+        }
+    });
+    assert_eq!(
+        run(&jsonata, &input, false),
+        Status::Succeeded { output: input }
+    );
+}
