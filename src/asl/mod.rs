@@ -26,8 +26,8 @@ impl Definition {
         let (machine, mut diagnostics) = build::build(&doc.value);
         // AWS's hard quota on the definition (measured on the JSON AWS stores).
         const AWS_MAX_DEFINITION_BYTES: usize = 1024 * 1024;
-        let size = crate::expr::compact_len(&doc.value);
-        if size > AWS_MAX_DEFINITION_BYTES {
+        if crate::expr::compact_len_exceeds(&doc.value, AWS_MAX_DEFINITION_BYTES) {
+            let size = crate::expr::compact_len(&doc.value);
             diagnostics.push(
                 Diagnostic::error(
                     "definition-too-large",

@@ -63,7 +63,8 @@ impl StateFacts<'_> {
         let mut ctx = json!({
             "Execution": {
                 "Id": c.execution_arn(),
-                "Input": self.input,
+                // Set below: `json!` would copy a value by serializing it.
+                "Input": null,
                 "Name": c.execution_name,
                 "RoleArn": c.role_arn,
                 "StartTime": format_millis(c.start_time_ms),
@@ -78,6 +79,7 @@ impl StateFacts<'_> {
                 "Name": c.state_machine_name,
             },
         });
+        ctx["Execution"]["Input"] = self.input.clone();
         if let Some(n) = self.retry_count {
             ctx["State"]["RetryCount"] = json!(n);
         }
@@ -85,7 +87,8 @@ impl StateFacts<'_> {
             ctx["Task"] = json!({ "Token": t });
         }
         if let Some((index, value)) = &self.map_item {
-            ctx["Map"] = json!({ "Item": { "Index": index, "Value": value } });
+            ctx["Map"] = json!({ "Item": { "Index": index, "Value": null } });
+            ctx["Map"]["Item"]["Value"] = value.clone();
         }
         if let Some(over) = &c.context_overrides {
             merge(&mut ctx, over);

@@ -790,7 +790,7 @@ impl Execution {
         let (rt, r) = resource_parts(&task.resource);
         match outcome {
             TaskOutcome::Success(result) => {
-                if crate::expr::compact_len(&result) > MAX_PAYLOAD_BYTES {
+                if crate::expr::compact_len_exceeds(&result, MAX_PAYLOAD_BYTES) {
                     return Flow::Fail(Failure::new(
                         "States.DataLimitExceeded",
                         format!(
@@ -880,7 +880,7 @@ impl Execution {
                 if let Some(a) = &after_rp {
                     self.record(i, Stage::AfterResultPath, a);
                 }
-                if crate::expr::compact_len(&output) > MAX_PAYLOAD_BYTES {
+                if crate::expr::compact_len_exceeds(&output, MAX_PAYLOAD_BYTES) {
                     return Flow::Fail(Failure::new(
                         "States.DataLimitExceeded",
                         format!(

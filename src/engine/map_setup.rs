@@ -7,7 +7,7 @@ use super::flow::{dyn_number, select_path, states_var};
 use crate::asl::model::{Dyn, ItemBatcher, ItemSelector, MapState};
 use crate::expr::jsonata::{self, JsonataTemplate};
 use crate::expr::jsonpath::PathRoot;
-use crate::expr::{ExprError, compact};
+use crate::expr::{ExprError, compact, member};
 use serde_json::{Map, Value, json};
 use std::cell::OnceCell;
 
@@ -254,13 +254,12 @@ fn select(
     let mut context: Option<Value> = None;
     let mut jsonata_states: Option<Value> = None;
     for (index, item) in items.into_iter().enumerate() {
-        let map_item = json!({"Item": {"Index": index, "Value": item}});
         let v = match sel {
             ItemSelector::JsonPath(t) => {
                 let mut ctx = context
                     .take()
                     .unwrap_or_else(|| env.context_value().clone());
-                ctx["Map"] = map_item;
+                set_map_item(&mut ctx, index, item);
                 env.context = OnceCell::from(ctx);
                 let v = t.eval(effective, env);
                 context = env.context.take();
@@ -270,7 +269,9 @@ fn select(
                 let mut s = jsonata_states
                     .take()
                     .unwrap_or_else(|| states_var(raw, None, None, env));
-                s["context"]["Map"] = map_item;
+                if let Some(ctx) = member_mut(&mut s, "context") {
+                    set_map_item(ctx, index, item);
+                }
                 let v = t.eval("ItemSelector", &s, env);
                 jsonata_states = Some(s);
                 v
@@ -286,6 +287,38 @@ fn select(
     }
     env.context = OnceCell::new();
     Ok(inputs)
+}
+
+/// Set the context object's `Map.Item` (Index and Value), in place: after the first item
+/// only those two values change (building the member anew for each item was most of a
+/// big Map's setup).
+fn set_map_item(ctx: &mut Value, index: usize, item: Value) {
+    let Value::Object(ctx) = ctx else {
+        return;
+    };
+    if member(ctx, "Map").is_none() {
+        ctx.insert("Map".into(), json!({"Item": {"Index": 0, "Value": null}}));
+    }
+    if let Some(Value::Object(slot)) =
+        crate::expr::member_mut(ctx, "Map").and_then(|m| member_mut(m, "Item"))
+    {
+        set_member(slot, "Index", Value::from(index));
+        set_member(slot, "Value", item);
+    }
+}
+
+fn member_mut<'v>(v: &'v mut Value, key: &str) -> Option<&'v mut Value> {
+    crate::expr::member_mut(v.as_object_mut()?, key)
+}
+
+/// `obj[key] = value` without a new key string when the member is there already.
+fn set_member(obj: &mut Map<String, Value>, key: &str, value: Value) {
+    match crate::expr::member_mut(obj, key) {
+        Some(slot) => *slot = value,
+        None => {
+            obj.insert(key.to_owned(), value);
+        }
+    }
 }
 
 /// ItemBatcher: the inputs in batches of `{"BatchInput"?, "Items": [...]}`.
