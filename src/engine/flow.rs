@@ -754,22 +754,26 @@ impl Execution {
             scope: self.scope_of(i),
         };
         if is_lambda_function_arn(&task.resource) {
-            let mut d = json!({"resource": task.resource, "input": compact(&effective), "inputDetails": {"truncated": false}});
-            if let Some(t) = timeout {
-                d["timeoutInSeconds"] = json!(t);
-            }
-            self.emit(i, EventKind::LambdaFunctionScheduled, d);
+            self.emit_lazy(i, EventKind::LambdaFunctionScheduled, |_| {
+                let mut d = json!({"resource": task.resource, "input": compact(&effective), "inputDetails": {"truncated": false}});
+                if let Some(t) = timeout {
+                    d["timeoutInSeconds"] = json!(t);
+                }
+                d
+            });
             self.emit(i, EventKind::LambdaFunctionStarted, json!({}));
         } else {
             let (rt, r) = resource_parts(&task.resource);
-            let mut d = json!({"resourceType": rt, "resource": r, "region": self.cfg.region, "parameters": compact(&effective)});
-            if let Some(t) = timeout {
-                d["timeoutInSeconds"] = json!(t);
-            }
-            if let Some(h) = heartbeat {
-                d["heartbeatInSeconds"] = json!(h);
-            }
-            self.emit(i, EventKind::TaskScheduled, d);
+            self.emit_lazy(i, EventKind::TaskScheduled, |ex| {
+                let mut d = json!({"resourceType": rt, "resource": r, "region": ex.cfg.region, "parameters": compact(&effective)});
+                if let Some(t) = timeout {
+                    d["timeoutInSeconds"] = json!(t);
+                }
+                if let Some(h) = heartbeat {
+                    d["heartbeatInSeconds"] = json!(h);
+                }
+                d
+            });
             self.emit(
                 i,
                 EventKind::TaskStarted,
@@ -799,15 +803,14 @@ impl Execution {
                         ),
                     ));
                 }
-                let out = compact(&result);
                 if lambda {
-                    self.emit(
-                        i,
-                        EventKind::LambdaFunctionSucceeded,
-                        json!({"output": out, "outputDetails": {"truncated": false}}),
-                    );
+                    self.emit_lazy(i, EventKind::LambdaFunctionSucceeded, |_| {
+                        json!({"output": compact(&result), "outputDetails": {"truncated": false}})
+                    });
                 } else {
-                    self.emit(i, EventKind::TaskSucceeded, json!({"resourceType": rt, "resource": r, "output": out, "outputDetails": {"truncated": false}}));
+                    self.emit_lazy(i, EventKind::TaskSucceeded, |_| {
+                        json!({"resourceType": rt, "resource": r, "output": compact(&result), "outputDetails": {"truncated": false}})
+                    });
                 }
                 self.finish_io(i, state, result, None)
             }
@@ -1195,10 +1198,10 @@ impl Execution {
         match self.threads[i].parent {
             None => {
                 self.threads[i].status = ThreadStatus::Done;
-                self.emit(
+                self.emit_lazy(
                     0,
                     EventKind::ExecutionSucceeded,
-                    json!({"output": compact(&output), "outputDetails": {"truncated": false}}),
+                    |_| json!({"output": compact(&output), "outputDetails": {"truncated": false}}),
                 );
                 self.finish(Status::Succeeded { output });
             }

@@ -164,12 +164,18 @@ pub(super) fn prepare(
 
 /// A JSONPath Map's items moved out of the input it was given, when nothing reads that
 /// input after them: ItemsPath is a reference path to an array (or absent: the whole
-/// input is the array), and neither ItemSelector, ItemBatcher nor a `...Path` field
-/// (MaxConcurrencyPath, ToleratedFailure*Path) reads the input. `None` leaves the input
+/// input is the array), and neither ItemSelector (but for `$$.Map.Item` and other
+/// context or variable paths), ItemBatcher nor a `...Path` field (MaxConcurrencyPath,
+/// ToleratedFailure*Path) reads the input. `None` leaves the input
 /// as it was.
 fn move_items(map: &MapState, given: &mut Value) -> Option<Vec<Value>> {
     let reads_input = |d: &Option<Dyn<f64>>| matches!(d, Some(Dyn::Path(_)));
-    if map.item_selector.is_some()
+    let selector_reads_input = match &map.item_selector {
+        None => false,
+        Some(ItemSelector::JsonPath(t)) => t.reads_input(),
+        Some(ItemSelector::Jsonata(_)) => true,
+    };
+    if selector_reads_input
         || map.item_batcher.is_some()
         || reads_input(&map.max_concurrency)
         || reads_input(&map.tolerated_failure_count)

@@ -167,6 +167,15 @@ enum Piece {
 }
 
 impl Intrinsic {
+    /// Whether an argument, at any depth, is a `$...` path (reads the input).
+    pub fn reads_input(&self) -> bool {
+        self.args.iter().any(|a| match a {
+            Arg::Literal(_) => false,
+            Arg::Path(p) => *p.root() == crate::expr::jsonpath::PathRoot::Input,
+            Arg::Call(c) => c.reads_input(),
+        })
+    }
+
     /// The call in a normalised form: `States.X(arg1, arg2)`, each argument as written.
     pub fn text(&self) -> String {
         format!("{}({})", self.function.name(), self.arg_texts.join(", "))

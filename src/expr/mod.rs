@@ -123,7 +123,8 @@ pub fn compact_len_exceeds(v: &serde_json::Value, limit: usize) -> bool {
 }
 
 /// Takes an upper bound of `v`'s compact length from `room`; false when it does not fit.
-/// A string byte takes at most 6 (`\u001f`), a number at most 24 (`-1.7976931348623157e308`).
+/// Exact but for floating-point numbers, counted as the longest one
+/// (`-1.7976931348623157e308`, 24 bytes).
 fn fits_bound(v: &serde_json::Value, room: &mut usize) -> bool {
     use serde_json::Value;
     fn take(room: &mut usize, n: usize) -> bool {
@@ -135,23 +136,55 @@ fn fits_bound(v: &serde_json::Value, room: &mut usize) -> bool {
             None => false,
         }
     }
-    let string = |s: &str| s.len().saturating_mul(6).saturating_add(2);
     match v {
-        Value::Null | Value::Bool(_) => take(room, 5),
-        Value::Number(_) => take(room, 24),
-        Value::String(s) => take(room, string(s)),
-        // Brackets and at most one comma per element.
+        Value::Null | Value::Bool(true) => take(room, 4),
+        Value::Bool(false) => take(room, 5),
+        Value::Number(n) => take(room, number_len(n)),
+        Value::String(s) => take(room, quoted_len(s)),
+        // Brackets and a comma between elements.
         Value::Array(items) => {
-            take(room, items.len() + 2) && items.iter().all(|item| fits_bound(item, room))
+            take(room, items.len().max(1) + 1) && items.iter().all(|item| fits_bound(item, room))
         }
-        // Braces, a colon and at most one comma per member.
+        // Braces, a colon per member and a comma between members.
         Value::Object(map) => {
-            take(room, 2 * map.len() + 2)
+            take(room, (2 * map.len()).max(1) + 1)
                 && map
                     .iter()
-                    .all(|(k, item)| take(room, string(k)) && fits_bound(item, room))
+                    .all(|(k, item)| take(room, quoted_len(k)) && fits_bound(item, room))
         }
     }
+}
+
+/// The length of an integer as JSON writes it; a float's longest.
+fn number_len(n: &serde_json::Number) -> usize {
+    fn digits(mut n: u64) -> usize {
+        let mut len = 1;
+        while n >= 10 {
+            n /= 10;
+            len += 1;
+        }
+        len
+    }
+    if let Some(u) = n.as_u64() {
+        digits(u)
+    } else if let Some(i) = n.as_i64() {
+        1 + digits(i.unsigned_abs())
+    } else {
+        24
+    }
+}
+
+/// The length of a string as JSON writes it: quoted, `"` and `\` and control characters
+/// escaped (`\n` and the like in two bytes, the others as `\u00XX`).
+fn quoted_len(s: &str) -> usize {
+    2 + s
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0..0x20 => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
 }
 
 #[cfg(test)]
@@ -166,7 +199,11 @@ mod tests {
             json!(true),
             json!(-1.7976931348623157e308),
             json!(u64::MAX),
-            json!("a\u{1}\"\\é"),
+            json!("a\u{1}\"\\é\n\u{8}\u{c}\u{1f}\u{7f}"),
+            json!(-42),
+            json!(i64::MIN),
+            json!(0),
+            json!(1.0),
             json!({"id": 1, "total": [1, 2.5, "x"], "nested": {"k\n": null}}),
             json!([[], {}, "", 0]),
             json!({"big": "x".repeat(300)}),

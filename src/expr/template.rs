@@ -55,6 +55,18 @@ impl PayloadTemplate {
         matches!(self, PayloadTemplate::Const(_))
     }
 
+    /// Whether evaluating it reads its input (a `$...` path; `$$...` and variables read
+    /// something else).
+    pub fn reads_input(&self) -> bool {
+        match self {
+            PayloadTemplate::Const(_) => false,
+            PayloadTemplate::Object(fields) => fields.iter().any(|(_, t)| t.reads_input()),
+            PayloadTemplate::Array(items) => items.iter().any(PayloadTemplate::reads_input),
+            PayloadTemplate::Path { path, .. } => *path.root() == PathRoot::Input,
+            PayloadTemplate::Intrinsic { call, .. } => call.reads_input(),
+        }
+    }
+
     /// Evaluate against `input` (the value of `$`).
     pub fn eval(&self, input: &Value, scope: &mut dyn Scope) -> Result<Value, ExprError> {
         match self {
