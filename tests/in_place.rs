@@ -161,3 +161,35 @@ fn the_context_keeps_the_input_for_whatever_may_read_it() {
         Status::Succeeded { output: input }
     );
 }
+
+#[test]
+fn what_may_read_the_execution_input() {
+    use stepdbg::asl::build::may_read_execution_input as reads;
+    for s in [
+        "$$.Execution.Input",
+        "$$.Execution",
+        "$$",
+        "$$['Execution']",
+        "$$..Input",
+        "$$.MapX",
+        "States.Format('{}', $$.Execution.Input.a)",
+        "{% $states.context.Execution.Input %}",
+        "{% $states %}",
+        "{% $states.inputs %}",
+        "{% $lookup($states, 'context') %}",
+    ] {
+        assert!(reads(&json!({"a": [{"b": s}]})), "{s}");
+    }
+    for s in [
+        "$.a",
+        "$$.Map.Item.Value",
+        "$$.Execution.Id",
+        "$$.State.EnteredTime",
+        "States.Format('{}-{}', $$.Execution.Name, $.x)",
+        "{% $states.input.a & $states.result.b %}",
+        "{% $states.errorOutput %}",
+        "price in $ and $$ signs? no: a single $ only",
+    ] {
+        assert_eq!(reads(&json!({"a": [{"b": s}]})), s.contains("$$ "), "{s}");
+    }
+}

@@ -46,40 +46,57 @@ pub fn build(value: &Value) -> (Machine, Vec<Diagnostic>) {
 /// `$states.result` and `$states.errorOutput`. Conservative: a `false` lets the engine drop
 /// its copy of the input, so every doubt answers `true`.
 pub fn may_read_execution_input(value: &Value) -> bool {
-    const CONTEXT_FIELDS: &[&str] = &[
-        ".Map",
-        ".State",
-        ".Task",
-        ".StateMachine",
-        ".Execution.Id",
-        ".Execution.Name",
-        ".Execution.StartTime",
-        ".Execution.RoleArn",
-        ".Execution.RedriveCount",
-        ".Execution.RedriveTime",
-    ];
-    const STATES_FIELDS: &[&str] = &[".input", ".result", ".errorOutput"];
     match value {
-        Value::String(s) => {
-            !only_followed_by(s, "$$", CONTEXT_FIELDS)
-                || !only_followed_by(s, "$states", STATES_FIELDS)
-        }
+        Value::String(s) => string_may_read_execution_input(s),
         Value::Array(items) => items.iter().any(may_read_execution_input),
         Value::Object(map) => map.values().any(may_read_execution_input),
         _ => false,
     }
 }
 
-/// Whether every `marker` in `s` is followed by one of `fields`, itself not followed by
-/// more of a name (`.Map` does not cover `.MapX`).
-fn only_followed_by(s: &str, marker: &str, fields: &[&str]) -> bool {
-    s.match_indices(marker).all(|(at, _)| {
-        let rest = &s[at + marker.len()..];
-        fields.iter().any(|field| {
-            rest.strip_prefix(field)
-                .is_some_and(|after| !after.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
-        })
-    })
+/// One string of [`may_read_execution_input`], in one pass over its `$` signs (most
+/// strings hold none, or only `$.` paths).
+fn string_may_read_execution_input(s: &str) -> bool {
+    const MARKERS: [(&str, &[&str]); 2] = [
+        (
+            "$$",
+            &[
+                ".Map",
+                ".State",
+                ".Task",
+                ".StateMachine",
+                ".Execution.Id",
+                ".Execution.Name",
+                ".Execution.StartTime",
+                ".Execution.RoleArn",
+                ".Execution.RedriveCount",
+                ".Execution.RedriveTime",
+            ],
+        ),
+        ("$states", &[".input", ".result", ".errorOutput"]),
+    ];
+    let mut rest = s;
+    while let Some(at) = rest.find('$') {
+        rest = &rest[at..];
+        let mut next = 1;
+        for (marker, fields) in MARKERS {
+            if let Some(after) = rest.strip_prefix(marker) {
+                // The field must end there: `.Map` does not cover `.MapX`.
+                let known = fields.iter().any(|field| {
+                    after.strip_prefix(field).is_some_and(|tail| {
+                        !tail.starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                    })
+                });
+                if !known {
+                    return true;
+                }
+                next = marker.len();
+                break;
+            }
+        }
+        rest = &rest[next..];
+    }
+    false
 }
 
 const MAX_NESTING: usize = 64;
