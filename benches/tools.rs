@@ -1,7 +1,7 @@
-//! The tools around the engine: comparing a run with a recorded history (replay), laying
-//! out a machine's graph. Run: `cargo bench --bench tools`.
+//! The tools around the engine: loading and validating a definition, comparing a run with
+//! a recorded history (replay), laying out a machine's graph. Run: `cargo bench --bench tools`.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use serde_json::{Value, json};
 use std::hint::black_box;
 use std::path::Path;
@@ -12,7 +12,7 @@ use stepdbg::session::replay::{self, Recording};
 // Shared with the engine benches; this one uses a part of it.
 #[allow(dead_code)]
 mod machines;
-use machines::{counter_loop, map_items};
+use machines::{chain, counter_loop, map_items};
 
 /// A Map over `n` items, run once, and its own history as the "recording".
 fn recorded_map(n: usize) -> (stepdbg::asl::Definition, Recording) {
@@ -30,6 +30,33 @@ fn recorded_map(n: usize) -> (stepdbg::asl::Definition, Recording) {
 }
 
 fn benches(c: &mut Criterion) {
+    // Loading and validating a 1 MB definition (Pass states with InputPath, Parameters and
+    // ResultPath, pretty-printed as people write them): the text to a checked model, as
+    // `stepdbg validate` and every launch do.
+    let mut n = 1_000;
+    let text = loop {
+        let def = chain(
+            n,
+            "JSONPath",
+            |i| json!({"Type": "Pass", "Comment": format!("step {i}"), "InputPath": "$.order", "Parameters": {"sku.$": "$.sku", "qty.$": "$.qty", "step": i}, "ResultPath": "$.order.last"}),
+        );
+        let text = serde_json::to_vec_pretty(&def).unwrap();
+        if text.len() >= 1 << 20 {
+            break text;
+        }
+        n += 500;
+    };
+    let path = Path::new("big.asl.json");
+    let d = stepdbg::asl::from_bytes(path, text.clone()).unwrap();
+    assert!(!d.has_errors(), "{:?}", d.diagnostics);
+    c.bench_function("load_validate_1mb", |b| {
+        b.iter_batched(
+            || text.clone(),
+            |text| black_box(stepdbg::asl::from_bytes(path, text)),
+            BatchSize::LargeInput,
+        );
+    });
+
     // Replaying a 1,000-item Map's recorded execution and comparing it event by event.
     let (def, recording) = recorded_map(1_000);
     c.bench_function("replay_map_1000_items", |b| {

@@ -1706,14 +1706,18 @@ impl Execution {
             v.into()
         };
         let map_path = path_to(0);
+        // A Map's iterations all start at its processor's StartAt: looked up once.
+        let start_of =
+            |path: &[(usize, usize)]| machine_at(&self.machine, path).start().unwrap_or(0);
+        let map_start = if is_map { start_of(&map_path) } else { 0 };
         for (index, input) in inputs.into_iter().enumerate() {
-            let path = if is_map {
-                map_path.clone()
+            let (path, start) = if is_map {
+                (map_path.clone(), map_start)
             } else {
-                path_to(index)
+                let path = path_to(index);
+                let start = start_of(&path);
+                (path, start)
             };
-            let m = machine_at(&self.machine, &path);
-            let start = m.start().unwrap_or(0);
             threads.push(self.threads.len());
             self.threads.push(Thread {
                 parent: Some((p, index)),
