@@ -176,7 +176,7 @@ fn every_realworld_definition_lays_out_without_overlaps() {
         let Some(def) = load(&e.path()) else { continue };
         let l = layout(&Block::of(&def.machine));
         let mut names = Vec::new();
-        def.machine.walk(&mut |s| names.push(s.name.clone()));
+        def.machine.walk(&mut |s| names.push(s.name.to_string()));
         for n in &names {
             assert!(
                 l.boxes.iter().any(|b| &b.name == n),

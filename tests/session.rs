@@ -64,7 +64,7 @@ fn next_state(s: &Session) -> Option<String> {
     let ex = s.execution();
     ex.next_runnable()
         .and_then(|t| ex.next_state_of(t))
-        .map(|st| st.name.clone())
+        .map(|st| st.name.to_string())
 }
 
 #[test]
@@ -215,7 +215,7 @@ fn step_into_a_map_iteration_and_out_again() {
         s.execution()
             .steps()
             .iter()
-            .any(|r| r.thread == 0 && r.state == map_state),
+            .any(|r| r.thread == 0 && &*r.state == map_state),
         "the Map state's visit closed"
     );
     assert_eq!(s.execution().next_runnable(), Some(0));

@@ -462,7 +462,7 @@ fn history_filters_as_you_type() {
     app.press("j");
     app.press("Enter");
     assert_eq!(
-        app.inspector.record.as_ref().unwrap().state,
+        &*app.inspector.record.as_ref().unwrap().state,
         "Request review"
     );
 }
@@ -709,7 +709,7 @@ fn a_map_shows_what_became_of_each_item() {
     app.press("g");
     app.press("Enter");
     let rec = app.inspector.record.clone().unwrap();
-    assert_eq!(rec.state, "Plan each line");
+    assert_eq!(&*rec.state, "Plan each line");
     let tree = &app.inspector.tree;
     let (place, text) = (0..tree.line_count())
         .filter_map(|i| tree.viewable(i))
@@ -816,7 +816,7 @@ fn the_inspector_shows_the_lambda_invocation() {
     app.press("n");
     app.settle();
     assert_eq!(
-        app.inspector.record.as_ref().unwrap().state,
+        &*app.inspector.record.as_ref().unwrap().state,
         "Get price quote"
     );
     app.focus_pane(Pane::Inspector);
@@ -829,11 +829,14 @@ fn the_inspector_shows_the_lambda_invocation() {
     app.settle();
     app.press("[");
     assert_eq!(
-        app.inspector.record.as_ref().unwrap().state,
+        &*app.inspector.record.as_ref().unwrap().state,
         "Get price quote"
     );
     app.press("]");
-    assert_eq!(app.inspector.record.as_ref().unwrap().state, "Build reply");
+    assert_eq!(
+        &*app.inspector.record.as_ref().unwrap().state,
+        "Build reply"
+    );
 }
 
 #[test]
@@ -990,7 +993,7 @@ fn tbreak_stops_once() {
     app.session
         .definition
         .machine
-        .walk(&mut |s| names.push(s.name.clone()));
+        .walk(&mut |s| names.push(s.name.to_string()));
     // A state inside the Map runs once per item: a one-shot breakpoint stops once.
     let inner = names
         .iter()
@@ -1303,7 +1306,7 @@ fn a_choice_explains_itself() {
         .exec()
         .steps()
         .iter()
-        .find(|r| r.state == "Approved?")
+        .find(|r| &*r.state == "Approved?")
         .unwrap()
         .clone();
     let trace = rec.choice.clone().unwrap();
@@ -1320,7 +1323,7 @@ fn a_choice_explains_itself() {
         .exec()
         .steps()
         .iter()
-        .position(|r| r.state == "Approved?")
+        .position(|r| &*r.state == "Approved?")
         .unwrap();
     app.inspector.inspect = stepdbg::tui::components::Inspect::Step(i);
     app.update(Msg::Resize(120, 60));
@@ -1358,7 +1361,7 @@ fn hit_count_breakpoints_let_hits_pass() {
     app.session
         .definition
         .machine
-        .walk(&mut |s| names.push(s.name.clone()));
+        .walk(&mut |s| names.push(s.name.to_string()));
     let inner = names[1].clone();
     app.run_command(&format!("break {inner} after 2"));
     assert!(
@@ -1858,7 +1861,7 @@ fn the_graph_view_of_every_sample() {
         app.session
             .definition
             .machine
-            .walk(&mut |st| names.push(st.name.clone()));
+            .walk(&mut |st| names.push(st.name.to_string()));
         let layout = &app.states.layout;
         for n in &names {
             assert!(layout.boxes.iter().any(|b| &b.name == n), "{name}: {n}");
@@ -2076,7 +2079,7 @@ fn a_distributed_map_shows_its_map_run() {
         .execution()
         .steps()
         .iter()
-        .find(|r| r.state == "Check orders")
+        .find(|r| &*r.state == "Check orders")
         .unwrap();
     let run = rec
         .map_run
@@ -2180,7 +2183,7 @@ fn the_graph_view_of_the_largest_realworld_definitions() {
         app.session
             .definition
             .machine
-            .walk(&mut |st| names.push(st.name.clone()));
+            .walk(&mut |st| names.push(st.name.to_string()));
         assert_eq!(names.len(), *n);
         for name in &names {
             assert!(

@@ -605,8 +605,8 @@ impl Builder {
         self.check_fields(o, p, ty, lang, (both, jp_only, ja_only));
 
         let mut st = State {
-            name: name.to_string(),
-            pointer: p.to_string(),
+            name: name.into(),
+            pointer: p.into(),
             comment: self.opt_string(o, p, "Comment"),
             query_language: lang,
             next: None,

@@ -8,6 +8,7 @@ use crate::expr::jsonpath::JsonPath;
 use crate::expr::template::PayloadTemplate;
 use serde_json::Value;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum QueryLanguage {
@@ -55,7 +56,7 @@ impl Machine {
     pub fn has_state(&self, name: &str) -> bool {
         self.states
             .iter()
-            .any(|s| s.name == name || s.sub_machines().iter().any(|m| m.has_state(name)))
+            .any(|s| &*s.name == name || s.sub_machines().iter().any(|m| m.has_state(name)))
     }
 
     /// Every state of this machine and of its sub-machines, depth first.
@@ -78,8 +79,9 @@ pub struct Target {
 
 #[derive(Debug, Clone)]
 pub struct State {
-    pub name: String,
-    pub pointer: String,
+    /// Shared (`Arc`): every step record and history event of the state names it.
+    pub name: Arc<str>,
+    pub pointer: Arc<str>,
     pub comment: Option<String>,
     pub query_language: QueryLanguage,
     pub next: Option<Target>,

@@ -15,7 +15,7 @@ pub fn validate(machine: &Machine) -> Vec<Diagnostic> {
             diags.push(
                 Diagnostic::error(
                     "duplicate-state",
-                    &s.pointer,
+                    &*s.pointer,
                     format!("the state name '{}' is used more than once in this state machine", s.name),
                 )
                 .help(format!("state names must be unique across the whole machine, Map and Parallel included; the other one is at {first}"))
@@ -27,7 +27,7 @@ pub fn validate(machine: &Machine) -> Vec<Diagnostic> {
 }
 
 fn check_machine(m: &Machine, diags: &mut Vec<Diagnostic>) {
-    let names: Vec<&str> = m.states.iter().map(|s| s.name.as_str()).collect();
+    let names: Vec<&str> = m.states.iter().map(|s| &*s.name).collect();
     // A close name, never the state the transition starts from.
     let suggest = |name: &str, from: &str| -> Option<String> {
         names
@@ -133,7 +133,7 @@ fn check_machine(m: &Machine, diags: &mut Vec<Diagnostic>) {
             diags.push(
                 Diagnostic::warning(
                     "unreachable",
-                    &s.pointer,
+                    &*s.pointer,
                     format!(
                         "state '{}' can never be reached from StartAt '{}'",
                         s.name, m.start_at

@@ -411,7 +411,7 @@ impl Execution {
 
     /// The state's effective input and its own work.
     fn run_state(&mut self, i: usize, state: &State) -> Flow {
-        let name = state.name.as_str();
+        let name = &*state.name;
         let entered = self.threads[i].entered_event;
         let lang = state.query_language;
         // A callback task's token must exist before Parameters/Arguments read $$.Task.Token.
@@ -570,7 +570,7 @@ impl Execution {
     /// `input` is the effective input, or None when it is the raw input unchanged (no
     /// InputPath): then, without OutputPath, the output shares the input.
     fn choose(&mut self, i: usize, state: &State, c: &Choice, input: Option<Value>) -> Flow {
-        let name = state.name.as_str();
+        let name = &*state.name;
         let entered = self.threads[i].entered_event;
         if self.cfg.record_steps {
             let trace = self.explain_choice(i, c, input.as_ref());
@@ -650,7 +650,7 @@ impl Execution {
     }
 
     fn wait(&mut self, i: usize, state: &State, w: &Wait, input: Value) -> Flow {
-        let name = state.name.as_str();
+        let name = &*state.name;
         let entered = self.threads[i].entered_event;
         let raw_input = self.threads[i].input.clone();
         let raw: &Value = &raw_input;
@@ -713,7 +713,7 @@ impl Execution {
     }
 
     fn schedule_task(&mut self, i: usize, state: &State, task: &Task, effective: Value) -> Flow {
-        let name = state.name.as_str();
+        let name = &*state.name;
         let entered = self.threads[i].entered_event;
         let raw_input = self.threads[i].input.clone();
         let raw: &Value = &raw_input;
@@ -741,7 +741,7 @@ impl Execution {
             id,
             thread: i,
             state: name.to_string(),
-            state_pointer: state.pointer.clone(),
+            state_pointer: state.pointer.to_string(),
             resource: task.resource.clone(),
             input: effective.clone(),
             token: self.threads[i].token.clone(),
@@ -849,7 +849,7 @@ impl Execution {
         result: Value,
         error_output: Option<&Value>,
     ) -> Flow {
-        let name = state.name.as_str();
+        let name = &*state.name;
         let entered = self.threads[i].entered_event;
         let has_result = !matches!(state.kind, StateKind::Succeed | StateKind::Wait(_));
         if has_result && self.cfg.record_steps {
@@ -914,7 +914,7 @@ impl Execution {
         result: Value,
         record: bool,
     ) -> Result<Processed, ExprError> {
-        let name = state.name.as_str();
+        let name = &*state.name;
         let (result, assigned) = {
             let mut env = env!(self, i, name);
             let result = match &state.io.result_selector {
@@ -1142,7 +1142,7 @@ impl Execution {
         let error_output = failure.to_error_output();
         let raw_input = self.threads[i].input.clone();
         let raw: &Value = &raw_input;
-        let name = state.name.as_str();
+        let name = &*state.name;
         let entered = self.threads[i].entered_event;
         let mut env = env!(self, i, name);
         let r = (|| -> Result<(Value, Map<String, Value>), ExprError> {
@@ -1280,7 +1280,7 @@ impl Execution {
         let t = &self.threads[thread];
         machine_at(&self.machine, &t.machine).states[t.state]
             .name
-            .clone()
+            .to_string()
     }
 
     /// A child ended: start more iterations, or wake the parent when all are done or the
@@ -1521,7 +1521,7 @@ impl Execution {
         results: Vec<Option<Value>>,
         failed: &[usize],
     ) -> Flow {
-        let name = state.name.as_str();
+        let name = &*state.name;
         let entered = self.threads[i].entered_event;
         let effective = self.threads[i]
             .effective
@@ -1806,7 +1806,7 @@ impl Execution {
     /// `.../ItemReader`), with its Parameters (or Arguments) worked out and its
     /// ReaderConfig; the items come back through [`Execution::resolve_task`].
     fn read_items(&mut self, i: usize, state: &State, reader: &Value, effective: Value) -> Flow {
-        let name = state.name.as_str();
+        let name = &*state.name;
         let entered = self.threads[i].entered_event;
         let resource = reader
             .get("Resource")
@@ -1910,7 +1910,7 @@ impl Execution {
         map: &MapState,
         effective: Option<Value>,
     ) -> Flow {
-        let name = state.name.as_str();
+        let name = &*state.name;
         let entered = self.threads[i].entered_event;
         let read = self.threads[i].reader_items.take();
         if let (Some(reader), None) = (&map.item_reader, &read) {
@@ -2053,7 +2053,7 @@ impl Execution {
                 cfg: &self.cfg,
                 input: &self.input,
                 redrive_count: self.redrive_count,
-                state_name: state.map_or("", |s| s.name.as_str()),
+                state_name: state.map_or("", |s| &*s.name),
                 entered_ms: t.entered_ms,
                 retry_count: can_retry.then_some(t.retry_total),
                 token: t.token.as_deref(),

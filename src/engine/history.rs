@@ -265,7 +265,7 @@ pub struct HistoryEvent {
 pub enum EventData {
     /// `*StateEntered` (payload is the input) and `*StateExited` (the output).
     State {
-        name: String,
+        name: std::sync::Arc<str>,
         payload: std::sync::Arc<Value>,
         /// On an exit event: what the state's Assign assigned.
         assigned: Option<Box<serde_json::Map<String, Value>>>,

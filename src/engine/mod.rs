@@ -448,8 +448,8 @@ impl std::fmt::Display for Stage {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StepRecord {
     pub thread: usize,
-    pub state: String,
-    pub state_pointer: String,
+    pub state: Arc<str>,
+    pub state_pointer: Arc<str>,
     pub state_type: &'static str,
     /// History ids this visit produced: [first, last].
     pub first_event: u64,
@@ -460,7 +460,7 @@ pub struct StepRecord {
     pub stages: Vec<(Stage, Arc<Value>)>,
     /// The error the visit ended with (also when a Catch caught it).
     pub error: Option<Failure>,
-    pub next: Option<String>,
+    pub next: Option<Arc<str>>,
     /// Failed attempts that a Retry sent round again, in order.
     pub attempts: Vec<Attempt>,
     /// The Catch (index in the state's Catch list) that caught the error.
@@ -584,8 +584,16 @@ impl StepRecord {
             .map(|(_, v)| &**v)
     }
 
+    /// Record a stage's value. A stage that holds what another stage already holds (a
+    /// Pass's result is its effective input, ...) shares that stage's copy: comparing is
+    /// cheaper than copying, and a step's stages often repeat one value.
     fn set(&mut self, name: Stage, v: &Value) {
-        self.set_shared(name, Arc::new(v.clone()));
+        let same = self.stages.iter().rev().find(|(_, held)| **held == *v);
+        let shared = match same {
+            Some((_, held)) => held.clone(),
+            None => Arc::new(v.clone()),
+        };
+        self.set_shared(name, shared);
     }
 
     fn set_shared(&mut self, name: Stage, v: Arc<Value>) {
@@ -928,12 +936,12 @@ impl Execution {
                     state: m
                         .states
                         .get(t.state)
-                        .map(|s| s.name.clone())
+                        .map(|s| s.name.to_string())
                         .unwrap_or_default(),
                     state_pointer: m
                         .states
                         .get(t.state)
-                        .map(|s| s.pointer.clone())
+                        .map(|s| s.pointer.to_string())
                         .unwrap_or_default(),
                     status: match &t.status {
                         ThreadStatus::Ready(Phase::Enter) => ThreadState::Ready,
@@ -959,7 +967,7 @@ impl Execution {
             let state = machine_at(&self.machine, &p.machine)
                 .states
                 .get(p.state)
-                .map(|s| s.name.clone())
+                .map(|s| s.name.to_string())
                 .unwrap_or_default();
             steps.push(ScopeStep { state, index });
             at = parent;
@@ -994,7 +1002,7 @@ impl Execution {
             cfg: &self.cfg,
             input: &self.input,
             redrive_count: self.redrive_count,
-            state_name: state.map_or("", |s| s.name.as_str()),
+            state_name: state.map_or("", |s| &*s.name),
             entered_ms: t.entered_ms,
             retry_count: can_retry.then_some(t.retry_total),
             token: t.token.as_deref(),
@@ -1110,7 +1118,7 @@ impl Execution {
             let state = machine_at(&self.machine, &t.machine)
                 .states
                 .get(t.state)
-                .map(|s| s.name.clone())
+                .map(|s| s.name.to_string())
                 .unwrap_or_default();
             let retry = t
                 .record

@@ -113,7 +113,7 @@ pub fn test_state(
     }
     let mut retriable = None;
     // The state's own visit: the first record of the top thread.
-    while ex.steps().iter().all(|r| r.thread != 0 || r.state != name) && !ex.status().is_done() {
+    while ex.steps().iter().all(|r| r.thread != 0 || *r.state != name) && !ex.status().is_done() {
         let retries = ex.retries();
         match ex.step() {
             Step::Task(t) => {
@@ -169,7 +169,7 @@ pub fn test_state(
     let rec = ex
         .steps()
         .iter()
-        .find(|r| r.thread == 0 && r.state == name)
+        .find(|r| r.thread == 0 && *r.state == name)
         .cloned()
         .ok_or_else(|| TestStateError::Validation("the state did not run".into()))?;
     let mut details = Map::new();

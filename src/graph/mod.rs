@@ -77,7 +77,7 @@ impl Block {
         for (i, s) in machine.states.iter().enumerate() {
             let id = *next_id;
             *next_id += 1;
-            let fold = folded.contains(&s.pointer);
+            let fold = folded.contains(&*s.pointer);
             let children = if fold {
                 Vec::new()
             } else {
@@ -93,8 +93,8 @@ impl Block {
                 }
             }
             block.nodes.push(Node {
-                name: s.name.clone(),
-                pointer: s.pointer.clone(),
+                name: s.name.to_string(),
+                pointer: s.pointer.to_string(),
                 kind: s.type_name(),
                 end: s.end || matches!(s.kind, StateKind::Succeed | StateKind::Fail(_)),
                 children,

@@ -136,7 +136,7 @@ pub fn lambda_calls(machine: &Machine, source: &Value) -> Vec<(String, LambdaCal
             let params = node.and_then(|n| n.get("Parameters"));
             let args = node.and_then(|n| n.get("Arguments"));
             if let Some(call) = lambda_call(task, params, args) {
-                out.push((s.name.clone(), call));
+                out.push((s.name.to_string(), call));
             }
         }
     });

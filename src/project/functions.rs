@@ -449,7 +449,7 @@ fn map_function(
 pub fn walk<'m>(machine: &'m Machine, prefix: &str, f: &mut dyn FnMut(&str, &str, &'m StateKind)) {
     for s in &machine.states {
         let path = if prefix.is_empty() {
-            s.name.clone()
+            s.name.to_string()
         } else {
             format!("{prefix}/{}", s.name)
         };

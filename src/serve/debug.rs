@@ -130,7 +130,7 @@ impl Service {
             .exec
             .next_runnable()
             .and_then(|t| st.exec.next_state_of(t))
-            .map(|s| s.name.clone());
+            .map(|s| s.name.to_string());
         if std::mem::take(&mut st.pause_requested) {
             return Some(next.unwrap_or_else(|| "(waiting)".into()));
         }

@@ -130,7 +130,7 @@ impl Session {
                     .exec
                     .next_runnable()
                     .and_then(|t| self.exec.next_state_of(t))
-                    .is_some_and(|st| st.name == *target),
+                    .is_some_and(|st| *st.name == **target),
             };
             if done {
                 return Some(StopReason::Stepped);

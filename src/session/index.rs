@@ -63,7 +63,10 @@ impl ExecutionIndex {
             *self = ExecutionIndex::default();
         }
         for (i, rec) in steps.iter().enumerate().skip(self.steps_seen) {
-            let v = self.visits.entry(rec.state_pointer.clone()).or_default();
+            let v = self
+                .visits
+                .entry(rec.state_pointer.to_string())
+                .or_default();
             v.count += 1;
             v.last = i;
             v.last_failed = rec.error.is_some();
@@ -103,8 +106,8 @@ impl ExecutionIndex {
         } else {
             steps.last().map(|r| Current {
                 thread: r.thread,
-                name: r.state.clone(),
-                pointer: r.state_pointer.clone(),
+                name: r.state.to_string(),
+                pointer: r.state_pointer.to_string(),
             })
         };
     }

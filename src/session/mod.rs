@@ -595,7 +595,7 @@ impl Session {
         {
             return Some(StopReason::Event {
                 kind: BreakKind::Retry,
-                state: rec.state.clone(),
+                state: rec.state.to_string(),
                 detail: self.explain_retry(&rec.state_pointer, attempt),
             });
         }
@@ -622,7 +622,7 @@ impl Session {
                 };
                 return Some(StopReason::Event {
                     kind,
-                    state: rec.state.clone(),
+                    state: rec.state.to_string(),
                     detail,
                 });
             }
@@ -634,7 +634,7 @@ impl Session {
     pub fn state_at(&self, pointer: &str) -> Option<&crate::asl::model::State> {
         let mut found = None;
         self.definition.machine.walk(&mut |s| {
-            if s.pointer == pointer {
+            if *s.pointer == *pointer {
                 found = Some(s);
             }
         });
@@ -1041,7 +1041,12 @@ impl Session {
                 .stage(crate::engine::Stage::Input)
                 .cloned()
                 .unwrap_or(Value::Null);
-            reached.push((rec.state.clone(), t, BreakAt::Retry(attempt.retrier), input));
+            reached.push((
+                rec.state.to_string(),
+                t,
+                BreakAt::Retry(attempt.retrier),
+                input,
+            ));
         }
         for rec in &self.exec.steps()[before_steps..] {
             let input = rec
@@ -1050,14 +1055,19 @@ impl Session {
                 .unwrap_or(Value::Null);
             if let Some(c) = rec.caught_by {
                 reached.push((
-                    rec.state.clone(),
+                    rec.state.to_string(),
                     rec.thread,
                     BreakAt::Catch(c),
                     input.clone(),
                 ));
             }
             if let Some(i) = rec.choice.as_ref().and_then(|c| c.matched) {
-                reached.push((rec.state.clone(), rec.thread, BreakAt::ChoiceRule(i), input));
+                reached.push((
+                    rec.state.to_string(),
+                    rec.thread,
+                    BreakAt::ChoiceRule(i),
+                    input,
+                ));
             }
         }
         for (state, thread, at, input) in reached {
@@ -1081,7 +1091,7 @@ impl Session {
         self.entry_unchecked = false;
         let thread = self.exec.next_runnable()?;
         let state = self.exec.next_state_of(thread)?;
-        let name = state.name.clone();
+        let name = state.name.to_string();
         let input = self
             .exec
             .pending_input(thread)
@@ -1548,7 +1558,7 @@ impl Session {
         }
         self.live_error = None;
         let mut names = Vec::new();
-        def.machine.walk(&mut |s| names.push(s.name.clone()));
+        def.machine.walk(&mut |s| names.push(s.name.to_string()));
         let removed = self
             .breakpoints
             .states()

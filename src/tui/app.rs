@@ -605,7 +605,7 @@ impl App {
                     self.session
                         .definition
                         .machine
-                        .walk(&mut |s| names.push(s.name.clone()));
+                        .walk(&mut |s| names.push(s.name.to_string()));
                     ed.set_text(&commands::complete(&ed.text(), &names));
                     Mode::Command(ed)
                 }

@@ -179,7 +179,7 @@ fn bind_line(s: &Session, line: i64) -> Option<Binding> {
             && (first..=last).contains(&line)
             && best.as_ref().is_none_or(|b| last - first < b.0)
         {
-            best = Some((last - first, st.name.clone(), st.pointer.clone()));
+            best = Some((last - first, st.name.to_string(), st.pointer.to_string()));
         }
     });
     let (_, state, pointer) = best?;
@@ -236,7 +236,7 @@ fn breakpoint_line(s: &Session, b: &crate::session::breakpoints::Breakpoint) -> 
     };
     let mut pointer = None;
     s.definition.machine.walk(&mut |st| {
-        if st.name == b.state && pointer.is_none() {
+        if *st.name == *b.state && pointer.is_none() {
             pointer = Some(st.pointer.clone());
         }
     });
@@ -249,7 +249,7 @@ fn breakpoint_line(s: &Session, b: &crate::session::breakpoints::Breakpoint) -> 
 pub(super) fn state_line(s: &Session, name: &str) -> Option<(i64, i64)> {
     let mut pointer = None;
     s.definition.machine.walk(&mut |st| {
-        if st.name == name && pointer.is_none() {
+        if &*st.name == name && pointer.is_none() {
             pointer = Some(st.pointer.clone());
         }
     });

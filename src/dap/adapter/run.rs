@@ -114,7 +114,7 @@ impl Adapter {
                 .execution()
                 .next_runnable()
                 .and_then(|t| s.execution().next_state_of(t))
-                .map(|st| st.name.clone());
+                .map(|st| st.name.to_string());
             if let Some(n) = next
                 && s.breakpoints.has(&n)
             {
@@ -123,7 +123,7 @@ impl Adapter {
                     .breakpoints
                     .list()
                     .iter()
-                    .filter(|b| b.state == n)
+                    .filter(|b| b.state == *n)
                     .map(|b| b.id)
                     .collect();
                 break;

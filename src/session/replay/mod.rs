@@ -93,7 +93,7 @@ pub fn local_events(exec: &Execution) -> Vec<Value> {
 pub fn foreign_states(recording: &Recording, def: &Definition) -> Vec<String> {
     let mut known = std::collections::HashSet::new();
     def.machine.walk(&mut |s| {
-        known.insert(s.name.clone());
+        known.insert(s.name.to_string());
     });
     recording
         .state_names()

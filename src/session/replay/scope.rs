@@ -151,7 +151,7 @@ pub fn branches_of(machine: &crate::asl::model::Machine) -> impl Fn(&str, &str) 
     machine.walk(&mut |s| {
         if let crate::asl::model::StateKind::Parallel(p) = &s.kind {
             starts.insert(
-                s.name.clone(),
+                s.name.to_string(),
                 p.branches.iter().map(|b| b.start_at.clone()).collect(),
             );
         }

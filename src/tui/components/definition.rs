@@ -67,8 +67,8 @@ impl DefinitionPane {
             };
             let start = span.key.map_or(span.value.start, |k| k.start);
             blocks.push(Block {
-                name: s.name.clone(),
-                pointer: s.pointer.clone(),
+                name: s.name.to_string(),
+                pointer: s.pointer.to_string(),
                 start: src.line_of(start) - 1,
                 end: src.line_of(span.value.end.saturating_sub(1).max(start)) - 1,
             });

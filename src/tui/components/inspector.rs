@@ -161,7 +161,7 @@ impl InspectorPane {
     /// The sections of one record: a pending task, the stages, the error, what answered.
     fn fill(&self, tree: &mut JsonTree, rec: &StepRecord, open: bool, cx: &Ctx) {
         for t in cx.session.pending() {
-            if t.thread == rec.thread && t.state == rec.state {
+            if t.thread == rec.thread && *t.state == *rec.state {
                 let v = super::pending::pending_json(t, cx);
                 tree.section("pending task", &v, None, &self.folds);
             }
@@ -206,7 +206,7 @@ impl InspectorPane {
         // What answered this visit's tasks.
         let ids = cx.ix.task_ids_of(rec, open);
         for inv in &cx.session.invocations {
-            if !ids.contains(&inv.task) || inv.state != rec.state {
+            if !ids.contains(&inv.task) || *inv.state != *rec.state {
                 continue;
             }
             let id = inv.task;
@@ -288,7 +288,7 @@ impl Component for InspectorPane {
             }
             if let Some(next) = &r.next {
                 spans.push(Span::styled(" → ", pal.dim));
-                spans.push(Span::styled(next.clone(), pal.base));
+                spans.push(Span::styled(next.to_string(), pal.base));
             }
             Line::from(spans).render(Rect::new(area.x, y, area.width, 1), buf);
             y += 1;
@@ -322,7 +322,7 @@ impl Component for InspectorPane {
 
     fn selected_value(&self, _cx: &Ctx) -> Option<(String, String)> {
         let (place, text) = self.tree.viewable(self.tree.cursor)?;
-        let state = self.record.as_ref().map_or("", |r| r.state.as_str());
+        let state = self.record.as_ref().map_or("", |r| &*r.state);
         Some((format!("{state} · {place}"), text))
     }
 

@@ -94,7 +94,7 @@ impl StatesPane {
         let frame = self.machine.as_ref().and_then(|m| {
             let mut best: Option<(String, String)> = None;
             m.walk(&mut |s| {
-                let holds = s.pointer == ptr || ptr.starts_with(&format!("{}/", s.pointer));
+                let holds = *s.pointer == *ptr || ptr.starts_with(&format!("{}/", s.pointer));
                 if holds
                     && !s.sub_machines().is_empty()
                     && best.as_ref().is_none_or(|(p, _)| s.pointer.len() > p.len())
@@ -105,7 +105,7 @@ impl StatesPane {
                         .iter()
                         .any(|f| s.pointer.starts_with(&format!("{f}/")))
                     {
-                        best = Some((s.pointer.clone(), s.name.clone()));
+                        best = Some((s.pointer.to_string(), s.name.to_string()));
                     }
                 }
             });
@@ -131,7 +131,7 @@ impl StatesPane {
         if fold && let Some(m) = &self.machine {
             m.walk(&mut |s| {
                 if !s.sub_machines().is_empty() {
-                    self.folded.insert(s.pointer.clone());
+                    self.folded.insert(s.pointer.to_string());
                 }
             });
         }
@@ -460,10 +460,10 @@ fn push_rows(m: &Machine, depth: u16, rows: &mut Vec<Row>) {
         rows.push(Row {
             depth,
             kind: RowKind::State {
-                name: s.name.clone(),
-                pointer: s.pointer.clone(),
+                name: s.name.to_string(),
+                pointer: s.pointer.to_string(),
                 type_name: s.type_name(),
-                start: s.name == m.start_at,
+                start: *s.name == *m.start_at,
             },
         });
         match &s.kind {
