@@ -572,27 +572,60 @@ impl Execution {
     fn choose(&mut self, i: usize, state: &State, c: &Choice, input: Option<Value>) -> Flow {
         let name = &*state.name;
         let entered = self.threads[i].entered_event;
-        if self.cfg.record_steps {
-            let trace = self.explain_choice(i, c, input.as_ref());
-            if let Some(rec) = &mut self.threads[i].record {
-                rec.choice = Some(trace);
-            }
-        }
+        let record = self.cfg.record_steps;
+        let mut trace = ChoiceTrace::default();
         let mut env = env!(self, i, name);
         let raw: &Value = &self.threads[i].input;
         let effective: &Value = input.as_ref().unwrap_or(raw);
         let mut chosen: Option<&ChoiceBranch> = None;
-        for b in &c.choices {
+        let mut failed = None;
+        let mut decided = c.choices.len();
+        for (k, b) in c.choices.iter().enumerate() {
             let r = choice_rule(&b.rule, raw, effective, &mut env);
+            if record {
+                trace.rules.push((
+                    b.description.clone(),
+                    r.as_ref()
+                        .map(|v| *v)
+                        .map_err(|e| format!("{}: {}", e.error, e.cause)),
+                ));
+            }
             match r {
                 Ok(true) => {
                     chosen = Some(b);
+                    decided = k + 1;
                     break;
                 }
                 Ok(false) => {}
-                Err(e) => return Flow::Fail(located(name, entered, e)),
+                Err(e) => {
+                    failed = Some(e);
+                    decided = k + 1;
+                    break;
+                }
             }
         }
+        drop(env);
+        if record {
+            // The debugger shows every rule: those after the deciding one are evaluated
+            // for it alone, on a copy of the random generator.
+            self.explain_rules_after(i, c, input.as_ref(), decided, &mut trace);
+            // A rule that failed decides too: the state fails, no branch is taken.
+            if let Some(k) = chosen.map(|_| decided - 1) {
+                trace.matched = Some(k);
+                trace.next = Some(c.choices[k].next.name.clone());
+            } else if failed.is_none() {
+                trace.next = c.default.as_ref().map(|d| d.name.clone());
+            }
+            if let Some(rec) = &mut self.threads[i].record {
+                rec.choice = Some(Box::new(trace));
+            }
+        }
+        if let Some(e) = failed {
+            return Flow::Fail(located(name, entered, e));
+        }
+        let mut env = env!(self, i, name);
+        let raw: &Value = &self.threads[i].input;
+        let effective: &Value = input.as_ref().unwrap_or(raw);
         let (next, output_t, assign) = match chosen {
             Some(b) => (
                 Some(b.next.index),
@@ -969,7 +1002,7 @@ impl Execution {
             }
             // A caught error stays on the record (the Catch set it).
             if error.is_some() {
-                rec.error = error.cloned();
+                rec.error = error.cloned().map(Box::new);
             }
             rec.last_event = last;
             self.steps.push(*rec);
@@ -1176,7 +1209,7 @@ impl Execution {
         })();
         drop(env);
         if let Some(rec) = &mut self.threads[i].record {
-            rec.error = Some(failure.clone());
+            rec.error = Some(Box::new(failure.clone()));
             rec.caught_by = Some(index);
             rec.set(Stage::ErrorOutput, &error_output);
         }
@@ -1440,7 +1473,7 @@ impl Execution {
         if self.threads[i].record.is_some() {
             let run = self.map_run_of(&ch, Some(if exceeded { "FAILED" } else { "SUCCEEDED" }));
             if let Some(r) = &mut self.threads[i].record {
-                r.map_run = run;
+                r.map_run = run.map(Box::new);
             }
         }
         // Free the finished children.
@@ -2066,31 +2099,32 @@ impl Execution {
         })
     }
 
-    /// Every rule of a Choice on this input, for the debugger: evaluated on a copy of the
-    /// random generator, in order, as the engine is about to.
-    fn explain_choice(&self, i: usize, c: &Choice, input: Option<&Value>) -> ChoiceTrace {
+    /// The rules of a Choice from `from` on, added to `trace` for the debugger: evaluated
+    /// on a copy of the random generator, so the execution is the same as without them.
+    fn explain_rules_after(
+        &self,
+        i: usize,
+        c: &Choice,
+        input: Option<&Value>,
+        from: usize,
+        trace: &mut ChoiceTrace,
+    ) {
+        if from >= c.choices.len() {
+            return;
+        }
         let mut rng = self.rng.clone();
         let Some(mut env) = self.detached_env(i, &mut rng) else {
-            return ChoiceTrace::default();
+            return;
         };
         let raw: &Value = &self.threads[i].input;
         let effective = input.unwrap_or(raw);
-        let mut trace = ChoiceTrace::default();
-        for (k, b) in c.choices.iter().enumerate() {
+        for b in &c.choices[from..] {
             let r = choice_rule(&b.rule, raw, effective, &mut env);
-            if r.as_ref().is_ok_and(|v| *v) && trace.matched.is_none() {
-                trace.matched = Some(k);
-                trace.next = Some(b.next.name.clone());
-            }
             trace.rules.push((
                 b.description.clone(),
                 r.map_err(|e| format!("{}: {}", e.error, e.cause)),
             ));
         }
-        if trace.matched.is_none() {
-            trace.next = c.default.as_ref().map(|d| d.name.clone());
-        }
-        trace
     }
 
     /// Evaluate an expression as the state `thread` is at would see it now: a JSONPath

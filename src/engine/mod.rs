@@ -458,17 +458,18 @@ pub struct StepRecord {
     /// Shared: a stage that is the state's input or output is the same value the
     /// execution holds, not a copy.
     pub stages: Vec<(Stage, Arc<Value>)>,
-    /// The error the visit ended with (also when a Catch caught it).
-    pub error: Option<Failure>,
+    /// The error the visit ended with (also when a Catch caught it). The rare fields are
+    /// boxed: a record is kept per step.
+    pub error: Option<Box<Failure>>,
     pub next: Option<Arc<str>>,
     /// Failed attempts that a Retry sent round again, in order.
     pub attempts: Vec<Attempt>,
     /// The Catch (index in the state's Catch list) that caught the error.
     pub caught_by: Option<usize>,
     /// For a Choice: how each rule came out and which one chose the next state.
-    pub choice: Option<ChoiceTrace>,
+    pub choice: Option<Box<ChoiceTrace>>,
     /// For a Distributed Map: its Map Run as it ended, in DescribeMapRun's shape.
-    pub map_run: Option<Value>,
+    pub map_run: Option<Box<Value>>,
 }
 
 /// Why a Choice went where it went: every rule's value on the state's input (those after

@@ -174,7 +174,7 @@ impl InspectorPane {
         let live_run = open
             .then(|| cx.session.execution().map_run(rec.thread))
             .flatten();
-        if let Some(run) = live_run.as_ref().or(rec.map_run.as_ref()) {
+        if let Some(run) = live_run.as_ref().or(rec.map_run.as_deref()) {
             tree.section("map run", run, None, &self.folds);
         }
         if let Some(items) = map_items(rec) {
