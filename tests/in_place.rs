@@ -193,3 +193,59 @@ fn what_may_read_the_execution_input() {
         assert_eq!(reads(&json!({"a": [{"b": s}]})), s.contains("$$ "), "{s}");
     }
 }
+
+/// The debugger's record of a Choice: every rule's value (those after the deciding one
+/// too), which rule matched and where it went; a rule that fails decides nothing.
+#[test]
+fn a_choice_record_holds_every_rule() {
+    let def = json!({
+        "StartAt": "Pick",
+        "States": {
+            "Pick": {
+                "Type": "Choice",
+                "Choices": [
+                    {"Variable": "$.n", "NumericGreaterThan": 10, "Next": "Big"},
+                    {"Variable": "$.n", "NumericGreaterThan": 1, "Next": "Medium"},
+                    {"Variable": "$.n", "NumericGreaterThan": 0, "Next": "Small"},
+                    {"Variable": "$.missing", "IsPresent": true, "Next": "Small"}
+                ],
+                "Default": "Small"
+            },
+            "Big": {"Type": "Succeed"},
+            "Medium": {"Type": "Succeed"},
+            "Small": {"Type": "Succeed"}
+        }
+    });
+    let trace_for = |input: Value| {
+        let def = stepdbg::asl::from_value(def.clone());
+        let cfg = Config {
+            record_steps: true,
+            ..Config::default()
+        };
+        let mut ex = Execution::new(Arc::new(def.machine), input, cfg);
+        ex.run_with(|_| None);
+        let rec = ex.steps().iter().find(|r| &*r.state == "Pick").unwrap();
+        (*rec.choice.clone().unwrap(), ex.status().clone())
+    };
+    let (trace, _) = trace_for(json!({"n": 5}));
+    let values: Vec<_> = trace.rules.iter().map(|(_, v)| v.clone()).collect();
+    assert_eq!(values, [Ok(false), Ok(true), Ok(true), Ok(false)]);
+    assert_eq!(trace.matched, Some(1));
+    assert_eq!(trace.next.as_deref(), Some("Medium"));
+
+    let (trace, _) = trace_for(json!({"n": -1}));
+    assert_eq!(trace.matched, None);
+    assert_eq!(trace.next.as_deref(), Some("Small"), "Default");
+    assert_eq!(trace.rules.len(), 4);
+
+    // A Variable path that is not there: the first rule fails the state.
+    let (trace, status) = trace_for(json!({"x": 1}));
+    assert!(matches!(status, Status::Failed { .. }), "{status:?}");
+    assert_eq!(
+        trace.rules.len(),
+        4,
+        "the rules after the failing one are shown too"
+    );
+    assert!(trace.rules[0].1.is_err(), "{:?}", trace.rules[0]);
+    assert_eq!((trace.matched, trace.next), (None, None));
+}
