@@ -162,6 +162,16 @@ pub(super) fn states_var(
     error_output: Option<&Value>,
     env: &Env<'_>,
 ) -> Value {
+    states_var_with(input, result, error_output, Some(env))
+}
+
+/// [`states_var`] without `context` when `env` is None (nothing reads it).
+fn states_var_with(
+    input: &Value,
+    result: Option<&Value>,
+    error_output: Option<&Value>,
+    env: Option<&Env<'_>>,
+) -> Value {
     let mut m = Map::new();
     m.insert("input".into(), input.clone());
     if let Some(r) = result {
@@ -170,16 +180,26 @@ pub(super) fn states_var(
     if let Some(e) = error_output {
         m.insert("errorOutput".into(), e.clone());
     }
-    m.insert("context".into(), env.context_value().clone());
+    if let Some(env) = env {
+        m.insert("context".into(), env.context_value().clone());
+    }
     Value::Object(m)
+}
+
+/// Whether a JSONata state's Output or Assign reads `$states.context`.
+fn reads_context(io: &crate::asl::model::DataFlow) -> bool {
+    io.output
+        .as_ref()
+        .is_some_and(|t| t.reads_states("context"))
+        || matches!(&io.assign, Some(Assign::Jsonata(t)) if t.reads_states("context"))
 }
 
 /// Evaluate an `Assign` block; the new values are applied by the caller afterwards, so
 /// every value is computed from the state-entry variables.
-fn eval_assign(
+fn eval_assign<'s>(
     assign: &Assign,
     dollar: &Value,
-    states: impl FnOnce(&Env<'_>) -> Value,
+    states: impl FnOnce(&Env<'_>) -> Cow<'s, Value>,
     env: &mut Env<'_>,
 ) -> Result<Map<String, Value>, ExprError> {
     let v = match assign {
@@ -651,7 +671,12 @@ impl Execution {
         };
         let out = (|| -> Result<(Option<Value>, Map<String, Value>), ExprError> {
             let assigned = match assign {
-                Some(a) => eval_assign(a, effective, |e| states_var(raw, None, None, e), &mut env)?,
+                Some(a) => eval_assign(
+                    a,
+                    effective,
+                    |e| Cow::Owned(states_var(raw, None, None, e)),
+                    &mut env,
+                )?,
                 None => Map::new(),
             };
             let output = if state.query_language == QueryLanguage::Jsonata {
@@ -894,9 +919,14 @@ impl Execution {
             let raw: &Value = &self.threads[i].input;
             (|| -> Result<Processed, ExprError> {
                 let res = if has_result { Some(&result) } else { None };
-                let s = states_var(raw, res, error_output, &env);
+                let s = states_var_with(
+                    raw,
+                    res,
+                    error_output,
+                    reads_context(&state.io).then_some(&env),
+                );
                 let assigned = match &state.io.assign {
-                    Some(a) => eval_assign(a, &result, |_| s.clone(), &mut env)?,
+                    Some(a) => eval_assign(a, &result, |_| Cow::Borrowed(&s), &mut env)?,
                     None => Map::new(),
                 };
                 let output = match &state.io.output {
@@ -955,7 +985,7 @@ impl Execution {
                 None => result,
             };
             let assigned = match &state.io.assign {
-                Some(a) => eval_assign(a, &result, |_| Value::Null, &mut env)?,
+                Some(a) => eval_assign(a, &result, |_| Cow::Owned(Value::Null), &mut env)?,
                 None => Map::new(),
             };
             (result, assigned)
@@ -1182,7 +1212,7 @@ impl Execution {
             if state.query_language == QueryLanguage::Jsonata {
                 let s = states_var(raw, None, Some(&error_output), &env);
                 let assigned = match &c.assign {
-                    Some(a) => eval_assign(a, &error_output, |_| s.clone(), &mut env)?,
+                    Some(a) => eval_assign(a, &error_output, |_| Cow::Borrowed(&s), &mut env)?,
                     None => Map::new(),
                 };
                 let output = match &c.output {
@@ -1192,7 +1222,7 @@ impl Execution {
                 return Ok((output, assigned));
             }
             let assigned = match &c.assign {
-                Some(a) => eval_assign(a, &error_output, |_| Value::Null, &mut env)?,
+                Some(a) => eval_assign(a, &error_output, |_| Cow::Owned(Value::Null), &mut env)?,
                 None => Map::new(),
             };
             let output = match &c.result_path {

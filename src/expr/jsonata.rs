@@ -1127,6 +1127,22 @@ impl JsonataTemplate {
         matches!(self, JsonataTemplate::Const(_))
     }
 
+    /// Whether an expression inside reads `$states.<member>` (or the whole of `$states`):
+    /// a caller can leave out of `$states` what nothing reads (the context object costs
+    /// more to build than most expressions to run).
+    pub fn reads_states(&self, member: &str) -> bool {
+        match self {
+            JsonataTemplate::Const(_) => false,
+            JsonataTemplate::Expr(e) => match e.inner.needs.roots.get("states") {
+                None => false,
+                Some(Reach::Whole) => true,
+                Some(Reach::Members(m)) => m.contains_key(member),
+            },
+            JsonataTemplate::Array(items) => items.iter().any(|t| t.reads_states(member)),
+            JsonataTemplate::Object(members) => members.iter().any(|(_, t)| t.reads_states(member)),
+        }
+    }
+
     fn collect_needs(&self, needs: &mut Needs) {
         match self {
             JsonataTemplate::Const(_) => {}
