@@ -57,8 +57,32 @@ impl JsonataExpr {
         JsonataExpr::parse_text(text).map_err(super::SyntaxError)
     }
 
+    /// Parsed once per text: a definition repeats expressions (`{% $states.input %}`), and
+    /// a hot reload re-parses only what the save changed. The parse (and working out what
+    /// an expression reads) is most of loading a JSONata definition.
     fn parse_text(text: &str) -> Result<JsonataExpr, String> {
+        /// Bounded: past this many texts the cache starts over.
+        const CACHED_TEXTS: usize = 4096;
+        thread_local! {
+            static PARSED: std::cell::RefCell<std::collections::HashMap<String, Result<JsonataExpr, String>>> =
+                std::cell::RefCell::default();
+        }
         let text = text.trim();
+        if let Some(hit) = PARSED.with(|p| p.borrow().get(text).cloned()) {
+            return hit;
+        }
+        let parsed = JsonataExpr::parse_uncached(text);
+        PARSED.with(|p| {
+            let mut p = p.borrow_mut();
+            if p.len() >= CACHED_TEXTS {
+                p.clear();
+            }
+            p.insert(text.to_string(), parsed.clone());
+        });
+        parsed
+    }
+
+    fn parse_uncached(text: &str) -> Result<JsonataExpr, String> {
         let ast = jsonata_core::parser::parse(text).map_err(|e| one_line(&e.display_message()))?;
         let needs = Needs::of(&ast);
         Ok(JsonataExpr {
