@@ -1011,7 +1011,7 @@ impl Execution {
 
     /// The thread's raw input, moved out (copied only when something else shares it).
     fn take_input(&mut self, i: usize) -> Value {
-        let input = std::mem::replace(&mut self.threads[i].input, Arc::new(Value::Null));
+        let input = std::mem::replace(&mut self.threads[i].input, null_input());
         Arc::unwrap_or_clone(input)
     }
 
@@ -1080,10 +1080,18 @@ impl Execution {
                 t.status = ThreadStatus::Ready(Phase::Enter);
                 self.ready.insert(i);
             }
-            None => self.thread_done(
-                i,
-                Arc::try_unwrap(output).unwrap_or_else(|shared| (*shared).clone()),
-            ),
+            None => {
+                // Without the debugger (which evaluates expressions where a thread ended),
+                // a finished thread's last input is read no more: freed now, not when the
+                // execution ends (a big Map's iterations would hold every item).
+                if !self.cfg.record_steps {
+                    self.threads[i].input = null_input();
+                }
+                self.thread_done(
+                    i,
+                    Arc::try_unwrap(output).unwrap_or_else(|shared| (*shared).clone()),
+                );
+            }
         }
         Step::Progressed { thread: i }
     }
@@ -2058,6 +2066,14 @@ impl Execution {
             }
         }
     }
+}
+
+/// A `null` input for a thread whose input has been moved out or is no longer needed:
+/// one shared value, not an allocation per thread.
+fn null_input() -> Arc<Value> {
+    static NULL: std::sync::LazyLock<Arc<Value>> =
+        std::sync::LazyLock::new(|| Arc::new(Value::Null));
+    NULL.clone()
 }
 
 /// Whether nothing reads a JSONPath Map's raw input once its items are out: its result
