@@ -7,10 +7,10 @@ use super::diagnostic::Diagnostic;
 use super::model::*;
 use super::source::pointer_token;
 use crate::expr::intrinsics;
-use crate::expr::json_type_name;
 use crate::expr::jsonata::{self, JsonataExpr, JsonataTemplate};
 use crate::expr::jsonpath::JsonPath;
 use crate::expr::template::PayloadTemplate;
+use crate::expr::{json_type_name, member};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -106,7 +106,12 @@ struct Builder {
 }
 
 fn ptr(base: &str, key: &str) -> String {
-    format!("{base}/{}", pointer_token(key))
+    let token = pointer_token(key);
+    let mut p = String::with_capacity(base.len() + 1 + token.len());
+    p.push_str(base);
+    p.push('/');
+    p.push_str(&token);
+    p
 }
 
 /// Field names: (both languages, JSONPath only, JSONata only).
@@ -331,14 +336,14 @@ impl Builder {
                 .at_key = true;
             }
         }
-        if let Some(q) = obj.get("QueryLanguage") {
+        if let Some(q) = member(obj, "QueryLanguage") {
             m.query_language = self
                 .query_language(q, &ptr(p, "QueryLanguage"))
                 .unwrap_or(inherited);
         }
         m.comment = self.opt_string(obj, p, "Comment");
         m.version = self.opt_string(obj, p, "Version");
-        if top && let Some(t) = obj.get("TimeoutSeconds") {
+        if top && let Some(t) = member(obj, "TimeoutSeconds") {
             match t.as_u64() {
                 Some(n) if n > 0 => m.timeout_seconds = Some(n),
                 _ => {
@@ -350,7 +355,7 @@ impl Builder {
                 }
             }
         }
-        match obj.get("StartAt") {
+        match member(obj, "StartAt") {
             Some(Value::String(s)) => m.start_at = s.clone(),
             Some(v) => {
                 self.err(
@@ -369,7 +374,7 @@ impl Builder {
             }
         }
         let states_ptr = ptr(p, "States");
-        match obj.get("States") {
+        match member(obj, "States") {
             Some(Value::Object(states)) => {
                 // Sized once: a State is large, and a long machine would otherwise be
                 // copied at every doubling.
@@ -504,7 +509,7 @@ impl Builder {
         st: &mut State,
     ) {
         let terminal_type = matches!(ty, "Choice" | "Succeed" | "Fail");
-        if let Some(n) = o.get("Next") {
+        if let Some(n) = member(o, "Next") {
             match n.as_str() {
                 Some(s) => {
                     st.next = Some(Target {
@@ -521,7 +526,7 @@ impl Builder {
                 }
             }
         }
-        if let Some(e) = o.get("End") {
+        if let Some(e) = member(o, "End") {
             match e.as_bool() {
                 Some(b) => st.end = b,
                 None => {
@@ -562,7 +567,7 @@ impl Builder {
         inherited: QueryLanguage,
         depth: usize,
     ) -> Option<State> {
-        let ty = match o.get("Type") {
+        let ty = match member(o, "Type") {
             Some(Value::String(t)) => t.as_str(),
             Some(v) => {
                 self.err(
@@ -596,7 +601,7 @@ impl Builder {
             )
             .at_key = true;
         }
-        let lang = match o.get("QueryLanguage") {
+        let lang = match member(o, "QueryLanguage") {
             Some(q) => self
                 .query_language(q, &ptr(p, "QueryLanguage"))
                 .unwrap_or(inherited),
@@ -634,15 +639,15 @@ impl Builder {
         st.io.assign = self.opt_assign(o, p, lang);
 
         if o.contains_key("Retry") {
-            st.retry = self.retriers(o.get("Retry").unwrap(), &ptr(p, "Retry"));
+            st.retry = self.retriers(member(o, "Retry").unwrap(), &ptr(p, "Retry"));
         }
         if o.contains_key("Catch") {
-            st.catch = self.catchers(o.get("Catch").unwrap(), &ptr(p, "Catch"), lang);
+            st.catch = self.catchers(member(o, "Catch").unwrap(), &ptr(p, "Catch"), lang);
         }
 
         st.kind = match ty {
             "Pass" => StateKind::Pass(Pass {
-                result: o.get("Result").cloned(),
+                result: member(o, "Result").cloned(),
             }),
             "Task" => StateKind::Task(Box::new(self.task(o, p, lang))),
             "Choice" => StateKind::Choice(self.choice(o, p, lang)),
@@ -823,7 +828,7 @@ impl Builder {
         p: &str,
         lang: QueryLanguage,
     ) -> Option<Assign> {
-        let v = o.get("Assign")?;
+        let v = member(o, "Assign")?;
         let ap = ptr(p, "Assign");
         let Some(obj) = v.as_object() else {
             self.err(
@@ -950,7 +955,7 @@ impl Builder {
 
     fn error_equals(&mut self, o: &Map<String, Value>, p: &str, last: bool) -> Vec<String> {
         let ep = ptr(p, "ErrorEquals");
-        let Some(v) = o.get("ErrorEquals") else {
+        let Some(v) = member(o, "ErrorEquals") else {
             self.err("missing-field", p, "'ErrorEquals' is required")
                 .help = Some("list the error names to match, e.g. [\"States.ALL\"]".into());
             return vec![];
@@ -1051,7 +1056,7 @@ impl Builder {
             let max_delay_seconds = o
                 .get("MaxDelaySeconds")
                 .map(|_| int(self, "MaxDelaySeconds", 1, 1) as f64);
-            let backoff_rate = match o.get("BackoffRate") {
+            let backoff_rate = match member(o, "BackoffRate") {
                 None => 2.0,
                 Some(v) => match v.as_f64() {
                     Some(n) if n >= 1.0 => n,
@@ -1065,7 +1070,7 @@ impl Builder {
                     }
                 },
             };
-            let jitter_full = match o.get("JitterStrategy") {
+            let jitter_full = match member(o, "JitterStrategy") {
                 None => false,
                 Some(v) => match v.as_str() {
                     Some("FULL") => true,
@@ -1136,7 +1141,7 @@ impl Builder {
                 self.diags.push(d.at_key());
             }
             let error_equals = self.error_equals(o, &cp, i + 1 == arr.len());
-            let next = match o.get("Next").and_then(Value::as_str) {
+            let next = match member(o, "Next").and_then(Value::as_str) {
                 Some(n) => n.to_string(),
                 None => {
                     self.err(
@@ -1174,7 +1179,7 @@ impl Builder {
     }
 
     fn task(&mut self, o: &Map<String, Value>, p: &str, lang: QueryLanguage) -> Task {
-        let resource = match o.get("Resource") {
+        let resource = match member(o, "Resource") {
             Some(Value::String(s)) => s.clone(),
             Some(v) => {
                 self.err(
@@ -1207,14 +1212,14 @@ impl Builder {
                 lang,
                 Bounds::int(1.0, max),
             ),
-            credentials: o.get("Credentials").cloned(),
+            credentials: member(o, "Credentials").cloned(),
             resource,
         }
     }
 
     fn choice(&mut self, o: &Map<String, Value>, p: &str, lang: QueryLanguage) -> Choice {
         let mut c = Choice::default();
-        if let Some(d) = o.get("Default") {
+        if let Some(d) = member(o, "Default") {
             match d.as_str() {
                 Some(s) => {
                     c.default = Some(Target {
@@ -1232,7 +1237,7 @@ impl Builder {
             }
         }
         let cp = ptr(p, "Choices");
-        let arr = match o.get("Choices") {
+        let arr = match member(o, "Choices") {
             Some(Value::Array(a)) if !a.is_empty() => a,
             Some(_) => {
                 self.err(
@@ -1356,7 +1361,7 @@ impl Builder {
                 .help = Some("JSONata choice rules use \"Condition\": \"{% ... %}\"".into());
             }
         }
-        let cond = match o.get("Condition") {
+        let cond = match member(o, "Condition") {
             Some(Value::Bool(b)) => ConditionExpr::Literal(*b),
             Some(Value::String(s)) => {
                 ConditionExpr::Expr(self.jsonata_expr(s, &ptr(p, "Condition"), "Condition")?)
@@ -1454,7 +1459,7 @@ impl Builder {
             .at_key = true;
             return None;
         }
-        let variable = match o.get("Variable") {
+        let variable = match member(o, "Variable") {
             Some(var) => self.path_field(var, &ptr(p, "Variable"), "Variable")?,
             None => {
                 self.err(
@@ -1532,13 +1537,13 @@ impl Builder {
                 how: WaitFor::Seconds(how),
             };
         }
-        if let Some(v) = o.get("TimestampPath") {
+        if let Some(v) = member(o, "TimestampPath") {
             if let Some(path) = self.path_field(v, &ptr(p, "TimestampPath"), "TimestampPath") {
                 return Wait {
                     how: WaitFor::Timestamp(Dyn::Path(path)),
                 };
             }
-        } else if let Some(v) = o.get("Timestamp") {
+        } else if let Some(v) = member(o, "Timestamp") {
             let tp = ptr(p, "Timestamp");
             match v.as_str() {
                 Some(s)
@@ -1632,7 +1637,7 @@ impl Builder {
     ) -> Parallel {
         let bp = ptr(p, "Branches");
         let mut par = Parallel::default();
-        match o.get("Branches") {
+        match member(o, "Branches") {
             Some(Value::Array(a)) if !a.is_empty() => {
                 for (i, b) in a.iter().enumerate() {
                     let ip = ptr(&bp, &i.to_string());
@@ -1716,7 +1721,7 @@ impl Builder {
         p: &str,
         lang: QueryLanguage,
     ) -> Option<ItemSelector> {
-        match (o.get("ItemSelector"), o.get("Parameters")) {
+        match (member(o, "ItemSelector"), member(o, "Parameters")) {
             (Some(_), Some(_)) => {
                 self.err(
                     "exclusive-fields",
@@ -1784,7 +1789,7 @@ impl Builder {
         lang: QueryLanguage,
         depth: usize,
     ) -> MapState {
-        let (proc_key, proc_val) = match (o.get("ItemProcessor"), o.get("Iterator")) {
+        let (proc_key, proc_val) = match (member(o, "ItemProcessor"), member(o, "Iterator")) {
             (Some(v), None) => ("ItemProcessor", Some(v)),
             (None, Some(v)) => ("Iterator", Some(v)),
             (Some(v), Some(_)) => {
@@ -1858,9 +1863,9 @@ impl Builder {
             items_path,
             items,
             item_selector,
-            item_reader: o.get("ItemReader").cloned(),
+            item_reader: member(o, "ItemReader").cloned(),
             item_batcher,
-            result_writer: o.get("ResultWriter").cloned(),
+            result_writer: member(o, "ResultWriter").cloned(),
             max_concurrency: self.dyn_number(o, p, "MaxConcurrency", lang, Bounds::int(0.0, 1e12)),
             tolerated_failure_count: self.dyn_number(
                 o,

@@ -183,11 +183,11 @@ impl SpanIndex {
 }
 
 /// Escape one JSON Pointer reference token.
-pub fn pointer_token(key: &str) -> String {
+pub fn pointer_token(key: &str) -> std::borrow::Cow<'_, str> {
     if key.contains(['~', '/']) {
-        key.replace('~', "~0").replace('/', "~1")
+        key.replace('~', "~0").replace('/', "~1").into()
     } else {
-        key.to_string()
+        key.into()
     }
 }
 
