@@ -593,7 +593,7 @@ impl Execution {
         let name = &*state.name;
         let entered = self.threads[i].entered_event;
         let record = self.cfg.record_steps;
-        let mut trace = ChoiceTrace::default();
+        let mut trace = record.then(ChoiceTrace::default);
         let mut env = env!(self, i, name);
         let raw: &Value = &self.threads[i].input;
         let effective: &Value = input.as_ref().unwrap_or(raw);
@@ -602,7 +602,7 @@ impl Execution {
         let mut decided = c.choices.len();
         for (k, b) in c.choices.iter().enumerate() {
             let r = choice_rule(&b.rule, raw, effective, &mut env);
-            if record {
+            if let Some(trace) = &mut trace {
                 trace.rules.push((
                     b.description.clone(),
                     r.as_ref()
@@ -624,8 +624,8 @@ impl Execution {
                 }
             }
         }
-        drop(env);
-        if record {
+        if let Some(mut trace) = trace {
+            drop(env);
             // The debugger shows every rule: those after the deciding one are evaluated
             // for it alone, on a copy of the random generator.
             self.explain_rules_after(i, c, input.as_ref(), decided, &mut trace);
@@ -639,11 +639,11 @@ impl Execution {
             if let Some(rec) = &mut self.threads[i].record {
                 rec.choice = Some(Box::new(trace));
             }
+            env = env!(self, i, name);
         }
         if let Some(e) = failed {
             return Flow::Fail(located(name, entered, e));
         }
-        let mut env = env!(self, i, name);
         let raw: &Value = &self.threads[i].input;
         let effective: &Value = input.as_ref().unwrap_or(raw);
         let (next, output_t, assign) = match chosen {
