@@ -630,11 +630,16 @@ impl Execution {
             // for it alone, on a copy of the random generator.
             self.explain_rules_after(i, c, input.as_ref(), decided, &mut trace);
             // A rule that failed decides too: the state fails, no branch is taken.
+            let name_of = |index: usize| {
+                machine_at(&self.machine, &self.threads[i].machine).states[index]
+                    .name
+                    .clone()
+            };
             if let Some(k) = chosen.map(|_| decided - 1) {
                 trace.matched = Some(k);
-                trace.next = Some(c.choices[k].next.name.clone());
+                trace.next = Some(name_of(c.choices[k].next.index));
             } else if failed.is_none() {
-                trace.next = c.default.as_ref().map(|d| d.name.clone());
+                trace.next = c.default.as_ref().map(|d| name_of(d.index));
             }
             if let Some(rec) = &mut self.threads[i].record {
                 rec.choice = Some(Box::new(trace));

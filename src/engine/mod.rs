@@ -481,8 +481,8 @@ pub struct ChoiceTrace {
     pub rules: Vec<(Arc<str>, Result<bool, String>)>,
     /// The rule that matched (index), or None for Default.
     pub matched: Option<usize>,
-    /// The state chosen.
-    pub next: Option<String>,
+    /// The state chosen (its name, shared with the model).
+    pub next: Option<Arc<str>>,
 }
 
 impl ChoiceTrace {
