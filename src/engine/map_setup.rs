@@ -7,6 +7,7 @@ use super::flow::{dyn_number, select_path, states_var};
 use crate::asl::model::{Dyn, ItemBatcher, ItemSelector, MapState};
 use crate::expr::jsonata::{self, JsonataTemplate};
 use crate::expr::jsonpath::PathRoot;
+use crate::expr::template::PayloadTemplate;
 use crate::expr::{ExprError, compact, member};
 use serde_json::{Map, Value, json};
 use std::cell::OnceCell;
@@ -256,6 +257,15 @@ fn select(
     let Some(sel) = &map.item_selector else {
         return Ok(items);
     };
+    if let ItemSelector::JsonPath(t) = sel
+        && let Some(fields) = item_fields(t)
+    {
+        return Ok(items
+            .into_iter()
+            .enumerate()
+            .map(|(index, item)| fields.input(index, item))
+            .collect());
+    }
     let mut inputs = Vec::with_capacity(items.len());
     let mut context: Option<Value> = None;
     let mut jsonata_states: Option<Value> = None;
@@ -293,6 +303,59 @@ fn select(
     }
     env.context = OnceCell::new();
     Ok(inputs)
+}
+
+/// An ItemSelector made of constants and `$$.Map.Item.Value` / `$$.Map.Item.Index` fields
+/// only (`{"item.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"}` and the like):
+/// each item's input is built straight from the item, which moves into it instead of being
+/// copied out of a context object.
+struct ItemFields<'t>(Vec<(&'t str, ItemField<'t>)>);
+
+enum ItemField<'t> {
+    Const(&'t Value),
+    Value,
+    Index,
+}
+
+fn item_fields(t: &PayloadTemplate) -> Option<ItemFields<'_>> {
+    let PayloadTemplate::Object(fields) = t else {
+        return None;
+    };
+    let mut values = 0;
+    let mut out = Vec::with_capacity(fields.len());
+    for (name, field) in fields {
+        let f = match field {
+            PayloadTemplate::Const(v) => ItemField::Const(v),
+            PayloadTemplate::Path { path, .. } => match path.text() {
+                "$$.Map.Item.Value" => {
+                    values += 1;
+                    ItemField::Value
+                }
+                "$$.Map.Item.Index" => ItemField::Index,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        out.push((name.as_str(), f));
+    }
+    // The item moves into one field; a second would need a copy.
+    (values <= 1).then_some(ItemFields(out))
+}
+
+impl ItemFields<'_> {
+    fn input(&self, index: usize, item: Value) -> Value {
+        let mut item = Some(item);
+        let mut m = Map::with_capacity(self.0.len());
+        for (name, f) in &self.0 {
+            let v = match f {
+                ItemField::Const(v) => (*v).clone(),
+                ItemField::Value => item.take().unwrap_or_default(),
+                ItemField::Index => Value::from(index),
+            };
+            m.insert((*name).to_string(), v);
+        }
+        Value::Object(m)
+    }
 }
 
 /// Set the context object's `Map.Item` (Index and Value), in place: after the first item
