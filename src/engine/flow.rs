@@ -603,12 +603,7 @@ impl Execution {
         for (k, b) in c.choices.iter().enumerate() {
             let r = choice_rule(&b.rule, raw, effective, &mut env);
             if let Some(trace) = &mut trace {
-                trace.rules.push((
-                    b.description.clone(),
-                    r.as_ref()
-                        .map(|v| *v)
-                        .map_err(|e| format!("{}: {}", e.error, e.cause)),
-                ));
+                trace.rules.push((b.description.clone(), rule_outcome(&r)));
             }
             match r {
                 Ok(true) => {
@@ -629,12 +624,12 @@ impl Execution {
             // The debugger shows every rule: those after the deciding one are evaluated
             // for it alone, on a copy of the random generator.
             self.explain_rules_after(i, c, input.as_ref(), decided, &mut trace);
-            // A rule that failed decides too: the state fails, no branch is taken.
             let name_of = |index: usize| {
                 machine_at(&self.machine, &self.threads[i].machine).states[index]
                     .name
                     .clone()
             };
+            // A rule that failed decides too: the state fails, no branch is taken.
             if let Some(k) = chosen.map(|_| decided - 1) {
                 trace.matched = Some(k);
                 trace.next = Some(name_of(c.choices[k].next.index));
@@ -2093,6 +2088,13 @@ fn raw_input_dies(state: &State) -> bool {
     result_replaces && state.io.assign.is_none() && state.retry.is_empty() && state.catch.is_empty()
 }
 
+/// A Choice rule's value as the debugger's trace shows it.
+fn rule_outcome(r: &Result<bool, ExprError>) -> Result<bool, String> {
+    r.as_ref()
+        .map(|v| *v)
+        .map_err(|e| format!("{}: {}", e.error, e.cause))
+}
+
 /// One Choice rule's value: JSONata Conditions here, JSONPath rules in [`choice`].
 fn choice_rule(
     rule: &Rule,
@@ -2171,10 +2173,7 @@ impl Execution {
         let effective = input.unwrap_or(raw);
         for b in &c.choices[from..] {
             let r = choice_rule(&b.rule, raw, effective, &mut env);
-            trace.rules.push((
-                b.description.clone(),
-                r.map_err(|e| format!("{}: {}", e.error, e.cause)),
-            ));
+            trace.rules.push((b.description.clone(), rule_outcome(&r)));
         }
     }
 

@@ -165,10 +165,9 @@ pub(super) fn prepare(
 
 /// A JSONPath Map's items moved out of the input it was given, when nothing reads that
 /// input after them: ItemsPath is a reference path to an array (or absent: the whole
-/// input is the array), and neither ItemSelector (but for `$$.Map.Item` and other
-/// context or variable paths), ItemBatcher nor a `...Path` field (MaxConcurrencyPath,
-/// ToleratedFailure*Path) reads the input. `None` leaves the input
-/// as it was.
+/// input is the array), and neither an ItemSelector (one that reads only `$$` and
+/// variables is fine), an ItemBatcher nor a `...Path` field (MaxConcurrencyPath,
+/// ToleratedFailure*Path) reads the input. `None` leaves the input as it was.
 fn move_items(map: &MapState, given: &mut Value) -> Option<Vec<Value>> {
     let reads_input = |d: &Option<Dyn<f64>>| matches!(d, Some(Dyn::Path(_)));
     let selector_reads_input = match &map.item_selector {
