@@ -157,13 +157,8 @@ fn fits_bound(v: &serde_json::Value, room: &mut usize) -> bool {
 
 /// The length of an integer as JSON writes it; a float's longest.
 fn number_len(n: &serde_json::Number) -> usize {
-    fn digits(mut n: u64) -> usize {
-        let mut len = 1;
-        while n >= 10 {
-            n /= 10;
-            len += 1;
-        }
-        len
+    fn digits(n: u64) -> usize {
+        n.checked_ilog10().map_or(1, |d| d as usize + 1)
     }
     if let Some(u) = n.as_u64() {
         digits(u)
