@@ -249,3 +249,27 @@ fn a_choice_record_holds_every_rule() {
     assert!(trace.rules[0].1.is_err(), "{:?}", trace.rules[0]);
     assert_eq!((trace.matched, trace.next), (None, None));
 }
+
+/// A run that keeps nothing may have moved a Map's items out of its input: it refuses to
+/// be redriven rather than run the Map again on what is left.
+#[test]
+fn a_run_without_history_is_not_redriven() {
+    let def = map_machine(json!({"ItemsPath": "$.items"}), json!({"n.$": "$.missing"}));
+    let input = json!({"items": [{"n": 1}]});
+    for keep in [false, true] {
+        let d = stepdbg::asl::from_value(def.clone());
+        let cfg = Config {
+            record_steps: keep,
+            keep_history: keep,
+            ..Config::default()
+        };
+        let mut ex = Execution::new(Arc::new(d.machine), input.clone(), cfg);
+        ex.run_with(|_| None);
+        assert!(
+            matches!(ex.status(), Status::Failed { .. }),
+            "{:?}",
+            ex.status()
+        );
+        assert_eq!(ex.redrive().is_ok(), keep, "keep = {keep}");
+    }
+}

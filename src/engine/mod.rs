@@ -1277,7 +1277,14 @@ impl Execution {
     /// stand (AWS records `ExecutionRedriven`, `$$.Execution.RedriveCount` counts). A Map or
     /// Parallel that failed runs again whole (AWS runs only its unsuccessful iterations or
     /// branches again). Returns the redrive count, or why it cannot be redriven.
+    ///
+    /// An execution that keeps neither history nor records (as `stepdbg run` runs) may
+    /// have moved data out of the inputs it no longer needed (a Map's items): it cannot be
+    /// redriven.
     pub fn redrive(&mut self) -> Result<u32, String> {
+        if !self.cfg.keep_history && !self.cfg.record_steps {
+            return Err("an execution run without its history cannot be redriven".into());
+        }
         match &self.status {
             Status::Failed { .. } | Status::TimedOut { .. } | Status::Aborted { .. } => {}
             Status::Running => return Err("the execution is still running".into()),
