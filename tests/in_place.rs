@@ -273,3 +273,50 @@ fn a_run_without_history_is_not_redriven() {
         assert_eq!(ex.redrive().is_ok(), keep, "keep = {keep}");
     }
 }
+
+/// The debugger's record of a state whose value after ResultPath is its output shares one
+/// copy for both stages; with OutputPath they differ; after a Catch the state's own
+/// ResultPath did not apply, so the stage is not shown.
+#[test]
+fn a_record_shares_the_output_after_result_path() {
+    use stepdbg::engine::Stage;
+    let def = json!({
+        "StartAt": "Add",
+        "States": {
+            "Add": {"Type": "Pass", "Result": 1, "ResultPath": "$.one", "Next": "Trim"},
+            "Trim": {"Type": "Pass", "Result": 2, "ResultPath": "$.two", "OutputPath": "$.two", "Next": "Fail"},
+            "Fail": {
+                "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f",
+                "ResultPath": "$.r",
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "End"}], "Next": "End"
+            },
+            "End": {"Type": "Succeed"}
+        }
+    });
+    let d = stepdbg::asl::from_value(def);
+    let cfg = Config {
+        record_steps: true,
+        ..Config::default()
+    };
+    let mut ex = Execution::new(Arc::new(d.machine), json!({"a": 0}), cfg);
+    ex.run_with(|_| {
+        Some(TaskOutcome::Failure(stepdbg::engine::Failure {
+            error: Some("Boom".into()),
+            cause: None,
+        }))
+    });
+    let rec = |name: &str| ex.steps().iter().find(|r| &*r.state == name).unwrap();
+    let add = rec("Add");
+    let (after, output) = (add.stage(Stage::AfterResultPath), add.stage(Stage::Output));
+    assert_eq!(after, Some(&json!({"a": 0, "one": 1})));
+    assert!(std::ptr::eq(after.unwrap(), output.unwrap()), "one copy");
+    let trim = rec("Trim");
+    assert_eq!(
+        trim.stage(Stage::AfterResultPath),
+        Some(&json!({"a": 0, "one": 1, "two": 2}))
+    );
+    assert_eq!(trim.stage(Stage::Output), Some(&json!(2)));
+    let caught = rec("Fail");
+    assert_eq!(caught.caught_by, Some(0));
+    assert_eq!(caught.stage(Stage::AfterResultPath), None);
+}

@@ -947,6 +947,9 @@ impl Execution {
                     self.record(i, Stage::AfterResultPath, a);
                 }
                 if crate::expr::compact_len_exceeds(&output, MAX_PAYLOAD_BYTES) {
+                    if record && after_result_path_is_output(state) {
+                        self.record(i, Stage::AfterResultPath, &output);
+                    }
                     return Flow::Fail(Failure::new(
                         "States.DataLimitExceeded",
                         format!(
@@ -1003,7 +1006,10 @@ impl Execution {
                 target
             }
         };
-        let shown = (record && state.io.result_path.is_some()).then(|| after_result_path.clone());
+        // Without OutputPath the value after ResultPath is the output itself: the record
+        // shares the output's copy (see `exit`) instead of making one here.
+        let shown = (record && state.io.result_path.is_some() && state.io.output_path.is_some())
+            .then(|| after_result_path.clone());
         let env = env!(self, i, name);
         let output = filter_owned(&state.io.output_path, after_result_path, &env)?;
         Ok((output, assigned, selected, shown))
@@ -1070,6 +1076,13 @@ impl Execution {
             if let Some(r) = &mut self.threads[i].record {
                 r.next = next_name;
             }
+        }
+        // (Not after a Catch: the state's own ResultPath did not apply.)
+        if after_result_path_is_output(state)
+            && let Some(r) = &mut self.threads[i].record
+            && r.caught_by.is_none()
+        {
+            r.set_shared(Stage::AfterResultPath, output.clone());
         }
         self.close_record(i, Some(&output), None);
         match next {
@@ -2066,6 +2079,14 @@ impl Execution {
             }
         }
     }
+}
+
+/// Whether a state's value after ResultPath is its output (JSONPath, a ResultPath, no
+/// OutputPath): the step record shows the output's copy for both.
+fn after_result_path_is_output(state: &State) -> bool {
+    state.query_language == QueryLanguage::JsonPath
+        && state.io.result_path.is_some()
+        && state.io.output_path.is_none()
 }
 
 /// A `null` input for a thread whose input has been moved out or is no longer needed:
