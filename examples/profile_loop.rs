@@ -1,7 +1,7 @@
 //! Profiling aid: runs one of the bench machines once (see benches/engine.rs), e.g.
 //! `valgrind --tool=callgrind target/release/examples/profile_loop jsonata 200`, or
 //! `perf record target/release/examples/profile_loop map 10000`. `debugger N` runs the
-//! counter loop as the debugger does (each step's records and the history kept) and prints
+//! counter loop (`map-debugger N` the Map) as the debugger does (each step's records and the history kept) and prints
 //! the peak memory.
 use serde_json::json;
 use std::sync::Arc;
@@ -17,12 +17,12 @@ fn main() {
     let n: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let (def, input) = match mode.as_str() {
         "jsonata" => (jsonata_chain(n as usize), jsonata_input()),
-        "map" => map_items(n as usize),
+        "map" | "map-debugger" => map_items(n as usize),
         _ => (counter_loop(n, ""), json!({"i": 0})),
     };
     let m = Arc::new(stepdbg::asl::from_value(def).machine);
     let start = std::time::Instant::now();
-    let debugger = mode == "debugger";
+    let debugger = mode.ends_with("debugger");
     let cfg = Config {
         workflow_type: WorkflowType::Express,
         record_steps: debugger,

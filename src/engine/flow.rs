@@ -429,6 +429,12 @@ impl Execution {
         }
     }
 
+    fn record_shared(&mut self, i: usize, stage: Stage, v: Arc<Value>) {
+        if let Some(r) = &mut self.threads[i].record {
+            r.set_shared(stage, v);
+        }
+    }
+
     /// The state's effective input and its own work.
     fn run_state(&mut self, i: usize, state: &State) -> Flow {
         let name = &*state.name;
@@ -2035,7 +2041,10 @@ impl Execution {
                 tolerated_percentage: pct,
             }) => {
                 if self.cfg.record_steps {
-                    self.record(i, Stage::AfterItemsPath, &Value::Array(items));
+                    // The setup's own copies move into the record; a big Map's items are
+                    // copied once for it (its iterations take the others).
+                    let items = Arc::new(Value::Array(items));
+                    self.record_shared(i, Stage::AfterItemsPath, items.clone());
                     self.record(i, Stage::MaxConcurrency, &json!(limit));
                     if let Some(c) = count {
                         self.record(i, Stage::ToleratedFailureCount, &json!(c));
@@ -2043,17 +2052,19 @@ impl Execution {
                     if let Some(p) = pct {
                         self.record(i, Stage::ToleratedFailurePercentage, &json!(p));
                     }
-                    match &selected {
+                    let inputs_copy = || Arc::new(Value::Array(inputs.clone()));
+                    match selected {
                         Some(selected) => {
-                            self.record(
-                                i,
-                                Stage::AfterItemSelector,
-                                &Value::Array(selected.clone()),
-                            );
-                            self.record(i, Stage::AfterItemBatcher, &Value::Array(inputs.clone()));
+                            let selected = Arc::new(Value::Array(selected));
+                            self.record_shared(i, Stage::AfterItemSelector, selected);
+                            self.record_shared(i, Stage::AfterItemBatcher, inputs_copy());
+                        }
+                        // Without an ItemSelector the iterations' inputs are the items.
+                        None if map.item_selector.is_none() => {
+                            self.record_shared(i, Stage::AfterItemSelector, items);
                         }
                         None => {
-                            self.record(i, Stage::AfterItemSelector, &Value::Array(inputs.clone()));
+                            self.record_shared(i, Stage::AfterItemSelector, inputs_copy());
                         }
                     }
                 }
