@@ -638,11 +638,11 @@ impl Builder {
         }
         st.io.assign = self.opt_assign(o, p, lang);
 
-        if o.contains_key("Retry") {
-            st.retry = self.retriers(member(o, "Retry").unwrap(), &ptr(p, "Retry"));
+        if let Some(r) = member(o, "Retry") {
+            st.retry = self.retriers(r, &ptr(p, "Retry"));
         }
-        if o.contains_key("Catch") {
-            st.catch = self.catchers(member(o, "Catch").unwrap(), &ptr(p, "Catch"), lang);
+        if let Some(c) = member(o, "Catch") {
+            st.catch = self.catchers(c, &ptr(p, "Catch"), lang);
         }
 
         st.kind = match ty {
@@ -1053,9 +1053,8 @@ impl Builder {
             };
             let interval_seconds = int(self, "IntervalSeconds", 1, 1) as f64;
             let max_attempts = int(self, "MaxAttempts", 0, 3);
-            let max_delay_seconds = o
-                .get("MaxDelaySeconds")
-                .map(|_| int(self, "MaxDelaySeconds", 1, 1) as f64);
+            let max_delay_seconds =
+                member(o, "MaxDelaySeconds").map(|_| int(self, "MaxDelaySeconds", 1, 1) as f64);
             let backoff_rate = match member(o, "BackoffRate") {
                 None => 2.0,
                 Some(v) => match v.as_f64() {

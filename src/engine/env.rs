@@ -54,7 +54,6 @@ pub(crate) struct StateFacts<'a> {
     /// Only states that can retry (Task, Parallel, Map) report State.RetryCount.
     pub retry_count: Option<u32>,
     pub token: Option<&'a str>,
-    pub map_item: Option<(usize, Value)>,
 }
 
 impl StateFacts<'_> {
@@ -85,10 +84,6 @@ impl StateFacts<'_> {
         }
         if let Some(t) = self.token {
             ctx["Task"] = json!({ "Token": t });
-        }
-        if let Some((index, value)) = &self.map_item {
-            ctx["Map"] = json!({ "Item": { "Index": index, "Value": null } });
-            ctx["Map"]["Item"]["Value"] = value.clone();
         }
         if let Some(over) = &c.context_overrides {
             merge(&mut ctx, over);

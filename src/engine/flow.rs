@@ -79,7 +79,6 @@ macro_rules! env {
                 entered_ms: t.entered_ms,
                 retry_count: can_retry.then_some(t.retry_total),
                 token: t.token.as_deref(),
-                map_item: None,
             },
             context: OnceCell::new(),
             vars: &t.vars,
@@ -1536,7 +1535,7 @@ impl Execution {
         // Free the finished children.
         for k in &ch.threads {
             self.threads[*k].status = ThreadStatus::Aborted;
-            self.threads[*k].input = Arc::default();
+            self.threads[*k].input = null_input();
             self.threads[*k].children = None;
         }
         let (ok_kind, fail_kind) = if ch.is_map {
@@ -2012,7 +2011,7 @@ impl Execution {
         // Nothing reads the raw input after a Map like this one: it is given to the setup
         // (its items move out of it) when no one else holds it.
         let given = if effective.is_none() && !keep && !jsonata_mode && raw_input_dies(state) {
-            let shared = std::mem::take(&mut self.threads[i].input);
+            let shared = std::mem::replace(&mut self.threads[i].input, null_input());
             Arc::try_unwrap(shared).map_err(|shared| self.threads[i].input = shared)
         } else {
             Err(())
@@ -2100,14 +2099,6 @@ fn after_result_path_is_output(state: &State) -> bool {
         && state.io.output_path.is_none()
 }
 
-/// A `null` input for a thread whose input has been moved out or is no longer needed:
-/// one shared value, not an allocation per thread.
-fn null_input() -> Arc<Value> {
-    static NULL: std::sync::LazyLock<Arc<Value>> =
-        std::sync::LazyLock::new(|| Arc::new(Value::Null));
-    NULL.clone()
-}
-
 /// Whether nothing reads a JSONPath Map's raw input once its items are out: its result
 /// replaces the input (ResultPath `$`), nothing assigns from it, and no retrier runs the
 /// state again nor catcher writes an error into it.
@@ -2175,7 +2166,6 @@ impl Execution {
                 entered_ms: t.entered_ms,
                 retry_count: can_retry.then_some(t.retry_total),
                 token: t.token.as_deref(),
-                map_item: None,
             },
             context: OnceCell::new(),
             vars: &t.vars,

@@ -633,6 +633,14 @@ impl StepRecord {
 /// Shared: a Map's iterations all run the same sub-machine.
 pub type MachinePath = Arc<[(usize, usize)]>;
 
+/// A `null` input, for a thread (or the context) whose input has been moved out or is no
+/// longer needed: one shared value, not an allocation each time.
+pub(crate) fn null_input() -> Arc<Value> {
+    static NULL: std::sync::LazyLock<Arc<Value>> =
+        std::sync::LazyLock::new(|| Arc::new(Value::Null));
+    NULL.clone()
+}
+
 pub(crate) fn machine_at<'a>(root: &'a Machine, path: &[(usize, usize)]) -> &'a Machine {
     let mut m = root;
     for &(state, branch) in path {
@@ -790,7 +798,7 @@ impl Execution {
             input: if keep_input {
                 input.clone()
             } else {
-                Arc::default()
+                null_input()
             },
             machine,
             cfg: Arc::new(cfg),
@@ -1007,7 +1015,6 @@ impl Execution {
             entered_ms: t.entered_ms,
             retry_count: can_retry.then_some(t.retry_total),
             token: t.token.as_deref(),
-            map_item: None,
         }
         .context()
     }
