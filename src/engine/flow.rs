@@ -397,9 +397,12 @@ impl Execution {
         let t = &mut self.threads[i];
         t.entered_event = id;
         t.entered_ms = now;
-        t.retry_counts.clear();
         let prior = if i == 0 { self.cfg.prior_retries } else { 0 };
-        t.retry_counts.resize(state.retry.len(), prior);
+        if t.retry_counts.len() == state.retry.len() {
+            t.retry_counts.fill(prior);
+        } else {
+            t.retry_counts = vec![prior; state.retry.len()].into();
+        }
         t.retry_total = 0;
         t.token = None;
         if self.cfg.record_steps {
@@ -448,7 +451,7 @@ impl Execution {
             // tokens), unguessable while the secret is.
             let (a, b): (u64, u64) = (self.rng.random(), self.rng.random());
             let bits = ((u128::from(a) << 64) | u128::from(b)) ^ self.cfg.token_secret;
-            self.threads[i].token = Some(format!("{bits:032x}"));
+            self.threads[i].token = Some(format!("{bits:032x}").into());
         }
         // A JSONPath Choice without InputPath reads the raw input as it is.
         if let StateKind::Choice(c) = &state.kind
@@ -807,7 +810,7 @@ impl Execution {
             state_pointer: state.pointer.to_string(),
             resource: task.resource.clone(),
             input: effective.clone(),
-            token: self.threads[i].token.clone(),
+            token: self.threads[i].token.as_deref().map(str::to_owned),
             attempt,
             scheduled_ms: self.clock,
             timeout_seconds: timeout,
@@ -1284,7 +1287,7 @@ impl Execution {
     }
 
     fn thread_done(&mut self, i: usize, output: Value) {
-        match self.threads[i].parent {
+        match self.threads[i].parent() {
             None => {
                 self.threads[i].status = ThreadStatus::Done;
                 self.emit_lazy(
@@ -1319,7 +1322,7 @@ impl Execution {
 
     fn thread_failed(&mut self, i: usize, failure: Failure) {
         self.threads[i].status = ThreadStatus::Failed;
-        match self.threads[i].parent {
+        match self.threads[i].parent() {
             None => {
                 let mut d = json!({});
                 if let Some(e) = &failure.error {
@@ -1414,7 +1417,7 @@ impl Execution {
             ) {
                 self.abort_thread(k);
                 if is_map && self.threads[k].started {
-                    let index = self.threads[k].parent.map_or(0, |x| x.1);
+                    let index = self.threads[k].parent().map_or(0, |x| x.1);
                     self.emit(
                         k,
                         EventKind::MapIterationAborted,
@@ -1699,7 +1702,7 @@ impl Execution {
         tolerated_count: Option<usize>,
         tolerated_percentage: Option<f64>,
     ) -> Option<Flow> {
-        if self.threads[i].parent.is_some() {
+        if self.threads[i].parent().is_some() {
             return None;
         }
         let stand_in = self.cfg.children_stand_in.as_deref()?;
@@ -1809,7 +1812,7 @@ impl Execution {
             };
             threads.push(self.threads.len());
             self.threads.push(Thread {
-                parent: Some((p, index)),
+                parent: Thread::child_of(p, index),
                 machine: path,
                 state: start,
                 input: Arc::new(input),
@@ -1817,7 +1820,7 @@ impl Execution {
                 entered_event: 0,
                 last_event: self.threads[p].last_event,
                 entered_ms: self.clock,
-                retry_counts: Vec::new(),
+                retry_counts: Box::default(),
                 retry_total: 0,
                 status: ThreadStatus::Aborted, // not started yet
                 vars: scope.clone(),
@@ -1972,7 +1975,7 @@ impl Execution {
     ) -> Flow {
         match outcome {
             TaskOutcome::Success(Value::Array(items)) => {
-                self.threads[i].reader_items = Some(items);
+                self.threads[i].reader_items = Some(items.into_boxed_slice());
                 let effective = self.take_effective(i);
                 self.start_map(i, state, map, Some(effective))
             }
@@ -2001,7 +2004,7 @@ impl Execution {
     ) -> Flow {
         let name = &*state.name;
         let entered = self.threads[i].entered_event;
-        let read = self.threads[i].reader_items.take();
+        let read = self.threads[i].reader_items.take().map(Vec::from);
         if let (Some(reader), None) = (&map.item_reader, &read) {
             let effective = effective.unwrap_or_else(|| Value::clone(&self.threads[i].input));
             return self.read_items(i, state, reader, effective);

@@ -719,7 +719,9 @@ pub(crate) struct MapRun {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Thread {
-    pub parent: Option<(usize, usize)>,
+    /// The Map or Parallel thread this one is a child of, and the child's index there
+    /// (narrow: a big Map has a thread per item; see [`Thread::parent`]).
+    parent: Option<(u32, u32)>,
     pub machine: MachinePath,
     pub state: usize,
     /// The raw input of the current state (shared with the history event that shows it).
@@ -730,11 +732,11 @@ pub(crate) struct Thread {
     pub entered_event: u64,
     pub last_event: u64,
     pub entered_ms: i64,
-    pub retry_counts: Vec<u32>,
+    pub retry_counts: Box<[u32]>,
     pub retry_total: u32,
     pub status: ThreadStatus,
     pub vars: Arc<Vars>,
-    pub token: Option<String>,
+    pub token: Option<Box<str>>,
     pub children: Option<Box<Children>>,
     /// Boxed: most threads (a big Map's iterations) keep no record, and inline it would
     /// double every thread's size.
@@ -742,7 +744,7 @@ pub(crate) struct Thread {
     pub started: bool,
     /// A Map's items as its ItemReader read them (the reader is an effect: its request
     /// goes out, its items come back here).
-    pub reader_items: Option<Vec<Value>>,
+    pub reader_items: Option<Box<[Value]>>,
     /// A Map waits for its ResultWriter (rather than its ItemReader).
     pub writing_results: bool,
     /// What the state's Assign assigned, for its exit event.
@@ -751,6 +753,18 @@ pub(crate) struct Thread {
     pub failed_event: Option<EventKind>,
     /// Runs inside a Distributed Map's run (see [`HistoryEvent::in_map_run`]).
     pub in_map_run: bool,
+}
+
+impl Thread {
+    /// The parent thread and this thread's index among its children.
+    pub fn parent(&self) -> Option<(usize, usize)> {
+        self.parent.map(|(p, k)| (p as usize, k as usize))
+    }
+
+    fn child_of(parent: usize, index: usize) -> Option<(u32, u32)> {
+        let narrow = |n: usize| u32::try_from(n).expect("fewer than 2^32 threads");
+        Some((narrow(parent), narrow(index)))
+    }
 }
 
 /// One execution of a state machine.
@@ -826,7 +840,7 @@ impl Execution {
             entered_event: 0,
             last_event: 0,
             entered_ms: start,
-            retry_counts: Vec::new(),
+            retry_counts: Box::default(),
             retry_total: 0,
             status: ThreadStatus::Ready(Phase::Enter),
             vars: Arc::new(Vars::default()),
@@ -940,8 +954,8 @@ impl Execution {
                 let m = machine_at(&self.machine, &t.machine);
                 ThreadPosition {
                     thread: i,
-                    parent: t.parent.map(|p| p.0),
-                    index: t.parent.map(|p| p.1),
+                    parent: t.parent().map(|p| p.0),
+                    index: t.parent().map(|p| p.1),
                     state: m
                         .states
                         .get(t.state)
@@ -971,7 +985,7 @@ impl Execution {
     pub fn scope_of(&self, thread: usize) -> Vec<ScopeStep> {
         let mut steps = Vec::new();
         let mut at = thread;
-        while let Some((parent, index)) = self.threads.get(at).and_then(|t| t.parent) {
+        while let Some((parent, index)) = self.threads.get(at).and_then(Thread::parent) {
             let p = &self.threads[parent];
             let state = machine_at(&self.machine, &p.machine)
                 .states
@@ -1309,7 +1323,7 @@ impl Execution {
         self.status = Status::Running;
         let t = &mut self.threads[0];
         t.status = ThreadStatus::Ready(Phase::Enter);
-        t.retry_counts.clear();
+        t.retry_counts = Box::default();
         t.retry_total = 0;
         t.children = None;
         t.reader_items = None;

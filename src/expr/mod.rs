@@ -4,6 +4,7 @@
 pub mod intrinsics;
 pub mod jsonata;
 pub mod jsonpath;
+pub mod parse;
 pub mod template;
 
 pub mod budget;

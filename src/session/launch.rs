@@ -88,7 +88,8 @@ pub fn read_json_arg(arg: &str, what: &str) -> Result<Value, SessionError> {
 
 fn read_json_text(arg: &str, what: &str) -> Result<Value, String> {
     let (text, origin) = read_text_arg(arg, what)?;
-    serde_json::from_str(&text).map_err(|e| format!("{what}: {origin} is not valid JSON: {e}"))
+    crate::expr::parse::value_from_str(&text)
+        .map_err(|e| format!("{what}: {origin} is not valid JSON: {e}"))
 }
 
 /// The text an argument gives: itself, `file://PATH`'s contents, or standard input's
