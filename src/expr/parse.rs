@@ -1,5 +1,6 @@
 //! JSON text to a `serde_json::Value` whose arrays and objects are exactly as big as their
-//! contents. `serde_json`'s own `Value` grows each container as it reads it: a 10,000-item
+//! contents: for the values that enter an execution (its input, task results, callback
+//! outputs). `serde_json`'s own `Value` grows each container as it reads it: a 10,000-item
 //! array keeps room for 16,384 and a two-member object room for three (at 104 bytes a
 //! member), which for an execution input of many small objects is a third more memory,
 //! all of it touched. Here a container's elements wait on one shared stack and move into a
