@@ -19,13 +19,14 @@ pub mod time;
 mod env;
 mod flow;
 mod map_setup;
+mod ready;
 
 use crate::asl::model::{Machine, State};
 pub use history::{EventKind, HistoryEvent};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use env::Vars;
@@ -787,7 +788,7 @@ pub struct Execution {
     pub(crate) tasks: BTreeMap<TaskId, TaskRequest>,
     /// Threads that may be Ready, lowest first: scanning every thread each step would make
     /// a 10,000-iteration Map quadratic. Entries that are no longer Ready are dropped lazily.
-    pub(crate) ready: BTreeSet<usize>,
+    pub(crate) ready: ready::ReadySet,
     pub(crate) next_task: TaskId,
     pub(crate) transitions: u64,
     /// Times RedriveExecution started it again ([`Execution::redrive`]), and when last.
@@ -824,7 +825,11 @@ impl Execution {
             retries: 0,
             status: Status::Running,
             tasks: BTreeMap::new(),
-            ready: BTreeSet::from([0]),
+            ready: {
+                let mut ready = ready::ReadySet::default();
+                ready.insert(0);
+                ready
+            },
             next_task: 1,
             transitions: 0,
             redrive_count: 0,
@@ -1062,7 +1067,6 @@ impl Execution {
         }
         self.ready
             .iter()
-            .copied()
             .find(|&i| matches!(self.threads[i].status, ThreadStatus::Ready(_)))
     }
 
@@ -1071,11 +1075,11 @@ impl Execution {
         if self.status.is_done() {
             return Step::Finished;
         }
-        while let Some(&first) = self.ready.first() {
+        while let Some(first) = self.ready.first() {
             if matches!(self.threads[first].status, ThreadStatus::Ready(_)) {
                 return self.run_thread(first);
             }
-            self.ready.pop_first();
+            self.ready.remove(first);
         }
         match self.idle() {
             Some(step) => step,
