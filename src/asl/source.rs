@@ -348,6 +348,10 @@ struct JsonParser<'a> {
     record: bool,
     pointer: String,
     spans: SpanIndex,
+    /// Members and items of the objects and arrays being read, innermost last: each
+    /// container is made at its final size once it ends (see `expr::parse`).
+    pending_members: Vec<(String, Value, usize)>,
+    pending_items: Vec<Value>,
 }
 
 impl<'a> JsonParser<'a> {
@@ -359,6 +363,8 @@ impl<'a> JsonParser<'a> {
             record,
             pointer: String::new(),
             spans: SpanIndex::default(),
+            pending_members: Vec::new(),
+            pending_items: Vec::new(),
         }
     }
 
@@ -453,12 +459,12 @@ impl<'a> JsonParser<'a> {
 
     fn object(&mut self, depth: usize) -> Result<Value, (usize, String)> {
         self.pos += 1;
-        let mut map = Map::new();
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&b'}') {
             self.pos += 1;
-            return Ok(Value::Object(map));
+            return Ok(Value::Object(Map::new()));
         }
+        let first = self.pending_members.len();
         loop {
             self.skip_ws();
             if self.bytes.get(self.pos) != Some(&b'"') {
@@ -489,6 +495,24 @@ impl<'a> JsonParser<'a> {
             }
             let v = self.value(depth + 1, Some(key_span))?;
             self.pointer.truncate(saved);
+            self.pending_members.push((key, v, key_start));
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    break;
+                }
+                _ => {
+                    return self.err(format!(
+                        "expected ',' or '}}' after a property value, found {}",
+                        self.describe_here()
+                    ));
+                }
+            }
+        }
+        let mut map = Map::with_capacity(self.pending_members.len() - first);
+        for (key, v, key_start) in self.pending_members.drain(first..) {
             match map.entry(key) {
                 serde_json::map::Entry::Vacant(e) => {
                     e.insert(v);
@@ -501,47 +525,34 @@ impl<'a> JsonParser<'a> {
                     ));
                 }
             }
-            self.skip_ws();
-            match self.bytes.get(self.pos) {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(Value::Object(map));
-                }
-                _ => {
-                    return self.err(format!(
-                        "expected ',' or '}}' after a property value, found {}",
-                        self.describe_here()
-                    ));
-                }
-            }
         }
+        Ok(Value::Object(map))
     }
 
     fn array(&mut self, depth: usize) -> Result<Value, (usize, String)> {
         self.pos += 1;
-        let mut items = Vec::new();
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&b']') {
             self.pos += 1;
-            return Ok(Value::Array(items));
+            return Ok(Value::Array(Vec::new()));
         }
+        let first = self.pending_items.len();
         loop {
             self.skip_ws();
             let saved = self.pointer.len();
             if self.record {
                 use std::fmt::Write;
-                let _ = write!(self.pointer, "/{}", items.len());
+                let _ = write!(self.pointer, "/{}", self.pending_items.len() - first);
             }
             let v = self.value(depth + 1, None)?;
             self.pointer.truncate(saved);
-            items.push(v);
+            self.pending_items.push(v);
             self.skip_ws();
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
-                    return Ok(Value::Array(items));
+                    return Ok(Value::Array(self.pending_items.drain(first..).collect()));
                 }
                 _ => {
                     return self.err(format!(
@@ -1261,6 +1272,31 @@ mod tests {
             }
             e => panic!("{e:?}"),
         }
+    }
+
+    #[test]
+    fn a_repeated_key_is_located_and_containers_are_exact_size() {
+        let err = json("{\"A\": {\"x\": [1, {\"y\": 2}],\n \"x\": 3}}").unwrap_err();
+        match err {
+            LoadError::Syntax {
+                line, col, message, ..
+            } => {
+                assert_eq!((line, col), (2, 2));
+                assert!(
+                    message.contains("duplicate property name \"x\""),
+                    "{message}"
+                );
+            }
+            e => panic!("{e:?}"),
+        }
+        let doc = json(r#"{"a": [1, 2, 3, [4, 5]], "b": {"c": 1, "d": [], "e": {}}}"#).unwrap();
+        assert_eq!(doc.value["a"].as_array().unwrap().capacity(), 4);
+        assert_eq!(doc.value["a"][3].as_array().unwrap().capacity(), 2);
+        assert_eq!(doc.value["b"].as_object().unwrap().len(), 3);
+        assert_eq!(
+            serde_json::to_string(&doc.value).unwrap(),
+            r#"{"a":[1,2,3,[4,5]],"b":{"c":1,"d":[],"e":{}}}"#
+        );
     }
 
     #[test]

@@ -1174,3 +1174,31 @@ impl Target {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::json_top_level_keys;
+
+    /// The scan finds the keys a parser finds, whatever the strings hold.
+    #[test]
+    fn json_top_level_keys_are_the_parsed_ones() {
+        let texts = [
+            r#"{"a": 1, "b": {"c": "}"}, "d": ["{", "\"", "x\\"], "e\\\"f": "a\\\\", "g": [{"h": 1}]}"#,
+            r#"{"Comment":"{{{","States":{"A":{"Type":"Pass"}},"StartAt":"A"}"#,
+            "{\n  \"k\" :\n  \"v\"\n}",
+        ];
+        for text in texts {
+            let parsed: serde_json::Value = serde_json::from_str(text).unwrap();
+            let keys: Vec<String> = parsed.as_object().unwrap().keys().cloned().collect();
+            let unescaped: Vec<String> = json_top_level_keys(text)
+                .unwrap()
+                .iter()
+                .map(|k| serde_json::from_str(&format!("\"{k}\"")).unwrap())
+                .collect();
+            assert_eq!(unescaped, keys, "{text}");
+        }
+        for broken in [r#"{"a": "unterminated"#, r#"{"a\"#, "{}}", "{"] {
+            assert_eq!(json_top_level_keys(broken), None, "{broken}");
+        }
+    }
+}
