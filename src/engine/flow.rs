@@ -1302,11 +1302,7 @@ impl Execution {
                 let is_map = self.threads[p].children.as_ref().is_some_and(|c| c.is_map);
                 let tail = self.threads[i].last_event;
                 if is_map {
-                    self.emit_lazy(
-                        i,
-                        EventKind::MapIterationSucceeded,
-                        |ex| json!({"name": ex.state_name_of(p), "index": index}),
-                    );
+                    self.emit_map_iteration(i, p, EventKind::MapIterationSucceeded, index);
                 }
                 let last = self.threads[i].last_event;
                 if let Some(ch) = self.threads[p].children.as_mut() {
@@ -1341,12 +1337,7 @@ impl Execution {
                 let is_map = self.threads[p].children.as_ref().is_some_and(|c| c.is_map);
                 let tail = self.threads[i].last_event;
                 if is_map {
-                    let name = self.state_name_of(p);
-                    self.emit(
-                        i,
-                        EventKind::MapIterationFailed,
-                        json!({"name": name, "index": index}),
-                    );
+                    self.emit_map_iteration(i, p, EventKind::MapIterationFailed, index);
                 }
                 let last = self.threads[i].last_event;
                 if let Some(ch) = self.threads[p].children.as_mut() {
@@ -1368,11 +1359,17 @@ impl Execution {
         }
     }
 
-    fn state_name_of(&self, thread: usize) -> String {
-        let t = &self.threads[thread];
-        machine_at(&self.machine, &t.machine).states[t.state]
-            .name
-            .to_string()
+    /// A `MapIteration*` event of iteration `index` (thread `k`) of the Map in thread `p`.
+    fn emit_map_iteration(&mut self, k: usize, p: usize, kind: EventKind, index: usize) {
+        if self.cfg.keep_history {
+            let t = &self.threads[p];
+            let name = machine_at(&self.machine, &t.machine).states[t.state]
+                .name
+                .clone();
+            self.emit_data(k, kind, EventData::MapIteration { name, index });
+        } else {
+            self.count_event(k);
+        }
     }
 
     /// A child ended: start more iterations, or wake the parent when all are done or the
@@ -1409,7 +1406,6 @@ impl Execution {
         };
         let kids: Vec<usize> = ch.threads.clone();
         let is_map = ch.is_map;
-        let name = self.state_name_of(p);
         for k in kids {
             if !matches!(
                 self.threads[k].status,
@@ -1418,11 +1414,7 @@ impl Execution {
                 self.abort_thread(k);
                 if is_map && self.threads[k].started {
                     let index = self.threads[k].parent().map_or(0, |x| x.1);
-                    self.emit(
-                        k,
-                        EventKind::MapIterationAborted,
-                        json!({"name": name, "index": index}),
-                    );
+                    self.emit_map_iteration(k, p, EventKind::MapIterationAborted, index);
                 }
             }
         }
@@ -1885,11 +1877,7 @@ impl Execution {
                 self.threads[k].last_event = after;
             }
             if is_map {
-                self.emit_lazy(
-                    k,
-                    EventKind::MapIterationStarted,
-                    |ex| json!({"name": ex.state_name_of(p), "index": index}),
-                );
+                self.emit_map_iteration(k, p, EventKind::MapIterationStarted, index);
             }
         }
     }

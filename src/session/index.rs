@@ -138,7 +138,7 @@ impl ExecutionIndex {
                         history::EventData::Json(d) => {
                             d.get("length").and_then(Value::as_u64).unwrap_or(0)
                         }
-                        history::EventData::State { .. } => 0,
+                        _ => 0,
                     };
                     self.map_len.insert(ev.thread, n as usize);
                 }
