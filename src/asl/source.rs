@@ -1262,33 +1262,29 @@ mod tests {
 
     #[test]
     fn syntax_errors_have_line_and_column() {
-        let err = json("{\n  \"a\": 1\n  \"b\": 2\n}").unwrap_err();
-        match err {
+        let (line, col, message) = syntax_error("{\n  \"a\": 1\n  \"b\": 2\n}");
+        assert_eq!((line, col), (3, 3));
+        assert!(message.contains("expected ',' or '}'"), "{message}");
+    }
+
+    /// Where and why `text` fails to load.
+    fn syntax_error(text: &str) -> (usize, usize, String) {
+        match json(text).unwrap_err() {
             LoadError::Syntax {
                 line, col, message, ..
-            } => {
-                assert_eq!((line, col), (3, 3));
-                assert!(message.contains("expected ',' or '}'"), "{message}");
-            }
+            } => (line, col, message),
             e => panic!("{e:?}"),
         }
     }
 
     #[test]
     fn a_repeated_key_is_located_and_containers_are_exact_size() {
-        let err = json("{\"A\": {\"x\": [1, {\"y\": 2}],\n \"x\": 3}}").unwrap_err();
-        match err {
-            LoadError::Syntax {
-                line, col, message, ..
-            } => {
-                assert_eq!((line, col), (2, 2));
-                assert!(
-                    message.contains("duplicate property name \"x\""),
-                    "{message}"
-                );
-            }
-            e => panic!("{e:?}"),
-        }
+        let (line, col, message) = syntax_error("{\"A\": {\"x\": [1, {\"y\": 2}],\n \"x\": 3}}");
+        assert_eq!((line, col), (2, 2));
+        assert!(
+            message.contains("duplicate property name \"x\""),
+            "{message}"
+        );
         let doc = json(r#"{"a": [1, 2, 3, [4, 5]], "b": {"c": 1, "d": [], "e": {}}}"#).unwrap();
         assert_eq!(doc.value["a"].as_array().unwrap().capacity(), 4);
         assert_eq!(doc.value["a"][3].as_array().unwrap().capacity(), 2);
