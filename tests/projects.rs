@@ -262,6 +262,17 @@ fn a_template_is_told_from_a_definition_by_its_top_level_keys() {
             "service: orders\nprovider:\n  name: aws\n",
             true,
         ),
+        // States decides: the scan stops there (what follows is not read).
+        (
+            "states-first.json",
+            r#"{"States": {"A": {"Type": "Pass", "End": true}}, "StartAt": "A", "Resources": {}}"#,
+            false,
+        ),
+        (
+            "states-service.yaml",
+            "service: x\nprovider: aws\nStartAt: A\nStates:\n  A:\n    Type: Pass\n    End: true\n",
+            false,
+        ),
         // Flow-style YAML: no quoted keys, so it is parsed to be sure.
         (
             "flow.yaml",

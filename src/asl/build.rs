@@ -629,14 +629,14 @@ impl Builder {
         st.io.output_path = self.opt_path(o, p, "OutputPath", false);
         st.io.result_path = self.opt_path(o, p, "ResultPath", true);
         if lang == QueryLanguage::JsonPath {
-            st.io.parameters = self.opt_template(o, p, "Parameters");
-            st.io.result_selector = self.opt_template(o, p, "ResultSelector");
+            st.io.parameters = self.opt_template(o, p, "Parameters").map(Box::new);
+            st.io.result_selector = self.opt_template(o, p, "ResultSelector").map(Box::new);
         }
         if lang == QueryLanguage::Jsonata {
-            st.io.arguments = self.opt_jsonata_template(o, p, "Arguments");
-            st.io.output = self.opt_jsonata_template(o, p, "Output");
+            st.io.arguments = self.opt_jsonata_template(o, p, "Arguments").map(Box::new);
+            st.io.output = self.opt_jsonata_template(o, p, "Output").map(Box::new);
         }
-        st.io.assign = self.opt_assign(o, p, lang);
+        st.io.assign = self.opt_assign(o, p, lang).map(Box::new);
 
         if let Some(r) = member(o, "Retry") {
             st.retry = self.retriers(r, &ptr(p, "Retry"));

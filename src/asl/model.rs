@@ -113,12 +113,14 @@ pub struct DataFlow {
     pub input_path: Option<Option<JsonPath>>,
     pub output_path: Option<Option<JsonPath>>,
     pub result_path: Option<Option<JsonPath>>,
-    pub parameters: Option<PayloadTemplate>,
-    pub result_selector: Option<PayloadTemplate>,
+    /// The templates are boxed: a state has few of them, and a machine keeps a State per
+    /// state (848 bytes each unboxed, most of them empty).
+    pub parameters: Option<Box<PayloadTemplate>>,
+    pub result_selector: Option<Box<PayloadTemplate>>,
     /// JSONata `Arguments` (or `Parameters`-like fields in JSONata mode).
-    pub arguments: Option<JsonataTemplate>,
-    pub output: Option<JsonataTemplate>,
-    pub assign: Option<Assign>,
+    pub arguments: Option<Box<JsonataTemplate>>,
+    pub output: Option<Box<JsonataTemplate>>,
+    pub assign: Option<Box<Assign>>,
 }
 
 /// `Assign` in either language.

@@ -190,7 +190,7 @@ fn reads_context(io: &crate::asl::model::DataFlow) -> bool {
     io.output
         .as_ref()
         .is_some_and(|t| t.reads_states("context"))
-        || matches!(&io.assign, Some(Assign::Jsonata(t)) if t.reads_states("context"))
+        || matches!(io.assign.as_deref(), Some(Assign::Jsonata(t)) if t.reads_states("context"))
 }
 
 /// Evaluate an `Assign` block; the new values are applied by the caller afterwards, so
@@ -657,14 +657,14 @@ impl Execution {
         let (next, output_t, assign) = match chosen {
             Some(b) => (
                 Some(b.next.index),
-                b.output.as_ref().or(state.io.output.as_ref()),
-                b.assign.as_ref().or(state.io.assign.as_ref()),
+                b.output.as_ref().or(state.io.output.as_deref()),
+                b.assign.as_ref().or(state.io.assign.as_deref()),
             ),
             None => match &c.default {
                 Some(d) => (
                     Some(d.index),
-                    state.io.output.as_ref(),
-                    state.io.assign.as_ref(),
+                    state.io.output.as_deref(),
+                    state.io.assign.as_deref(),
                 ),
                 None => {
                     drop(env);

@@ -176,26 +176,30 @@ pub fn is_template(value: &Value) -> bool {
 }
 
 /// Does the file at `path` look like a template (or a serverless.yml)? Told from its
-/// top-level keys, read without parsing the rest (a definition is read once, not twice);
-/// when they cannot be told apart so, parsed as leniently as a template would be. False
-/// when it cannot be read.
+/// top-level keys, read without parsing the rest (a definition is parsed once, not twice);
+/// when they cannot be told apart so, parsed as leniently as a template would be. A
+/// top-level `States` makes it a definition, whatever else it holds. False when it cannot
+/// be read.
 pub fn looks_like_template(path: &Path) -> bool {
     let Ok(bytes) = source::read_file(path) else {
         return false;
     };
     if let Some(keys) = std::str::from_utf8(&bytes).ok().and_then(top_level_keys) {
         let has = |k: &str| keys.iter().any(|x| x == k);
-        return (!has("States")
-            && (has("Resources") || has("AWSTemplateFormatVersion") || has("Transform")))
-            || (has("service") && has("provider"));
+        return !has("States")
+            && (has("Resources")
+                || has("AWSTemplateFormatVersion")
+                || has("Transform")
+                || (has("service") && has("provider")));
     }
     read_template(path)
         .is_ok_and(|(doc, _)| is_template(&doc.value) || serverless::is_serverless(&doc.value))
 }
 
 /// The keys of the top-level object of a JSON or YAML text, found without parsing the
-/// values; None when the text is not shaped so that a scan can tell (flow-style YAML,
-/// anything odd), and the caller parses it.
+/// values, up to `States` (the scan stops there: a definition's states are most of its
+/// text, and that key alone decides); None when the text is not shaped so that a scan can
+/// tell (flow-style YAML, anything odd), and the caller parses it.
 fn top_level_keys(text: &str) -> Option<Vec<String>> {
     let body = text.trim_start_matches('\u{feff}').trim_start();
     if body.starts_with('{') {
@@ -223,7 +227,11 @@ fn json_top_level_keys(text: &str) -> Option<Vec<String>> {
                 if depth == 1 {
                     let rest = text.get(end + 1..)?.trim_start();
                     if rest.starts_with(':') {
-                        keys.push(text.get(start..end)?.to_string());
+                        let key = text.get(start..end)?;
+                        keys.push(key.to_string());
+                        if key == "States" {
+                            return Some(keys);
+                        }
                     }
                 }
             }
@@ -250,7 +258,11 @@ fn yaml_top_level_keys(text: &str) -> Option<Vec<String>> {
             // A multi-line plain scalar or anything else unusual at the top: parse it.
             return None;
         };
-        keys.push(key.trim().trim_matches(['"', '\'']).to_string());
+        let key = key.trim().trim_matches(['"', '\'']);
+        keys.push(key.to_string());
+        if key == "States" {
+            break;
+        }
     }
     Some(keys)
 }
@@ -1179,7 +1191,7 @@ impl Target {
 mod tests {
     use super::json_top_level_keys;
 
-    /// The scan finds the keys a parser finds, whatever the strings hold.
+    /// The scan finds the keys a parser finds (up to `States`), whatever the strings hold.
     #[test]
     fn json_top_level_keys_are_the_parsed_ones() {
         let texts = [
@@ -1189,7 +1201,10 @@ mod tests {
         ];
         for text in texts {
             let parsed: serde_json::Value = serde_json::from_str(text).unwrap();
-            let keys: Vec<String> = parsed.as_object().unwrap().keys().cloned().collect();
+            let mut keys: Vec<String> = parsed.as_object().unwrap().keys().cloned().collect();
+            if let Some(states) = keys.iter().position(|k| k == "States") {
+                keys.truncate(states + 1);
+            }
             let unescaped: Vec<String> = json_top_level_keys(text)
                 .unwrap()
                 .iter()

@@ -51,8 +51,13 @@ pub fn bytes(path: &Path, limit: u64, kind: Kind) -> Result<Vec<u8>, ReadError> 
     }
     if !meta.is_file() {
         set_blocking(&file);
+        return capped(file, limit);
     }
-    capped(file, limit)
+    // The reported size sizes the buffer (one byte more, to see the end without growing
+    // it), never how much is read.
+    let mut buf = Vec::with_capacity(meta.len().min(limit) as usize + 1);
+    read_capped(file, limit, &mut buf)?;
+    Ok(buf)
 }
 
 /// [`bytes`] as UTF-8 text.
@@ -72,14 +77,19 @@ fn utf8(b: Vec<u8>) -> Result<String, ReadError> {
 /// Read until the end, failing once more than `limit` bytes arrive.
 pub fn capped(reader: impl Read, limit: u64) -> Result<Vec<u8>, ReadError> {
     let mut buf = Vec::new();
+    read_capped(reader, limit, &mut buf)?;
+    Ok(buf)
+}
+
+fn read_capped(reader: impl Read, limit: u64, buf: &mut Vec<u8>) -> Result<(), ReadError> {
     reader
         .take(limit.saturating_add(1))
-        .read_to_end(&mut buf)
+        .read_to_end(buf)
         .map_err(|e| ReadError::Io(e.to_string()))?;
     if buf.len() as u64 > limit {
         return Err(ReadError::TooLarge(limit));
     }
-    Ok(buf)
+    Ok(())
 }
 
 fn open(path: &Path) -> Result<std::fs::File, ReadError> {
@@ -140,6 +150,18 @@ mod tests {
         assert_eq!(text(&p, 5, Kind::RegularOnly).unwrap(), "hello");
         assert_eq!(text(&p, 4, Kind::RegularOnly), Err(ReadError::TooLarge(4)));
         assert_eq!(bytes(dir.path(), 4, Kind::Any), Err(ReadError::Directory));
+    }
+
+    /// procfs files report a size of 0 and have content: the size only sizes the buffer.
+    #[test]
+    fn a_reported_size_of_zero_still_reads_the_content() {
+        let status = Path::new("/proc/self/status");
+        if !status.exists() {
+            return;
+        }
+        assert_eq!(std::fs::metadata(status).unwrap().len(), 0);
+        let read = text(status, 1 << 20, Kind::RegularOnly).unwrap();
+        assert!(read.starts_with("Name:"), "{read}");
     }
 
     #[cfg(unix)]
