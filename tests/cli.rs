@@ -269,6 +269,34 @@ fn run_input_context_history_and_trace() {
     assert_eq!(stdout_json(&out)["output"]["x"], 1);
 }
 
+/// Each stage is shown as it was made: Parameters that reorder the input's members are
+/// not shown as the input (equal as values, different as text), and a Parameters that
+/// becomes the output shows the same text as the output.
+#[test]
+fn trace_stages_keep_their_member_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = write(
+        dir.path(),
+        "order.asl.json",
+        r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"b.$": "$.b", "a.$": "$.a"}, "End": true}}}"#,
+    );
+    let out = stepdbg()
+        .arg("run")
+        .arg(&def)
+        .args(["--input", r#"{"a": 1, "b": 2}"#, "--trace"])
+        .output()
+        .unwrap();
+    let trace = String::from_utf8_lossy(&out.stderr);
+    let record = trace.lines().next().unwrap();
+    let stage = |name: &str| {
+        let at = record.find(&format!("\"{name}\":")).unwrap() + name.len() + 3;
+        &record[at..at + 13]
+    };
+    assert_eq!(stage("input"), r#"{"a":1,"b":2}"#, "{record}");
+    assert_eq!(stage("afterParameters"), r#"{"b":2,"a":1}"#, "{record}");
+    assert_eq!(stage("output"), r#"{"b":2,"a":1}"#, "{record}");
+}
+
 #[test]
 fn run_names_the_state_when_a_task_has_no_answer() {
     let dir = tempfile::tempdir().unwrap();

@@ -276,8 +276,9 @@ pub enum EventData {
         name: std::sync::Arc<str>,
         index: usize,
     },
-    /// Any other event's details object.
-    Json(Value),
+    /// Any other event's details object (boxed: the state events, the common ones, are
+    /// smaller than a JSON value).
+    Json(Box<Value>),
 }
 
 impl HistoryEvent {
@@ -307,7 +308,7 @@ impl HistoryEvent {
                 }
             }
             EventData::MapIteration { name, index } => json!({"name": &**name, "index": index}),
-            EventData::Json(v) => v.clone(),
+            EventData::Json(v) => (**v).clone(),
         }
     }
 

@@ -590,15 +590,31 @@ impl StepRecord {
     /// Pass's result is its effective input, ...) shares that stage's copy: comparing is
     /// cheaper than copying, and a step's stages often repeat one value.
     fn set(&mut self, name: Stage, v: &Value) {
-        let same = self.stages.iter().rev().find(|(_, held)| **held == *v);
+        let same = self
+            .stages
+            .iter()
+            .rev()
+            .find(|(_, held)| crate::expr::identical(held, v));
         let shared = match same {
             Some((_, held)) => held.clone(),
             None => Arc::new(v.clone()),
         };
-        self.set_shared(name, shared);
+        self.put(name, shared);
     }
 
+    /// Record a stage's value the execution holds. Earlier stages that copied the same
+    /// value (a Pass's Parameters that become its output) share it instead, and their
+    /// copies are freed: the debugger keeps a record per step.
     fn set_shared(&mut self, name: Stage, v: Arc<Value>) {
+        for (_, held) in &mut self.stages {
+            if !Arc::ptr_eq(held, &v) && crate::expr::identical(held, &v) {
+                *held = v.clone();
+            }
+        }
+        self.put(name, v);
+    }
+
+    fn put(&mut self, name: Stage, v: Arc<Value>) {
         match self.stages.iter_mut().find(|(n, _)| *n == name) {
             Some(slot) => slot.1 = v,
             None => self.stages.push((name, v)),
@@ -1478,7 +1494,7 @@ impl Execution {
 
     /// Append a history event for `thread`.
     pub(crate) fn emit(&mut self, thread: usize, kind: EventKind, details: Value) -> u64 {
-        self.emit_data(thread, kind, history::EventData::Json(details))
+        self.emit_data(thread, kind, history::EventData::Json(Box::new(details)))
     }
 
     pub(crate) fn emit_data(

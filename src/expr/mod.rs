@@ -98,6 +98,25 @@ pub fn compact(v: &serde_json::Value) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
+/// Whether two values are the same JSON text: equal, and their objects' members in the
+/// same order (`==` on values ignores member order, which a reader sees).
+pub fn identical(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| identical(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((kx, x), (ky, y))| kx == ky && identical(x, y))
+        }
+        (Value::Array(_) | Value::Object(_), _) | (_, Value::Array(_) | Value::Object(_)) => false,
+        _ => a == b,
+    }
+}
+
 /// The length of [`compact`]'s text, counted as it is written (the text is not built).
 pub fn compact_len(v: &serde_json::Value) -> usize {
     struct Count(usize);
@@ -197,6 +216,21 @@ fn quoted_len(s: &str) -> usize {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn identical_values_are_equal_in_member_order_too() {
+        let ab = json!({"a": 1, "b": [1, {"c": null}]});
+        assert!(identical(&ab, &ab.clone()));
+        assert!(!identical(&ab, &json!({"b": [1, {"c": null}], "a": 1})));
+        assert!(!identical(
+            &json!([{"a": 1, "b": 2}]),
+            &json!([{"b": 2, "a": 1}])
+        ));
+        assert!(!identical(&json!(1), &json!(1.0)));
+        assert!(!identical(&json!([1]), &json!([1, 2])));
+        assert!(!identical(&json!({"a": 1}), &json!([1])));
+        assert!(identical(&json!("x"), &json!("x")));
+    }
 
     #[test]
     fn compact_len_exceeds_agrees_with_the_exact_length() {
