@@ -58,6 +58,8 @@ fn bench(c: &mut Criterion, name: &str, def: Value, input: Value) {
 }
 
 fn benches(c: &mut Criterion) {
+    // The allocator set up as the stepdbg process sets it (see `shell::memory`).
+    stepdbg::shell::memory::keep_freed_memory();
     // (a) a 10,000-iteration Choice/Pass counter loop with States.MathAdd.
     bench(
         c,

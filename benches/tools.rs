@@ -30,6 +30,8 @@ fn recorded_map(n: usize) -> (stepdbg::asl::Definition, Recording) {
 }
 
 fn benches(c: &mut Criterion) {
+    // The allocator set up as the stepdbg process sets it (see `shell::memory`).
+    stepdbg::shell::memory::keep_freed_memory();
     // Loading and validating a 1 MB definition (Pass states with InputPath, Parameters and
     // ResultPath, pretty-printed as people write them): the text to a checked model, as
     // `stepdbg validate` and every launch do.
@@ -93,6 +95,8 @@ fn benches(c: &mut Criterion) {
 /// session (records and history kept), then stepped back (a replay of 99,999 steps, what a
 /// reload does too), and its History pane drawn at the end of 100,000 events.
 fn debugger(c: &mut Criterion) {
+    // The allocator set up as the stepdbg process sets it (see `shell::memory`).
+    stepdbg::shell::memory::keep_freed_memory();
     use stepdbg::session::{ManualResolver, Session, SessionOptions};
     use stepdbg::tui::{App, AppOptions, Msg, Pane};
     let def = stepdbg::asl::from_value(counter_loop(50_000, ""));

@@ -12,6 +12,8 @@ mod machines;
 use machines::{counter_loop, jsonata_chain, jsonata_input, map_items};
 
 fn main() {
+    // The allocator set up as the stepdbg process sets it (see `shell::memory`).
+    stepdbg::shell::memory::keep_freed_memory();
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "loop".into());
     let n: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);

@@ -220,6 +220,7 @@ pub mod exit {
 }
 
 pub fn main() -> i32 {
+    crate::shell::memory::keep_freed_memory();
     let code = dispatch();
     // Whatever the command started ends with it.
     crate::shell::children::kill_all();

@@ -9,6 +9,7 @@
 
 pub mod children;
 pub mod http;
+pub mod memory;
 pub mod output;
 pub mod read;
 pub mod runtime;
