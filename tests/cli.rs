@@ -297,6 +297,41 @@ fn trace_stages_keep_their_member_order() {
     assert_eq!(stage("output"), r#"{"b":2,"a":1}"#, "{record}");
 }
 
+/// A Pass whose Parameters are too big to be its output still shows them in its record.
+#[test]
+fn trace_shows_the_parameters_that_exceeded_the_payload_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = write(
+        dir.path(),
+        "big.asl.json",
+        r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"a.$": "$.s", "b.$": "$.s", "c.$": "$.s"}, "End": true}}}"#,
+    );
+    let input = write(
+        dir.path(),
+        "in.json",
+        &json!({"s": "x".repeat(100_000)}).to_string(),
+    );
+    let out = stepdbg()
+        .arg("run")
+        .arg(&def)
+        .arg("--input")
+        .arg(format!("file://{}", input.display()))
+        .arg("--trace")
+        .output()
+        .unwrap();
+    assert_eq!(stdout_json(&out)["error"], "States.DataLimitExceeded");
+    let trace = String::from_utf8_lossy(&out.stderr);
+    let record: Value = serde_json::from_str(trace.lines().next().unwrap()).unwrap();
+    assert_eq!(record["error"]["Error"], "States.DataLimitExceeded");
+    for stage in ["afterParameters", "result"] {
+        assert_eq!(
+            record[stage]["c"].as_str().map(str::len),
+            Some(100_000),
+            "{stage}"
+        );
+    }
+}
+
 #[test]
 fn run_names_the_state_when_a_task_has_no_answer() {
     let dir = tempfile::tempdir().unwrap();

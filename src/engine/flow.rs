@@ -506,7 +506,9 @@ impl Execution {
                 if let Some(a) = after_input {
                     self.record(i, Stage::AfterInputPath, &a);
                 }
-                if let (Some(stage), Some(v)) = (stage, &effective) {
+                if let (Some(stage), Some(v)) = (stage, &effective)
+                    && !(record && parameters_are_output(state))
+                {
                     self.record(i, stage, v);
                 }
                 effective
@@ -918,10 +920,12 @@ impl Execution {
         let name = &*state.name;
         let entered = self.threads[i].entered_event;
         let has_result = !matches!(state.kind, StateKind::Succeed | StateKind::Wait(_));
-        if has_result && self.cfg.record_steps {
+        let record = self.cfg.record_steps;
+        // The record shares the output for these (see `exit`) rather than copy them here.
+        let stages_are_output = record && parameters_are_output(state);
+        if has_result && record && !stages_are_output {
             self.record(i, Stage::Result, &result);
         }
-        let record = self.cfg.record_steps;
         let r = if state.query_language == QueryLanguage::Jsonata {
             let mut env = env!(self, i, name);
             let raw: &Value = &self.threads[i].input;
@@ -955,6 +959,10 @@ impl Execution {
                     self.record(i, Stage::AfterResultPath, a);
                 }
                 if crate::expr::compact_len_exceeds(&output, MAX_PAYLOAD_BYTES) {
+                    if stages_are_output {
+                        self.record(i, Stage::AfterParameters, &output);
+                        self.record(i, Stage::Result, &output);
+                    }
                     if record && after_result_path_is_output(state) {
                         self.record(i, Stage::AfterResultPath, &output);
                     }
@@ -1084,6 +1092,12 @@ impl Execution {
             if let Some(r) = &mut self.threads[i].record {
                 r.next = next_name;
             }
+        }
+        if let Some(r) = &mut self.threads[i].record
+            && parameters_are_output(state)
+        {
+            r.set_shared(Stage::AfterParameters, output.clone());
+            r.set_shared(Stage::Result, output.clone());
         }
         // (Not after a Catch: the state's own ResultPath did not apply.)
         if after_result_path_is_output(state)
@@ -2084,6 +2098,23 @@ impl Execution {
 
 /// Whether a state's value after ResultPath is its output (JSONPath, a ResultPath, no
 /// OutputPath): the step record shows the output's copy for both.
+/// Whether a JSONPath Pass's output is its Parameters' value as it is (no Result, no
+/// Assign, ResultPath and OutputPath absent or `$`): its record's afterParameters and result
+/// stages then share the output instead of copying the value on the way.
+fn parameters_are_output(state: &State) -> bool {
+    let whole = |p: &Option<Option<crate::expr::jsonpath::JsonPath>>| match p {
+        None => true,
+        Some(Some(p)) => p.text() == "$",
+        Some(None) => false,
+    };
+    matches!(&state.kind, StateKind::Pass(p) if p.result.is_none())
+        && state.query_language == QueryLanguage::JsonPath
+        && state.io.parameters.is_some()
+        && state.io.assign.is_none()
+        && whole(&state.io.result_path)
+        && whole(&state.io.output_path)
+}
+
 fn after_result_path_is_output(state: &State) -> bool {
     state.query_language == QueryLanguage::JsonPath
         && state.io.result_path.is_some()
