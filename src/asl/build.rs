@@ -12,7 +12,6 @@ use crate::expr::jsonpath::JsonPath;
 use crate::expr::template::PayloadTemplate;
 use crate::expr::{json_type_name, member};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 
 /// Build the model of the top-level machine in `value`.
 pub fn build(value: &Value) -> (Machine, Vec<Diagnostic>) {
@@ -24,7 +23,7 @@ pub fn build(value: &Value) -> (Machine, Vec<Diagnostic>) {
         );
         return (Machine::default(), b.diags);
     };
-    if !obj.contains_key("StartAt") && !obj.contains_key("States") {
+    if !has_member(obj, "StartAt") && !has_member(obj, "States") {
         b.diags.push(
             Diagnostic::error(
                 "not-a-state-machine",
@@ -446,7 +445,7 @@ impl Builder {
     }
 
     fn opt_string(&mut self, obj: &Map<String, Value>, p: &str, key: &str) -> Option<String> {
-        match obj.get(key)? {
+        match member(obj, key)? {
             Value::String(s) => Some(s.clone()),
             v => {
                 self.err(
@@ -535,7 +534,7 @@ impl Builder {
             }
         }
         if !terminal_type {
-            match (o.contains_key("Next"), st.end) {
+            match (has_member(o, "Next"), st.end) {
                 (true, true) => {
                     self.err(
                         "next-and-end",
@@ -669,7 +668,7 @@ impl Builder {
         key: &str,
         reference: bool,
     ) -> Option<Option<JsonPath>> {
-        match o.get(key)? {
+        match member(o, key)? {
             Value::Null => Some(None),
             Value::String(s) => match JsonPath::parse(s) {
                 Ok(path) => {
@@ -750,7 +749,7 @@ impl Builder {
         p: &str,
         key: &str,
     ) -> Option<PayloadTemplate> {
-        let v = o.get(key)?;
+        let v = member(o, key)?;
         self.template(v, p, key)
     }
 
@@ -818,7 +817,7 @@ impl Builder {
         p: &str,
         key: &str,
     ) -> Option<JsonataTemplate> {
-        let v = o.get(key)?;
+        let v = member(o, key)?;
         self.jsonata_template(v, &ptr(p, key), key)
     }
 
@@ -864,8 +863,8 @@ impl Builder {
     ) -> Option<Dyn<f64>> {
         let Bounds { min, max, integer } = bounds;
         let path_key = format!("{key}Path");
-        if let Some(v) = o.get(&path_key) {
-            if o.contains_key(key) {
+        if let Some(v) = member(o, &path_key) {
+            if has_member(o, key) {
                 self.err(
                     "exclusive-fields",
                     ptr(p, &path_key),
@@ -876,7 +875,7 @@ impl Builder {
                 .path_field(v, &ptr(p, &path_key), &path_key)
                 .map(Dyn::Path);
         }
-        let v = o.get(key)?;
+        let v = member(o, key)?;
         let fp = ptr(p, key);
         if let Some(s) = v.as_str() {
             if is_deployment_placeholder(s) {
@@ -1036,7 +1035,7 @@ impl Builder {
             }
             let error_equals = self.error_equals(o, &rp, i + 1 == arr.len());
             let int = |b: &mut Self, key: &str, min: u64, default: u64| -> u64 {
-                match o.get(key) {
+                match member(o, key) {
                     None => default,
                     Some(v) => match v.as_u64() {
                         Some(n) if n >= min && n <= 99_999_999 => n,
@@ -1257,7 +1256,7 @@ impl Builder {
                 self.err("bad-type", &rp, "a choice rule must be an object");
                 continue;
             };
-            let next = match ro.get("Next").and_then(Value::as_str) {
+            let next = match member(ro, "Next").and_then(Value::as_str) {
                 Some(n) => n.to_string(),
                 None => {
                     self.err("missing-field", &rp, "a top-level choice rule needs 'Next'");
@@ -1306,7 +1305,7 @@ impl Builder {
             return None;
         }
         for k in extra_bad {
-            if o.contains_key(*k) {
+            if has_member(o, k) {
                 self.err(
                     "wrong-language-field",
                     ptr(p, k),
@@ -1519,7 +1518,7 @@ impl Builder {
     fn wait(&mut self, o: &Map<String, Value>, p: &str, lang: QueryLanguage) -> Wait {
         let set: Vec<&str> = ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"]
             .into_iter()
-            .filter(|k| o.contains_key(*k))
+            .filter(|k| has_member(o, k))
             .collect();
         if set.len() != 1 {
             self.err("wait-fields", p, if set.is_empty() {
@@ -1528,7 +1527,7 @@ impl Builder {
                 format!("a Wait state takes exactly one of Seconds, SecondsPath, Timestamp, TimestampPath; found {}", set.join(", "))
             });
         }
-        if o.contains_key("Seconds") || o.contains_key("SecondsPath") {
+        if has_member(o, "Seconds") || has_member(o, "SecondsPath") {
             let how = self
                 .dyn_number(o, p, "Seconds", lang, Bounds::int(0.0, 99_999_999.0))
                 .unwrap_or(Dyn::Static(0.0));
@@ -1581,8 +1580,8 @@ impl Builder {
     fn fail(&mut self, o: &Map<String, Value>, p: &str, lang: QueryLanguage) -> Fail {
         let field = |b: &mut Self, key: &str| -> Option<FailField> {
             let path_key = format!("{key}Path");
-            if let Some(v) = o.get(&path_key) {
-                if o.contains_key(key) {
+            if let Some(v) = member(o, &path_key) {
+                if has_member(o, key) {
                     b.err(
                         "exclusive-fields",
                         ptr(p, &path_key),
@@ -1606,7 +1605,7 @@ impl Builder {
                 }
                 return b.path_field(v, &pp, &path_key).map(FailField::Path);
             }
-            let v = o.get(key)?;
+            let v = member(o, key)?;
             let fp = ptr(p, key);
             match v.as_str() {
                 Some(s)
@@ -1669,7 +1668,7 @@ impl Builder {
     fn processor_config(&mut self, po: &Map<String, Value>, pp: &str) -> (MapMode, Option<String>) {
         let mut mode = MapMode::Inline;
         let mut execution_type = None;
-        if let Some(cfg) = po.get("ProcessorConfig") {
+        if let Some(cfg) = member(po, "ProcessorConfig") {
             let cp = ptr(pp, "ProcessorConfig");
             match cfg.as_object() {
                 Some(c) => {
@@ -1730,7 +1729,7 @@ impl Builder {
                 None
             }
             (Some(v), None) | (None, Some(v)) => {
-                let key = if o.contains_key("ItemSelector") {
+                let key = if has_member(o, "ItemSelector") {
                     "ItemSelector"
                 } else {
                     "Parameters"
@@ -1754,7 +1753,7 @@ impl Builder {
             self.err("bad-type", bp, "'ItemBatcher' must be an object");
             return None;
         };
-        let batch_input = bo.get("BatchInput").and_then(|bi| match lang {
+        let batch_input = member(bo, "BatchInput").and_then(|bi| match lang {
             QueryLanguage::JsonPath => self
                 .template(bi, &ptr(bp, "BatchInput"), "BatchInput")
                 .map(ItemSelector::JsonPath),
@@ -1827,8 +1826,7 @@ impl Builder {
                 Machine::default()
             }
         };
-        if mode == MapMode::Inline
-            && (o.contains_key("ItemReader") || o.contains_key("ResultWriter"))
+        if mode == MapMode::Inline && (has_member(o, "ItemReader") || has_member(o, "ResultWriter"))
         {
             self.err("inline-map-reader", p, "ItemReader and ResultWriter need a DISTRIBUTED Map")
                 .help = Some("set \"ProcessorConfig\": {\"Mode\": \"DISTRIBUTED\", \"ExecutionType\": \"STANDARD\"}".into());
@@ -1950,7 +1948,7 @@ pub fn is_lambda_function_arn(resource: &str) -> bool {
 /// Turn state names in transitions into indexes (left at usize::MAX when unknown; the
 /// validator reports those).
 fn resolve_targets(m: &mut Machine) {
-    let index: &HashMap<String, usize> = &m.index;
+    let index = &m.index;
     let fix = |t: &mut Target| t.index = index.get(&t.name).copied().unwrap_or(usize::MAX);
     for s in &mut m.states {
         if let Some(t) = &mut s.next {
@@ -1968,4 +1966,9 @@ fn resolve_targets(m: &mut Machine) {
             }
         }
     }
+}
+
+/// Whether an object has a member (found as [`member`] finds it).
+fn has_member(o: &Map<String, Value>, key: &str) -> bool {
+    member(o, key).is_some()
 }

@@ -33,7 +33,9 @@ pub struct Machine {
     pub comment: Option<String>,
     pub start_at: String,
     pub states: Vec<State>,
-    pub index: HashMap<String, usize>,
+    /// State name to its place in `states` (foldhash: SipHash's defence against chosen
+    /// keys buys nothing for the names of one's own definition).
+    pub index: HashMap<String, usize, foldhash::fast::RandomState>,
     pub query_language: QueryLanguage,
     pub timeout_seconds: Option<u64>,
     pub version: Option<String>,
