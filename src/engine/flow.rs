@@ -2096,25 +2096,29 @@ impl Execution {
     }
 }
 
-/// Whether a state's value after ResultPath is its output (JSONPath, a ResultPath, no
-/// OutputPath): the step record shows the output's copy for both.
 /// Whether a JSONPath Pass's output is its Parameters' value as it is (no Result, no
 /// Assign, ResultPath and OutputPath absent or `$`): its record's afterParameters and result
 /// stages then share the output instead of copying the value on the way.
 fn parameters_are_output(state: &State) -> bool {
-    let whole = |p: &Option<Option<crate::expr::jsonpath::JsonPath>>| match p {
-        None => true,
-        Some(Some(p)) => p.text() == "$",
-        Some(None) => false,
-    };
     matches!(&state.kind, StateKind::Pass(p) if p.result.is_none())
         && state.query_language == QueryLanguage::JsonPath
         && state.io.parameters.is_some()
         && state.io.assign.is_none()
-        && whole(&state.io.result_path)
-        && whole(&state.io.output_path)
+        && is_whole(&state.io.result_path)
+        && is_whole(&state.io.output_path)
 }
 
+/// Whether a ResultPath or OutputPath is absent or `$`: the value passes whole.
+fn is_whole(path: &Option<Option<crate::expr::jsonpath::JsonPath>>) -> bool {
+    match path {
+        None => true,
+        Some(Some(p)) => p.text() == "$",
+        Some(None) => false,
+    }
+}
+
+/// Whether a state's value after ResultPath is its output (JSONPath, a ResultPath, no
+/// OutputPath): the step record shows the output's copy for both.
 fn after_result_path_is_output(state: &State) -> bool {
     state.query_language == QueryLanguage::JsonPath
         && state.io.result_path.is_some()
@@ -2125,12 +2129,10 @@ fn after_result_path_is_output(state: &State) -> bool {
 /// replaces the input (ResultPath `$`), nothing assigns from it, and no retrier runs the
 /// state again nor catcher writes an error into it.
 fn raw_input_dies(state: &State) -> bool {
-    let result_replaces = match &state.io.result_path {
-        None => true,
-        Some(Some(p)) => p.text() == "$",
-        Some(None) => false,
-    };
-    result_replaces && state.io.assign.is_none() && state.retry.is_empty() && state.catch.is_empty()
+    is_whole(&state.io.result_path)
+        && state.io.assign.is_none()
+        && state.retry.is_empty()
+        && state.catch.is_empty()
 }
 
 /// A Choice rule's value as the debugger's trace shows it.
