@@ -566,16 +566,15 @@ impl<'a> JsonParser<'a> {
 
     fn string(&mut self) -> Result<String, (usize, String)> {
         self.pos += 1; // opening quote
-        let mut out = String::new();
+        let start = self.pos;
+        self.skip_plain_run();
+        // Most strings have no escapes: one allocation of their exact size.
+        if self.bytes.get(self.pos) == Some(&b'"') {
+            self.pos += 1;
+            return Ok(self.text[start..self.pos - 1].to_owned());
+        }
+        let mut out = String::from(&self.text[start..self.pos]);
         loop {
-            let run_start = self.pos;
-            while let Some(&b) = self.bytes.get(self.pos) {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
-            out.push_str(&self.text[run_start..self.pos]);
             match self.bytes.get(self.pos) {
                 None => return self.err("unterminated string"),
                 Some(b'"') => {
@@ -584,19 +583,18 @@ impl<'a> JsonParser<'a> {
                 }
                 Some(b'\\') => {
                     self.pos += 1;
-                    let c = match self.bytes.get(self.pos) {
-                        Some(b'"') => '"',
-                        Some(b'\\') => '\\',
-                        Some(b'/') => '/',
+                    let escaped = self.bytes.get(self.pos).copied();
+                    let c = match escaped {
                         Some(b'b') => '\u{8}',
                         Some(b'f') => '\u{c}',
                         Some(b'n') => '\n',
                         Some(b'r') => '\r',
                         Some(b't') => '\t',
+                        Some(b @ (b'"' | b'\\' | b'/')) => char::from(b),
                         Some(b'u') => {
                             self.pos += 1;
                             let hi = self.hex4()?;
-                            let c = if (0xD800..0xDC00).contains(&hi)
+                            if (0xD800..0xDC00).contains(&hi)
                                 && self.text[self.pos..].starts_with("\\u")
                             {
                                 self.pos += 2;
@@ -607,13 +605,14 @@ impl<'a> JsonParser<'a> {
                                 char::from_u32(code).unwrap_or('\u{FFFD}')
                             } else {
                                 char::from_u32(hi).unwrap_or('\u{FFFD}')
-                            };
-                            out.push(c);
-                            continue;
+                            }
                         }
                         _ => return self.err("invalid escape sequence in string"),
                     };
-                    self.pos += 1;
+                    // A `\u` escape has moved past its digits already.
+                    if escaped != Some(b'u') {
+                        self.pos += 1;
+                    }
                     out.push(c);
                 }
                 Some(_) => {
@@ -621,6 +620,20 @@ impl<'a> JsonParser<'a> {
                         .err("control character inside a string (use an escape such as \\n)");
                 }
             }
+            let run_start = self.pos;
+            self.skip_plain_run();
+            out.push_str(&self.text[run_start..self.pos]);
+        }
+    }
+
+    /// Moves past the characters a string holds as they are (up to a quote, a backslash
+    /// or a control character).
+    fn skip_plain_run(&mut self) {
+        while let Some(&b) = self.bytes.get(self.pos) {
+            if b == b'"' || b == b'\\' || b < 0x20 {
+                break;
+            }
+            self.pos += 1;
         }
     }
 
@@ -1313,6 +1326,11 @@ mod tests {
         assert_eq!(doc.value["a"], serde_json::json!(-150.0));
         assert_eq!(doc.value["b"], serde_json::json!(12345678901234i64));
         assert_eq!(doc.value["c"], "xé😀\n");
+        // Plain runs before, between and after escapes of every kind.
+        let doc = json(r#"{"e": "a\"b\\c\/d\be\ff\ng\rh\ti\u0041j\ud83d\ude00k"}"#).unwrap();
+        assert_eq!(doc.value["e"], "a\"b\\c/d\u{8}e\u{c}f\ng\rh\tiAj😀k");
+        assert!(json(r#"{"e": "a\qb"}"#).is_err());
+        assert!(json("{\"e\": \"a\u{1}b\"}").is_err());
         assert!(json(r#"{"a": 01}"#).is_err());
         assert!(json(r#"{"a": 1, "a": 2}"#).is_err());
     }
