@@ -320,3 +320,29 @@ fn a_record_shares_the_output_after_result_path() {
     assert_eq!(caught.caught_by, Some(0));
     assert_eq!(caught.stage(Stage::AfterResultPath), None);
 }
+
+/// Read from a definition's JSON text, the answer is the walk's: escapes that spell `$$`
+/// and substitutions made after parsing included.
+#[test]
+fn what_may_read_the_execution_input_from_the_text() {
+    use std::path::Path;
+    use stepdbg::asl::Definition;
+    use stepdbg::asl::source::{Format, parse_text};
+    let reads = |param: &str| {
+        let text = format!(
+            r#"{{"StartAt": "A", "States": {{"A": {{"Type": "Pass", "Parameters": {{"x.$": "{param}"}}, "End": true}}}}}}"#
+        );
+        let doc = parse_text(Path::new("d.asl.json"), text, Format::Json).unwrap();
+        Definition::from_document(doc).machine.reads_execution_input
+    };
+    assert!(!reads("$.a"));
+    assert!(!reads("$$.Execution.Id"));
+    assert!(reads("$$.Execution.Input"));
+    assert!(reads("\\u0024$.Execution.Input"));
+    assert!(reads("$\\u0024.Execution.Input"));
+
+    let text = r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"x.$": "$.a"}, "End": true}}}"#;
+    let mut doc = parse_text(Path::new("d.asl.json"), text.into(), Format::Json).unwrap();
+    doc.value_mut()["States"]["A"]["Parameters"]["x.$"] = json!("$$.Execution.Input");
+    assert!(Definition::from_document(doc).machine.reads_execution_input);
+}

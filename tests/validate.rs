@@ -266,3 +266,21 @@ fn definitions_over_aws_size_quota_are_errors() {
     let big = "x".repeat(1_100_000);
     has(pass(json!({"Result": big})), "definition-too-large", "");
 }
+
+/// A JSON text under a fifth of the quota is not measured (it cannot reach it); a longer
+/// one is, floats written short included.
+#[test]
+fn short_json_text_that_grows_past_the_quota_is_measured() {
+    let floats = vec!["1e15"; 60_000].join(",");
+    let text = format!(
+        r#"{{"StartAt": "A", "States": {{"A": {{"Type": "Pass", "Result": [{floats}], "End": true}}}}}}"#
+    );
+    assert!(text.len() < 1024 * 1024 / 3);
+    let doc = parse_text(Path::new("f.asl.json"), text, Format::Json).unwrap();
+    let def = Definition::from_document(doc);
+    assert!(
+        def.errors().any(|d| d.code == "definition-too-large"),
+        "{:?}",
+        def.diagnostics
+    );
+}

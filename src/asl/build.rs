@@ -14,7 +14,9 @@ use crate::expr::{json_type_name, member};
 use serde_json::{Map, Value};
 
 /// Build the model of the top-level machine in `value`.
-pub fn build(value: &Value) -> (Machine, Vec<Diagnostic>) {
+/// `json_text`: the JSON text `value` was parsed from, when it is that (it answers some
+/// questions about every string faster than a walk over the value).
+pub fn build(value: &Value, json_text: Option<&str>) -> (Machine, Vec<Diagnostic>) {
     let mut b = Builder { diags: Vec::new() };
     let Some(obj) = value.as_object() else {
         b.diags.push(
@@ -35,7 +37,12 @@ pub fn build(value: &Value) -> (Machine, Vec<Diagnostic>) {
         return (Machine::default(), b.diags);
     }
     let mut machine = b.machine(obj, "", QueryLanguage::JsonPath, true, 0);
-    machine.reads_execution_input = may_read_execution_input(value);
+    machine.reads_execution_input = match json_text {
+        // Without `$$`, `$states` or an escape (which could spell either) in the text, no
+        // string of the definition holds either.
+        Some(t) if !t.contains("$$") && !t.contains("$states") && !t.contains('\\') => false,
+        _ => may_read_execution_input(value),
+    };
     (machine, b.diags)
 }
 

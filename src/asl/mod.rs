@@ -21,13 +21,23 @@ pub struct Definition {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Whether the compact JSON of a value parsed from `json_text` is surely no longer than
+/// `limit`, from the text's length alone. Compact JSON drops the text's whitespace and
+/// writes strings no longer than JSON text can; only a float grows, by 4.5 times at most
+/// (`1e15` is written `1000000000000000.0`).
+fn json_text_surely_fits(json_text: Option<&str>, limit: usize) -> bool {
+    json_text.is_some_and(|t| t.len().saturating_mul(5) <= limit)
+}
+
 impl Definition {
     pub fn from_document(doc: Document) -> Definition {
-        let (machine, mut diagnostics) = build::build(&doc.value);
+        let (machine, mut diagnostics) = build::build(doc.value(), doc.json_text());
         // AWS's hard quota on the definition (measured on the JSON AWS stores).
         const AWS_MAX_DEFINITION_BYTES: usize = 1024 * 1024;
-        if crate::expr::compact_len_exceeds(&doc.value, AWS_MAX_DEFINITION_BYTES) {
-            let size = crate::expr::compact_len(&doc.value);
+        if !json_text_surely_fits(doc.json_text(), AWS_MAX_DEFINITION_BYTES)
+            && crate::expr::compact_len_exceeds(doc.value(), AWS_MAX_DEFINITION_BYTES)
+        {
+            let size = crate::expr::compact_len(doc.value());
             diagnostics.push(
                 Diagnostic::error(
                     "definition-too-large",
@@ -82,4 +92,43 @@ pub fn from_value(value: serde_json::Value) -> Definition {
             )
         });
     Definition::from_document(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bound behind [`json_text_surely_fits`]: no token's compact JSON is more than
+    /// 4.5 times its text.
+    #[test]
+    fn compact_json_grows_at_most_four_and_a_half_times() {
+        for token in [
+            "1e15",
+            "9e15",
+            "1E15",
+            "-1e15",
+            "1e+15",
+            "1e9",
+            "1e16",
+            "0e0",
+            "-0",
+            "1.5e-7",
+            "18446744073709551616",
+            "-9223372036854775809",
+            "\"\\u00e9\\/\\n\"",
+            "[ 1 , {\"a\" : true} ]",
+        ] {
+            let text = format!("[{token}]");
+            let doc = source::parse_text(Path::new("t.json"), text.clone(), source::Format::Json)
+                .unwrap();
+            let compact = crate::expr::compact(doc.value());
+            assert!(compact.len() * 2 <= text.len() * 9, "{text} -> {compact}");
+        }
+        assert!(json_text_surely_fits(Some(&"x".repeat(200_000)), 1_000_000));
+        assert!(!json_text_surely_fits(
+            Some(&"x".repeat(200_001)),
+            1_000_000
+        ));
+        assert!(!json_text_surely_fits(None, 1_000_000));
+    }
 }

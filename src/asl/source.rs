@@ -96,11 +96,14 @@ impl SourceFile {
 #[derive(Debug, Clone)]
 pub struct Document {
     pub source: SourceFile,
-    pub value: Value,
+    value: Value,
     /// Made on first use for JSON: only diagnostics and the views need positions, and
     /// recording one per node was half of loading a big definition.
     spans: OnceLock<SpanIndex>,
     pub format: Format,
+    /// The value is what the JSON text says (not YAML, not substituted since): questions
+    /// about every string or the whole size can then be answered from the text.
+    parsed_from_json_text: bool,
 }
 
 impl Document {
@@ -111,7 +114,27 @@ impl Document {
             value,
             spans: OnceLock::from(spans),
             format,
+            parsed_from_json_text: false,
         }
+    }
+
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// The value, to change (substitutions): the text no longer describes it.
+    pub fn value_mut(&mut self) -> &mut Value {
+        self.parsed_from_json_text = false;
+        &mut self.value
+    }
+
+    pub fn into_value(self) -> Value {
+        self.value
+    }
+
+    /// The JSON text the value was parsed from, while nothing has changed the value since.
+    pub fn json_text(&self) -> Option<&str> {
+        self.parsed_from_json_text.then_some(&*self.source.text)
     }
 
     /// The source span of every node, keyed by JSON Pointer. YAML's come with the parse;
@@ -322,6 +345,7 @@ pub fn parse_text_as(
                 value,
                 spans: spans.map_or_else(OnceLock::new, OnceLock::from),
                 format,
+                parsed_from_json_text: format == Format::Json,
             },
             notes,
         )),

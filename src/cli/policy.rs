@@ -57,7 +57,7 @@ pub fn policy(def: &asl::Definition, args: &PolicyArgs) -> serde_json::Value {
     let region = args.region.as_deref().unwrap_or("[[region]]");
     let account = args.account_id.as_deref().unwrap_or("[[accountId]]");
     let mut resources: Vec<String> = Vec::new();
-    for (_, call) in lambda_calls(&def.machine, &def.doc.value) {
+    for (_, call) in lambda_calls(&def.machine, def.doc.value()) {
         let arn = match call {
             LambdaCall::FunctionArn { arn } => arn,
             LambdaCall::Invoke {

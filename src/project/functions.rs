@@ -318,7 +318,7 @@ pub fn calls(project: &Project, sm: &StateMachine, def: &Definition, raw: &Value
     let mut out: Vec<Call> = Vec::new();
     walk(&def.machine, "", &mut |path, pointer, kind| {
         let StateKind::Task(task) = kind else { return };
-        let node = def.doc.value.pointer(pointer);
+        let node = def.doc.value().pointer(pointer);
         let raw_node = raw.pointer(pointer);
         let resource = task.resource.as_str();
         let raw_resource =

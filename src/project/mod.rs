@@ -193,7 +193,7 @@ pub fn looks_like_template(path: &Path) -> bool {
                 || (has("service") && has("provider")));
     }
     read_template(path)
-        .is_ok_and(|(doc, _)| is_template(&doc.value) || serverless::is_serverless(&doc.value))
+        .is_ok_and(|(doc, _)| is_template(doc.value()) || serverless::is_serverless(doc.value()))
 }
 
 /// The keys of the top-level object of a JSON or YAML text, found without parsing the
@@ -413,19 +413,19 @@ impl Project {
         // A serverless.yml: read as the template it deploys.
         let mut serverless_definitions = Vec::new();
         let mut serverless_notes = Vec::new();
-        let is_serverless = serverless::is_serverless(&doc.value);
+        let is_serverless = serverless::is_serverless(doc.value());
         if is_serverless {
             let stage = options
                 .parameters
                 .iter()
                 .find(|(k, _)| k == "stage")
                 .map(|(_, v)| v.as_str());
-            let c = serverless::convert(&doc.value, stage, &region, &account);
-            doc.value = c.template;
+            let c = serverless::convert(doc.value(), stage, &region, &account);
+            *doc.value_mut() = c.template;
             serverless_definitions = c.definitions;
             serverless_notes = c.notes;
         }
-        if !is_template(&doc.value) {
+        if !is_template(doc.value()) {
             return Err(ProjectError::NotATemplate(format!(
                 "{} is not a CloudFormation or SAM template (it has no Resources)",
                 path.display()
@@ -439,7 +439,7 @@ impl Project {
         let dir = std::path::absolute(parent).unwrap_or_else(|_| parent.to_path_buf());
         let kind = if is_serverless {
             TemplateKind::Serverless
-        } else if transforms(&doc.value).any(|t| t.starts_with("AWS::Serverless")) {
+        } else if transforms(doc.value()).any(|t| t.starts_with("AWS::Serverless")) {
             TemplateKind::Sam
         } else {
             TemplateKind::CloudFormation
@@ -501,13 +501,13 @@ impl Project {
     }
 
     pub fn resources(&self) -> Option<&Map<String, Value>> {
-        self.doc.value.get("Resources")?.as_object()
+        self.doc.value().get("Resources")?.as_object()
     }
 
     /// The intrinsic functions' evaluator for this deployment.
     pub fn stack(&self) -> cfn::Stack<'_> {
         cfn::Stack {
-            template: &self.doc.value,
+            template: self.doc.value(),
             partition: crate::integrations::lambda::AwsScope::new(&self.region, &self.account)
                 .partition,
             region: self.region.clone(),
@@ -519,7 +519,7 @@ impl Project {
 
     /// The `Globals` section for resources of `kind` (`Function`, `StateMachine`).
     pub fn globals(&self, kind: &str) -> Option<&Map<String, Value>> {
-        self.doc.value.get("Globals")?.get(kind)?.as_object()
+        self.doc.value().get("Globals")?.get(kind)?.as_object()
     }
 
     fn read_state_machines(&self) -> Vec<StateMachine> {
@@ -744,13 +744,13 @@ impl Project {
             }
         };
         let mut doc = doc;
-        let raw = doc.value.clone();
+        let raw = doc.value().clone();
         let subs: HashMap<&str, &str> = sm
             .substitutions
             .iter()
             .filter_map(|s| Some((s.key.as_str(), s.value.as_deref().ok()?)))
             .collect();
-        substitute(&mut doc.value, &subs);
+        substitute(doc.value_mut(), &subs);
         let mut def = Definition::from_document(doc);
         unresolved_warnings(&mut def, sm);
         Ok((def, raw))
@@ -762,7 +762,7 @@ impl Project {
     fn inline_document(&self, pointer: &str, spans_at: &str) -> Result<Document, ProjectError> {
         let raw = self
             .doc
-            .value
+            .value()
             .pointer(pointer)
             .ok_or_else(|| ProjectError::StateMachine(format!("no {pointer}")))?;
         let value = self
@@ -782,7 +782,7 @@ impl Project {
     fn string_document(&self, pointer: &str) -> Result<Document, ProjectError> {
         let raw = self
             .doc
-            .value
+            .value()
             .pointer(pointer)
             .ok_or_else(|| ProjectError::StateMachine(format!("no {pointer}")))?;
         let text = match self.stack().eval(raw) {
@@ -955,7 +955,7 @@ fn unresolved_warnings(def: &mut Definition, sm: &StateMachine) {
         }
     }
     let mut found = Vec::new();
-    walk(&def.doc.value, &mut String::new(), &mut found);
+    walk(def.doc.value(), &mut String::new(), &mut found);
     for (pointer, key) in found {
         if def.diagnostics.iter().any(|d| d.pointer == pointer) {
             continue;
@@ -1096,7 +1096,7 @@ impl Target {
                         .iter()
                         .map(|(k, v)| (k.as_str(), v.as_str()))
                         .collect();
-                    substitute(&mut doc.value, &subs);
+                    substitute(doc.value_mut(), &subs);
                     Definition::from_document(doc)
                 },
                 watched: vec![p.clone()],
@@ -1119,7 +1119,7 @@ impl Target {
                     project.notes.iter().map(ToString::to_string).collect();
                 notes.extend(sm.notes.iter().map(|n| format!("{}: {n}", sm.logical_id)));
                 let mut left = Vec::new();
-                placeholders(&definition.doc.value, &mut left);
+                placeholders(definition.doc.value(), &mut left);
                 if !left.is_empty() {
                     notes.push(format!(
                         "{}: placeholders without a value: {} (give them with --define KEY=VALUE)",

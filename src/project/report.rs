@@ -54,7 +54,7 @@ fn resolve_one<'p>(project: &'p Project, sm: &'p StateMachine) -> Resolved<'p> {
         states.push(path.to_string());
     });
     let mut left = Vec::new();
-    super::placeholders(&def.doc.value, &mut left);
+    super::placeholders(def.doc.value(), &mut left);
     for key in left {
         let close = sm.case_hint(&key);
         unresolved.push(json!({

@@ -300,7 +300,7 @@ pub fn test_state_main(args: TestStateArgs) -> i32 {
         _ => None,
     };
     let req = TestStateRequest {
-        definition: doc.value,
+        definition: doc.into_value(),
         state_name: args.state.clone(),
         input,
         inspection_level: level,

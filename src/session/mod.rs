@@ -335,7 +335,7 @@ pub struct Session {
 /// substitutions can change it while its file stays the same).
 fn definition_hash(def: &Definition) -> u64 {
     let mut bytes = def.doc.source.text.as_bytes().to_vec();
-    bytes.extend(crate::expr::compact(&def.doc.value).as_bytes());
+    bytes.extend(crate::expr::compact(def.doc.value()).as_bytes());
     hash_bytes(&bytes)
 }
 

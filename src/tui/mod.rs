@@ -871,7 +871,7 @@ pub fn replay_opening(args: &crate::cli::replay::ReplayArgs) -> Result<Opening, 
     let mut notes = Vec::new();
     let path = if opened.definition.described {
         let out = crate::session::launch::sibling(&args.recording.history, "asl.json");
-        let text = serde_json::to_string_pretty(&opened.definition.definition.doc.value)
+        let text = serde_json::to_string_pretty(opened.definition.definition.doc.value())
             .unwrap_or_default()
             + "\n";
         match std::fs::read_to_string(&out) {

@@ -512,6 +512,6 @@ fn short_type(t: &str) -> &str {
 
 /// A state's definition, for the viewer.
 pub fn state_source(name: &str, pointer: &str, cx: &Ctx) -> Option<(String, String)> {
-    let v = cx.session.definition.doc.value.pointer(pointer)?;
+    let v = cx.session.definition.doc.value().pointer(pointer)?;
     Some((format!("state {name}"), crate::tui::pager::readable(v)))
 }
