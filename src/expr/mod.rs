@@ -138,39 +138,31 @@ pub fn compact_len(v: &serde_json::Value) -> usize {
 /// walk that bounds the text's length from above settles most values without writing
 /// them out; only a value that may be too long is measured.
 pub fn compact_len_exceeds(v: &serde_json::Value, limit: usize) -> bool {
-    let mut room = limit;
-    !fits_bound(v, &mut room) && compact_len(v) > limit
+    compact_len_bound(v) > limit && compact_len(v) > limit
 }
 
-/// Takes an upper bound of `v`'s compact length from `room`; false when it does not fit.
-/// Exact but for floating-point numbers, counted as the longest one
-/// (`-1.7976931348623157e308`, 24 bytes).
-fn fits_bound(v: &serde_json::Value, room: &mut usize) -> bool {
+/// An upper bound of `v`'s compact length: exact but for floating-point numbers, counted
+/// as the longest one (`-1.7976931348623157e308`, 24 bytes). No early exit: a value over
+/// the bound is walked again to be measured anyway.
+fn compact_len_bound(v: &serde_json::Value) -> usize {
     use serde_json::Value;
-    fn take(room: &mut usize, n: usize) -> bool {
-        match room.checked_sub(n) {
-            Some(left) => {
-                *room = left;
-                true
-            }
-            None => false,
-        }
-    }
     match v {
-        Value::Null | Value::Bool(true) => take(room, 4),
-        Value::Bool(false) => take(room, 5),
-        Value::Number(n) => take(room, number_len(n)),
-        Value::String(s) => take(room, quoted_len(s)),
+        Value::Null | Value::Bool(true) => 4,
+        Value::Bool(false) => 5,
+        Value::Number(n) => number_len(n),
+        Value::String(s) => quoted_len(s),
         // Brackets and a comma between elements.
         Value::Array(items) => {
-            take(room, items.len().max(1) + 1) && items.iter().all(|item| fits_bound(item, room))
+            items.len().max(1) + 1 + items.iter().map(compact_len_bound).sum::<usize>()
         }
         // Braces, a colon per member and a comma between members.
         Value::Object(map) => {
-            take(room, (2 * map.len()).max(1) + 1)
-                && map
+            (2 * map.len()).max(1)
+                + 1
+                + map
                     .iter()
-                    .all(|(k, item)| take(room, quoted_len(k)) && fits_bound(item, room))
+                    .map(|(k, item)| quoted_len(k) + compact_len_bound(item))
+                    .sum::<usize>()
         }
     }
 }
@@ -250,6 +242,12 @@ mod tests {
         ];
         for v in &values {
             let exact = compact_len(v);
+            // Exact but for floats, so a value near the limit is seldom measured.
+            let bound = compact_len_bound(v);
+            assert!(bound >= exact, "{v}");
+            if !v.to_string().contains('.') {
+                assert_eq!(bound, exact, "{v}");
+            }
             for limit in 0..exact + 3 {
                 assert_eq!(
                     compact_len_exceeds(v, limit),
