@@ -89,6 +89,7 @@ fn read_capped(reader: impl Read, limit: u64, buf: &mut Vec<u8>) -> Result<(), R
     if buf.len() as u64 > limit {
         return Err(ReadError::TooLarge(limit));
     }
+    super::memory::expect_heap_for_text(buf.len());
     Ok(())
 }
 
