@@ -7,8 +7,6 @@ use super::intrinsics::{self, Intrinsic, IntrinsicEnv};
 use super::jsonpath::{JsonPath, PathRoot};
 use crate::expr::compact;
 use serde_json::{Map, Value};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Everything a JSONPath expression can read besides `$`.
 pub trait Scope {
@@ -22,10 +20,7 @@ pub trait Scope {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PayloadTemplate {
     Const(Value),
-    Object {
-        fields: Vec<(String, PayloadTemplate)>,
-        shape: Shape,
-    },
+    Object(Vec<(String, PayloadTemplate)>),
     Array(Vec<PayloadTemplate>),
     /// `"key.$": "$.path"`, with the key as written (for messages).
     Path {
@@ -36,50 +31,6 @@ pub enum PayloadTemplate {
         field: String,
         call: Intrinsic,
     },
-}
-
-/// An object template's result members, in order, with null values: a copy of them filled
-/// in spares hashing each name for every result. Made at the template's second evaluation,
-/// so a template evaluated once (a long chain of states) does not pay for it; none when a
-/// name comes twice (`a` and `a.$`).
-#[derive(Debug, Default)]
-pub struct Shape {
-    evaluated: AtomicBool,
-    members: OnceLock<Option<Map<String, Value>>>,
-}
-
-/// A cache: copies start without it, and it takes no part in comparisons.
-impl Clone for Shape {
-    fn clone(&self) -> Self {
-        Shape::default()
-    }
-}
-
-impl PartialEq for Shape {
-    fn eq(&self, _: &Shape) -> bool {
-        true
-    }
-}
-
-impl Shape {
-    /// The members to fill in, once the template has been evaluated before.
-    fn members(&self, fields: &[(String, PayloadTemplate)]) -> Option<&Map<String, Value>> {
-        if let Some(members) = self.members.get() {
-            return members.as_ref();
-        }
-        if !self.evaluated.swap(true, Ordering::Relaxed) {
-            return None;
-        }
-        self.members
-            .get_or_init(|| {
-                let members: Map<String, Value> = fields
-                    .iter()
-                    .map(|(name, _)| (name.clone(), Value::Null))
-                    .collect();
-                (members.len() == fields.len()).then_some(members)
-            })
-            .as_ref()
-    }
 }
 
 /// A compile error at `pointer` (relative to the template's root, RFC 6901).
@@ -109,7 +60,7 @@ impl PayloadTemplate {
     pub fn reads_input(&self) -> bool {
         match self {
             PayloadTemplate::Const(_) => false,
-            PayloadTemplate::Object { fields, .. } => fields.iter().any(|(_, t)| t.reads_input()),
+            PayloadTemplate::Object(fields) => fields.iter().any(|(_, t)| t.reads_input()),
             PayloadTemplate::Array(items) => items.iter().any(PayloadTemplate::reads_input),
             PayloadTemplate::Path { path, .. } => *path.root() == PathRoot::Input,
             PayloadTemplate::Intrinsic { call, .. } => call.reads_input(),
@@ -120,16 +71,7 @@ impl PayloadTemplate {
     pub fn eval(&self, input: &Value, scope: &mut dyn Scope) -> Result<Value, ExprError> {
         match self {
             PayloadTemplate::Const(v) => Ok(v.clone()),
-            PayloadTemplate::Object { fields, shape } => {
-                if let Some(members) = shape.members(fields) {
-                    let mut map = members.clone();
-                    for (member, (_, t)) in map.values_mut().zip(fields) {
-                        *member = t.eval(input, scope)?;
-                    }
-                    return Ok(Value::Object(map));
-                }
-                // A name twice (`a` and `a.$`): the later value replaces the earlier, in
-                // its place.
+            PayloadTemplate::Object(fields) => {
                 let mut map = Map::with_capacity(fields.len());
                 for (k, t) in fields {
                     map.insert(k.clone(), t.eval(input, scope)?);
@@ -197,10 +139,7 @@ fn compile_node(
             if all_const {
                 PayloadTemplate::Const(value.clone())
             } else {
-                PayloadTemplate::Object {
-                    fields,
-                    shape: Shape::default(),
-                }
+                PayloadTemplate::Object(fields)
             }
         }
         Value::Array(items) => {
@@ -307,51 +246,5 @@ impl IntrinsicEnv for IntrinsicScope<'_> {
 
     fn next_u64(&mut self) -> u64 {
         self.scope.next_u64()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    struct NoScope;
-    impl Scope for NoScope {
-        fn context(&self) -> &Value {
-            &Value::Null
-        }
-        fn variable(&self, _: &str) -> Option<&Value> {
-            None
-        }
-        fn next_u64(&mut self) -> u64 {
-            4
-        }
-    }
-
-    /// Members come out in the template's order, nested objects too, each result its own.
-    #[test]
-    fn objects_keep_the_templates_member_order() {
-        let template = json!({"z.$": "$.a", "m": 1, "n": {"y.$": "$.b", "x": [2]}, "a.$": "States.MathAdd($.a, 1)"});
-        let t = PayloadTemplate::compile(&template).unwrap();
-        for a in [1, 5, 9] {
-            let out = t.eval(&json!({"a": a, "b": "B"}), &mut NoScope).unwrap();
-            assert_eq!(
-                crate::expr::compact(&out),
-                format!(r#"{{"z":{a},"m":1,"n":{{"y":"B","x":[2]}},"a":{}}}"#, a + 1)
-            );
-            // Found by name, as a map built member by member.
-            assert_eq!(out["a"], json!(a + 1));
-            assert_eq!(out["n"]["y"], "B");
-        }
-    }
-
-    /// `a` and `a.$` name one member: the later value, in the earlier one's place.
-    #[test]
-    fn a_name_given_twice_keeps_its_first_place_and_last_value() {
-        let t = PayloadTemplate::compile(&json!({"a": 1, "b.$": "$.x", "a.$": "$.y"})).unwrap();
-        for _ in 0..3 {
-            let out = t.eval(&json!({"x": "X", "y": "Y"}), &mut NoScope).unwrap();
-            assert_eq!(crate::expr::compact(&out), r#"{"a":"Y","b":"X"}"#);
-        }
     }
 }
