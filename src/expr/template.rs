@@ -248,3 +248,49 @@ impl IntrinsicEnv for IntrinsicScope<'_> {
         self.scope.next_u64()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    struct NoScope;
+    impl Scope for NoScope {
+        fn context(&self) -> &Value {
+            &Value::Null
+        }
+        fn variable(&self, _: &str) -> Option<&Value> {
+            None
+        }
+        fn next_u64(&mut self) -> u64 {
+            4
+        }
+    }
+
+    /// Members come out in the template's order, nested objects too, each result its own.
+    #[test]
+    fn objects_keep_the_templates_member_order() {
+        let template = json!({"z.$": "$.a", "m": 1, "n": {"y.$": "$.b", "x": [2]}, "a.$": "States.MathAdd($.a, 1)"});
+        let t = PayloadTemplate::compile(&template).unwrap();
+        for a in [1, 5, 9] {
+            let out = t.eval(&json!({"a": a, "b": "B"}), &mut NoScope).unwrap();
+            assert_eq!(
+                crate::expr::compact(&out),
+                format!(r#"{{"z":{a},"m":1,"n":{{"y":"B","x":[2]}},"a":{}}}"#, a + 1)
+            );
+            // Found by name.
+            assert_eq!(out["a"], json!(a + 1));
+            assert_eq!(out["n"]["y"], "B");
+        }
+    }
+
+    /// `a` and `a.$` name one member: the later value, in the earlier one's place.
+    #[test]
+    fn a_name_given_twice_keeps_its_first_place_and_last_value() {
+        let t = PayloadTemplate::compile(&json!({"a": 1, "b.$": "$.x", "a.$": "$.y"})).unwrap();
+        for _ in 0..3 {
+            let out = t.eval(&json!({"x": "X", "y": "Y"}), &mut NoScope).unwrap();
+            assert_eq!(crate::expr::compact(&out), r#"{"a":"Y","b":"X"}"#);
+        }
+    }
+}
