@@ -218,7 +218,11 @@ impl Execution {
     /// A state's Assign: the variables take their values, and the state's exit event says
     /// what was assigned (AWS's `assignedVariables`).
     fn assign(&mut self, i: usize, assigned: Map<String, Value>) {
-        self.threads[i].assigned = (!assigned.is_empty()).then(|| Box::new(assigned.clone()));
+        if !assigned.is_empty() {
+            self.threads[i].extra().assigned = Some(assigned.clone());
+        } else if let Some(extra) = &mut self.threads[i].extra {
+            extra.assigned = None;
+        }
         apply_vars(&mut self.threads[i].vars, assigned);
     }
 }
@@ -326,7 +330,12 @@ impl Execution {
             }
             Phase::Run => self.run_state(i, state),
             Phase::TaskDone(outcome) => match (&state.kind, *outcome) {
-                (StateKind::Map(_), outcome) if self.threads[i].writing_results => {
+                (StateKind::Map(_), outcome)
+                    if self.threads[i]
+                        .extra
+                        .as_ref()
+                        .is_some_and(|e| e.writing_results) =>
+                {
                     self.results_written(i, state, outcome)
                 }
                 (StateKind::Map(map), outcome) => self.items_read(i, state, map, outcome),
@@ -398,10 +407,15 @@ impl Execution {
         t.entered_event = id;
         t.entered_ms = now;
         let prior = if i == 0 { self.cfg.prior_retries } else { 0 };
-        if t.retry_counts.len() == state.retry.len() {
-            t.retry_counts.fill(prior);
-        } else {
-            t.retry_counts = vec![prior; state.retry.len()].into();
+        if !state.retry.is_empty() {
+            let counts = &mut t.extra().retry_counts;
+            if counts.len() == state.retry.len() {
+                counts.fill(prior);
+            } else {
+                *counts = vec![prior; state.retry.len()].into();
+            }
+        } else if let Some(extra) = &mut t.extra {
+            extra.retry_counts = Box::default();
         }
         t.retry_total = 0;
         t.token = None;
@@ -769,7 +783,7 @@ impl Execution {
         drop(env);
         match until {
             Ok(until) => {
-                self.threads[i].effective = Some(Box::new(input));
+                self.threads[i].extra().effective = Some(input);
                 self.threads[i].status = ThreadStatus::Sleeping {
                     until: until.max(now),
                     then: Phase::WaitDone,
@@ -848,7 +862,7 @@ impl Execution {
                 json!({"resourceType": rt, "resource": r}),
             );
         }
-        self.threads[i].effective = Some(Box::new(effective));
+        self.threads[i].extra().effective = Some(effective);
         self.threads[i].status = ThreadStatus::WaitingTask(id);
         self.tasks.insert(id, req.clone());
         Flow::Wait(Step::Task(Box::new(req)))
@@ -1039,7 +1053,11 @@ impl Execution {
 
     /// The effective input a task or a wait kept, moved out.
     fn take_effective(&mut self, i: usize) -> Value {
-        self.threads[i].effective.take().map_or(Value::Null, |e| *e)
+        self.threads[i]
+            .extra
+            .as_mut()
+            .and_then(|e| e.effective.take())
+            .unwrap_or(Value::Null)
     }
 
     fn close_record(&mut self, i: usize, output: Option<&Arc<Value>>, error: Option<&Failure>) {
@@ -1076,11 +1094,17 @@ impl Execution {
             let data = EventData::State {
                 name: state.name.clone(),
                 payload: output.clone(),
-                assigned: self.threads[i].assigned.take(),
+                assigned: self.threads[i]
+                    .extra
+                    .as_mut()
+                    .and_then(|e| e.assigned.take())
+                    .map(Box::new),
             };
             self.emit_data(i, kind, data);
         } else {
-            self.threads[i].assigned = None;
+            if let Some(extra) = &mut self.threads[i].extra {
+                extra.assigned = None;
+            }
             self.count_event(i);
         }
         self.transitions += 1;
@@ -1182,7 +1206,7 @@ impl Execution {
                 .position(|r| error_matches(&r.error_equals, &name))
             {
                 let r = &state.retry[k];
-                let count = self.threads[i].retry_counts[k];
+                let count = self.threads[i].extra().retry_counts[k];
                 if u64::from(count) < r.max_attempts {
                     let mut delay = r.interval_seconds * r.backoff_rate.powi(count as i32);
                     if let Some(max) = r.max_delay_seconds {
@@ -1194,10 +1218,11 @@ impl Execution {
                     let delay_ms = (delay * 1000.0) as i64;
                     let now = self.clock;
                     let t = &mut self.threads[i];
-                    t.retry_counts[k] += 1;
+                    let extra = t.extra();
+                    extra.retry_counts[k] += 1;
+                    extra.failed_event = None;
                     t.retry_total += 1;
                     t.token = None;
-                    t.failed_event = None;
                     t.status = ThreadStatus::Sleeping {
                         until: now.saturating_add(delay_ms),
                         then: Phase::Run,
@@ -1234,7 +1259,11 @@ impl Execution {
 
     /// A Map's or Parallel's failure is final: its Failed event goes into the history.
     fn record_failed_event(&mut self, i: usize) {
-        if let Some(kind) = self.threads[i].failed_event.take() {
+        if let Some(kind) = self.threads[i]
+            .extra
+            .as_mut()
+            .and_then(|e| e.failed_event.take())
+        {
             self.emit(i, kind, json!({}));
         }
     }
@@ -1575,7 +1604,7 @@ impl Execution {
             }
             // Recorded only when the failure is final (caught or failing the thread): a
             // retry starts the state again instead.
-            self.threads[i].failed_event = Some(fail_kind);
+            self.threads[i].extra().failed_event = Some(fail_kind);
             let f = if ch.is_map && tolerant {
                 Failure::new(
                     "States.ExceedToleratedFailureThreshold",
@@ -1622,9 +1651,9 @@ impl Execution {
         let name = &*state.name;
         let entered = self.threads[i].entered_event;
         let effective = self.threads[i]
-            .effective
-            .as_deref()
-            .cloned()
+            .extra
+            .as_ref()
+            .and_then(|e| e.effective.clone())
             .unwrap_or_default();
         let mut env = env!(self, i, name);
         let parameters = match writer
@@ -1681,14 +1710,16 @@ impl Execution {
                 self.clock,
             )
         };
-        self.threads[i].writing_results = true;
+        self.threads[i].extra().writing_results = true;
         self.threads[i].status = ThreadStatus::WaitingTask(id);
         self.tasks.insert(id, req.clone());
         Flow::Wait(Step::Task(Box::new(req)))
     }
 
     fn results_written(&mut self, i: usize, state: &State, outcome: TaskOutcome) -> Flow {
-        self.threads[i].writing_results = false;
+        if let Some(extra) = &mut self.threads[i].extra {
+            extra.writing_results = false;
+        }
         match outcome {
             TaskOutcome::Success(v) => self.finish_io(i, state, v, None),
             TaskOutcome::Failure(f) => Flow::Fail(Failure {
@@ -1822,11 +1853,9 @@ impl Execution {
                 machine: path,
                 state: start,
                 input: Arc::new(input),
-                effective: None,
                 entered_event: 0,
                 last_event: self.threads[p].last_event,
                 entered_ms: self.clock,
-                retry_counts: Box::default(),
                 retry_total: 0,
                 status: ThreadStatus::Aborted, // not started yet
                 vars: scope.clone(),
@@ -1834,10 +1863,7 @@ impl Execution {
                 children: None,
                 record: None,
                 started: false,
-                reader_items: None,
-                writing_results: false,
-                assigned: None,
-                failed_event: None,
+                extra: None,
                 in_map_run,
             });
         }
@@ -1960,7 +1986,7 @@ impl Execution {
                 self.clock,
             )
         };
-        self.threads[i].effective = Some(Box::new(effective));
+        self.threads[i].extra().effective = Some(effective);
         self.threads[i].status = ThreadStatus::WaitingTask(id);
         self.tasks.insert(id, req.clone());
         Flow::Wait(Step::Task(Box::new(req)))
@@ -1977,7 +2003,7 @@ impl Execution {
     ) -> Flow {
         match outcome {
             TaskOutcome::Success(Value::Array(items)) => {
-                self.threads[i].reader_items = Some(items.into_boxed_slice());
+                self.threads[i].extra().reader_items = Some(items.into_boxed_slice());
                 let effective = self.take_effective(i);
                 self.start_map(i, state, map, Some(effective))
             }
@@ -2006,7 +2032,11 @@ impl Execution {
     ) -> Flow {
         let name = &*state.name;
         let entered = self.threads[i].entered_event;
-        let read = self.threads[i].reader_items.take().map(Vec::from);
+        let read = self.threads[i]
+            .extra
+            .as_mut()
+            .and_then(|e| e.reader_items.take())
+            .map(Vec::from);
         if let (Some(reader), None) = (&map.item_reader, &read) {
             let effective = effective.unwrap_or_else(|| Value::clone(&self.threads[i].input));
             return self.read_items(i, state, reader, effective);

@@ -743,13 +743,9 @@ pub(crate) struct Thread {
     pub state: usize,
     /// The raw input of the current state (shared with the history event that shows it).
     pub input: Arc<Value>,
-    /// The state's effective input (after InputPath/Parameters/Arguments), kept while a
-    /// task or a wait is under way (boxed: most threads never keep one).
-    pub effective: Option<Box<Value>>,
     pub entered_event: u64,
     pub last_event: u64,
     pub entered_ms: i64,
-    pub retry_counts: Box<[u32]>,
     pub retry_total: u32,
     pub status: ThreadStatus,
     pub vars: Arc<Vars>,
@@ -759,20 +755,37 @@ pub(crate) struct Thread {
     /// double every thread's size.
     pub record: Option<Box<StepRecord>>,
     pub started: bool,
+    /// What only some states keep (boxed: a big Map's iterations keep none of it).
+    pub extra: Option<Box<ThreadExtra>>,
+    /// Runs inside a Distributed Map's run (see [`HistoryEvent::in_map_run`]).
+    pub in_map_run: bool,
+}
+
+/// The part of a [`Thread`] that only some states use.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ThreadExtra {
+    /// The state's effective input (after InputPath/Parameters/Arguments), kept while a
+    /// task or a wait is under way.
+    pub effective: Option<Value>,
+    /// Attempts per retrier of a state with Retry.
+    pub retry_counts: Box<[u32]>,
     /// A Map's items as its ItemReader read them (the reader is an effect: its request
     /// goes out, its items come back here).
     pub reader_items: Option<Box<[Value]>>,
     /// A Map waits for its ResultWriter (rather than its ItemReader).
     pub writing_results: bool,
     /// What the state's Assign assigned, for its exit event.
-    pub assigned: Option<Box<Map<String, Value>>>,
+    pub assigned: Option<Map<String, Value>>,
     /// A Map's or Parallel's Failed event, written once the failure is final.
     pub failed_event: Option<EventKind>,
-    /// Runs inside a Distributed Map's run (see [`HistoryEvent::in_map_run`]).
-    pub in_map_run: bool,
 }
 
 impl Thread {
+    /// The part only some states use, made on first use.
+    pub(crate) fn extra(&mut self) -> &mut ThreadExtra {
+        self.extra.get_or_insert_with(Box::default)
+    }
+
     /// The parent thread and this thread's index among its children.
     pub fn parent(&self) -> Option<(usize, usize)> {
         self.parent.map(|(p, k)| (p as usize, k as usize))
@@ -857,11 +870,9 @@ impl Execution {
             machine: Arc::from([]),
             state: ex.machine.start().unwrap_or(0),
             input: input.clone(),
-            effective: None,
             entered_event: 0,
             last_event: 0,
             entered_ms: start,
-            retry_counts: Box::default(),
             retry_total: 0,
             status: ThreadStatus::Ready(Phase::Enter),
             vars: Arc::new(Vars::default()),
@@ -869,10 +880,7 @@ impl Execution {
             children: None,
             record: None,
             started: true,
-            reader_items: None,
-            writing_results: false,
-            assigned: None,
-            failed_event: None,
+            extra: None,
             in_map_run: false,
         });
         if ex.cfg.keep_history {
@@ -1343,12 +1351,9 @@ impl Execution {
         self.status = Status::Running;
         let t = &mut self.threads[0];
         t.status = ThreadStatus::Ready(Phase::Enter);
-        t.retry_counts = Box::default();
         t.retry_total = 0;
         t.children = None;
-        t.reader_items = None;
-        t.writing_results = false;
-        t.failed_event = None;
+        t.extra = None;
         t.token = None;
         t.record = None;
         self.ready.insert(0);
@@ -1573,5 +1578,15 @@ impl ThreadState {
             self,
             ThreadState::Succeeded | ThreadState::Failed | ThreadState::Aborted
         )
+    }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    /// A big Map holds a thread per item: what only some states use stays out of line.
+    #[test]
+    fn a_thread_stays_small() {
+        let size = std::mem::size_of::<super::Thread>();
+        assert!(size <= 152, "a thread is {size} bytes");
     }
 }
