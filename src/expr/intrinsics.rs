@@ -222,9 +222,12 @@ pub trait IntrinsicEnv {
     fn next_u64(&mut self) -> u64;
 }
 
+/// A call's evaluated arguments: most calls have one to three, kept off the heap.
+type Args = smallvec::SmallVec<[Value; 3]>;
+
 /// Evaluate a parsed call: arguments left to right, innermost calls first.
 pub fn eval(f: &Intrinsic, env: &mut dyn IntrinsicEnv) -> Result<Value, ExprError> {
-    let mut values = Vec::with_capacity(f.args.len());
+    let mut values = Args::with_capacity(f.args.len());
     for arg in &f.args {
         values.push(match arg {
             Arg::Literal(v) => v.clone(),
@@ -584,7 +587,7 @@ fn template(raw: &str, escapes: bool) -> Result<Vec<Piece>, String> {
 // ---------------------------------------------------------------------------------------------
 
 /// Run the function on its evaluated arguments. The error is the detail sentence.
-fn apply(f: &Intrinsic, a: Vec<Value>, env: &mut dyn IntrinsicEnv) -> Result<Value, String> {
+fn apply(f: &Intrinsic, a: Args, env: &mut dyn IntrinsicEnv) -> Result<Value, String> {
     match f.function {
         Function::Format
         | Function::StringToJson
@@ -608,7 +611,7 @@ fn apply(f: &Intrinsic, a: Vec<Value>, env: &mut dyn IntrinsicEnv) -> Result<Val
 }
 
 /// Strings, JSON text, encodings, hashes and UUIDs.
-fn apply_text(f: &Intrinsic, a: Vec<Value>, env: &mut dyn IntrinsicEnv) -> Result<Value, String> {
+fn apply_text(f: &Intrinsic, a: Args, env: &mut dyn IntrinsicEnv) -> Result<Value, String> {
     let bad = || invalid(f);
     match f.function {
         Function::Format => {
@@ -733,14 +736,10 @@ fn apply_text(f: &Intrinsic, a: Vec<Value>, env: &mut dyn IntrinsicEnv) -> Resul
 }
 
 /// The array functions.
-fn apply_array(
-    f: &Intrinsic,
-    mut a: Vec<Value>,
-    _env: &mut dyn IntrinsicEnv,
-) -> Result<Value, String> {
+fn apply_array(f: &Intrinsic, mut a: Args, _env: &mut dyn IntrinsicEnv) -> Result<Value, String> {
     let bad = || invalid(f);
     match f.function {
-        Function::Array => Ok(Value::Array(a)),
+        Function::Array => Ok(Value::Array(a.into_vec())),
         Function::ArrayPartition => {
             let size = a.pop().and_then(|v| truncated(&v)).ok_or_else(bad)?;
             let Value::Array(items) = a.pop().unwrap_or_default() else {
@@ -834,7 +833,7 @@ fn apply_array(
 /// JsonMerge and the math functions.
 fn apply_json_math(
     f: &Intrinsic,
-    mut a: Vec<Value>,
+    mut a: Args,
     env: &mut dyn IntrinsicEnv,
 ) -> Result<Value, String> {
     let bad = || invalid(f);
