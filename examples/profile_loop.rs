@@ -1,7 +1,7 @@
 //! Profiling aid: runs one of the bench machines once (see benches/engine.rs), e.g.
 //! `valgrind --tool=callgrind target/release/examples/profile_loop jsonata 200`, or
 //! `perf record target/release/examples/profile_loop map 10000`. `debugger N` runs the
-//! counter loop (`map-debugger N` the Map) as the debugger does (each step's records and the history kept) and prints
+//! counter loop (`map-debugger N` the Map, `chain-debugger N` the chain) as the debugger does (each step's records and the history kept) and prints
 //! the peak memory.
 use serde_json::json;
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use stepdbg::engine::{Config, Execution, WorkflowType};
 
 #[path = "../benches/machines.rs"]
 mod machines;
-use machines::{counter_loop, jsonata_chain, jsonata_input, map_items};
+use machines::{chain, counter_loop, jsonata_chain, jsonata_input, map_items};
 
 fn main() {
     // The allocator set up as the stepdbg process sets it (see `shell::memory`).
@@ -20,6 +20,15 @@ fn main() {
     let (def, input) = match mode.as_str() {
         "jsonata" => (jsonata_chain(n as usize), jsonata_input()),
         "map" | "map-debugger" => map_items(n as usize),
+        // The engine bench's (c).
+        "chain" | "chain-debugger" => (
+            chain(
+                n as usize,
+                "JSONPath",
+                |i| json!({"Type": "Pass", "InputPath": "$.data", "Parameters": {"value.$": "$.value", "step": i}, "ResultPath": "$.last"}),
+            ),
+            json!({"data": {"value": 42}}),
+        ),
         _ => (counter_loop(n, ""), json!({"i": 0})),
     };
     let m = Arc::new(stepdbg::asl::from_value(def).machine);

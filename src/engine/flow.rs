@@ -428,6 +428,15 @@ impl Execution {
                 first_event: id,
                 last_event: id,
                 entered_ms: now,
+                // Room for the stages a state of its type records (grown from 4 to 8 as
+                // they came, a Pass with InputPath, Parameters and ResultPath reallocated).
+                stages: Vec::with_capacity(match state.kind {
+                    StateKind::Choice(_)
+                    | StateKind::Wait(_)
+                    | StateKind::Succeed
+                    | StateKind::Fail(_) => 4,
+                    _ => 8,
+                }),
                 ..StepRecord::default()
             };
             rec.set_shared(Stage::Input, t.input.clone());

@@ -607,7 +607,10 @@ impl StepRecord {
     /// copies are freed: the debugger keeps a record per step.
     fn set_shared(&mut self, name: Stage, v: Arc<Value>) {
         for (_, held) in &mut self.stages {
-            if !Arc::ptr_eq(held, &v) && crate::expr::identical(held, &v) {
+            // Only a copy the record alone holds frees memory by being shared (and most
+            // stages are values the execution holds: comparing them was a tenth of a
+            // chain's records).
+            if Arc::strong_count(held) == 1 && crate::expr::identical(held, &v) {
                 *held = v.clone();
             }
         }
