@@ -214,6 +214,27 @@ fn eval_assign<'s>(
     })
 }
 
+/// Room for the stages a visit to `state` records, made once (grown from 4 to 8 as they
+/// came, a Pass with InputPath, Parameters and ResultPath reallocated its stages).
+fn stage_room(state: &State) -> usize {
+    match state.kind {
+        StateKind::Task(_) | StateKind::Map(_) | StateKind::Parallel(_) => 8,
+        StateKind::Pass(_) => {
+            let io = &state.io;
+            // Input, result and output, and a stage per data-flow field.
+            let fields = [
+                io.input_path.is_some(),
+                io.parameters.is_some(),
+                io.result_selector.is_some(),
+                io.result_path.is_some(),
+                io.assign.is_some(),
+            ];
+            (3 + fields.into_iter().filter(|&f| f).count()).max(4)
+        }
+        _ => 4,
+    }
+}
+
 impl Execution {
     /// A state's Assign: the variables take their values, and the state's exit event says
     /// what was assigned (AWS's `assignedVariables`).
@@ -428,15 +449,7 @@ impl Execution {
                 first_event: id,
                 last_event: id,
                 entered_ms: now,
-                // Room for the stages a state of its type records (grown from 4 to 8 as
-                // they came, a Pass with InputPath, Parameters and ResultPath reallocated).
-                stages: Vec::with_capacity(match state.kind {
-                    StateKind::Choice(_)
-                    | StateKind::Wait(_)
-                    | StateKind::Succeed
-                    | StateKind::Fail(_) => 4,
-                    _ => 8,
-                }),
+                stages: Vec::with_capacity(stage_room(state)),
                 ..StepRecord::default()
             };
             rec.set_shared(Stage::Input, t.input.clone());
