@@ -344,6 +344,38 @@ fn closing_the_terminal_ends_the_debugger_and_its_functions() {
     println!("ended {:?} after the terminal closed", closed.elapsed());
 }
 
+/// A closed window under a shell: the debugger ends by the hangup (status 129), not by an
+/// abort from reporting on a terminal that is gone (its standard error is that terminal).
+#[test]
+fn a_hangup_ends_the_debugger_cleanly_while_a_task_waits() {
+    if !have_tmux() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_stepdbg");
+    let (dir, _) = callback_without_mocks();
+    let status = dir.path().join("status");
+    let t = Tmux::start(
+        "hup",
+        dir.path(),
+        &format!(
+            "bash -c 'trap \"\" HUP; {bin} callback.asl.json; echo $? > {}'",
+            status.display()
+        ),
+    );
+    t.wait_for("READY");
+    t.keys(&["c"]);
+    t.wait_for("WAITING");
+    let _ = tmux().args(["kill-session", "-t", &t.name]).output();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !status.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let code = std::fs::read_to_string(&status).expect("the debugger's exit status");
+    assert_eq!(code.trim(), "129", "ended by SIGHUP, not by an abort (134)");
+}
+
 #[test]
 fn quitting_ends_the_functions_it_started() {
     if !have_tmux() {

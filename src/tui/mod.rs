@@ -279,6 +279,9 @@ enum End {
     TerminalGone,
 }
 
+/// Give the screen back as far as the terminal takes it. Failures are not reported: a
+/// terminal that hung up takes nothing, and standard error is often that same terminal
+/// (ratatui's `restore` prints there, and printing to a hung-up terminal panics).
 fn restore_terminal() {
     use crossterm::event::{DisableBracketedPaste, DisableMouseCapture};
     let _ = execute!(
@@ -286,7 +289,19 @@ fn restore_terminal() {
         DisableMouseCapture,
         DisableBracketedPaste
     );
-    ratatui::restore();
+    let _ = ratatui::try_restore();
+}
+
+/// Done with the screen: restored unless the terminal is known to be gone, and the handle
+/// let go without ratatui's farewell (it shows the cursor and prints to standard error
+/// when it cannot, which panics on a hung-up terminal: the process then aborted).
+fn release_terminal(mut terminal: ratatui::DefaultTerminal, gone: bool) {
+    if !gone {
+        restore_terminal();
+    }
+    if gone || terminal.show_cursor().is_err() {
+        std::mem::forget(terminal);
+    }
 }
 
 fn run_terminal(
@@ -329,9 +344,7 @@ fn run_terminal(
         io.watch(&app.session.watched_files());
         event_loop(&mut terminal, &mut app, &mut io, &mut listen).await
     });
-    if !matches!(result, Ok(End::TerminalGone)) {
-        restore_terminal();
-    }
+    release_terminal(terminal, matches!(result, Ok(End::TerminalGone)));
     // Accepted callback requests get their answers before the process exits.
     if let Some(server) = listen {
         server.shutdown();
@@ -345,19 +358,16 @@ fn take_terminal() -> (ratatui::DefaultTerminal, signals::Signals) {
     use crossterm::event::{EnableBracketedPaste, EnableMouseCapture};
     let signals = signals::install(signals::Policy::Notify);
     signals::on_exit(restore_terminal);
+    // A panic restores the screen (mouse reporting and paste too), ends the functions
+    // started, then reports as before. ratatui's own hook is left out: it prints its
+    // failure to restore, which panics again on a hung-up terminal (an abort).
+    let report = std::panic::take_hook();
     let terminal = ratatui::init();
-    // ratatui's panic hook restores the screen; mouse reporting must be switched off and
-    // the functions started must end too.
-    let hook = std::panic::take_hook();
+    drop(std::panic::take_hook());
     std::panic::set_hook(Box::new(move |info| {
-        use crossterm::event::{DisableBracketedPaste, DisableMouseCapture};
-        let _ = execute!(
-            std::io::stdout(),
-            DisableMouseCapture,
-            DisableBracketedPaste
-        );
+        restore_terminal();
         crate::shell::children::kill_all();
-        hook(info);
+        report(info);
     }));
     let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
     (terminal, signals)
@@ -386,9 +396,7 @@ pub fn serve_main(service: std::sync::Arc<crate::serve::api::Service>, addr: Str
         let mut screen = server::ServerScreen::new(service.clone(), addr);
         server_loop(&mut terminal, &mut io, &mut screen, &opts).await
     });
-    if !matches!(result, Ok(End::TerminalGone)) {
-        restore_terminal();
-    }
+    release_terminal(terminal, matches!(result, Ok(End::TerminalGone)));
     exit_code(result)
 }
 
