@@ -466,9 +466,9 @@ pub fn jsonpath(data: &[u8]) {
             let _ = p.select(root);
             let _ = p.select_cow(root);
         }
-        let _ = p.write(doc.clone(), json!({"written": true}));
-        let _ = p.write(Value::Null, json!(1));
-        let _ = p.write(json!([0, 1]), json!(1));
+        let _ = p.write(&mut doc.clone(), json!({"written": true}));
+        let _ = p.write(&mut Value::Null, json!(1));
+        let _ = p.write(&mut json!([0, 1]), json!(1));
     }
     let template = json!({ "field.$": text, "k": [ { "nested.$": text } ] });
     if let Ok(t) = PayloadTemplate::compile(&template) {
