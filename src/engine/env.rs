@@ -5,7 +5,7 @@ use super::Config;
 use super::time::format_millis;
 use crate::expr::jsonata::JsonataEnv;
 use crate::expr::template::Scope;
-use rand::RngExt;
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value, json};
 use std::cell::OnceCell;
@@ -109,12 +109,41 @@ pub(crate) fn merge(base: &mut Value, over: &Value) {
     }
 }
 
+/// The execution's random numbers (States.UUID, JSONata's `$random`, task tokens, retry
+/// jitter): one stream for a seed, its generator set up when the first number is drawn.
+/// Setting it up probes the processor (`cpuid`), which under a hypervisor is a few
+/// percent of a small run that draws none.
+#[derive(Debug, Clone)]
+pub(crate) struct SeededRng {
+    seed: u64,
+    generator: Option<ChaCha8Rng>,
+}
+
+impl SeededRng {
+    pub fn new(seed: u64) -> SeededRng {
+        SeededRng {
+            seed,
+            generator: None,
+        }
+    }
+
+    pub fn random<T>(&mut self) -> T
+    where
+        rand::distr::StandardUniform: rand::distr::Distribution<T>,
+    {
+        let seed = self.seed;
+        self.generator
+            .get_or_insert_with(|| ChaCha8Rng::seed_from_u64(seed))
+            .random()
+    }
+}
+
 /// The evaluation environment for one state of one thread.
 pub(crate) struct Env<'a> {
     pub facts: StateFacts<'a>,
     pub context: OnceCell<Value>,
     pub vars: &'a Vars,
-    pub rng: &'a mut ChaCha8Rng,
+    pub rng: &'a mut SeededRng,
     pub clock: i64,
 }
 

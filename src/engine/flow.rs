@@ -1,7 +1,7 @@
 //! What each state does: input processing, the state's own work, result processing,
 //! Retry/Catch, transitions, and Parallel/Map children.
 
-use super::env::{Env, StateFacts, Vars};
+use super::env::{Env, SeededRng, StateFacts, Vars};
 use super::history::EventData;
 use super::map_setup;
 use super::time::parse_timestamp;
@@ -13,7 +13,6 @@ use crate::expr::compact;
 use crate::expr::jsonata::{self as jsonata};
 use crate::expr::jsonpath::JsonPath;
 use crate::expr::template::{PathFailure, PayloadTemplate, resolve_path};
-use rand::RngExt;
 use std::borrow::Cow;
 use std::cell::OnceCell;
 
@@ -2223,7 +2222,7 @@ fn choice_rule(
 impl Execution {
     /// An evaluation environment for `thread` that leaves the execution as it is
     /// (randomness from `rng`, a copy).
-    fn detached_env<'a>(&'a self, thread: usize, rng: &'a mut ChaCha8Rng) -> Option<Env<'a>> {
+    fn detached_env<'a>(&'a self, thread: usize, rng: &'a mut SeededRng) -> Option<Env<'a>> {
         let t = self.threads.get(thread)?;
         let m = machine_at(&self.machine, &t.machine);
         let state = m.states.get(t.state);

@@ -23,8 +23,6 @@ mod ready;
 
 use crate::asl::model::{Machine, State};
 pub use history::{EventKind, HistoryEvent};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -809,7 +807,7 @@ pub struct Execution {
     /// [`Execution::new`]).
     pub(crate) input: Arc<Value>,
     pub(crate) clock: i64,
-    pub(crate) rng: ChaCha8Rng,
+    pub(crate) rng: env::SeededRng,
     pub(crate) threads: Vec<Thread>,
     pub(crate) history: Vec<HistoryEvent>,
     pub(crate) steps: Vec<StepRecord>,
@@ -834,7 +832,7 @@ pub struct Execution {
 impl Execution {
     /// Start an execution of `machine` (which must be valid) with `input`.
     pub fn new(machine: Arc<Machine>, input: Value, cfg: Config) -> Execution {
-        let rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+        let rng = env::SeededRng::new(cfg.seed);
         let start = cfg.start_time_ms;
         // One copy of the input, shared by the context object and the first state; the
         // execution keeps none when nothing can read it (no context read, no history, no

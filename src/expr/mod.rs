@@ -153,16 +153,19 @@ fn compact_len_bound(v: &serde_json::Value) -> usize {
         Value::String(s) => quoted_len(s),
         // Brackets and a comma between elements.
         Value::Array(items) => {
-            items.len().max(1) + 1 + items.iter().map(compact_len_bound).sum::<usize>()
+            let mut len = items.len().max(1) + 1;
+            for item in items {
+                len += compact_len_bound(item);
+            }
+            len
         }
         // Braces, a colon per member and a comma between members.
         Value::Object(map) => {
-            (2 * map.len()).max(1)
-                + 1
-                + map
-                    .iter()
-                    .map(|(k, item)| quoted_len(k) + compact_len_bound(item))
-                    .sum::<usize>()
+            let mut len = (2 * map.len()).max(1) + 1;
+            for (k, item) in map {
+                len += quoted_len(k) + compact_len_bound(item);
+            }
+            len
         }
     }
 }
@@ -184,24 +187,42 @@ fn number_len(n: &serde_json::Number) -> usize {
 /// The length of a string as JSON writes it: quoted, `"` and `\` and control characters
 /// escaped (`\n` and the like in two bytes, the others as `\u00XX`).
 fn quoted_len(s: &str) -> usize {
-    let escaped = |b: &u8| *b < 0x20 || *b == b'"' || *b == b'\\';
-    // Counted without an early exit, which the compiler vectorizes: most strings have
-    // nothing to escape.
-    if s.as_bytes()
-        .iter()
-        .fold(0usize, |n, b| n + usize::from(escaped(b)))
-        == 0
-    {
-        return s.len() + 2;
+    let bytes = s.as_bytes();
+    // Short strings (member names, most values) in a plain loop; longer ones counted
+    // without an early exit, which the compiler vectorizes: most have nothing to escape.
+    let clean = if bytes.len() <= 16 {
+        !bytes.iter().any(|&b| escaped(b))
+    } else {
+        escapes_in(bytes) == 0
+    };
+    if clean {
+        s.len() + 2
+    } else {
+        escaped_quoted_len(bytes)
     }
-    2 + s
-        .bytes()
+}
+
+#[inline(never)]
+fn escaped_quoted_len(bytes: &[u8]) -> usize {
+    2 + bytes
+        .iter()
         .map(|b| match b {
             b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
             0..0x20 => 6,
             _ => 1,
         })
         .sum::<usize>()
+}
+
+fn escaped(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// How many bytes of `bytes` JSON escapes. Out of line: its vectorized loop would make
+/// every call of the recursive walk above save and restore registers.
+#[inline(never)]
+fn escapes_in(bytes: &[u8]) -> usize {
+    bytes.iter().fold(0, |n, &b| n + usize::from(escaped(b)))
 }
 
 #[cfg(test)]

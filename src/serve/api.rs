@@ -370,7 +370,7 @@ impl Service {
             role_arn: m.role_arn.clone(),
             // The debugger shows each step's data flow.
             record_steps: self.options.debug,
-            token_secret: rand::random(),
+            token_secret: crate::shell::random::secret(),
             ..crate::engine::Config::default()
         };
         let scope = crate::integrations::lambda::AwsScope::of(&config);
@@ -884,6 +884,6 @@ fn page(a: &Map<String, Value>, all: Vec<Value>, key: &str) -> ApiResult {
 }
 
 fn uuid() -> String {
-    let b: [u8; 16] = rand::random();
+    let b: [u8; 16] = crate::shell::random::bytes();
     crate::engine::uuid_text(&b)
 }

@@ -187,8 +187,7 @@ impl LaunchOptions {
             token_secret: if self.deterministic_tokens {
                 0
             } else {
-                use rand::RngExt;
-                rand::rng().random()
+                crate::shell::random::secret()
             },
             ..Config::default()
         };

@@ -11,6 +11,7 @@ pub mod children;
 pub mod http;
 pub mod memory;
 pub mod output;
+pub mod random;
 pub mod read;
 pub mod runtime;
 pub mod signals;
