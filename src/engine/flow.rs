@@ -1049,12 +1049,23 @@ impl Execution {
             (StateKind::Succeed | StateKind::Wait(_), _) | (_, None) => result,
             (_, Some(None)) => self.take_input(i),
             (_, Some(Some(p))) => {
-                let mut target = self.take_input(i);
-                if let Err(e) = p.write(&mut target, result) {
-                    self.threads[i].input = Arc::new(target);
-                    return Err(result_path_error(p, e));
+                let input = std::mem::replace(&mut self.threads[i].input, null_input());
+                // In place when the thread holds the only reference; otherwise (a record
+                // or the history shows the input) into a copy of what stays.
+                let written = match Arc::try_unwrap(input) {
+                    Ok(mut target) => match p.write(&mut target, result) {
+                        Ok(()) => Ok(target),
+                        Err(e) => Err((e, Arc::new(target))),
+                    },
+                    Err(shared) => p.write_copy(&shared, result).map_err(|e| (e, shared)),
+                };
+                match written {
+                    Ok(target) => target,
+                    Err((e, input)) => {
+                        self.threads[i].input = input;
+                        return Err(result_path_error(p, e));
+                    }
                 }
-                target
             }
         };
         // Without OutputPath the value after ResultPath is the output itself: the record
@@ -1321,12 +1332,9 @@ impl Execution {
             let output = match &c.result_path {
                 None => error_output.clone(),
                 Some(None) => raw.clone(),
-                Some(Some(p)) => {
-                    let mut target = raw.clone();
-                    p.write(&mut target, error_output.clone())
-                        .map_err(|e| result_path_error(p, e))?;
-                    target
-                }
+                Some(Some(p)) => p
+                    .write_copy(raw, error_output.clone())
+                    .map_err(|e| result_path_error(p, e))?,
             };
             Ok((output, assigned))
         })();

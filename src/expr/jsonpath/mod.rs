@@ -206,10 +206,7 @@ impl JsonPath {
     /// latter as `States.ReferencePathConflict` with this message.
     pub fn write(&self, target: &mut Value, value: Value) -> Result<(), PathError> {
         if !self.is_reference_path() {
-            return Err(PathError(format!(
-                "'{}' is not a reference path: only names and single indexes can be written",
-                self.0.text
-            )));
+            return Err(self.not_a_reference_path());
         }
         let segments = &self.0.body.segments;
         if segments.is_empty() {
@@ -221,6 +218,21 @@ impl JsonPath {
         }
         // `can_write` has checked every step, so this cannot stop half way.
         set_at(target, segments, value).ok_or_else(|| self.conflict(target))
+    }
+
+    /// [`JsonPath::write`] into a copy of `source`, which is left as it is (a shared
+    /// input that a record or the history still shows): only what the path does not
+    /// overwrite is copied, so the member being replaced (often the last state's result)
+    /// is not copied only to be dropped.
+    pub fn write_copy(&self, source: &Value, value: Value) -> Result<Value, PathError> {
+        if !self.is_reference_path() {
+            return Err(self.not_a_reference_path());
+        }
+        let segments = &self.0.body.segments;
+        if !can_write(segments, source) {
+            return Err(self.conflict(source));
+        }
+        Ok(copy_with(source, segments, value))
     }
 
     /// Move the node this reference path selects out of `target`, leaving `null` in its
@@ -245,6 +257,13 @@ impl JsonPath {
             };
         }
         Some(std::mem::take(cur))
+    }
+
+    fn not_a_reference_path(&self) -> PathError {
+        PathError(format!(
+            "'{}' is not a reference path: only names and single indexes can be written",
+            self.0.text
+        ))
     }
 
     fn conflict(&self, target: &Value) -> PathError {
@@ -283,6 +302,51 @@ fn set_at(target: &mut Value, segments: &[Segment], value: Value) -> Option<()> 
         _ => return None,
     }
     Some(())
+}
+
+/// A copy of `source` with `value` at `segments`, which [`can_write`] has accepted: the
+/// members and elements off the path are copied, the one on it is rebuilt below.
+fn copy_with(source: &Value, segments: &[Segment], value: Value) -> Value {
+    let Some((segment, rest)) = segments.split_first() else {
+        return value;
+    };
+    let mut value = Some(value);
+    let mut on_path = |v: &Value| copy_with(v, rest, value.take().unwrap_or_default());
+    match (segment, source) {
+        (Segment::Name { name, .. }, Value::Object(map)) => {
+            let mut copy = Map::with_capacity(map.len() + usize::from(!map.contains_key(name)));
+            for (k, v) in map {
+                let v = if k == name { on_path(v) } else { v.clone() };
+                copy.insert(k.clone(), v);
+            }
+            if let Some(value) = value {
+                // A missing member: objects are created down to the value (only names
+                // can follow, as `can_write` checked).
+                let member = if rest.is_empty() {
+                    value
+                } else {
+                    let mut created = Value::Object(Map::new());
+                    let written = set_at(&mut created, rest, value);
+                    debug_assert!(written.is_some());
+                    created
+                };
+                copy.insert(name.clone(), member);
+            }
+            Value::Object(copy)
+        }
+        (Segment::Index(i), Value::Array(items)) => {
+            let at = effective_index(*i, items.len());
+            Value::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(k, v)| if Some(k) == at { on_path(v) } else { v.clone() })
+                    .collect(),
+            )
+        }
+        // `can_write` accepted only the cases above.
+        _ => source.clone(),
+    }
 }
 
 /// Whether [`JsonPath::write`] can apply `segments` (names and single indexes) to `target`.

@@ -619,9 +619,18 @@ fn filter_paths_inside_filters() {
 // --- Writes (ResultPath) -----------------------------------------------------------------
 
 /// `path` written with `value` into a copy of `target`: the written copy, or the error.
+/// Writing in place and writing into a copy must agree, in member order too.
 fn written(path_text: &str, target: &Value, value: Value) -> Result<Value, PathError> {
-    let mut target = target.clone();
-    path(path_text).write(&mut target, value).map(|()| target)
+    let p = path(path_text);
+    let copied = p.write_copy(target, value.clone());
+    let mut in_place = target.clone();
+    let in_place = p.write(&mut in_place, value).map(|()| in_place);
+    match (&in_place, &copied) {
+        (Ok(a), Ok(b)) => assert!(crate::expr::identical(a, b), "{path_text}: {a} vs {b}"),
+        (Err(a), Err(b)) => assert_eq!(a.0, b.0, "{path_text}"),
+        _ => panic!("{path_text}: {in_place:?} vs {copied:?}"),
+    }
+    in_place
 }
 
 #[test]
@@ -643,6 +652,14 @@ fn writes() {
     assert_eq!(
         written("$.arr[-1]", &input, json!(7)).unwrap(),
         json!({"a": {"b": 1}, "arr": [1, 7]})
+    );
+    assert_eq!(
+        written("$.arr[0].x", &json!({"arr": [{"y": 1}, 2]}), json!(7)).unwrap(),
+        json!({"arr": [{"y": 1, "x": 7}, 2]})
+    );
+    assert_eq!(
+        written("$.a", &json!({"a": 1, "b": 2}), json!(7)).unwrap(),
+        json!({"a": 7, "b": 2})
     );
     assert_eq!(
         written("$['a']['d']", &input, json!(null)).unwrap(),
