@@ -346,3 +346,52 @@ fn what_may_read_the_execution_input_from_the_text() {
     doc.value_mut()["States"]["A"]["Parameters"]["x.$"] = json!("$$.Execution.Input");
     assert!(Definition::from_document(doc).machine.reads_execution_input);
 }
+
+/// A Map's results are measured against the 256 KiB payload quota from the bounds its
+/// iterations' outputs were measured with on their way out: whatever the bounds add up
+/// to, the verdict is the exact length's.
+#[test]
+fn map_results_over_the_payload_quota_fail_the_map() {
+    let pad = "x".repeat(100);
+    let outcome = |items: usize, fields: Value, params: Value| {
+        let input = json!(vec![json!(1.5); items]);
+        let kept = run(&map_machine(fields.clone(), params.clone()), &input, true);
+        let moved = run(&map_machine(fields, params), &input, false);
+        assert_eq!(kept, moved);
+        match moved {
+            Status::Succeeded { .. } => "succeeded".to_string(),
+            Status::Failed { error, cause } => format!(
+                "{} {}",
+                error.unwrap_or_default(),
+                cause.unwrap_or_default().contains("'Each'")
+            ),
+            other => format!("{other:?}"),
+        }
+    };
+    let padded = json!({"pad": pad, "v.$": "$"});
+    // ~110 bytes an item: 2,000 fit, 3,000 do not.
+    assert_eq!(outcome(2000, json!({}), padded.clone()), "succeeded");
+    assert_eq!(
+        outcome(3000, json!({}), padded.clone()),
+        "States.DataLimitExceeded true"
+    );
+    // Measured from the output itself when the Map reshapes its results.
+    assert_eq!(
+        outcome(3000, json!({"OutputPath": "$[1:]"}), padded.clone()),
+        "States.DataLimitExceeded true"
+    );
+    assert_eq!(
+        outcome(3000, json!({"ResultSelector": {"first.$": "$[0]"}}), padded),
+        "succeeded"
+    );
+    // Floats are bounded at their longest (24 bytes): these results bound past the quota
+    // (3,000 times 117 bytes) but are 100 KB.
+    assert_eq!(
+        outcome(
+            3000,
+            json!({}),
+            json!({"a.$": "$", "b.$": "$", "c.$": "$", "d.$": "$"})
+        ),
+        "succeeded"
+    );
+}

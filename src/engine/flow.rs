@@ -363,7 +363,7 @@ impl Execution {
             },
             Phase::WaitDone => {
                 let effective = self.take_effective(i);
-                self.finish_io(i, state, effective, None)
+                self.finish_io(i, state, effective, None, None)
             }
             Phase::ChildrenDone => self.children_done(i, state),
         };
@@ -558,9 +558,9 @@ impl Execution {
         match &state.kind {
             StateKind::Pass(p) => {
                 let result = p.result.clone().unwrap_or(effective);
-                self.finish_io(i, state, result, None)
+                self.finish_io(i, state, result, None, None)
             }
-            StateKind::Succeed => self.finish_io(i, state, effective, None),
+            StateKind::Succeed => self.finish_io(i, state, effective, None, None),
             StateKind::Task(task) => self.schedule_task(i, state, task, effective),
             StateKind::Choice(c) => self.choose(i, state, c, Some(effective)),
             StateKind::Wait(w) => self.wait(i, state, w, effective),
@@ -915,7 +915,7 @@ impl Execution {
                         json!({"resourceType": rt, "resource": r, "output": compact(&result), "outputDetails": {"truncated": false}})
                     });
                 }
-                self.finish_io(i, state, result, None)
+                self.finish_io(i, state, result, None, None)
             }
             TaskOutcome::Failure(f) => {
                 let timed_out =
@@ -945,12 +945,14 @@ impl Execution {
 
     /// Result processing after a state's work produced `result`:
     /// ResultSelector → ResultPath → OutputPath (JSONPath) or Output (JSONata), and Assign.
+    /// `result_len_bound`: an upper bound of `result`'s compact length, when known.
     fn finish_io(
         &mut self,
         i: usize,
         state: &State,
         result: Value,
         error_output: Option<&Value>,
+        result_len_bound: Option<usize>,
     ) -> Flow {
         let name = &*state.name;
         let entered = self.threads[i].entered_event;
@@ -993,7 +995,11 @@ impl Execution {
                 if let Some(a) = &after_rp {
                     self.record(i, Stage::AfterResultPath, a);
                 }
-                if crate::expr::compact_len_exceeds(&output, MAX_PAYLOAD_BYTES) {
+                let len_bound = match result_len_bound {
+                    Some(b) if output_is_result(state) => b,
+                    _ => crate::expr::compact_len_bound(&output),
+                };
+                if crate::expr::compact_len_exceeds_bound(&output, len_bound, MAX_PAYLOAD_BYTES) {
                     if stages_are_output {
                         self.record(i, Stage::AfterParameters, &output);
                         self.record(i, Stage::Result, &output);
@@ -1014,6 +1020,15 @@ impl Execution {
                     _ if state.end => None,
                     _ => state.next.as_ref().map(|t| t.index),
                 };
+                // A child's last output becomes its element of the parent's results as
+                // it is: its bound adds up there.
+                if next.is_none()
+                    && let Some((p, _)) = self.threads[i].parent()
+                    && let Some(ch) = self.threads[p].children.as_mut()
+                {
+                    ch.ended_bounded += 1;
+                    ch.ended_len_bound += len_bound;
+                }
                 Flow::Exit { output, next }
             }
             Err(e) => Flow::Fail(located(name, entered, e)),
@@ -1658,12 +1673,14 @@ impl Execution {
         {
             return self.write_results(i, state, writer, ch.results, &ch.failed);
         }
+        let results_len_bound = (ch.ended_bounded == total)
+            .then(|| crate::expr::array_len_bound(total, ch.ended_len_bound));
         let results: Vec<Value> = ch
             .results
             .into_iter()
             .map(|r| r.unwrap_or(Value::Null))
             .collect();
-        self.finish_io(i, state, Value::Array(results), None)
+        self.finish_io(i, state, Value::Array(results), None, results_len_bound)
     }
 
     /// A Map's ResultWriter: the iterations' results go out (an effect, pointer
@@ -1750,7 +1767,7 @@ impl Execution {
             extra.writing_results = false;
         }
         match outcome {
-            TaskOutcome::Success(v) => self.finish_io(i, state, v, None),
+            TaskOutcome::Success(v) => self.finish_io(i, state, v, None, None),
             TaskOutcome::Failure(f) => Flow::Fail(Failure {
                 error: f.error.or_else(|| Some("States.ResultWriterFailed".into())),
                 cause: f.cause,
@@ -1912,6 +1929,8 @@ impl Execution {
             tail: 0,
             failed_tail: 0,
             map_run_started,
+            ended_bounded: 0,
+            ended_len_bound: 0,
             map_run,
         }));
         self.threads[p].status = ThreadStatus::WaitingChildren;
@@ -2165,6 +2184,19 @@ fn parameters_are_output(state: &State) -> bool {
         && state.io.assign.is_none()
         && is_whole(&state.io.result_path)
         && is_whole(&state.io.output_path)
+}
+
+/// Whether a state's output is its result as it is: no ResultSelector, and ResultPath
+/// and OutputPath absent or `$` (JSONPath); no Output (JSONata).
+fn output_is_result(state: &State) -> bool {
+    match state.query_language {
+        QueryLanguage::Jsonata => state.io.output.is_none(),
+        QueryLanguage::JsonPath => {
+            state.io.result_selector.is_none()
+                && is_whole(&state.io.result_path)
+                && is_whole(&state.io.output_path)
+        }
+    }
 }
 
 /// Whether a ResultPath or OutputPath is absent or `$`: the value passes whole.

@@ -723,6 +723,11 @@ pub(crate) struct Children {
     pub failed_tail: u64,
     /// A Distributed Map's MapRunStarted event (0 otherwise).
     pub map_run_started: u64,
+    /// The children that ended with an output measured on the way out, and the sum of
+    /// those outputs' length bounds: when every child did, the results array's bound is
+    /// known without walking it again (see [`crate::expr::compact_len_bound`]).
+    pub ended_bounded: usize,
+    pub ended_len_bound: usize,
     /// A Distributed Map's run, for displays.
     pub map_run: Option<Box<MapRun>>,
 }

@@ -138,13 +138,25 @@ pub fn compact_len(v: &serde_json::Value) -> usize {
 /// walk that bounds the text's length from above settles most values without writing
 /// them out; only a value that may be too long is measured.
 pub fn compact_len_exceeds(v: &serde_json::Value, limit: usize) -> bool {
-    compact_len_bound(v) > limit && compact_len(v) > limit
+    compact_len_exceeds_bound(v, compact_len_bound(v), limit)
+}
+
+/// [`compact_len_exceeds`] with `bound`, an upper bound of `v`'s compact length already
+/// known (from [`compact_len_bound`], or added up from the parts `v` was made of).
+pub fn compact_len_exceeds_bound(v: &serde_json::Value, bound: usize, limit: usize) -> bool {
+    bound > limit && compact_len(v) > limit
+}
+
+/// The bound [`compact_len_bound`] gives an array whose elements' bounds add up to
+/// `elements_bound`.
+pub fn array_len_bound(len: usize, elements_bound: usize) -> usize {
+    len.max(1) + 1 + elements_bound
 }
 
 /// An upper bound of `v`'s compact length: exact but for floating-point numbers, counted
 /// as the longest one (`-1.7976931348623157e308`, 24 bytes). No early exit: a value over
 /// the bound is walked again to be measured anyway.
-fn compact_len_bound(v: &serde_json::Value) -> usize {
+pub fn compact_len_bound(v: &serde_json::Value) -> usize {
     use serde_json::Value;
     match v {
         Value::Null | Value::Bool(true) => 4,
@@ -153,11 +165,11 @@ fn compact_len_bound(v: &serde_json::Value) -> usize {
         Value::String(s) => quoted_len(s),
         // Brackets and a comma between elements.
         Value::Array(items) => {
-            let mut len = items.len().max(1) + 1;
+            let mut elements = 0;
             for item in items {
-                len += compact_len_bound(item);
+                elements += compact_len_bound(item);
             }
-            len
+            array_len_bound(items.len(), elements)
         }
         // Braces, a colon per member and a comma between members.
         Value::Object(map) => {
