@@ -372,10 +372,10 @@ impl Execution {
 
     fn apply_flow(&mut self, i: usize, state: &State, flow: Flow) -> Step {
         match flow {
-            Flow::Exit { output, next } => self.exit(i, state, Arc::new(output), next),
+            Flow::Exit { output, next } => self.exit(i, state, Exiting::Owned(output), next),
             Flow::ExitUnchanged { next } => {
                 let output = self.threads[i].input.clone();
-                self.exit(i, state, output, next)
+                self.exit(i, state, Exiting::Shared(output), next)
             }
             Flow::Wait(step) => step,
             Flow::Fail(f) => self.handle_failure(i, state, f),
@@ -1126,7 +1126,16 @@ impl Execution {
         }
     }
 
-    fn exit(&mut self, i: usize, state: &State, output: Arc<Value>, next: Option<usize>) -> Step {
+    fn exit(&mut self, i: usize, state: &State, output: Exiting, next: Option<usize>) -> Step {
+        if next.is_none() && !self.cfg.keep_history && self.threads[i].record.is_none() {
+            // The thread ends and nothing keeps its output beside it: the output goes on
+            // to the parent (or the execution's end) without being shared first.
+            self.count_unkept_event(i);
+            self.transitions += 1;
+            self.thread_ends(i, output.into_value());
+            return Step::Progressed { thread: i };
+        }
+        let output = output.shared();
         let kind: EventKind = match &state.kind {
             StateKind::Pass(_) => EventKind::PassStateExited,
             StateKind::Task(_) => EventKind::TaskStateExited,
@@ -1149,10 +1158,7 @@ impl Execution {
             };
             self.emit_data(i, kind, data);
         } else {
-            if let Some(extra) = &mut self.threads[i].extra {
-                extra.assigned = None;
-            }
-            self.count_event(i);
+            self.count_unkept_event(i);
         }
         self.transitions += 1;
         if self.threads[i].record.is_some() {
@@ -1186,20 +1192,28 @@ impl Execution {
                 t.status = ThreadStatus::Ready(Phase::Enter);
                 self.ready.insert(i);
             }
-            None => {
-                // Without the debugger (which evaluates expressions where a thread ended),
-                // a finished thread's last input is read no more: freed now, not when the
-                // execution ends (a big Map's iterations would hold every item).
-                if !self.cfg.record_steps {
-                    self.threads[i].input = null_input();
-                }
-                self.thread_done(
-                    i,
-                    Arc::try_unwrap(output).unwrap_or_else(|shared| (*shared).clone()),
-                );
-            }
+            None => self.thread_ends(i, Exiting::Shared(output).into_value()),
         }
         Step::Progressed { thread: i }
+    }
+
+    /// A state's exit event, counted but not kept (no history).
+    fn count_unkept_event(&mut self, i: usize) {
+        if let Some(extra) = &mut self.threads[i].extra {
+            extra.assigned = None;
+        }
+        self.count_event(i);
+    }
+
+    /// The thread's last state has exited with `output`.
+    fn thread_ends(&mut self, i: usize, output: Value) {
+        // Without the debugger (which evaluates expressions where a thread ended), a
+        // finished thread's last input is read no more: freed now, not when the execution
+        // ends (a big Map's iterations would hold every item).
+        if !self.cfg.record_steps {
+            self.threads[i].input = null_input();
+        }
+        self.thread_done(i, output);
     }
 
     /// Retry, then Catch, then fail the thread.
@@ -1362,7 +1376,7 @@ impl Execution {
         match r {
             Ok((output, assigned)) => {
                 self.assign(i, assigned);
-                self.exit(i, state, Arc::new(output), Some(c.next.index))
+                self.exit(i, state, Exiting::Owned(output), Some(c.next.index))
             }
             Err(e) => {
                 let f = located(name, entered, e);
@@ -2184,6 +2198,30 @@ fn parameters_are_output(state: &State) -> bool {
         && state.io.assign.is_none()
         && is_whole(&state.io.result_path)
         && is_whole(&state.io.output_path)
+}
+
+/// A state's output as it exits: shared only once something keeps it beside the thread
+/// (the history, a record, the thread's next state as its input).
+enum Exiting {
+    Owned(Value),
+    Shared(Arc<Value>),
+}
+
+impl Exiting {
+    fn shared(self) -> Arc<Value> {
+        match self {
+            Exiting::Owned(v) => Arc::new(v),
+            Exiting::Shared(a) => a,
+        }
+    }
+
+    /// The value, copied only if something still shares it.
+    fn into_value(self) -> Value {
+        match self {
+            Exiting::Owned(v) => v,
+            Exiting::Shared(a) => Arc::unwrap_or_clone(a),
+        }
+    }
 }
 
 /// Whether a state's output is its result as it is: no ResultSelector, and ResultPath
