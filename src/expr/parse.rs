@@ -82,8 +82,17 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
         while let Some(item) = seq.next_element_seed(ValueSeed(&mut *pending))? {
             pending.items.push(item);
         }
-        // `drain` knows its length: the Vec is allocated once, at that size.
-        Ok(Value::Array(pending.items.drain(start..).collect()))
+        let items = if start == 0 {
+            // Every pending element is this array's (an outermost array, as a big input's
+            // list usually is): the stack becomes it, shrunk in place, not copied out.
+            let mut items = std::mem::take(&mut pending.items);
+            items.shrink_to_fit();
+            items
+        } else {
+            // `drain` knows its length: the Vec is allocated once, at that size.
+            pending.items.drain(start..).collect()
+        };
+        Ok(Value::Array(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
@@ -128,6 +137,16 @@ mod tests {
             panic!()
         };
         assert_eq!(m["items"].as_array().unwrap().capacity(), 5);
+        let nested = value_from_str(r#"[[1,2],[3,[4,5,6]],7]"#).unwrap();
+        assert_eq!(nested, serde_json::json!([[1, 2], [3, [4, 5, 6]], 7]));
+        let capacities = |v: &Value| {
+            let a = v.as_array().unwrap();
+            (a.len(), a.capacity())
+        };
+        assert_eq!(capacities(&nested), (3, 3));
+        assert_eq!(capacities(&nested[0]), (2, 2));
+        assert_eq!(capacities(&nested[1]), (2, 2));
+        assert_eq!(capacities(&nested[1][1]), (3, 3));
     }
 
     #[test]
