@@ -321,6 +321,50 @@ fn a_record_shares_the_output_after_result_path() {
     assert_eq!(caught.stage(Stage::AfterResultPath), None);
 }
 
+/// A record shows the value after InputPath as the part of the input it holds (no copy),
+/// still right after ResultPath has written the state's output; a value InputPath makes
+/// (from the context object) is the record's own.
+#[test]
+fn a_record_shows_the_input_path_value_inside_the_input() {
+    use stepdbg::engine::{Stage, StageValue};
+    let def = json!({
+        "StartAt": "Pick",
+        "States": {
+            "Pick": {"Type": "Pass", "InputPath": "$.order.lines[1]", "Parameters": {"sku.$": "$.sku"}, "ResultPath": "$.order.picked", "Next": "Ctx"},
+            "Ctx": {"Type": "Pass", "InputPath": "$$.Execution.Input.order", "ResultPath": "$.copy", "End": true}
+        }
+    });
+    let d = stepdbg::asl::from_value(def);
+    let cfg = Config {
+        record_steps: true,
+        keep_history: true,
+        ..Config::default()
+    };
+    let input = json!({"order": {"lines": [{"sku": "a"}, {"sku": "b"}]}});
+    let mut ex = Execution::new(Arc::new(d.machine), input.clone(), cfg);
+    ex.run_with(|_| None);
+    assert!(matches!(ex.status(), Status::Succeeded { .. }));
+    let stage = |state: &str, stage: Stage| {
+        let rec = ex.steps().iter().find(|r| &*r.state == state).unwrap();
+        rec.stages
+            .iter()
+            .find(|(s, _)| *s == stage)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    let picked = stage("Pick", Stage::AfterInputPath);
+    assert!(matches!(picked, StageValue::Within(..)));
+    assert_eq!(*picked, json!({"sku": "b"}));
+    assert_eq!(*stage("Pick", Stage::Input), input);
+    assert_eq!(
+        stage("Pick", Stage::Output)["order"]["picked"],
+        json!({"sku": "b"})
+    );
+    let from_context = stage("Ctx", Stage::AfterInputPath);
+    assert!(matches!(from_context, StageValue::Held(_)));
+    assert_eq!(*from_context, input["order"]);
+}
+
 /// Read from a definition's JSON text, the answer is the walk's: escapes that spell `$$`
 /// and substitutions made after parsing included.
 #[test]

@@ -511,8 +511,17 @@ impl Execution {
                         (StateKind::Map(_), _) | (_, None) => None,
                         (_, Some(t)) => Some(t.eval(&after_input, &mut env)?),
                     };
-                    let shown = (record && state.io.input_path.is_some())
-                        .then(|| after_input.clone().into_owned());
+                    // The record shows a part of the input it holds as that part, and
+                    // copies only a value InputPath made (a `$$` or variable path).
+                    let shown = match (&state.io.input_path, &after_input) {
+                        (Some(Some(p)), Cow::Borrowed(_)) if record => {
+                            StageValue::within(&self.threads[i].input, p)
+                        }
+                        (Some(_), _) if record => {
+                            Some(StageValue::Held(Arc::new(after_input.clone().into_owned())))
+                        }
+                        _ => None,
+                    };
                     Ok(match after_params {
                         Some(p) => (Some(p), shown, Some(Stage::AfterParameters)),
                         // A Map reads its items out of the raw input itself: no copy.
@@ -538,8 +547,10 @@ impl Execution {
         };
         let effective = match processed {
             Ok((effective, after_input, stage)) => {
-                if let Some(a) = after_input {
-                    self.record(i, Stage::AfterInputPath, &a);
+                if let Some(a) = after_input
+                    && let Some(r) = &mut self.threads[i].record
+                {
+                    r.put(Stage::AfterInputPath, a);
                 }
                 if let (Some(stage), Some(v)) = (stage, &effective)
                     && !(record && parameters_are_output(state))

@@ -443,6 +443,54 @@ impl std::fmt::Display for Stage {
     }
 }
 
+/// A stage's value in a [`StepRecord`]: a value of its own, or the part of a shared value
+/// a reference path selects (the value after InputPath, a part of the input the record
+/// holds anyway), which is then not copied. Reads as the value (`Deref`).
+#[derive(Debug, Clone)]
+pub enum StageValue {
+    Held(Arc<Value>),
+    /// What the reference path selects in the value (which nothing changes while it is
+    /// shared); it selected a node of it when the stage was recorded.
+    Within(Arc<Value>, crate::expr::jsonpath::JsonPath),
+}
+
+impl StageValue {
+    /// The part of `whole` (the value of `$`) that `path` selects, when it is a node of it
+    /// (a reference path on `$` that selects something); `None` otherwise.
+    pub fn within(
+        whole: &Arc<Value>,
+        path: &crate::expr::jsonpath::JsonPath,
+    ) -> Option<StageValue> {
+        use crate::expr::jsonpath::PathRoot;
+        let node = *path.root() == PathRoot::Input
+            && path.is_reference_path()
+            && matches!(path.select_cow(whole), Ok(std::borrow::Cow::Borrowed(_)));
+        node.then(|| StageValue::Within(whole.clone(), path.clone()))
+    }
+}
+
+impl std::ops::Deref for StageValue {
+    type Target = Value;
+
+    fn deref(&self) -> &Value {
+        static NULL: Value = Value::Null;
+        match self {
+            StageValue::Held(v) => v,
+            StageValue::Within(whole, path) => match path.select_cow(whole) {
+                Ok(std::borrow::Cow::Borrowed(v)) => v,
+                // The value cannot have changed since `within` found the node.
+                _ => &NULL,
+            },
+        }
+    }
+}
+
+impl PartialEq for StageValue {
+    fn eq(&self, other: &StageValue) -> bool {
+        **self == **other
+    }
+}
+
 /// The data-flow stages of one visit to one state, named as TestState's inspection data.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StepRecord {
@@ -456,7 +504,7 @@ pub struct StepRecord {
     pub entered_ms: i64,
     /// Shared: a stage that is the state's input or output is the same value the
     /// execution holds, not a copy.
-    pub stages: Vec<(Stage, Arc<Value>)>,
+    pub stages: Vec<(Stage, StageValue)>,
     /// The error the visit ended with (also when a Catch caught it). The rare fields are
     /// boxed: a record is kept per step.
     pub error: Option<Box<Failure>>,
@@ -595,7 +643,7 @@ impl StepRecord {
             .find(|(_, held)| crate::expr::identical(held, v));
         let shared = match same {
             Some((_, held)) => held.clone(),
-            None => Arc::new(v.clone()),
+            None => StageValue::Held(Arc::new(v.clone())),
         };
         self.put(name, shared);
     }
@@ -608,14 +656,18 @@ impl StepRecord {
             // Only a copy the record alone holds frees memory by being shared (and most
             // stages are values the execution holds: comparing them was a tenth of a
             // chain's records).
-            if Arc::strong_count(held) == 1 && crate::expr::identical(held, &v) {
-                *held = v.clone();
+            if let StageValue::Held(copy) = held
+                && Arc::strong_count(copy) == 1
+                && crate::expr::identical(copy, &v)
+            {
+                *held = StageValue::Held(v.clone());
             }
         }
-        self.put(name, v);
+        self.put(name, StageValue::Held(v));
     }
 
-    fn put(&mut self, name: Stage, v: Arc<Value>) {
+    /// Record a stage's value as it is.
+    fn put(&mut self, name: Stage, v: StageValue) {
         match self.stages.iter_mut().find(|(n, _)| *n == name) {
             Some(slot) => slot.1 = v,
             None => self.stages.push((name, v)),
