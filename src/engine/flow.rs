@@ -1112,9 +1112,7 @@ impl Execution {
     /// The effective input a task or a wait kept, moved out.
     fn take_effective(&mut self, i: usize) -> Value {
         self.threads[i]
-            .extra
-            .as_mut()
-            .and_then(|e| e.effective.take())
+            .take_extra(|e| e.effective.take())
             .unwrap_or(Value::Null)
     }
 
@@ -1162,9 +1160,7 @@ impl Execution {
                 name: state.name.clone(),
                 payload: output.clone(),
                 assigned: self.threads[i]
-                    .extra
-                    .as_mut()
-                    .and_then(|e| e.assigned.take())
+                    .take_extra(|e| e.assigned.take())
                     .map(Box::new),
             };
             self.emit_data(i, kind, data);
@@ -1203,7 +1199,7 @@ impl Execution {
                 t.status = ThreadStatus::Ready(Phase::Enter);
                 self.ready.insert(i);
             }
-            None => self.thread_ends(i, Exiting::Shared(output).into_value()),
+            None => self.thread_ends(i, Arc::unwrap_or_clone(output)),
         }
         Step::Progressed { thread: i }
     }
@@ -1331,11 +1327,7 @@ impl Execution {
 
     /// A Map's or Parallel's failure is final: its Failed event goes into the history.
     fn record_failed_event(&mut self, i: usize) {
-        if let Some(kind) = self.threads[i]
-            .extra
-            .as_mut()
-            .and_then(|e| e.failed_event.take())
-        {
+        if let Some(kind) = self.threads[i].take_extra(|e| e.failed_event.take()) {
             self.emit(i, kind, json!({}));
         }
     }
@@ -2106,9 +2098,7 @@ impl Execution {
         let name = &*state.name;
         let entered = self.threads[i].entered_event;
         let read = self.threads[i]
-            .extra
-            .as_mut()
-            .and_then(|e| e.reader_items.take())
+            .take_extra(|e| e.reader_items.take())
             .map(Vec::from);
         if let (Some(reader), None) = (&map.item_reader, &read) {
             let effective = effective.unwrap_or_else(|| Value::clone(&self.threads[i].input));

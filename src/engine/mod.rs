@@ -844,6 +844,14 @@ impl Thread {
         self.extra.get_or_insert_with(Box::default)
     }
 
+    /// Something moved out of the part only some states use, if the thread has it.
+    pub(crate) fn take_extra<T>(
+        &mut self,
+        take: impl FnOnce(&mut ThreadExtra) -> Option<T>,
+    ) -> Option<T> {
+        self.extra.as_deref_mut().and_then(take)
+    }
+
     /// The parent thread and this thread's index among its children.
     pub fn parent(&self) -> Option<(usize, usize)> {
         self.parent.map(|(p, k)| (p as usize, k as usize))
