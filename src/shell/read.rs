@@ -53,11 +53,15 @@ pub fn bytes(path: &Path, limit: u64, kind: Kind) -> Result<Vec<u8>, ReadError> 
         set_blocking(&file);
         return capped(file, limit);
     }
-    // The reported size sizes the buffer (one byte more, to see the end without growing
-    // it), never how much is read.
-    let mut buf = Vec::with_capacity(meta.len().min(limit) as usize + 1);
+    let mut buf = buffer_for(&meta, limit);
     read_capped(file, limit, &mut buf)?;
     Ok(buf)
+}
+
+/// A buffer for a regular file: its reported size sizes it (one byte more, to see the end
+/// without growing it), never how much is read.
+fn buffer_for(meta: &std::fs::Metadata, limit: u64) -> Vec<u8> {
+    Vec::with_capacity(meta.len().min(limit) as usize + 1)
 }
 
 /// [`bytes`] as UTF-8 text.
@@ -67,13 +71,12 @@ pub fn text(path: &Path, limit: u64, kind: Kind) -> Result<String, ReadError> {
 
 /// Standard input, at most `limit` bytes, as UTF-8 text.
 pub fn stdin_text(limit: u64) -> Result<String, ReadError> {
-    // A file redirected to standard input sizes the buffer as in `bytes` (grown by
+    // A file redirected to standard input sizes the buffer as a named file does (grown by
     // doubling, a 280 KB input touched 1 MB); a pipe's buffer grows as it fills.
-    let size = std::fs::metadata("/dev/stdin")
+    let mut buf = std::fs::metadata("/dev/stdin")
         .ok()
         .filter(std::fs::Metadata::is_file)
-        .map_or(0, |m| m.len().min(limit) as usize + 1);
-    let mut buf = Vec::with_capacity(size);
+        .map_or_else(Vec::new, |m| buffer_for(&m, limit));
     read_capped(std::io::stdin().lock(), limit, &mut buf)?;
     utf8(buf)
 }
