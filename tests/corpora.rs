@@ -100,3 +100,40 @@ fn every_realworld_definition_loads_and_validates() {
     );
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
+
+/// The execution input reader (`stepdbg::expr::parse`, which reads the common tokens
+/// itself) gives what serde_json gives for every JSON file of the corpora, and the same
+/// error for each cut short or spoiled.
+#[test]
+fn the_input_reader_reads_every_corpus_file_as_serde_json_does() {
+    use serde_json::Value;
+    use stepdbg::expr::parse::value_from_str;
+    let same = |text: &str, what: &str| {
+        let theirs = serde_json::from_str::<Value>(text);
+        match (value_from_str(text), theirs) {
+            (Ok(ours), Ok(theirs)) => {
+                assert_eq!(ours, theirs, "{what}");
+                assert_eq!(ours.to_string(), theirs.to_string(), "member order, {what}");
+            }
+            (Err(ours), Err(theirs)) => assert_eq!(ours.to_string(), theirs.to_string(), "{what}"),
+            (ours, theirs) => panic!("{what}: {ours:?} but serde_json {theirs:?}"),
+        }
+    };
+    let mut n = 0;
+    for f in files(&data(".")) {
+        if f.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap();
+        let what = f.display().to_string();
+        same(&text, &what);
+        for cut in [text.len() / 3, text.len() / 2, text.len().saturating_sub(1)] {
+            let cut = text.floor_char_boundary(cut);
+            same(&text[..cut], &format!("{what} cut at {cut}"));
+            let spoiled = format!("{}\u{1}{}", &text[..cut], &text[cut..]);
+            same(&spoiled, &format!("{what} spoiled at {cut}"));
+        }
+        n += 1;
+    }
+    assert!(n > 1000, "only {n} files");
+}

@@ -317,7 +317,7 @@ enum ItemField<'t> {
 }
 
 fn item_fields(t: &PayloadTemplate) -> Option<ItemFields<'_>> {
-    let PayloadTemplate::Object(fields) = t else {
+    let PayloadTemplate::Object { fields, .. } = t else {
         return None;
     };
     let mut values = 0;

@@ -7,6 +7,8 @@ use super::intrinsics::{self, Intrinsic, IntrinsicEnv};
 use super::jsonpath::{JsonPath, PathRoot};
 use crate::expr::compact;
 use serde_json::{Map, Value};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Everything a JSONPath expression can read besides `$`.
 pub trait Scope {
@@ -20,7 +22,10 @@ pub trait Scope {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PayloadTemplate {
     Const(Value),
-    Object(Vec<(String, PayloadTemplate)>),
+    Object {
+        fields: Vec<(String, PayloadTemplate)>,
+        shape: Shape,
+    },
     Array(Vec<PayloadTemplate>),
     /// `"key.$": "$.path"`, with the key as written (for messages).
     Path {
@@ -60,7 +65,7 @@ impl PayloadTemplate {
     pub fn reads_input(&self) -> bool {
         match self {
             PayloadTemplate::Const(_) => false,
-            PayloadTemplate::Object(fields) => fields.iter().any(|(_, t)| t.reads_input()),
+            PayloadTemplate::Object { fields, .. } => fields.iter().any(|(_, t)| t.reads_input()),
             PayloadTemplate::Array(items) => items.iter().any(PayloadTemplate::reads_input),
             PayloadTemplate::Path { path, .. } => *path.root() == PathRoot::Input,
             PayloadTemplate::Intrinsic { call, .. } => call.reads_input(),
@@ -71,10 +76,18 @@ impl PayloadTemplate {
     pub fn eval(&self, input: &Value, scope: &mut dyn Scope) -> Result<Value, ExprError> {
         match self {
             PayloadTemplate::Const(v) => Ok(v.clone()),
-            PayloadTemplate::Object(fields) => {
+            PayloadTemplate::Object { fields, shape } => {
+                // Made at the shape's size, so copying it in allocates nothing more.
                 let mut map = Map::with_capacity(fields.len());
-                for (k, t) in fields {
-                    map.insert(k.clone(), t.eval(input, scope)?);
+                if let Some(shape) = shape.get(fields) {
+                    map.clone_from(shape);
+                    for ((_, t), slot) in fields.iter().zip(map.values_mut()) {
+                        *slot = t.eval(input, scope)?;
+                    }
+                } else {
+                    for (k, t) in fields {
+                        map.insert(k.clone(), t.eval(input, scope)?);
+                    }
                 }
                 Ok(Value::Object(map))
             }
@@ -99,6 +112,52 @@ impl PayloadTemplate {
                 intrinsics::eval(call, &mut env)
             }
         }
+    }
+}
+
+/// An object template's member names in order, each with `null`: what its evaluations
+/// copy and fill in, as copying a map does not hash its keys again and inserting does.
+/// Made on the second evaluation: most templates of a long chain of states are evaluated
+/// once, a Map iteration's for every item. None when two fields have one name (`"a"` and
+/// `"a.$"`, the last of which wins).
+#[derive(Debug, Default)]
+pub struct Shape {
+    evaluated: AtomicBool,
+    map: OnceLock<Option<Map<String, Value>>>,
+}
+
+impl Shape {
+    fn get(&self, fields: &[(String, PayloadTemplate)]) -> Option<&Map<String, Value>> {
+        if let Some(map) = self.map.get() {
+            return map.as_ref();
+        }
+        if !self.evaluated.swap(true, Ordering::Relaxed) {
+            return None;
+        }
+        self.map
+            .get_or_init(|| {
+                // At the size evaluations make theirs, so that copying it in reuses their
+                // allocations.
+                let mut shape = Map::with_capacity(fields.len());
+                for (name, _) in fields {
+                    shape.insert(name.clone(), Value::Null);
+                }
+                (shape.len() == fields.len()).then_some(shape)
+            })
+            .as_ref()
+    }
+}
+
+/// A cache, not part of what the template means.
+impl PartialEq for Shape {
+    fn eq(&self, _: &Shape) -> bool {
+        true
+    }
+}
+
+impl Clone for Shape {
+    fn clone(&self) -> Shape {
+        Shape::default()
     }
 }
 
@@ -139,7 +198,10 @@ fn compile_node(
             if all_const {
                 PayloadTemplate::Const(value.clone())
             } else {
-                PayloadTemplate::Object(fields)
+                PayloadTemplate::Object {
+                    fields,
+                    shape: Shape::default(),
+                }
             }
         }
         Value::Array(items) => {
@@ -285,6 +347,31 @@ mod tests {
     }
 
     /// `a` and `a.$` name one member: the later value, in the earlier one's place.
+    /// The shape is made on the second evaluation, not for a name given twice.
+    #[test]
+    fn an_object_template_copies_its_shape_from_the_second_evaluation_on() {
+        let shape_of = |template: Value| {
+            let PayloadTemplate::Object { fields, shape } =
+                PayloadTemplate::compile(&template).unwrap()
+            else {
+                panic!("not an object template")
+            };
+            let made: Vec<_> = (0..3)
+                .map(|_| shape.get(&fields).map(|m| Value::Object(m.clone())))
+                .collect();
+            made
+        };
+        assert_eq!(
+            shape_of(json!({"b.$": "$.x", "a": 1})),
+            [
+                None,
+                Some(json!({"b": null, "a": null})),
+                Some(json!({"b": null, "a": null}))
+            ]
+        );
+        assert_eq!(shape_of(json!({"a": 1, "a.$": "$.y"})), [None, None, None]);
+    }
+
     #[test]
     fn a_name_given_twice_keeps_its_first_place_and_last_value() {
         let t = PayloadTemplate::compile(&json!({"a": 1, "b.$": "$.x", "a.$": "$.y"})).unwrap();
