@@ -98,59 +98,60 @@ impl Direct<'_, '_> {
     }
 
     fn array(&mut self) -> Option<Value> {
-        self.depth += 1;
-        if self.depth > DIRECT_DEPTH {
-            return None;
-        }
-        self.pos += 1;
         let start = self.pending.items.len();
-        self.skip_whitespace();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-        } else {
-            loop {
-                let item = self.value()?;
-                self.pending.items.push(item);
-                match self.next_token()? {
-                    b',' => {}
-                    b']' => break,
-                    _ => return None,
-                }
-            }
-        }
-        self.depth -= 1;
+        self.container(b']', |reader| {
+            let item = reader.value()?;
+            reader.pending.items.push(item);
+            Some(())
+        })?;
         Some(Value::Array(self.pending.take_items(start)))
     }
 
     fn object(&mut self) -> Option<Value> {
+        let start = self.pending.members.len();
+        self.container(b'}', |reader| {
+            reader.skip_whitespace();
+            if reader.peek()? != b'"' {
+                return None;
+            }
+            let key = reader.string()?;
+            if reader.next_token()? != b':' {
+                return None;
+            }
+            let value = reader.value()?;
+            reader.pending.members.push((key, value));
+            Some(())
+        })?;
+        Some(Value::Object(self.pending.take_members(start)))
+    }
+
+    /// At an opening bracket or brace: the elements up to `close`, each read by `element`
+    /// onto the pending stack, separated by commas.
+    fn container(
+        &mut self,
+        close: u8,
+        mut element: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
         self.depth += 1;
         if self.depth > DIRECT_DEPTH {
             return None;
         }
         self.pos += 1;
-        let start = self.pending.members.len();
-        if self.next_token()? != b'}' {
-            self.pos -= 1;
+        self.skip_whitespace();
+        if self.peek() == Some(close) {
+            self.pos += 1;
+        } else {
             loop {
-                self.skip_whitespace();
-                if self.peek()? != b'"' {
-                    return None;
-                }
-                let key = self.string()?;
-                if self.next_token()? != b':' {
-                    return None;
-                }
-                let value = self.value()?;
-                self.pending.members.push((key, value));
+                element(self)?;
                 match self.next_token()? {
                     b',' => {}
-                    b'}' => break,
+                    b if b == close => break,
                     _ => return None,
                 }
             }
         }
         self.depth -= 1;
-        Some(Value::Object(self.pending.take_members(start)))
+        Some(())
     }
 
     /// At the opening quote.
