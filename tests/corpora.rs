@@ -74,6 +74,16 @@ fn every_realworld_definition_loads_and_validates() {
             Err(LoadError::Syntax { line, col, .. }) => syntax.push((name, line, col)),
             Err(e) => bad.push(format!("{name}: {e}")),
             Ok(def) => {
+                // The loader (which copies like objects' names from a shape) reads what
+                // serde_json reads, member order included.
+                if name.ends_with(".json") {
+                    let text = std::fs::read_to_string(f).unwrap();
+                    let theirs: serde_json::Value = serde_json::from_str(&text).unwrap();
+                    let text_of = |v: &serde_json::Value| serde_json::to_string(v).unwrap();
+                    if text_of(def.doc.value()) != text_of(&theirs) {
+                        bad.push(format!("{name}: loaded a different value than serde_json"));
+                    }
+                }
                 let errors: Vec<_> = def.errors().map(|d| d.one_line(&def.doc)).collect();
                 let expected_invalid = REALWORLD_INVALID.iter().any(|(n, _)| *n == name);
                 if errors.is_empty() == expected_invalid {

@@ -5,6 +5,7 @@
 //! read from saphyr-parser's events, which carry positions. Both refuse nesting deeper
 //! than [`MAX_DEPTH`] instead of overflowing the stack.
 
+use crate::expr::parse::{Duplicates, Name, ObjectShapes};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -374,8 +375,9 @@ struct JsonParser<'a> {
     spans: SpanIndex,
     /// Members and items of the objects and arrays being read, innermost last: each
     /// container is made at its final size once it ends (see `expr::parse`).
-    pending_members: Vec<(String, Value, usize)>,
+    pending_members: Vec<(Name, Value)>,
     pending_items: Vec<Value>,
+    shapes: ObjectShapes,
 }
 
 impl<'a> JsonParser<'a> {
@@ -389,6 +391,7 @@ impl<'a> JsonParser<'a> {
             spans: SpanIndex::default(),
             pending_members: Vec::new(),
             pending_items: Vec::new(),
+            shapes: ObjectShapes::default(),
         }
     }
 
@@ -498,7 +501,7 @@ impl<'a> JsonParser<'a> {
                 ));
             }
             let key_start = self.pos;
-            let key = self.string()?;
+            let name = self.name()?;
             let key_span = Span {
                 start: key_start,
                 end: self.pos,
@@ -515,11 +518,12 @@ impl<'a> JsonParser<'a> {
             let saved = self.pointer.len();
             if self.record {
                 self.pointer.push('/');
-                self.pointer.push_str(&pointer_token(&key));
+                self.pointer
+                    .push_str(&pointer_token(name.as_str(self.text)));
             }
             let v = self.value(depth + 1, Some(key_span))?;
             self.pointer.truncate(saved);
-            self.pending_members.push((key, v, key_start));
+            self.pending_members.push((name, v));
             self.skip_ws();
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -535,22 +539,25 @@ impl<'a> JsonParser<'a> {
                 }
             }
         }
-        let mut map = Map::with_capacity(self.pending_members.len() - first);
-        for (key, v, key_start) in self.pending_members.drain(first..) {
-            match map.entry(key) {
-                serde_json::map::Entry::Vacant(e) => {
-                    e.insert(v);
-                }
-                serde_json::map::Entry::Occupied(e) => {
-                    // AWS rejects duplicate keys at creation time; report where.
-                    return Err((
-                        key_start,
-                        format!("duplicate property name \"{}\" in the same object", e.key()),
-                    ));
-                }
+        let object = self.shapes.object(
+            self.text,
+            depth,
+            &mut self.pending_members,
+            first,
+            Duplicates::Reject,
+        );
+        match object {
+            Ok(map) => Ok(Value::Object(map)),
+            // AWS rejects duplicate keys at creation time; report where.
+            Err(quote) => {
+                self.pos = quote;
+                let name = self.string()?;
+                Err((
+                    quote,
+                    format!("duplicate property name \"{name}\" in the same object"),
+                ))
             }
         }
-        Ok(Value::Object(map))
     }
 
     fn array(&mut self, depth: usize) -> Result<Value, (usize, String)> {
@@ -586,6 +593,20 @@ impl<'a> JsonParser<'a> {
                 }
             }
         }
+    }
+
+    /// A property name, at its opening quote: left in the text when it has no escapes.
+    fn name(&mut self) -> Result<Name, (usize, String)> {
+        let quote = self.pos;
+        self.pos += 1;
+        self.skip_plain_run();
+        if self.bytes.get(self.pos) == Some(&b'"') {
+            self.pos += 1;
+            return Ok(Name::Plain(quote + 1..self.pos - 1));
+        }
+        self.pos = quote;
+        let name = self.string()?;
+        Ok(Name::Decoded { name, quote })
     }
 
     fn string(&mut self) -> Result<String, (usize, String)> {
@@ -1329,6 +1350,25 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&doc.value).unwrap(),
             r#"{"a":[1,2,3,[4,5]],"b":{"c":1,"d":[],"e":{}}}"#
+        );
+    }
+
+    #[test]
+    fn like_objects_read_as_serde_json_reads_them_and_a_repeat_is_still_located() {
+        let text = r#"{"S": [{"x": 1, "y": {"z": [2]}}, {"x": 3, "y": {"z": []}},
+ {"x": 5, "y": 6}, {"y": 7, "x": 8}, {"\u0078": 9, "y": 10}, {"x": 11, "y": 12}]}"#;
+        let doc = json(text).unwrap();
+        let theirs: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            serde_json::to_string(&doc.value).unwrap(),
+            serde_json::to_string(&theirs).unwrap()
+        );
+        let (line, col, message) =
+            syntax_error("{\"S\": [{\"x\": 1}, {\"x\": 2}, {\"x\": 3},\n {\"x\": 7, \"x\": 8}]}");
+        assert_eq!((line, col), (2, 11));
+        assert!(
+            message.contains("duplicate property name \"x\""),
+            "{message}"
         );
     }
 

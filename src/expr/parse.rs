@@ -15,6 +15,7 @@
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use std::fmt;
+use std::ops::Range;
 
 /// Parse JSON text (as `serde_json::from_str::<Value>` does).
 pub fn value_from_str(text: &str) -> serde_json::Result<Value> {
@@ -109,20 +110,23 @@ impl Direct<'_, '_> {
 
     fn object(&mut self) -> Option<Value> {
         let start = self.pending.members.len();
+        let level = self.depth;
         self.container(b'}', |reader| {
             reader.skip_whitespace();
             if reader.peek()? != b'"' {
                 return None;
             }
-            let key = reader.string()?;
+            let name = reader.name()?;
             if reader.next_token()? != b':' {
                 return None;
             }
             let value = reader.value()?;
-            reader.pending.members.push((key, value));
+            reader.pending.members.push((name, value));
             Some(())
         })?;
-        Some(Value::Object(self.pending.take_members(start)))
+        Some(Value::Object(
+            self.pending.take_members(self.text, level, start),
+        ))
     }
 
     /// At an opening bracket or brace: the elements up to `close`, each read by `element`
@@ -156,20 +160,32 @@ impl Direct<'_, '_> {
 
     /// At the opening quote.
     fn string(&mut self) -> Option<String> {
+        match self.name()? {
+            Name::Plain(range) => Some(self.text[range].to_owned()),
+            Name::Decoded { name, .. } => Some(name),
+        }
+    }
+
+    /// A string, at its opening quote, left in the text when it has no escapes.
+    fn name(&mut self) -> Option<Name> {
         let bytes = self.text.as_bytes();
         let start = self.pos + 1;
         let mut end = start;
         loop {
             match *bytes.get(end)? {
                 b'"' => break,
-                b'\\' => return self.escaped_string(),
+                b'\\' => {
+                    let quote = self.pos;
+                    let name = self.escaped_string()?;
+                    return Some(Name::Decoded { name, quote });
+                }
                 // Control characters must be escaped: serde_json says so.
                 0..=0x1f => return None,
                 _ => end += 1,
             }
         }
         self.pos = end + 1;
-        Some(self.text[start..end].to_owned())
+        Some(Name::Plain(start..end))
     }
 
     /// A string with escapes, as serde_json reads it.
@@ -229,7 +245,8 @@ impl Direct<'_, '_> {
 #[derive(Default)]
 struct Pending {
     items: Vec<Value>,
-    members: Vec<(String, Value)>,
+    members: Vec<(Name, Value)>,
+    shapes: ObjectShapes,
 }
 
 impl Pending {
@@ -247,14 +264,145 @@ impl Pending {
         }
     }
 
-    /// The members from `start` on, as an object of their number. A repeated key keeps
-    /// its first place and its last value, as serde_json does.
-    fn take_members(&mut self, start: usize) -> Map<String, Value> {
-        let mut map = Map::with_capacity(self.members.len() - start);
-        for (key, value) in self.members.drain(start..) {
-            map.insert(key, value);
+    /// The members from `start` on (of an object at nesting `level` of `text`), as an
+    /// object of their number. A repeated key keeps its first place and its last value,
+    /// as serde_json does.
+    fn take_members(&mut self, text: &str, level: usize, start: usize) -> Map<String, Value> {
+        let object = self.shapes.object(
+            text,
+            level,
+            &mut self.members,
+            start,
+            Duplicates::LastValueWins,
+        );
+        // Only `Duplicates::Reject` fails.
+        object.unwrap_or_default()
+    }
+}
+
+/// An object member's name as a parser read it: a name without escapes stays a range of
+/// the text until its object is made (which may copy it from a shape instead); one with
+/// escapes is decoded.
+pub(crate) enum Name {
+    Plain(Range<usize>),
+    /// `quote`: where the name's opening quote is, for a diagnostic.
+    Decoded {
+        name: String,
+        quote: usize,
+    },
+}
+
+impl Name {
+    pub(crate) fn as_str<'t>(&'t self, text: &'t str) -> &'t str {
+        match self {
+            Name::Plain(range) => &text[range.clone()],
+            Name::Decoded { name, .. } => name,
         }
-        map
+    }
+
+    /// Where the name's opening quote is in the text.
+    pub(crate) fn quote(&self) -> usize {
+        match self {
+            Name::Plain(range) => range.start - 1,
+            Name::Decoded { quote, .. } => *quote,
+        }
+    }
+}
+
+/// What a name given twice in one object does.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Duplicates {
+    /// The first place and the last value, as serde_json reads it.
+    LastValueWins,
+    /// An error at the repeated name (AWS rejects such definitions).
+    Reject,
+}
+
+/// For each nesting level, the member names of the last object read there, so that the
+/// next object with the same names (an array of like objects, a definition's like states)
+/// is made by copying a map of those names, which does not hash them again, instead of
+/// inserting each: a "shape", made when two objects in a row at a level have one list of
+/// names (none from names with escapes or a name given twice).
+#[derive(Default)]
+pub(crate) struct ObjectShapes {
+    levels: Vec<LevelShape>,
+}
+
+#[derive(Default)]
+struct LevelShape {
+    /// The last object's names, all without escapes (empty otherwise).
+    names: Vec<Range<usize>>,
+    /// Those names in order, each with `null`, at the size of the objects copied from it.
+    map: Option<Map<String, Value>>,
+}
+
+impl ObjectShapes {
+    /// The object of `members[start..]` (drained), read at nesting `level` of `text`.
+    /// With `Duplicates::Reject`, a repeated name is an error at its opening quote.
+    pub(crate) fn object(
+        &mut self,
+        text: &str,
+        level: usize,
+        members: &mut Vec<(Name, Value)>,
+        start: usize,
+        duplicates: Duplicates,
+    ) -> Result<Map<String, Value>, usize> {
+        let len = members.len() - start;
+        if self.levels.len() <= level {
+            self.levels.resize_with(level + 1, LevelShape::default);
+        }
+        let shape = &mut self.levels[level];
+        let same_names = len > 0
+            && shape.names.len() == len
+            && members[start..].iter().zip(&shape.names).all(|((name, _), last)| {
+                matches!(name, Name::Plain(range) if text[range.clone()] == text[last.clone()])
+            });
+        // Made at the shape's size, so copying it in allocates nothing more.
+        let mut map = Map::with_capacity(len);
+        if same_names && let Some(copy) = &shape.map {
+            map.clone_from(copy);
+            for (slot, (_, value)) in map.values_mut().zip(members.drain(start..)) {
+                *slot = value;
+            }
+            return Ok(map);
+        }
+        if !same_names {
+            shape.map = None;
+            shape.names.clear();
+            for (name, _) in &members[start..] {
+                let Name::Plain(range) = name else {
+                    shape.names.clear();
+                    break;
+                };
+                shape.names.push(range.clone());
+            }
+        }
+        for (name, value) in members.drain(start..) {
+            let quote = name.quote();
+            let name = match name {
+                Name::Plain(range) => text[range].to_owned(),
+                Name::Decoded { name, .. } => name,
+            };
+            match map.entry(name) {
+                serde_json::map::Entry::Vacant(e) => {
+                    e.insert(value);
+                }
+                serde_json::map::Entry::Occupied(_) if duplicates == Duplicates::Reject => {
+                    return Err(quote);
+                }
+                serde_json::map::Entry::Occupied(mut e) => {
+                    e.insert(value);
+                }
+            }
+        }
+        if same_names && map.len() == len {
+            let mut copy = Map::with_capacity(len);
+            for name in map.keys() {
+                copy.insert(name.clone(), Value::Null);
+            }
+            shape.map = Some(copy);
+        }
+        Ok(map)
     }
 }
 
@@ -319,11 +467,14 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
         let pending = self.0;
         let start = pending.members.len();
-        while let Some(key) = access.next_key::<String>()? {
+        while let Some(name) = access.next_key::<String>()? {
             let value = access.next_value_seed(ValueSeed(&mut *pending))?;
-            pending.members.push((key, value));
+            pending
+                .members
+                .push((Name::Decoded { name, quote: 0 }, value));
         }
-        Ok(Value::Object(pending.take_members(start)))
+        // No text to compare names in: every object is made member by member.
+        Ok(Value::Object(pending.take_members("", 0, start)))
     }
 }
 
@@ -392,6 +543,39 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn objects_with_the_names_of_the_one_before_copy_its_shape() {
+        // Like objects, reordered names, more and fewer names, names given twice, names
+        // with escapes: each as serde_json reads it, member order included.
+        let text = r#"[{"a":1,"b":[{"x":1}]},{"a":2,"b":[{"x":2},{"x":3}]},{"a":3,"b":[]},
+            {"b":4,"a":5},{"a":6,"b":7,"c":8},{"a":9},{"a":1,"a":2},{"a":3,"a":4},
+            {"a":5,"a":6},{"a\u0062":1},{"ab":2},{"ab":3},{"ab":4,"ab":5}]"#;
+        let mut pending = Pending::default();
+        let ours = read_directly(text, &mut pending).unwrap();
+        let theirs: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            serde_json::to_string(&ours).unwrap(),
+            serde_json::to_string(&theirs).unwrap()
+        );
+        // The like objects at the second level made a shape; "ab" and "ab" twice did not.
+        let shape = |level: usize| pending.shapes.levels[level].map.as_ref();
+        assert!(shape(1).is_none(), "the last two objects differ");
+        assert!(shape(3).is_some(), "{{\"x\"}} three times");
+        let mut pending = Pending::default();
+        read_directly(
+            r#"[{"id":1,"n":2},{"id":3,"n":4},{"id":5,"n":6}]"#,
+            &mut pending,
+        );
+        let names: Vec<_> = shape_names(&pending, 1);
+        assert_eq!(names, ["id", "n"]);
+    }
+
+    fn shape_names(pending: &Pending, level: usize) -> Vec<String> {
+        let map = pending.shapes.levels[level].map.as_ref().unwrap();
+        assert!(map.values().all(Value::is_null));
+        map.keys().cloned().collect()
     }
 
     /// The common texts are read directly (not handed over after all).
