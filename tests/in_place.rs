@@ -365,6 +365,100 @@ fn a_record_shows_the_input_path_value_inside_the_input() {
     assert_eq!(*from_context, input["order"]);
 }
 
+/// A Map's record shows its items as the part of the input it holds (no copy of them
+/// all) when ItemsPath selects a node of the input or is absent; items a path made from
+/// something else (here after InputPath) are the record's own.
+#[test]
+fn a_map_record_shows_its_items_inside_the_input() {
+    use stepdbg::engine::{Stage, StageValue};
+    let each = |fields: Value| {
+        let mut state = json!({
+            "Type": "Map",
+            "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+            "End": true
+        });
+        state
+            .as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().unwrap().clone());
+        json!({"StartAt": "Each", "States": {"Each": state}})
+    };
+    let records = |def: Value, input: &Value| {
+        let d = stepdbg::asl::from_value(def);
+        let cfg = Config {
+            record_steps: true,
+            keep_history: true,
+            ..Config::default()
+        };
+        let mut ex = Execution::new(Arc::new(d.machine), input.clone(), cfg);
+        ex.run_with(|_| None);
+        assert!(matches!(ex.status(), Status::Succeeded { .. }));
+        let rec = ex.steps().iter().find(|r| &*r.state == "Each").unwrap();
+        let stage = |stage: Stage| {
+            rec.stages
+                .iter()
+                .find(|(s, _)| *s == stage)
+                .map(|(_, v)| v.clone())
+                .unwrap()
+        };
+        (
+            stage(Stage::AfterItemsPath),
+            stage(Stage::AfterItemSelector),
+        )
+    };
+    let input = json!({"order": {"items": [{"id": 1}, {"id": 2}]}});
+    let (items, selected) = records(each(json!({"ItemsPath": "$.order.items"})), &input);
+    assert!(matches!(items, StageValue::Within(..)));
+    assert!(matches!(selected, StageValue::Within(..)));
+    assert_eq!(*items, input["order"]["items"]);
+    assert_eq!(*selected, input["order"]["items"]);
+    let list = json!([1, 2, 3]);
+    let (items, _) = records(each(json!({})), &list);
+    assert_eq!(*items, list);
+    let (items, selected) = records(
+        each(json!({"InputPath": "$.order", "ItemsPath": "$.items"})),
+        &input,
+    );
+    assert!(matches!(items, StageValue::Held(_)));
+    assert_eq!(*items, input["order"]["items"]);
+    assert_eq!(*selected, input["order"]["items"]);
+    let (items, selected) = records(
+        each(json!({"ItemsPath": "$.order.items", "ItemSelector": {"n.$": "$$.Map.Item.Index"}})),
+        &input,
+    );
+    assert!(matches!(items, StageValue::Within(..)));
+    // The iterations' inputs as they hold them, made into an array when read.
+    assert!(matches!(selected, StageValue::Elements(_)));
+    assert_eq!(*selected, json!([{"n": 0}, {"n": 1}]));
+}
+
+/// A Parallel's branches share its input until one writes into it: each write is the
+/// branch's own, and the input after the Parallel is untouched.
+#[test]
+fn parallel_branches_write_into_their_own_input() {
+    let branch = |x: i64| {
+        let name = format!("W{x}");
+        json!({"StartAt": name, "States": {name.clone(): {"Type": "Pass", "Result": x, "ResultPath": "$.x", "End": true}}})
+    };
+    let def = json!({
+        "StartAt": "Both",
+        "States": {"Both": {
+            "Type": "Parallel", "Branches": [branch(1), branch(2), branch(3)],
+            "ResultPath": "$.results", "End": true
+        }}
+    });
+    for keep in [false, true] {
+        let Status::Succeeded { output } = run(&def, &json!({"a": 0}), keep) else {
+            panic!("the Parallel failed");
+        };
+        assert_eq!(
+            output,
+            json!({"a": 0, "results": [{"a": 0, "x": 1}, {"a": 0, "x": 2}, {"a": 0, "x": 3}]}),
+            "records kept: {keep}"
+        );
+    }
+}
+
 /// Read from a definition's JSON text, the answer is the walk's: escapes that spell `$$`
 /// and substitutions made after parsing included.
 #[test]

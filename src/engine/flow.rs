@@ -466,6 +466,12 @@ impl Execution {
         }
     }
 
+    fn record_value(&mut self, i: usize, stage: Stage, v: StageValue) {
+        if let Some(r) = &mut self.threads[i].record {
+            r.put(stage, v);
+        }
+    }
+
     fn record_shared(&mut self, i: usize, stage: Stage, v: Arc<Value>) {
         if let Some(r) = &mut self.threads[i].record {
             r.set_shared(stage, v);
@@ -577,7 +583,9 @@ impl Execution {
             StateKind::Wait(w) => self.wait(i, state, w, effective),
             StateKind::Fail(f) => self.fail_state(i, state, f, &effective),
             StateKind::Parallel(p) => {
-                let inputs = vec![effective; p.branches.len()];
+                // The branches share their input until one writes into it.
+                let shared = Arc::new(effective);
+                let inputs = vec![shared; p.branches.len()];
                 self.emit(i, EventKind::ParallelStateStarted, json!({}));
                 if let Some(flow) = self.stand_in_children(i, false, None, None) {
                     return flow;
@@ -1838,7 +1846,7 @@ impl Execution {
         &mut self,
         p: usize,
         state: &State,
-        inputs: Vec<Value>,
+        inputs: Vec<Arc<Value>>,
         is_map: bool,
         limit: usize,
         tolerated_count: Option<usize>,
@@ -1915,7 +1923,7 @@ impl Execution {
                 parent: Thread::child_of(p, index),
                 machine: path,
                 state: start,
-                input: Arc::new(input),
+                input,
                 entered_event: 0,
                 last_event: self.threads[p].last_event,
                 entered_ms: self.clock,
@@ -2106,6 +2114,17 @@ impl Execution {
         }
         let jsonata_mode = state.query_language == QueryLanguage::Jsonata;
         let keep = self.cfg.record_steps;
+        // For the record: the items as the part of the input the thread holds, when
+        // ItemsPath selects a node of it (or is absent), instead of a copy of them all.
+        let items_within = if keep && !jsonata_mode && effective.is_none() && read.is_none() {
+            let input = &self.threads[i].input;
+            match &map.items_path {
+                Some(p) => StageValue::within(input, p),
+                None => Some(StageValue::Held(input.clone())),
+            }
+        } else {
+            None
+        };
         // Nothing reads the raw input after a Map like this one: it is given to the setup
         // (its items move out of it) when no one else holds it.
         let given = if effective.is_none() && !keep && !jsonata_mode && raw_input_dies(state) {
@@ -2125,8 +2144,17 @@ impl Execution {
                 }
             }
         };
+        let keep_items = keep && items_within.is_none();
         let mut env = env!(self, i, name);
-        let setup = map_setup::prepare(map, raw, effective, &mut env, jsonata_mode, read, keep);
+        let setup = map_setup::prepare(
+            map,
+            raw,
+            effective,
+            &mut env,
+            jsonata_mode,
+            read,
+            keep_items,
+        );
         drop(env);
         match setup {
             Ok(map_setup::MapSetup {
@@ -2137,11 +2165,14 @@ impl Execution {
                 tolerated_count: count,
                 tolerated_percentage: pct,
             }) => {
+                let inputs: Vec<Arc<Value>> = inputs.into_iter().map(Arc::new).collect();
                 if self.cfg.record_steps {
-                    // The setup's own copies move into the record; a big Map's items are
-                    // copied once for it (its iterations take the others).
-                    let items = Arc::new(Value::Array(items));
-                    self.record_shared(i, Stage::AfterItemsPath, items.clone());
+                    // The setup's own copies move into the record (a big Map's items are
+                    // copied once for it, its iterations take the others) unless the input
+                    // shows them.
+                    let items = items_within
+                        .unwrap_or_else(|| StageValue::Held(Arc::new(Value::Array(items))));
+                    self.record_value(i, Stage::AfterItemsPath, items.clone());
                     self.record(i, Stage::MaxConcurrency, &json!(limit));
                     if let Some(c) = count {
                         self.record(i, Stage::ToleratedFailureCount, &json!(c));
@@ -2149,19 +2180,20 @@ impl Execution {
                     if let Some(p) = pct {
                         self.record(i, Stage::ToleratedFailurePercentage, &json!(p));
                     }
-                    let inputs_copy = || Arc::new(Value::Array(inputs.clone()));
+                    // The iterations' inputs as they hold them, not copied.
+                    let inputs_shown = || StageValue::Elements(Arc::new(Elements::new(&inputs)));
                     match selected {
                         Some(selected) => {
                             let selected = Arc::new(Value::Array(selected));
                             self.record_shared(i, Stage::AfterItemSelector, selected);
-                            self.record_shared(i, Stage::AfterItemBatcher, inputs_copy());
+                            self.record_value(i, Stage::AfterItemBatcher, inputs_shown());
                         }
                         // Without an ItemSelector the iterations' inputs are the items.
                         None if map.item_selector.is_none() => {
-                            self.record_shared(i, Stage::AfterItemSelector, items);
+                            self.record_value(i, Stage::AfterItemSelector, items);
                         }
                         None => {
-                            self.record_shared(i, Stage::AfterItemSelector, inputs_copy());
+                            self.record_value(i, Stage::AfterItemSelector, inputs_shown());
                         }
                     }
                 }

@@ -452,6 +452,30 @@ pub enum StageValue {
     /// What the reference path selects in the value (which nothing changes while it is
     /// shared); it selected a node of it when the stage was recorded.
     Within(Arc<Value>, crate::expr::jsonpath::JsonPath),
+    /// The values threads hold (a Map's iterations' inputs), made into one array only
+    /// when it is read: a big Map's record keeps no copy of them all otherwise.
+    Elements(Arc<Elements>),
+}
+
+/// See [`StageValue::Elements`].
+#[derive(Debug)]
+pub struct Elements {
+    values: Vec<Arc<Value>>,
+    array: std::sync::OnceLock<Value>,
+}
+
+impl Elements {
+    pub fn new(values: &[Arc<Value>]) -> Elements {
+        Elements {
+            values: values.to_vec(),
+            array: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn array(&self) -> &Value {
+        self.array
+            .get_or_init(|| Value::Array(self.values.iter().map(|v| Value::clone(v)).collect()))
+    }
 }
 
 impl StageValue {
@@ -481,6 +505,7 @@ impl std::ops::Deref for StageValue {
                 // The value cannot have changed since `within` found the node.
                 _ => &NULL,
             },
+            StageValue::Elements(elements) => elements.array(),
         }
     }
 }
@@ -640,7 +665,10 @@ impl StepRecord {
             .stages
             .iter()
             .rev()
-            .find(|(_, held)| crate::expr::identical(held, v));
+            // (Not the elements threads hold: reading them makes their array.)
+            .find(|(_, held)| {
+                !matches!(held, StageValue::Elements(_)) && crate::expr::identical(held, v)
+            });
         let shared = match same {
             Some((_, held)) => held.clone(),
             None => StageValue::Held(Arc::new(v.clone())),
