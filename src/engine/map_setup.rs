@@ -7,7 +7,7 @@ use super::flow::{dyn_number, select_path, states_var};
 use crate::asl::model::{Dyn, ItemBatcher, ItemSelector, MapState};
 use crate::expr::jsonata::{self, JsonataTemplate};
 use crate::expr::jsonpath::PathRoot;
-use crate::expr::template::PayloadTemplate;
+use crate::expr::template::{PayloadTemplate, Shape};
 use crate::expr::{ExprError, compact, member};
 use serde_json::{Map, Value, json};
 use std::cell::OnceCell;
@@ -308,7 +308,12 @@ fn select(
 /// only (`{"item.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"}` and the like):
 /// each item's input is built straight from the item, which moves into it instead of being
 /// copied out of a context object.
-struct ItemFields<'t>(Vec<(&'t str, ItemField<'t>)>);
+struct ItemFields<'t> {
+    fields: &'t [(String, PayloadTemplate)],
+    shape: &'t Shape,
+    /// What each field holds.
+    kinds: Vec<ItemField<'t>>,
+}
 
 enum ItemField<'t> {
     Const(&'t Value),
@@ -317,13 +322,13 @@ enum ItemField<'t> {
 }
 
 fn item_fields(t: &PayloadTemplate) -> Option<ItemFields<'_>> {
-    let PayloadTemplate::Object { fields, .. } = t else {
+    let PayloadTemplate::Object { fields, shape } = t else {
         return None;
     };
     let mut values = 0;
-    let mut out = Vec::with_capacity(fields.len());
-    for (name, field) in fields {
-        let f = match field {
+    let mut kinds = Vec::with_capacity(fields.len());
+    for (_, field) in fields {
+        let kind = match field {
             PayloadTemplate::Const(v) => ItemField::Const(v),
             PayloadTemplate::Path { path, .. } => match path.text() {
                 "$$.Map.Item.Value" => {
@@ -335,25 +340,27 @@ fn item_fields(t: &PayloadTemplate) -> Option<ItemFields<'_>> {
             },
             _ => return None,
         };
-        out.push((name.as_str(), f));
+        kinds.push(kind);
     }
     // The item moves into one field; a second would need a copy.
-    (values <= 1).then_some(ItemFields(out))
+    (values <= 1).then_some(ItemFields {
+        fields,
+        shape,
+        kinds,
+    })
 }
 
 impl ItemFields<'_> {
     fn input(&self, index: usize, item: Value) -> Value {
         let mut item = Some(item);
-        let mut m = Map::with_capacity(self.0.len());
-        for (name, f) in &self.0 {
-            let v = match f {
-                ItemField::Const(v) => (*v).clone(),
+        let Ok(map) = self.shape.object(self.fields, |k, _| {
+            Ok::<_, std::convert::Infallible>(match self.kinds[k] {
+                ItemField::Const(v) => v.clone(),
                 ItemField::Value => item.take().unwrap_or_default(),
                 ItemField::Index => Value::from(index),
-            };
-            m.insert((*name).to_string(), v);
-        }
-        Value::Object(m)
+            })
+        });
+        Value::Object(map)
     }
 }
 

@@ -76,21 +76,9 @@ impl PayloadTemplate {
     pub fn eval(&self, input: &Value, scope: &mut dyn Scope) -> Result<Value, ExprError> {
         match self {
             PayloadTemplate::Const(v) => Ok(v.clone()),
-            PayloadTemplate::Object { fields, shape } => {
-                // Made at the shape's size, so copying it in allocates nothing more.
-                let mut map = Map::with_capacity(fields.len());
-                if let Some(shape) = shape.get(fields) {
-                    map.clone_from(shape);
-                    for ((_, t), slot) in fields.iter().zip(map.values_mut()) {
-                        *slot = t.eval(input, scope)?;
-                    }
-                } else {
-                    for (k, t) in fields {
-                        map.insert(k.clone(), t.eval(input, scope)?);
-                    }
-                }
-                Ok(Value::Object(map))
-            }
+            PayloadTemplate::Object { fields, shape } => shape
+                .object(fields, |_, t| t.eval(input, scope))
+                .map(Value::Object),
             PayloadTemplate::Array(items) => items
                 .iter()
                 .map(|t| t.eval(input, scope))
@@ -127,6 +115,28 @@ pub struct Shape {
 }
 
 impl Shape {
+    /// The object of `fields`' names, in order, with the values `value` gives each field
+    /// (by its place).
+    pub fn object<E>(
+        &self,
+        fields: &[(String, PayloadTemplate)],
+        mut value: impl FnMut(usize, &PayloadTemplate) -> Result<Value, E>,
+    ) -> Result<Map<String, Value>, E> {
+        // Made at the shape's size, so copying it in allocates nothing more.
+        let mut map = Map::with_capacity(fields.len());
+        if let Some(shape) = self.get(fields) {
+            map.clone_from(shape);
+            for (k, ((_, t), slot)) in fields.iter().zip(map.values_mut()).enumerate() {
+                *slot = value(k, t)?;
+            }
+        } else {
+            for (k, (name, t)) in fields.iter().enumerate() {
+                map.insert(name.clone(), value(k, t)?);
+            }
+        }
+        Ok(map)
+    }
+
     fn get(&self, fields: &[(String, PayloadTemplate)]) -> Option<&Map<String, Value>> {
         if let Some(map) = self.map.get() {
             return map.as_ref();
