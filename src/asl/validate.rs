@@ -9,7 +9,9 @@ use std::collections::HashMap;
 pub fn validate(machine: &Machine) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     check_machine(machine, &mut diags);
-    let mut seen: HashMap<&str, &str> = HashMap::new();
+    // Sized for the top level (most machines' states), hashed as the model's index is.
+    let mut seen: HashMap<&str, &str, foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(machine.states.len(), Default::default());
     machine.walk(&mut |s| {
         if let Some(first) = seen.insert(&s.name, &s.pointer) {
             diags.push(
