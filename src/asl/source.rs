@@ -674,12 +674,7 @@ impl<'a> JsonParser<'a> {
     /// Moves past the characters a string holds as they are (up to a quote, a backslash
     /// or a control character).
     fn skip_plain_run(&mut self) {
-        while let Some(&b) = self.bytes.get(self.pos) {
-            if b == b'"' || b == b'\\' || b < 0x20 {
-                break;
-            }
-            self.pos += 1;
-        }
+        self.pos = crate::expr::parse::plain_run_end(self.bytes, self.pos);
     }
 
     fn hex4(&mut self) -> Result<u32, (usize, String)> {
