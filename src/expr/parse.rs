@@ -605,6 +605,29 @@ mod tests {
         map.keys().cloned().collect()
     }
 
+    /// Numbers with a fraction or an exponent are the nearest double, as Java (AWS) and the
+    /// definition loader read them (serde_json's `float_roundtrip`: without it `5e48` read as
+    /// 5.0000000000000004e48).
+    #[test]
+    fn floats_are_the_nearest_double() {
+        for text in [
+            "5e48",
+            "0.1",
+            "1.7976931348623157e308",
+            "2.2250738585072014e-308",
+            "123456789.123456789",
+            "9007199254740993.0",
+            "-4.35e-7",
+        ] {
+            let nearest: f64 = text.parse().unwrap();
+            assert_eq!(
+                value_from_str(text).unwrap().as_f64(),
+                Some(nearest),
+                "{text}"
+            );
+        }
+    }
+
     /// Eight bytes at a time, the same stop as one at a time, wherever it is.
     #[test]
     fn a_plain_run_ends_where_a_byte_by_byte_scan_ends_it() {
