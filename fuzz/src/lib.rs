@@ -195,8 +195,12 @@ pub fn exercise_definition(def: &Definition) {
     }
 }
 
-/// Definition text as JSON and as YAML, and the raw bytes through `from_bytes`.
+/// Definition text as JSON and as YAML, and the raw bytes through `from_bytes`; and both
+/// JSON readers against serde_json.
 pub fn loader(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        same_as_serde_json(text);
+    }
     if let Ok(text) = std::str::from_utf8(data) {
         for format in [Format::Json, Format::Yaml] {
             if let Ok(doc) = parse_text(Path::new("f.json"), text.to_string(), format) {
@@ -211,6 +215,25 @@ pub fn loader(data: &[u8]) {
         Err(e) => {
             let _ = e.to_string();
         }
+    }
+}
+
+/// The execution input reader reads what serde_json reads (the same value and member
+/// order, or the same error), and the definition loader too when serde_json reads the text
+/// (the loader rejects a name given twice, where serde_json keeps the last value).
+fn same_as_serde_json(text: &str) {
+    let theirs = serde_json::from_str::<Value>(text);
+    let text_of = |v: &Value| serde_json::to_string(v).unwrap_or_default();
+    match (stepdbg::expr::parse::value_from_str(text), &theirs) {
+        (Ok(ours), Ok(theirs)) => assert_eq!(text_of(&ours), text_of(theirs), "{text:?}"),
+        (Err(ours), Err(theirs)) => assert_eq!(ours.to_string(), theirs.to_string()),
+        (ours, theirs) => panic!("{text:?}: {ours:?} but serde_json {theirs:?}"),
+    }
+    if let (Ok(doc), Ok(theirs)) = (
+        parse_text(Path::new("f.json"), text.to_string(), Format::Json),
+        &theirs,
+    ) {
+        assert_eq!(text_of(doc.value()), text_of(theirs), "{text:?}");
     }
 }
 
