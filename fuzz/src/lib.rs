@@ -220,7 +220,8 @@ pub fn loader(data: &[u8]) {
 
 /// The execution input reader reads what serde_json reads (the same value and member
 /// order, or the same error), and the definition loader too when serde_json reads the text
-/// (the loader rejects a name given twice, where serde_json keeps the last value).
+/// (the loader rejects a name given twice, where serde_json keeps the last value, and
+/// reads `-0` as the integer 0, as Java does, where serde_json reads `-0.0`).
 fn same_as_serde_json(text: &str) {
     let theirs = serde_json::from_str::<Value>(text);
     let text_of = |v: &Value| serde_json::to_string(v).unwrap_or_default();
@@ -229,10 +230,21 @@ fn same_as_serde_json(text: &str) {
         (Err(ours), Err(theirs)) => assert_eq!(ours.to_string(), theirs.to_string()),
         (ours, theirs) => panic!("{text:?}: {ours:?} but serde_json {theirs:?}"),
     }
+    fn negative_zero(v: &Value) -> bool {
+        match v {
+            Value::Number(n) => {
+                n.as_f64() == Some(0.0) && n.as_f64().is_some_and(f64::is_sign_negative)
+            }
+            Value::Array(items) => items.iter().any(negative_zero),
+            Value::Object(map) => map.values().any(negative_zero),
+            _ => false,
+        }
+    }
     if let (Ok(doc), Ok(theirs)) = (
         parse_text(Path::new("f.json"), text.to_string(), Format::Json),
         &theirs,
-    ) {
+    ) && !negative_zero(theirs)
+    {
         assert_eq!(text_of(doc.value()), text_of(theirs), "{text:?}");
     }
 }
