@@ -443,9 +443,10 @@ impl std::fmt::Display for Stage {
     }
 }
 
-/// A stage's value in a [`StepRecord`]: a value of its own, or the part of a shared value
-/// a reference path selects (the value after InputPath, a part of the input the record
-/// holds anyway), which is then not copied. Reads as the value (`Deref`).
+/// A stage's value in a [`StepRecord`]: a value of its own, the part of a shared value a
+/// reference path selects (the value after InputPath, a part of the input the record holds
+/// anyway), or the values a Map's iterations hold; the last two are not copied. Reads as
+/// the value (`Deref`).
 #[derive(Debug, Clone)]
 pub enum StageValue {
     Held(Arc<Value>),
