@@ -8,6 +8,12 @@ use std::sync::Arc;
 use stepdbg::engine::{Config, Execution, Status, TaskOutcome};
 
 fn run(definition: &Value, input: &Value, keep: bool) -> Status {
+    executed(definition, input, keep).status().clone()
+}
+
+/// The execution of a valid definition run to its end, with the debugger's records and
+/// history when `keep`; each task answers its input.
+fn executed(definition: &Value, input: &Value, keep: bool) -> Execution {
     let def = stepdbg::asl::from_value(definition.clone());
     assert!(
         def.diagnostics
@@ -23,7 +29,7 @@ fn run(definition: &Value, input: &Value, keep: bool) -> Status {
     };
     let mut ex = Execution::new(Arc::new(def.machine), input.clone(), cfg);
     ex.run_with(|req| Some(TaskOutcome::Success(req.input.clone())));
-    ex.status().clone()
+    ex
 }
 
 /// A Map state named `Each` with `fields` added, iterating a Pass whose Parameters are
@@ -257,14 +263,7 @@ fn a_run_without_history_is_not_redriven() {
     let def = map_machine(json!({"ItemsPath": "$.items"}), json!({"n.$": "$.missing"}));
     let input = json!({"items": [{"n": 1}]});
     for keep in [false, true] {
-        let d = stepdbg::asl::from_value(def.clone());
-        let cfg = Config {
-            record_steps: keep,
-            keep_history: keep,
-            ..Config::default()
-        };
-        let mut ex = Execution::new(Arc::new(d.machine), input.clone(), cfg);
-        ex.run_with(|_| None);
+        let mut ex = executed(&def, &input, keep);
         assert!(
             matches!(ex.status(), Status::Failed { .. }),
             "{:?}",
@@ -334,15 +333,8 @@ fn a_record_shows_the_input_path_value_inside_the_input() {
             "Ctx": {"Type": "Pass", "InputPath": "$$.Execution.Input.order", "ResultPath": "$.copy", "End": true}
         }
     });
-    let d = stepdbg::asl::from_value(def);
-    let cfg = Config {
-        record_steps: true,
-        keep_history: true,
-        ..Config::default()
-    };
     let input = json!({"order": {"lines": [{"sku": "a"}, {"sku": "b"}]}});
-    let mut ex = Execution::new(Arc::new(d.machine), input.clone(), cfg);
-    ex.run_with(|_| None);
+    let ex = executed(&def, &input, true);
     assert!(matches!(ex.status(), Status::Succeeded { .. }));
     let stage = |state: &str, stage: Stage| {
         let rec = ex.steps().iter().find(|r| &*r.state == state).unwrap();
@@ -384,14 +376,7 @@ fn a_map_record_shows_its_items_inside_the_input() {
         json!({"StartAt": "Each", "States": {"Each": state}})
     };
     let records = |def: Value, input: &Value| {
-        let d = stepdbg::asl::from_value(def);
-        let cfg = Config {
-            record_steps: true,
-            keep_history: true,
-            ..Config::default()
-        };
-        let mut ex = Execution::new(Arc::new(d.machine), input.clone(), cfg);
-        ex.run_with(|_| None);
+        let ex = executed(&def, input, true);
         assert!(matches!(ex.status(), Status::Succeeded { .. }));
         let rec = ex.steps().iter().find(|r| &*r.state == "Each").unwrap();
         let stage = |stage: Stage| {

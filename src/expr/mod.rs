@@ -49,6 +49,32 @@ impl std::fmt::Display for ExprError {
     }
 }
 
+/// A "shape": the member names of objects made again and again (a template's, an array's
+/// like items), in order, each with `null`; None when a name repeats. Copying it
+/// ([`from_shape`]) does not hash the names again, inserting them does.
+pub(crate) fn shape_of<'n>(
+    names: impl ExactSizeIterator<Item = &'n str>,
+) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let len = names.len();
+    // At the size the copies are made, so that copying it in reuses their allocations.
+    let mut shape = serde_json::Map::with_capacity(len);
+    for name in names {
+        shape.insert(name.to_owned(), serde_json::Value::Null);
+    }
+    (shape.len() == len).then_some(shape)
+}
+
+/// A new object with `shape`'s names (values `null`, to be filled in order). Made at the
+/// shape's size and copied in: `clone` would keep room for as many members as the shape's
+/// hash table has (3 for 2, 7 for 4), `clone_from` into an exact map does not.
+pub(crate) fn from_shape(
+    shape: &serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut map = serde_json::Map::with_capacity(shape.len());
+    map.clone_from(shape);
+    map
+}
+
 /// A member of an object. `serde_json`'s map hashes every key with SipHash, which costs
 /// more than comparing a few keys: the objects that states pass around are mostly small,
 /// so those are searched in order.

@@ -384,10 +384,8 @@ impl ObjectShapes {
             && members[start..].iter().zip(&shape.names).all(|((name, _), last)| {
                 matches!(name, Name::Plain(range) if text[range.clone()] == text[last.clone()])
             });
-        // Made at the shape's size, so copying it in allocates nothing more.
-        let mut map = Map::with_capacity(len);
         if same_names && let Some(copy) = &shape.map {
-            map.clone_from(copy);
+            let mut map = super::from_shape(copy);
             for (slot, (_, value)) in map.values_mut().zip(members.drain(start..)) {
                 *slot = value;
             }
@@ -404,6 +402,7 @@ impl ObjectShapes {
                 shape.names.push(range.clone());
             }
         }
+        let mut map = Map::with_capacity(len);
         for (name, value) in members.drain(start..) {
             let quote = name.quote();
             let name = match name {
@@ -423,11 +422,7 @@ impl ObjectShapes {
             }
         }
         if same_names && map.len() == len {
-            let mut copy = Map::with_capacity(len);
-            for name in map.keys() {
-                copy.insert(name.clone(), Value::Null);
-            }
-            shape.map = Some(copy);
+            shape.map = super::shape_of(map.keys().map(String::as_str));
         }
         Ok(map)
     }

@@ -122,17 +122,16 @@ impl Shape {
         fields: &[(String, PayloadTemplate)],
         mut value: impl FnMut(usize, &PayloadTemplate) -> Result<Value, E>,
     ) -> Result<Map<String, Value>, E> {
-        // Made at the shape's size, so copying it in allocates nothing more.
-        let mut map = Map::with_capacity(fields.len());
         if let Some(shape) = self.get(fields) {
-            map.clone_from(shape);
+            let mut map = super::from_shape(shape);
             for (k, ((_, t), slot)) in fields.iter().zip(map.values_mut()).enumerate() {
                 *slot = value(k, t)?;
             }
-        } else {
-            for (k, (name, t)) in fields.iter().enumerate() {
-                map.insert(name.clone(), value(k, t)?);
-            }
+            return Ok(map);
+        }
+        let mut map = Map::with_capacity(fields.len());
+        for (k, (name, t)) in fields.iter().enumerate() {
+            map.insert(name.clone(), value(k, t)?);
         }
         Ok(map)
     }
@@ -145,15 +144,7 @@ impl Shape {
             return None;
         }
         self.map
-            .get_or_init(|| {
-                // At the size evaluations make theirs, so that copying it in reuses their
-                // allocations.
-                let mut shape = Map::with_capacity(fields.len());
-                for (name, _) in fields {
-                    shape.insert(name.clone(), Value::Null);
-                }
-                (shape.len() == fields.len()).then_some(shape)
-            })
+            .get_or_init(|| super::shape_of(fields.iter().map(|(name, _)| name.as_str())))
             .as_ref()
     }
 }
