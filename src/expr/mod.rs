@@ -67,6 +67,7 @@ pub(crate) fn shape_of<'n>(
 /// A new object with `shape`'s names (values `null`, to be filled in order). Made at the
 /// shape's size and copied in: `clone` would keep room for as many members as the shape's
 /// hash table has (3 for 2, 7 for 4), `clone_from` into an exact map does not.
+#[inline]
 pub(crate) fn from_shape(
     shape: &serde_json::Map<String, serde_json::Value>,
 ) -> serde_json::Map<String, serde_json::Value> {
