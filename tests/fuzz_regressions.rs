@@ -197,7 +197,10 @@ fn session_start_time_or_clock_near_i64_max_does_not_overflow() {
 struct NoEnv(u64);
 
 impl stepdbg::expr::jsonata::JsonataEnv for NoEnv {
-    fn variable(&self, _name: &str) -> Option<Value> {
+    fn variable(&self, _name: &str) -> Option<&Value> {
+        None
+    }
+    fn context(&self) -> Option<&Value> {
         None
     }
     fn next_u64(&mut self) -> u64 {
@@ -229,7 +232,7 @@ fn jsonata_date_time_picture_with_non_ascii_marker_does_not_panic() {
     use stepdbg::expr::jsonata::{self, JsonataExpr};
     for text in NON_ASCII_PICTURES {
         let expr = JsonataExpr::parse(text).expect("the expression parses");
-        let result = jsonata::eval(&expr, &json!({"input": {}}), &mut NoEnv(0));
+        let result = jsonata::eval(&expr, jsonata::States::input(&json!({})), &mut NoEnv(0));
         if let Err(e) = result {
             assert_eq!(e.error, "States.QueryEvaluationError", "{text}: {e:?}");
         }

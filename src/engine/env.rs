@@ -168,8 +168,12 @@ impl Scope for Env<'_> {
 }
 
 impl JsonataEnv for Env<'_> {
-    fn variable(&self, name: &str) -> Option<Value> {
-        self.vars.get(name).cloned()
+    fn variable(&self, name: &str) -> Option<&Value> {
+        self.vars.get(name)
+    }
+
+    fn context(&self) -> Option<&Value> {
+        Some(self.context_value())
     }
 
     fn next_u64(&mut self) -> u64 {

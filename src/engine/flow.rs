@@ -10,7 +10,7 @@ use crate::asl::build::is_lambda_function_arn;
 use crate::asl::model::*;
 use crate::expr::ExprError;
 use crate::expr::compact;
-use crate::expr::jsonata::{self as jsonata};
+use crate::expr::jsonata::{self as jsonata, States};
 use crate::expr::jsonpath::JsonPath;
 use crate::expr::template::{PathFailure, PayloadTemplate, resolve_path};
 use std::borrow::Cow;
@@ -154,58 +154,17 @@ fn result_path_error(path: &JsonPath, e: crate::expr::jsonpath::PathError) -> Ex
     ExprError::runtime(format!("Invalid path '{}' : {}", path.text(), e.0))
 }
 
-pub(super) fn states_var(
-    input: &Value,
-    result: Option<&Value>,
-    error_output: Option<&Value>,
-    env: &Env<'_>,
-) -> Value {
-    states_var_with(input, result, error_output, Some(env))
-}
-
-/// [`states_var`] without `context` when `env` is None (nothing reads it).
-fn states_var_with(
-    input: &Value,
-    result: Option<&Value>,
-    error_output: Option<&Value>,
-    env: Option<&Env<'_>>,
-) -> Value {
-    let mut m = Map::new();
-    m.insert("input".into(), input.clone());
-    if let Some(r) = result {
-        m.insert("result".into(), r.clone());
-    }
-    if let Some(e) = error_output {
-        m.insert("errorOutput".into(), e.clone());
-    }
-    if let Some(env) = env {
-        m.insert("context".into(), env.context_value().clone());
-    }
-    Value::Object(m)
-}
-
-/// Whether a JSONata state's Output or Assign reads `$states.context`.
-fn reads_context(io: &crate::asl::model::DataFlow) -> bool {
-    io.output
-        .as_ref()
-        .is_some_and(|t| t.reads_states("context"))
-        || matches!(io.assign.as_deref(), Some(Assign::Jsonata(t)) if t.reads_states("context"))
-}
-
 /// Evaluate an `Assign` block; the new values are applied by the caller afterwards, so
 /// every value is computed from the state-entry variables.
-fn eval_assign<'s>(
+fn eval_assign(
     assign: &Assign,
     dollar: &Value,
-    states: impl FnOnce(&Env<'_>) -> Cow<'s, Value>,
+    states: States<'_>,
     env: &mut Env<'_>,
 ) -> Result<Map<String, Value>, ExprError> {
     let v = match assign {
         Assign::JsonPath(t) => t.eval(dollar, env)?,
-        Assign::Jsonata(t) => {
-            let s = states(env);
-            t.eval("Assign", &s, env)?
-        }
+        Assign::Jsonata(t) => t.eval("Assign", states, env)?,
     };
     Ok(match v {
         Value::Object(m) => m,
@@ -302,7 +261,7 @@ pub(super) fn dyn_number(
     d: &Dyn<f64>,
     field: &str,
     input: &Value,
-    states: &dyn Fn(&Env<'_>) -> Value,
+    states: States<'_>,
     env: &mut Env<'_>,
     float: bool,
 ) -> Result<f64, ExprError> {
@@ -311,8 +270,7 @@ pub(super) fn dyn_number(
         Dyn::Placeholder(text) => Err(placeholder_error(field, text)),
         Dyn::Path(p) => path_number(&format!("{field}Path"), p, input, env, float),
         Dyn::Expr(e) => {
-            let s = states(env);
-            let v = jsonata::eval_field(e, field, &s, env)?;
+            let v = jsonata::eval_field(e, field, states, env)?;
             match v.as_f64() {
                 Some(n) if float || n.fract() == 0.0 => Ok(n),
                 _ => Err(jsonata::unexpected_type_error(
@@ -541,11 +499,9 @@ impl Execution {
                 })
             } else {
                 match &state.io.arguments {
-                    Some(args) => {
-                        let s = states_var(raw, None, None, &env);
-                        args.eval("Arguments", &s, &mut env)
-                            .map(|v| (Some(v), None, Some(Stage::AfterArguments)))
-                    }
+                    Some(args) => args
+                        .eval("Arguments", States::input(raw), &mut env)
+                        .map(|v| (Some(v), None, Some(Stage::AfterArguments))),
                     None if is_map => Ok((None, None, None)),
                     None => Ok((Some(raw.clone()), None, None)),
                 }
@@ -629,10 +585,12 @@ impl Execution {
                         .eval(input, env)?;
                     Some(raw_text(&v))
                 }
-                Some(FailField::Expr(e)) => {
-                    let s = states_var(raw, None, None, env);
-                    Some(raw_text(&jsonata::eval_field(e, key, &s, env)?))
-                }
+                Some(FailField::Expr(e)) => Some(raw_text(&jsonata::eval_field(
+                    e,
+                    key,
+                    States::input(raw),
+                    env,
+                )?)),
             })
         };
         let error = field(&f.error, "Error", &mut env);
@@ -735,20 +693,12 @@ impl Execution {
         };
         let out = (|| -> Result<(Option<Value>, Map<String, Value>), ExprError> {
             let assigned = match assign {
-                Some(a) => eval_assign(
-                    a,
-                    effective,
-                    |e| Cow::Owned(states_var(raw, None, None, e)),
-                    &mut env,
-                )?,
+                Some(a) => eval_assign(a, effective, States::input(raw), &mut env)?,
                 None => Map::new(),
             };
             let output = if state.query_language == QueryLanguage::Jsonata {
                 match output_t {
-                    Some(t) => {
-                        let s = states_var(raw, None, None, &env);
-                        Some(t.eval("Output", &s, &mut env)?)
-                    }
+                    Some(t) => Some(t.eval("Output", States::input(raw), &mut env)?),
                     None => None,
                 }
             } else if input.is_none() && state.io.output_path.is_none() {
@@ -789,7 +739,7 @@ impl Execution {
                     }
                 }
                 WaitFor::Seconds(d) => {
-                    let secs = dyn_number(d, "Seconds", &input, &|e| states_var(raw, None, None, e), &mut env, false)?;
+                    let secs = dyn_number(d, "Seconds", &input, States::input(raw), &mut env, false)?;
                     if secs < 0.0 {
                         return Err(ExprError::runtime("The Seconds field must not be negative".to_string()));
                     }
@@ -811,8 +761,7 @@ impl Execution {
                     })
                 }
                 WaitFor::Timestamp(Dyn::Expr(e)) => {
-                    let s = states_var(raw, None, None, &env);
-                    let v = jsonata::eval_field(e, "Timestamp", &s, &mut env)?;
+                    let v = jsonata::eval_field(e, "Timestamp", States::input(raw), &mut env)?;
                     v.as_str().and_then(parse_timestamp).map(|t| t.timestamp_millis()).ok_or_else(|| ExprError {
                         error: "States.QueryEvaluationError".into(),
                         cause: format!("The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {}", raw_text(&v)),
@@ -840,16 +789,16 @@ impl Execution {
         let raw_input = self.threads[i].input.clone();
         let raw: &Value = &raw_input;
         let mut env = env!(self, i, name);
-        let states = |e: &Env<'_>| states_var(raw, None, None, e);
+        let states = States::input(raw);
         let timeout = task
             .timeout_seconds
             .as_ref()
-            .map(|d| dyn_number(d, "TimeoutSeconds", raw, &states, &mut env, false))
+            .map(|d| dyn_number(d, "TimeoutSeconds", raw, states, &mut env, false))
             .transpose();
         let heartbeat = task
             .heartbeat_seconds
             .as_ref()
-            .map(|d| dyn_number(d, "HeartbeatSeconds", raw, &states, &mut env, false))
+            .map(|d| dyn_number(d, "HeartbeatSeconds", raw, states, &mut env, false))
             .transpose();
         drop(env);
         let (timeout, heartbeat) = match (timeout, heartbeat) {
@@ -986,19 +935,17 @@ impl Execution {
             let mut env = env!(self, i, name);
             let raw: &Value = &self.threads[i].input;
             (|| -> Result<Processed, ExprError> {
-                let res = if has_result { Some(&result) } else { None };
-                let s = states_var_with(
-                    raw,
-                    res,
+                let s = States {
+                    input: Some(raw),
+                    result: has_result.then_some(&result),
                     error_output,
-                    reads_context(&state.io).then_some(&env),
-                );
+                };
                 let assigned = match &state.io.assign {
-                    Some(a) => eval_assign(a, &result, |_| Cow::Borrowed(&s), &mut env)?,
+                    Some(a) => eval_assign(a, &result, s, &mut env)?,
                     None => Map::new(),
                 };
                 let output = match &state.io.output {
-                    Some(t) => t.eval("Output", &s, &mut env)?,
+                    Some(t) => t.eval("Output", s, &mut env)?,
                     None => result,
                 };
                 Ok((output, assigned, None, None))
@@ -1073,7 +1020,7 @@ impl Execution {
                 None => result,
             };
             let assigned = match &state.io.assign {
-                Some(a) => eval_assign(a, &result, |_| Cow::Owned(Value::Null), &mut env)?,
+                Some(a) => eval_assign(a, &result, States::default(), &mut env)?,
                 None => Map::new(),
             };
             (result, assigned)
@@ -1354,19 +1301,23 @@ impl Execution {
         let mut env = env!(self, i, name);
         let r = (|| -> Result<(Value, Map<String, Value>), ExprError> {
             if state.query_language == QueryLanguage::Jsonata {
-                let s = states_var(raw, None, Some(&error_output), &env);
+                let s = States {
+                    input: Some(raw),
+                    result: None,
+                    error_output: Some(&error_output),
+                };
                 let assigned = match &c.assign {
-                    Some(a) => eval_assign(a, &error_output, |_| Cow::Borrowed(&s), &mut env)?,
+                    Some(a) => eval_assign(a, &error_output, s, &mut env)?,
                     None => Map::new(),
                 };
                 let output = match &c.output {
-                    Some(t) => t.eval("Output", &s, &mut env)?,
+                    Some(t) => t.eval("Output", s, &mut env)?,
                     None => error_output.clone(),
                 };
                 return Ok((output, assigned));
             }
             let assigned = match &c.assign {
-                Some(a) => eval_assign(a, &error_output, |_| Cow::Owned(Value::Null), &mut env)?,
+                Some(a) => eval_assign(a, &error_output, States::default(), &mut env)?,
                 None => Map::new(),
             };
             let output = match &c.result_path {
@@ -2013,10 +1964,7 @@ impl Execution {
                 .get("Arguments")
                 .map(crate::expr::jsonata::JsonataTemplate::compile)
             {
-                Some(Ok(t)) => {
-                    let s = states_var(&raw, None, None, &env);
-                    t.eval("Arguments", &s, &mut env)
-                }
+                Some(Ok(t)) => t.eval("Arguments", States::input(&raw), &mut env),
                 Some(Err(e)) => Err(crate::expr::ExprError::runtime(e.to_string())),
                 None => Ok(json!({})),
             }
@@ -2314,8 +2262,7 @@ fn choice_rule(
     match rule {
         Rule::Condition(ConditionExpr::Literal(v)) => Ok(*v),
         Rule::Condition(ConditionExpr::Expr(e)) => {
-            let s = states_var(raw, None, None, env);
-            match jsonata::eval_field(e, "Condition", &s, env) {
+            match jsonata::eval_field(e, "Condition", States::input(raw), env) {
                 Ok(Value::Bool(v)) => Ok(v),
                 Ok(other) => Err(jsonata::unexpected_type_error(
                     e,
@@ -2411,8 +2358,8 @@ impl Execution {
                 error: jsonata::QUERY_EVALUATION_ERROR.into(),
                 cause: e.0,
             })?;
-            let states = states_var(input, None, None, &env);
-            return jsonata::eval(&expr, &states, &mut env).map(|v| v.unwrap_or(Value::Null));
+            return jsonata::eval(&expr, States::input(input), &mut env)
+                .map(|v| v.unwrap_or(Value::Null));
         }
         // A one-field template: paths and intrinsics exactly as Parameters reads them.
         let template = PayloadTemplate::compile(&serde_json::json!({ "value.$": text })).map_err(

@@ -3,9 +3,9 @@
 //! `$$.Map.Item`), and the batches (ItemBatcher).
 
 use super::env::Env;
-use super::flow::{dyn_number, select_path, states_var};
+use super::flow::{dyn_number, select_path};
 use crate::asl::model::{Dyn, ItemBatcher, ItemSelector, MapState};
-use crate::expr::jsonata::{self, JsonataTemplate};
+use crate::expr::jsonata::{self, States};
 use crate::expr::jsonpath::PathRoot;
 use crate::expr::template::{PayloadTemplate, Shape};
 use crate::expr::{ExprError, compact, member};
@@ -79,7 +79,7 @@ pub(super) fn prepare(
     read: Option<Vec<Value>>,
     keep_items: bool,
 ) -> Result<MapSetup, SetupError> {
-    let states = |e: &Env<'_>| states_var(raw, None, None, e);
+    let states = States::input(raw);
     // Items an ItemReader read come as they are; then items that can move out of a given
     // input; otherwise ItemsPath (or Items) copies them.
     let moved = match (&read, &mut effective) {
@@ -89,11 +89,11 @@ pub(super) fn prepare(
     let items = match read.or(moved) {
         Some(items) => items,
         None => {
-            items(map, effective.get(), &states, env, jsonata_mode).map_err(SetupError::before)?
+            items(map, effective.get(), states, env, jsonata_mode).map_err(SetupError::before)?
         }
     };
     let limit = match &map.max_concurrency {
-        Some(d) => dyn_number(d, "MaxConcurrency", effective.get(), &states, env, false)
+        Some(d) => dyn_number(d, "MaxConcurrency", effective.get(), states, env, false)
             .map_err(SetupError::before)?,
         None => 0.0,
     };
@@ -104,7 +104,7 @@ pub(super) fn prepare(
                 d,
                 "ToleratedFailureCount",
                 effective.get(),
-                &states,
+                states,
                 env,
                 false,
             )
@@ -124,7 +124,7 @@ pub(super) fn prepare(
                 d,
                 "ToleratedFailurePercentage",
                 effective.get(),
-                &states,
+                states,
                 env,
                 true,
             )
@@ -151,7 +151,7 @@ pub(super) fn prepare(
         if keep_items {
             selected = Some(inputs.clone());
         }
-        inputs = batch(b, inputs, effective, &states, env).map_err(SetupError::before)?;
+        inputs = batch(b, inputs, effective, states, env).map_err(SetupError::before)?;
     }
     Ok(MapSetup {
         items,
@@ -204,16 +204,15 @@ fn move_items(map: &MapState, given: &mut Value) -> Option<Vec<Value>> {
 fn items(
     map: &MapState,
     effective: &Value,
-    states: &dyn Fn(&Env<'_>) -> Value,
+    states: States<'_>,
     env: &mut Env<'_>,
     jsonata_mode: bool,
 ) -> Result<Vec<Value>, ExprError> {
     let value = if jsonata_mode {
         match &map.items {
             Some(t) => {
-                let s = states(env);
-                let v = t.eval("Items", &s, env)?;
-                if let (JsonataTemplate::Expr(e), false) = (t, v.is_array()) {
+                let v = t.eval("Items", states, env)?;
+                if let (Some(e), false) = (t.as_expr(), v.is_array()) {
                     return Err(jsonata::unexpected_type_error(e, "Items", "array", &v));
                 }
                 v
@@ -267,31 +266,17 @@ fn select(
     }
     let mut inputs = Vec::with_capacity(items.len());
     let mut context: Option<Value> = None;
-    let mut jsonata_states: Option<Value> = None;
     for (index, item) in items.into_iter().enumerate() {
+        let mut ctx = context
+            .take()
+            .unwrap_or_else(|| env.context_value().clone());
+        set_map_item(&mut ctx, index, item);
+        env.context = OnceCell::from(ctx);
         let v = match sel {
-            ItemSelector::JsonPath(t) => {
-                let mut ctx = context
-                    .take()
-                    .unwrap_or_else(|| env.context_value().clone());
-                set_map_item(&mut ctx, index, item);
-                env.context = OnceCell::from(ctx);
-                let v = t.eval(effective, env);
-                context = env.context.take();
-                v
-            }
-            ItemSelector::Jsonata(t) => {
-                let mut s = jsonata_states
-                    .take()
-                    .unwrap_or_else(|| states_var(raw, None, None, env));
-                if let Some(ctx) = member_mut(&mut s, "context") {
-                    set_map_item(ctx, index, item);
-                }
-                let v = t.eval("ItemSelector", &s, env);
-                jsonata_states = Some(s);
-                v
-            }
+            ItemSelector::JsonPath(t) => t.eval(effective, env),
+            ItemSelector::Jsonata(t) => t.eval("ItemSelector", States::input(raw), env),
         };
+        context = env.context.take();
         match v {
             Ok(v) => inputs.push(v),
             Err(e) => {
@@ -401,7 +386,7 @@ fn batch(
     b: &ItemBatcher,
     inputs: Vec<Value>,
     effective: &Value,
-    states: &dyn Fn(&Env<'_>) -> Value,
+    states: States<'_>,
     env: &mut Env<'_>,
 ) -> Result<Vec<Value>, ExprError> {
     let max_items = match &b.max_items_per_batch {
@@ -410,10 +395,7 @@ fn batch(
     };
     let batch_input = match &b.batch_input {
         Some(ItemSelector::JsonPath(t)) => Some(t.eval(effective, env)?),
-        Some(ItemSelector::Jsonata(t)) => {
-            let s = states(env);
-            Some(t.eval("BatchInput", &s, env)?)
-        }
+        Some(ItemSelector::Jsonata(t)) => Some(t.eval("BatchInput", states, env)?),
         None => None,
     };
     Ok(inputs

@@ -3,9 +3,9 @@
 //! (failures, caught errors, retries, tasks waiting for a person).
 
 use crate::expr::SyntaxError;
-use crate::expr::jsonata::{self, JsonataEnv, JsonataExpr};
+use crate::expr::jsonata::{self, JsonataEnv, JsonataExpr, States};
 use crate::expr::jsonpath::JsonPath;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// A condition a breakpoint checks against the state input.
 #[derive(Debug, Clone)]
@@ -36,9 +36,8 @@ impl Condition {
                 Err(_) => false,
             },
             Condition::Jsonata(e) => {
-                let states = json!({ "input": input });
                 let mut env = NoEnv { vars };
-                matches!(jsonata::eval(e, &states, &mut env), Ok(Some(v)) if truthy(&v))
+                matches!(jsonata::eval(e, States::input(input), &mut env), Ok(Some(v)) if truthy(&v))
             }
         }
     }
@@ -50,8 +49,12 @@ struct NoEnv<'a> {
 }
 
 impl JsonataEnv for NoEnv<'_> {
-    fn variable(&self, name: &str) -> Option<Value> {
-        self.vars.get(name).cloned()
+    fn variable(&self, name: &str) -> Option<&Value> {
+        self.vars.get(name)
+    }
+
+    fn context(&self) -> Option<&Value> {
+        None
     }
 
     fn next_u64(&mut self) -> u64 {
