@@ -15,7 +15,7 @@ use stepdbg::asl::{self, Definition};
 use stepdbg::engine::{Config, Execution, Failure, Step, TaskOutcome};
 use stepdbg::expr::ExprError;
 use stepdbg::expr::intrinsics::{self, IntrinsicEnv};
-use stepdbg::expr::jsonata::{self, JsonataEnv, JsonataExpr, JsonataTemplate};
+use stepdbg::expr::jsonata::{self, JsonataEnv, JsonataExpr, JsonataTemplate, States};
 use stepdbg::expr::jsonpath::{JsonPath, PathRoot};
 use stepdbg::expr::template::{PayloadTemplate, Scope};
 
@@ -155,8 +155,11 @@ impl IntrinsicEnv for Env {
 }
 
 impl JsonataEnv for Env {
-    fn variable(&self, name: &str) -> Option<Value> {
-        self.vars.get(name).cloned()
+    fn variable(&self, name: &str) -> Option<&Value> {
+        self.vars.get(name)
+    }
+    fn context(&self) -> Option<&Value> {
+        Some(&self.context)
     }
     fn next_u64(&mut self) -> u64 {
         self.splitmix()
@@ -534,21 +537,22 @@ pub fn jsonata(data: &[u8]) {
     install_budget();
     let (text, doc) = text_and_doc(data);
     let _ = jsonata::strip_delimiters(&text);
-    let states = json!({
-        "input": doc,
-        "result": {"r": [1, 2]},
-        "errorOutput": {"Error": "E", "Cause": "c"},
-        "context": fixed_context(),
-    });
+    let result = json!({"r": [1, 2]});
+    let error_output = json!({"Error": "E", "Cause": "c"});
+    let states = States {
+        input: Some(&doc),
+        result: Some(&result),
+        error_output: Some(&error_output),
+    };
     if let Ok(expr) = JsonataExpr::parse(&text) {
         let _ = expr.referenced_variables();
         let mut env = Env::new(doc.clone());
-        let _ = jsonata::eval(&expr, &states, &mut env);
-        let _ = jsonata::eval_field(&expr, "Output", &states, &mut env);
+        let _ = jsonata::eval(&expr, states, &mut env);
+        let _ = jsonata::eval_field(&expr, "Output", states, &mut env);
         let wrapped = json!({"out": format!("{{%{text}%}}"), "arr": [format!("{{% {text} %}}")]});
         if let Ok(t) = JsonataTemplate::compile(&wrapped) {
             let _ = t.expressions();
-            let _ = t.eval("Output", &states, &mut env);
+            let _ = t.eval("Output", states, &mut env);
         }
     }
 }
