@@ -13,7 +13,7 @@ pub enum Condition {
     /// A JSONPath query: true when it selects something that is not false/null (an
     /// indefinite path: a non-empty result).
     JsonPath(JsonPath),
-    /// A JSONata expression with `$states.input` (and `$` bound to the input too).
+    /// A JSONata expression over `$states.input` (the state input) and the variables.
     Jsonata(JsonataExpr),
 }
 
