@@ -518,3 +518,91 @@ fn map_results_over_the_payload_quota_fail_the_map() {
         "succeeded"
     );
 }
+
+/// JSONata's `$states` is handed to each expression as its parts (input, result,
+/// errorOutput, and the context object from the execution), never copied together: every
+/// field that reads it sees what AWS gives it, with and without the debugger's records.
+#[test]
+fn jsonata_fields_read_the_parts_of_states_they_may_read() {
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Get",
+        "States": {
+            "Get": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::dynamodb:getItem",
+                "Arguments": {"Key": "{% $states.input.n %}", "From": "{% $states.context.State.Name %}"},
+                "Assign": {"key": "{% $states.result.Key %}", "state": "{% $states.context.State.Name %}"},
+                "Output": {"n": "{% $states.input.n %}", "got": "{% $states.result %}", "parts": "{% $keys($states) %}"},
+                "Next": "Each"
+            },
+            "Each": {
+                "Type": "Map",
+                "Items": "{% [10, 20] %}",
+                "ItemSelector": {
+                    "value": "{% $states.context.Map.Item.Value %}",
+                    "index": "{% $states.context.Map.Item.Index %}",
+                    "n": "{% $states.input.n %}"
+                },
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "INLINE"},
+                    "StartAt": "Item",
+                    "States": {"Item": {"Type": "Pass", "End": true}}
+                },
+                "Output": {"items": "{% $states.result %}", "key": "{% $key %}", "state": "{% $state %}", "n": "{% $states.input.n %}", "get": "{% $states.input %}"},
+                "Next": "Fails"
+            },
+            "Fails": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage",
+                "Arguments": {"QueueUrl": "q", "MessageBody": "{% $string($states.input.n) %}"},
+                "Catch": [{
+                    "ErrorEquals": ["States.ALL"],
+                    "Assign": {"caught": "{% $states.errorOutput.Error %}"},
+                    "Output": {"error": "{% $states.errorOutput %}", "input": "{% $states.input %}", "parts": "{% $keys($states) %}"},
+                    "Next": "Done"
+                }],
+                "End": true
+            },
+            "Done": {
+                "Type": "Pass",
+                "Output": {"last": "{% $states.input %}", "caught": "{% $caught %}", "items": "{% $count($states.input.input.items) %}"},
+                "End": true
+            }
+        }
+    });
+    let expected = json!({
+        "last": {
+            "error": {"Error": "Queue.Down", "Cause": "down"},
+            "input": {"items": [{"value": 10, "index": 0, "n": 7}, {"value": 20, "index": 1, "n": 7}], "key": 7, "state": "Get", "n": 7,
+                "get": {"n": 7, "got": {"Key": 7, "From": "Get"}, "parts": ["input", "result", "context"]}},
+            "parts": ["input", "errorOutput", "context"]
+        },
+        "caught": "Queue.Down",
+        "items": 2
+    });
+    for keep in [false, true] {
+        let def = stepdbg::asl::from_value(definition.clone());
+        assert!(def.diagnostics.is_empty(), "{:?}", def.diagnostics);
+        let cfg = Config {
+            record_steps: keep,
+            keep_history: keep,
+            ..Config::default()
+        };
+        let mut ex = Execution::new(Arc::new(def.machine), json!({"n": 7}), cfg);
+        ex.run_with(|req| {
+            Some(if req.state == "Fails" {
+                TaskOutcome::Failure(stepdbg::engine::Failure::new("Queue.Down", "down"))
+            } else {
+                TaskOutcome::Success(req.input.clone())
+            })
+        });
+        assert_eq!(
+            ex.status(),
+            &Status::Succeeded {
+                output: expected.clone()
+            },
+            "keep {keep}"
+        );
+    }
+}
