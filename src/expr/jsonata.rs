@@ -1205,7 +1205,7 @@ impl JsonataTemplate {
 
     /// True when no expression is inside.
     pub fn is_const(&self) -> bool {
-        matches!(self.node, Node::Const(_))
+        self.node.is_const()
     }
 
     /// The expression, when the template is one whole `{% %}` string.
@@ -1213,17 +1213,6 @@ impl JsonataTemplate {
         match &self.node {
             Node::Expr(e) => Some(e),
             _ => None,
-        }
-    }
-
-    /// Whether an expression inside reads `$states.<member>` (or the whole of `$states`):
-    /// a caller can leave out of `$states` what nothing reads (the context object costs
-    /// more to build than most expressions to run).
-    pub fn reads_states(&self, member: &str) -> bool {
-        match self.needs.roots.get("states") {
-            None => false,
-            Some(Reach::Whole) => true,
-            Some(Reach::Members(m)) => m.contains_key(member),
         }
     }
 }

@@ -160,10 +160,7 @@ impl Direct<'_, '_> {
 
     /// At the opening quote.
     fn string(&mut self) -> Option<String> {
-        match self.name()? {
-            Name::Plain(range) => Some(self.text[range].to_owned()),
-            Name::Decoded { name, .. } => Some(name),
-        }
+        Some(self.name()?.into_string(self.text))
     }
 
     /// A string, at its opening quote, left in the text when it has no escapes.
@@ -327,6 +324,14 @@ impl Name {
         }
     }
 
+    /// The name as a string of its own.
+    pub(crate) fn into_string(self, text: &str) -> String {
+        match self {
+            Name::Plain(range) => text[range].to_owned(),
+            Name::Decoded { name, .. } => name,
+        }
+    }
+
     /// Where the name's opening quote is in the text.
     pub(crate) fn quote(&self) -> usize {
         match self {
@@ -405,11 +410,7 @@ impl ObjectShapes {
         let mut map = Map::with_capacity(len);
         for (name, value) in members.drain(start..) {
             let quote = name.quote();
-            let name = match name {
-                Name::Plain(range) => text[range].to_owned(),
-                Name::Decoded { name, .. } => name,
-            };
-            match map.entry(name) {
+            match map.entry(name.into_string(text)) {
                 serde_json::map::Entry::Vacant(e) => {
                     e.insert(value);
                 }
