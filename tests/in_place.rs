@@ -606,3 +606,56 @@ fn jsonata_fields_read_the_parts_of_states_they_may_read() {
         );
     }
 }
+
+/// ResultPath writes a result into the raw input in place when nothing reads that input
+/// again; a retrier or catcher naming `States.DataLimitExceeded` does, when the output
+/// turns out too big: it must see the input as the state received it.
+#[test]
+fn an_output_over_the_quota_leaves_the_raw_input_to_its_catcher() {
+    let big = json!({"a": vec!["y".repeat(1000); 150]});
+    let branch = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+    let machine = |result_path: Value, handler: Value| -> Value {
+        let mut big_state = json!({
+            "Type": "Parallel",
+            "Branches": [branch.clone()],
+            "ResultPath": result_path,
+            "Next": "Done"
+        });
+        for (k, v) in handler.as_object().unwrap() {
+            big_state[k] = v.clone();
+        }
+        json!({
+            "StartAt": "Big",
+            "States": {
+                "Big": big_state,
+                "Done": {
+                    "Type": "Pass",
+                    "Parameters": {"items.$": "States.ArrayLength($.a)", "err.$": "$.err.Error"},
+                    "End": true
+                }
+            }
+        })
+    };
+    // A failure's cause quotes the big input: cut short.
+    let short = |status: &Status| -> String { format!("{status:?}").chars().take(300).collect() };
+    let expected = short(&Status::Succeeded {
+        output: json!({"items": 150, "err": "States.DataLimitExceeded"}),
+    });
+    let catch = json!({"Catch": [{
+        "ErrorEquals": ["States.DataLimitExceeded"], "ResultPath": "$.err", "Next": "Done"
+    }]});
+    for keep in [false, true] {
+        let status = run(&machine(json!("$.b"), catch.clone()), &big, keep);
+        assert_eq!(short(&status), expected, "records kept: {keep}");
+    }
+    // A retrier runs the state again on the same input: here it fails the same way twice,
+    // then the catcher takes it.
+    let retry_then_catch = json!({
+        "Retry": [{"ErrorEquals": ["States.DataLimitExceeded"], "MaxAttempts": 1, "IntervalSeconds": 1}],
+        "Catch": catch["Catch"].clone()
+    });
+    for keep in [false, true] {
+        let status = run(&machine(json!("$.b"), retry_then_catch.clone()), &big, keep);
+        assert_eq!(short(&status), expected, "records kept: {keep}");
+    }
+}

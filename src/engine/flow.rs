@@ -1003,8 +1003,8 @@ impl Execution {
 
     /// JSONPath output processing: ResultSelector, Assign, ResultPath, OutputPath. Every
     /// failure here is `States.Runtime`, which is never retried nor caught, so nothing
-    /// needs the raw input afterwards: ResultPath writes into it rather than into a copy
-    /// (the thread usually holds the only reference).
+    /// needs the raw input afterwards (but see [`handles_data_limit`]): ResultPath writes
+    /// into it rather than into a copy (the thread usually holds the only reference).
     fn result_to_output(
         &mut self,
         i: usize,
@@ -1026,11 +1026,19 @@ impl Execution {
             (result, assigned)
         };
         let selected = (record && state.io.result_selector.is_some()).then(|| result.clone());
+        // An output found too big afterwards is an error a retrier or catcher may handle
+        // by name; it then reads the raw input again, which must be left as it was.
+        let input_outlives_output = handles_data_limit(state);
         let after_result_path = match (&state.kind, &state.io.result_path) {
             (StateKind::Succeed | StateKind::Wait(_), _) | (_, None) => result,
+            (_, Some(None)) if input_outlives_output => Value::clone(&self.threads[i].input),
             (_, Some(None)) => self.take_input(i),
             (_, Some(Some(p))) => {
-                let input = std::mem::replace(&mut self.threads[i].input, null_input());
+                let input = if input_outlives_output {
+                    self.threads[i].input.clone()
+                } else {
+                    std::mem::replace(&mut self.threads[i].input, null_input())
+                };
                 // In place when the thread holds the only reference; otherwise (a record
                 // or the history shows the input) into a copy of what stays.
                 let written = match Arc::try_unwrap(input) {
@@ -2233,6 +2241,20 @@ fn after_result_path_is_output(state: &State) -> bool {
     state.query_language == QueryLanguage::JsonPath
         && state.io.result_path.is_some()
         && state.io.output_path.is_none()
+}
+
+/// Whether a retrier or catcher of the state names `States.DataLimitExceeded` (`States.ALL`
+/// does not match it).
+fn handles_data_limit(state: &State) -> bool {
+    const DATA_LIMIT: &str = "States.DataLimitExceeded";
+    state
+        .retry
+        .iter()
+        .any(|r| error_matches(&r.error_equals, DATA_LIMIT))
+        || state
+            .catch
+            .iter()
+            .any(|c| error_matches(&c.error_equals, DATA_LIMIT))
 }
 
 /// Whether nothing reads a JSONPath Map's raw input once its items are out: its result
