@@ -659,3 +659,96 @@ fn an_output_over_the_quota_leaves_the_raw_input_to_its_catcher() {
         assert_eq!(short(&status), expected, "records kept: {keep}");
     }
 }
+
+/// A state without InputPath nor Parameters (Arguments) takes its raw input as it is: a
+/// Pass's Result replaces it without a copy being made, a Pass or Succeed that nothing
+/// reads the raw input after takes it over, a Parallel's branches share it. Each ends as
+/// it does where everything is kept.
+#[test]
+fn states_that_take_their_raw_input_as_it_is_end_the_same() {
+    let input = json!({"order": {"id": 7, "lines": [1, 2, 3]}, "note": "n"});
+    let pass = |fields: Value| {
+        let mut state = json!({"Type": "Pass", "Next": "Last"});
+        for (k, v) in fields.as_object().unwrap() {
+            state[k] = v.clone();
+        }
+        json!({
+            "StartAt": "First",
+            "States": {
+                "First": state,
+                "Last": {"Type": "Succeed", "OutputPath": "$"}
+            }
+        })
+    };
+    let jsonata = |fields: Value| {
+        let mut m = pass(fields);
+        m["QueryLanguage"] = json!("JSONata");
+        m["States"]["Last"] = json!({"Type": "Succeed"});
+        m
+    };
+    let parallel = json!({
+        "StartAt": "Fan",
+        "States": {"Fan": {
+            "Type": "Parallel",
+            "ResultPath": "$.branches",
+            "Branches": [
+                {"StartAt": "W", "States": {"W": {"Type": "Pass", "Result": 1, "ResultPath": "$.note", "End": true}}},
+                {"StartAt": "R", "States": {"R": {"Type": "Pass", "End": true}}}
+            ],
+            "End": true
+        }}
+    });
+    let cases = [
+        (pass(json!({})), input.clone()),
+        (pass(json!({"Result": {"r": 1}})), json!({"r": 1})),
+        (
+            pass(json!({"Result": 5, "ResultPath": "$.r"})),
+            json!({"order": {"id": 7, "lines": [1, 2, 3]}, "note": "n", "r": 5}),
+        ),
+        (pass(json!({"ResultPath": null})), input.clone()),
+        (
+            pass(json!({"ResultPath": "$.copy", "OutputPath": "$.copy.order"})),
+            json!({"id": 7, "lines": [1, 2, 3]}),
+        ),
+        (
+            pass(json!({"InputPath": "$", "OutputPath": "$.order.id"})),
+            json!(7),
+        ),
+        (pass(json!({"Assign": {"n.$": "$.note"}})), input.clone()),
+        (jsonata(json!({})), input.clone()),
+        (
+            jsonata(json!({"Output": "{% $states.input.order.id %}"})),
+            json!(7),
+        ),
+        (
+            {
+                let mut m = jsonata(json!({"Assign": {"n": "{% $states.input.note %}"}}));
+                m["States"]["Last"]["Output"] = json!("{% $n %}");
+                m
+            },
+            json!("n"),
+        ),
+        (
+            parallel,
+            json!({
+                "order": {"id": 7, "lines": [1, 2, 3]},
+                "note": "n",
+                "branches": [
+                    {"order": {"id": 7, "lines": [1, 2, 3]}, "note": 1},
+                    {"order": {"id": 7, "lines": [1, 2, 3]}, "note": "n"}
+                ]
+            }),
+        ),
+    ];
+    for (machine, output) in cases {
+        for keep in [false, true] {
+            assert_eq!(
+                run(&machine, &input, keep),
+                Status::Succeeded {
+                    output: output.clone()
+                },
+                "{machine}, records kept: {keep}"
+            );
+        }
+    }
+}

@@ -461,7 +461,6 @@ impl Execution {
         }
         // Input processing (borrowing the raw input: it stays the thread's for ResultPath).
         let record = self.cfg.record_steps;
-        let is_map = matches!(state.kind, StateKind::Map(_));
         let processed = {
             let mut env = env!(self, i, name);
             let raw: &Value = &self.threads[i].input;
@@ -488,10 +487,8 @@ impl Execution {
                     };
                     Ok(match after_params {
                         Some(p) => (Some(p), shown, Some(Stage::AfterParameters)),
-                        // A Map reads its items out of the raw input itself: no copy.
-                        None if is_map
-                            && matches!(after_input, Cow::Borrowed(v) if std::ptr::eq(v, raw)) =>
-                        {
+                        // The raw input itself: see `raw_input_as_effective`.
+                        None if matches!(after_input, Cow::Borrowed(v) if std::ptr::eq(v, raw)) => {
                             (None, shown, None)
                         }
                         None => (Some(after_input.into_owned()), shown, None),
@@ -502,8 +499,7 @@ impl Execution {
                     Some(args) => args
                         .eval("Arguments", States::input(raw), &mut env)
                         .map(|v| (Some(v), None, Some(Stage::AfterArguments))),
-                    None if is_map => Ok((None, None, None)),
-                    None => Ok((Some(raw.clone()), None, None)),
+                    None => Ok((None, None, None)),
                 }
             }
         };
@@ -526,7 +522,24 @@ impl Execution {
         if let StateKind::Map(map) = &state.kind {
             return self.start_map(i, state, map, effective);
         }
-        let effective = effective.unwrap_or_else(|| Value::clone(&self.threads[i].input));
+        if let StateKind::Parallel(p) = &state.kind {
+            // The branches share their input until one writes into it.
+            let shared = match effective {
+                Some(e) => Arc::new(e),
+                None => self.threads[i].input.clone(),
+            };
+            let inputs = vec![shared; p.branches.len()];
+            self.emit(i, EventKind::ParallelStateStarted, json!({}));
+            if let Some(flow) = self.stand_in_children(i, false, None, None) {
+                return flow;
+            }
+            self.spawn_children(i, state, inputs, false, 0, None, None);
+            return Flow::Wait(Step::Progressed { thread: i });
+        }
+        let effective = match effective {
+            Some(e) => e,
+            None => self.raw_input_as_effective(i, state),
+        };
 
         match &state.kind {
             StateKind::Pass(p) => {
@@ -538,18 +551,36 @@ impl Execution {
             StateKind::Choice(c) => self.choose(i, state, c, Some(effective)),
             StateKind::Wait(w) => self.wait(i, state, w, effective),
             StateKind::Fail(f) => self.fail_state(i, state, f, &effective),
-            StateKind::Parallel(p) => {
-                // The branches share their input until one writes into it.
-                let shared = Arc::new(effective);
-                let inputs = vec![shared; p.branches.len()];
-                self.emit(i, EventKind::ParallelStateStarted, json!({}));
-                if let Some(flow) = self.stand_in_children(i, false, None, None) {
-                    return flow;
-                }
-                self.spawn_children(i, state, inputs, false, 0, None, None);
-                Flow::Wait(Step::Progressed { thread: i })
-            }
-            StateKind::Map(_) => unreachable!("a Map started above"),
+            StateKind::Map(_) | StateKind::Parallel(_) => unreachable!("started above"),
+        }
+    }
+
+    /// A state's effective input when it is its raw input (no InputPath nor Parameters or
+    /// Arguments): not made when a Pass's Result replaces it, moved out of the thread when
+    /// nothing reads the raw input again (a run that keeps no records), copied otherwise.
+    fn raw_input_as_effective(&mut self, i: usize, state: &State) -> Value {
+        if matches!(&state.kind, StateKind::Pass(p) if p.result.is_some()) {
+            return Value::Null;
+        }
+        let unread_after = !self.cfg.record_steps
+            && match &state.kind {
+                // The output processing reads the raw input for ResultPath (JSONPath) or
+                // for `$states.input` in Output or Assign (JSONata); a Pass or Succeed
+                // cannot be retried nor caught.
+                StateKind::Pass(_) | StateKind::Succeed => match state.query_language {
+                    QueryLanguage::JsonPath => {
+                        matches!(state.kind, StateKind::Succeed) || is_whole(&state.io.result_path)
+                    }
+                    QueryLanguage::Jsonata => {
+                        state.io.output.is_none() && state.io.assign.is_none()
+                    }
+                },
+                _ => false,
+            };
+        if unread_after {
+            self.take_input(i)
+        } else {
+            Value::clone(&self.threads[i].input)
         }
     }
 
