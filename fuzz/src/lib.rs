@@ -286,9 +286,12 @@ pub fn fixed_definitions() -> &'static [Definition] {
     })
 }
 
-/// Run `def` on `input` for at most [`MAX_STEPS`] steps, answering tasks from `rng`.
+/// Run `def` on `input` for at most [`MAX_STEPS`] steps, answering tasks from `rng`, as
+/// the debugger runs it (records and history kept), then as `stepdbg run` does (nothing
+/// kept): the engine moves data instead of copying it only where nothing reads it again,
+/// so both must end the same.
 pub fn drive(def: &Definition, input: Value, rng: u64) {
-    let exec = execute(def, input, rng, MAX_STEPS);
+    let exec = execute(def, input.clone(), rng, MAX_STEPS);
     let _ = exec.status().to_json();
     let _ = exec.status().name();
     let _ = exec.retries();
@@ -296,10 +299,31 @@ pub fn drive(def: &Definition, input: Value, rng: u64) {
     for s in exec.steps() {
         let _ = s.to_json();
     }
+    let bare = Config {
+        record_steps: false,
+        keep_history: false,
+        ..Config::default()
+    };
+    let run = execute_with(def, input, rng, MAX_STEPS, bare);
+    assert_eq!(
+        exec.status(),
+        run.status(),
+        "the debugger's run and a run that keeps nothing ended differently"
+    );
 }
 
 /// Start `def` on `input` and take at most `steps` steps, answering tasks from `rng`.
-pub fn execute(def: &Definition, input: Value, mut rng: u64, steps: usize) -> Execution {
+pub fn execute(def: &Definition, input: Value, rng: u64, steps: usize) -> Execution {
+    execute_with(def, input, rng, steps, Config::default())
+}
+
+fn execute_with(
+    def: &Definition,
+    input: Value,
+    mut rng: u64,
+    steps: usize,
+    config: Config,
+) -> Execution {
     install_budget();
     let mut next = move || {
         rng ^= rng << 13;
@@ -307,7 +331,7 @@ pub fn execute(def: &Definition, input: Value, mut rng: u64, steps: usize) -> Ex
         rng ^= rng << 17;
         rng
     };
-    let mut exec = Execution::new(Arc::new(def.machine.clone()), input, Config::default());
+    let mut exec = Execution::new(Arc::new(def.machine.clone()), input, config);
     for _ in 0..steps {
         match exec.step() {
             Step::Progressed { .. } => {}
