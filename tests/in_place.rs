@@ -171,6 +171,9 @@ fn the_context_keeps_the_input_for_whatever_may_read_it() {
 #[test]
 fn what_may_read_the_execution_input() {
     use stepdbg::asl::build::may_read_execution_input as reads;
+    // A Map state whose ItemSelector holds `s`, inside a definition's States.
+    let in_item_selector =
+        |s: &str| json!({"States": {"M": {"Type": "Map", "ItemSelector": {"x": [{"v.$": s}]}}}});
     for s in [
         "$$.Execution.Input",
         "$$.Execution",
@@ -183,20 +186,81 @@ fn what_may_read_the_execution_input() {
         "{% $states %}",
         "{% $states.inputs %}",
         "{% $lookup($states, 'context') %}",
+        // Paths that may not resolve: the failure quotes the whole context object.
+        "$$.Execution.Id.length",
+        "$$.Execution.RedriveTime",
+        "$$.State.Name[0]",
+        "$$.Task.Token",
+        "$$.Map.Item.Value",
+        "$$.Map.Item.Index",
     ] {
         assert!(reads(&json!({"a": [{"b": s}]})), "{s}");
     }
     for s in [
+        "$$.Map.Item.Value.price",
+        "$$.Map.Item.Value[0]",
+        "States.Format('{}', $$.Map.Item.Value.missing)",
+        "$$.Map.Item",
+    ] {
+        assert!(reads(&in_item_selector(s)), "{s} in an ItemSelector");
+    }
+    for s in ["$$.Map.Item.Value", "$$.Map.Item.Index"] {
+        assert!(!reads(&in_item_selector(s)), "{s} in an ItemSelector");
+        // Not in a Task's Parameters that looks like an ItemSelector, nor in the Map's
+        // other fields.
+        assert!(reads(
+            &json!({"Type": "Task", "Parameters": {"ItemSelector": {"v.$": s}}})
+        ));
+        assert!(reads(&json!({"Type": "Map", "ResultSelector": {"v.$": s}})));
+    }
+    for s in [
         "$.a",
-        "$$.Map.Item.Value",
         "$$.Execution.Id",
         "$$.State.EnteredTime",
+        "$$.State",
+        "$$.StateMachine.Name",
         "States.Format('{}-{}', $$.Execution.Name, $.x)",
         "{% $states.input.a & $states.result.b %}",
         "{% $states.errorOutput %}",
         "price in $ and $$ signs? no: a single $ only",
     ] {
         assert_eq!(reads(&json!({"a": [{"b": s}]})), s.contains("$$ "), "{s}");
+    }
+}
+
+/// A context path that does not resolve fails with a message that quotes the whole context
+/// object, the execution's input included: a run that keeps nothing keeps that input for
+/// such definitions, and its message is the debugger's.
+#[test]
+fn a_context_path_that_does_not_resolve_quotes_the_execution_input() {
+    let input = json!({"items": [{"id": 1}], "k": "v"});
+    let pass = |params: Value| json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": params, "End": true}}});
+    let machines = [
+        pass(json!({"y.$": "$$.Task.Token"})),
+        pass(json!({"y.$": "$$.Execution.Id.x"})),
+        pass(json!({"y.$": "$$.Execution.RedriveTime"})),
+        pass(json!({"y.$": "States.Format('{}', $$.State.Name.x)"})),
+        json!({"StartAt": "M", "States": {"M": {
+            "Type": "Map",
+            "ItemSelector": {"v.$": "$$.Map.Item.Value.missing"},
+            "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}},
+            "ItemsPath": "$.items",
+            "End": true
+        }}}),
+    ];
+    for machine in machines {
+        let kept = run(&machine, &input, true);
+        let Status::Failed {
+            cause: Some(cause), ..
+        } = &kept
+        else {
+            panic!("{machine}: {kept:?}");
+        };
+        assert!(
+            cause.contains(r#""Input":{"items":[{"id":1}],"k":"v"}"#),
+            "{cause}"
+        );
+        assert_eq!(run(&machine, &input, false), kept, "{machine}");
     }
 }
 
@@ -750,5 +814,70 @@ fn states_that_take_their_raw_input_as_it_is_end_the_same() {
                 "{machine}, records kept: {keep}"
             );
         }
+    }
+}
+
+/// A redrive starts the failed state again from its input. A run that keeps the history
+/// but no records (`stepdbg serve` without debugging) must not have moved that input out
+/// of the thread where the state then failed.
+#[test]
+fn a_redrive_after_a_history_only_run_starts_from_the_states_input() {
+    let input = json!({"a": 1, "o": {"k": "v"}});
+    let one = |state: Value| json!({"StartAt": "S", "States": {"S": state}});
+    let machines = [
+        // Its input taken over as its result, then OutputPath fails.
+        one(json!({"Type": "Pass", "OutputPath": "$.missing", "End": true})),
+        // Its result written into its input, then OutputPath fails.
+        one(
+            json!({"Type": "Pass", "Result": 2, "ResultPath": "$.r", "OutputPath": "$.missing", "End": true}),
+        ),
+        // Its input as the output (ResultPath null), then OutputPath fails.
+        one(
+            json!({"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f",
+            "ResultPath": null, "OutputPath": "$.missing", "End": true}),
+        ),
+        one(json!({"Type": "Succeed", "OutputPath": "$.missing"})),
+    ];
+    for machine in machines {
+        let def = stepdbg::asl::from_value(machine.clone());
+        let cfg = Config {
+            record_steps: false,
+            keep_history: true,
+            ..Config::default()
+        };
+        let mut ex = Execution::new(Arc::new(def.machine), input.clone(), cfg);
+        ex.run_with(|req| Some(TaskOutcome::Success(req.input.clone())));
+        assert!(matches!(ex.status(), Status::Failed { .. }), "{machine}");
+        ex.redrive().unwrap();
+        ex.run_with(|req| Some(TaskOutcome::Success(req.input.clone())));
+        let history = stepdbg::engine::history::to_json(ex.history());
+        let entered: Vec<&Value> = history["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e.get("stateEnteredEventDetails"))
+            .map(|d| &d["input"])
+            .collect();
+        assert_eq!(entered.len(), 2, "{machine}: {history}");
+        assert_eq!(entered[0], entered[1], "{machine}");
+        let failures: Vec<&Value> = history["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e.get("executionFailedEventDetails"))
+            .collect();
+        assert_eq!(failures.len(), 2, "{machine}");
+        // The same failure, but for the id of the Entered event it names.
+        let after_id = |f: &Value| {
+            f["cause"]
+                .as_str()
+                .unwrap()
+                .split_once(").")
+                .unwrap()
+                .1
+                .to_string()
+        };
+        assert_eq!(failures[0]["error"], failures[1]["error"], "{machine}");
+        assert_eq!(after_id(failures[0]), after_id(failures[1]), "{machine}");
     }
 }

@@ -287,9 +287,9 @@ pub fn fixed_definitions() -> &'static [Definition] {
 }
 
 /// Run `def` on `input` for at most [`MAX_STEPS`] steps, answering tasks from `rng`, as
-/// the debugger runs it (records and history kept), then as `stepdbg run` does (nothing
-/// kept): the engine moves data instead of copying it only where nothing reads it again,
-/// so both must end the same.
+/// the debugger runs it (records and history kept), then as `stepdbg serve` (the history
+/// only) and `stepdbg run` (nothing kept) do: the engine moves data instead of copying it
+/// only where nothing reads it again, so all must end the same, with the same history.
 pub fn drive(def: &Definition, input: Value, rng: u64) {
     let exec = execute(def, input.clone(), rng, MAX_STEPS);
     let _ = exec.status().to_json();
@@ -299,6 +299,17 @@ pub fn drive(def: &Definition, input: Value, rng: u64) {
     for s in exec.steps() {
         let _ = s.to_json();
     }
+    // As `stepdbg serve` runs without debugging: the history, no records.
+    let history_only = Config {
+        record_steps: false,
+        ..Config::default()
+    };
+    let served = execute_with(def, input.clone(), rng, MAX_STEPS, history_only);
+    assert_eq!(
+        stepdbg::engine::history::to_json(exec.history()),
+        stepdbg::engine::history::to_json(served.history()),
+        "the debugger's run and a run that keeps only the history have different histories"
+    );
     let bare = Config {
         record_steps: false,
         keep_history: false,

@@ -47,58 +47,91 @@ pub fn build(value: &Value, json_text: Option<&str>) -> (Machine, Vec<Diagnostic
 }
 
 /// Whether some string in the definition may read the execution's input from the context
-/// object: a `$$` (JSONPath's context root, JSONata's root) that is not followed by a field
-/// other than `Execution.Input`, or a `$states` other than `$states.input`,
-/// `$states.result` and `$states.errorOutput`. Conservative: a `false` lets the engine drop
-/// its copy of the input, so every doubt answers `true`.
+/// object: a `$$` (JSONPath's context root, JSONata's root) that is not one of the context's
+/// fields that always exist (a path that may not resolve fails with a message that quotes
+/// the whole context object, `Execution.Input` included), or a `$states` other than
+/// `$states.input`, `$states.result` and `$states.errorOutput`. `$$.Map.Item.Index` and
+/// `$$.Map.Item.Value` exist in a Map state's ItemSelector (or Parameters) only.
+/// Conservative: a `false` lets the engine drop its copy of the input, so every doubt
+/// answers `true`.
 pub fn may_read_execution_input(value: &Value) -> bool {
+    walk_may_read_execution_input(value, false)
+}
+
+/// [`may_read_execution_input`] of `value`, where `map_item` tells whether `$$.Map.Item`
+/// exists (inside a Map state's ItemSelector).
+fn walk_may_read_execution_input(value: &Value, map_item: bool) -> bool {
     match value {
-        Value::String(s) => string_may_read_execution_input(s),
-        Value::Array(items) => items.iter().any(may_read_execution_input),
-        Value::Object(map) => map.values().any(may_read_execution_input),
+        Value::String(s) => string_may_read_execution_input(s, map_item),
+        Value::Array(items) => items
+            .iter()
+            .any(|v| walk_may_read_execution_input(v, map_item)),
+        Value::Object(map) => {
+            let is_map_state = map.get("Type").and_then(Value::as_str) == Some("Map");
+            map.iter().any(|(key, v)| {
+                let map_item = if is_map_state {
+                    key == "ItemSelector" || key == "Parameters"
+                } else {
+                    map_item
+                };
+                walk_may_read_execution_input(v, map_item)
+            })
+        }
         _ => false,
     }
 }
 
 /// One string of [`may_read_execution_input`], in one pass over its `$` signs (most
 /// strings hold none, or only `$.` paths).
-fn string_may_read_execution_input(s: &str) -> bool {
-    const MARKERS: [(&str, &[&str]); 2] = [
-        (
-            "$$",
-            &[
-                ".Map",
-                ".State",
-                ".Task",
-                ".StateMachine",
-                ".Execution.Id",
-                ".Execution.Name",
-                ".Execution.StartTime",
-                ".Execution.RoleArn",
-                ".Execution.RedriveCount",
-                ".Execution.RedriveTime",
-            ],
-        ),
-        ("$states", &[".input", ".result", ".errorOutput"]),
+fn string_may_read_execution_input(s: &str, map_item: bool) -> bool {
+    // Whole paths: `$$.Execution.Id.x` may not resolve, and its failure quotes the context.
+    const CONTEXT_ALWAYS: &[&str] = &[
+        ".Execution.Id",
+        ".Execution.Name",
+        ".Execution.StartTime",
+        ".Execution.RoleArn",
+        ".Execution.RedriveCount",
+        ".State",
+        ".State.Name",
+        ".State.EnteredTime",
+        ".State.RetryCount",
+        ".StateMachine",
+        ".StateMachine.Id",
+        ".StateMachine.Name",
     ];
+    const CONTEXT_IN_ITEM_SELECTOR: &[&str] = &[".Map.Item.Index", ".Map.Item.Value"];
+    // Prefixes: JSONata returns nothing for what does not exist, quoting nothing.
+    const STATES_PARTS: &[&str] = &[".input", ".result", ".errorOutput"];
+    let ends_there = |tail: &str| {
+        !tail.starts_with(|c: char| c.is_alphanumeric() || matches!(c, '_' | '.' | '['))
+    };
     let mut rest = s;
     while let Some(at) = rest.find('$') {
         rest = &rest[at..];
         let mut next = 1;
-        for (marker, fields) in MARKERS {
-            if let Some(after) = rest.strip_prefix(marker) {
-                // The field must end there: `.Map` does not cover `.MapX`.
-                let known = fields.iter().any(|field| {
-                    after.strip_prefix(field).is_some_and(|tail| {
-                        !tail.starts_with(|c: char| c.is_alphanumeric() || c == '_')
-                    })
-                });
-                if !known {
-                    return true;
-                }
-                next = marker.len();
-                break;
+        if let Some(after) = rest.strip_prefix("$$") {
+            let known = CONTEXT_ALWAYS
+                .iter()
+                .chain(if map_item {
+                    CONTEXT_IN_ITEM_SELECTOR
+                } else {
+                    &[]
+                })
+                .any(|field| after.strip_prefix(field).is_some_and(ends_there));
+            if !known {
+                return true;
             }
+            next = 2;
+        } else if let Some(after) = rest.strip_prefix("$states") {
+            let known = STATES_PARTS.iter().any(|field| {
+                after.strip_prefix(field).is_some_and(|tail| {
+                    !tail.starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                })
+            });
+            if !known {
+                return true;
+            }
+            next = "$states".len();
         }
         rest = &rest[next..];
     }

@@ -1065,27 +1065,16 @@ impl Execution {
             (_, Some(None)) if input_outlives_output => Value::clone(&self.threads[i].input),
             (_, Some(None)) => self.take_input(i),
             (_, Some(Some(p))) => {
-                let input = if input_outlives_output {
-                    self.threads[i].input.clone()
-                } else {
-                    std::mem::replace(&mut self.threads[i].input, null_input())
-                };
-                // In place when the thread holds the only reference; otherwise (a record
-                // or the history shows the input) into a copy of what stays.
-                let written = match Arc::try_unwrap(input) {
-                    Ok(mut target) => match p.write(&mut target, result) {
-                        Ok(()) => Ok(target),
-                        Err(e) => Err((e, Arc::new(target))),
-                    },
-                    Err(shared) => p.write_copy(&shared, result).map_err(|e| (e, shared)),
-                };
-                match written {
-                    Ok(target) => target,
-                    Err((e, input)) => {
-                        self.threads[i].input = input;
-                        return Err(result_path_error(p, e));
+                // In place when the thread holds the only reference; otherwise (a record or
+                // the history shows the input, which a redrive starts from) into a copy of
+                // what stays, the thread keeping its input.
+                let written = match Arc::get_mut(&mut self.threads[i].input) {
+                    Some(target) if !input_outlives_output => {
+                        p.write(target, result).map(|()| std::mem::take(target))
                     }
-                }
+                    _ => p.write_copy(&self.threads[i].input, result),
+                };
+                written.map_err(|e| result_path_error(p, e))?
             }
         };
         // Without OutputPath the value after ResultPath is the output itself: the record
@@ -1097,10 +1086,15 @@ impl Execution {
         Ok((output, assigned, selected, shown))
     }
 
-    /// The thread's raw input, moved out (copied only when something else shares it).
+    /// The thread's raw input: moved out when nothing else holds it (the thread is left
+    /// with `null`), copied when something does (a record, the history), the thread keeping
+    /// it: a redrive starts the state again from it.
     fn take_input(&mut self, i: usize) -> Value {
-        let input = std::mem::replace(&mut self.threads[i].input, null_input());
-        Arc::unwrap_or_clone(input)
+        let input = &mut self.threads[i].input;
+        match Arc::get_mut(input) {
+            Some(only) => std::mem::take(only),
+            None => Value::clone(input),
+        }
     }
 
     /// The effective input a task or a wait kept, moved out.
