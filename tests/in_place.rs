@@ -14,6 +14,16 @@ fn run(definition: &Value, input: &Value, keep: bool) -> Status {
 /// The execution of a valid definition run to its end, with the debugger's records and
 /// history when `keep`; each task answers its input.
 fn executed(definition: &Value, input: &Value, keep: bool) -> Execution {
+    let cfg = Config {
+        record_steps: keep,
+        keep_history: keep,
+        ..Config::default()
+    };
+    executed_with(definition, input, cfg)
+}
+
+/// [`executed`] with `cfg`.
+fn executed_with(definition: &Value, input: &Value, cfg: Config) -> Execution {
     let def = stepdbg::asl::from_value(definition.clone());
     assert!(
         def.diagnostics
@@ -22,20 +32,23 @@ fn executed(definition: &Value, input: &Value, keep: bool) -> Execution {
         "{definition}: {:?}",
         def.diagnostics
     );
-    let cfg = Config {
-        record_steps: keep,
-        keep_history: keep,
-        ..Config::default()
-    };
     let mut ex = Execution::new(Arc::new(def.machine), input.clone(), cfg);
     ex.run_with(|req| Some(TaskOutcome::Success(req.input.clone())));
     ex
 }
 
+/// `state` with the members of `fields` added (or replaced).
+fn with_fields(mut state: Value, fields: &Value) -> Value {
+    for (k, v) in fields.as_object().unwrap() {
+        state[k] = v.clone();
+    }
+    state
+}
+
 /// A Map state named `Each` with `fields` added, iterating a Pass whose Parameters are
 /// `params`, followed by a Pass that shows what reached it.
 fn map_machine(fields: Value, params: Value) -> Value {
-    let mut each = json!({
+    let each = json!({
         "Type": "Map",
         "ItemProcessor": {
             "StartAt": "Item",
@@ -43,9 +56,7 @@ fn map_machine(fields: Value, params: Value) -> Value {
         },
         "Next": "After"
     });
-    for (k, v) in fields.as_object().unwrap() {
-        each[k] = v.clone();
-    }
+    let each = with_fields(each, &fields);
     json!({
         "StartAt": "Each",
         "States": {
@@ -679,15 +690,15 @@ fn an_output_over_the_quota_leaves_the_raw_input_to_its_catcher() {
     let big = json!({"a": vec!["y".repeat(1000); 150]});
     let branch = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
     let machine = |result_path: Value, handler: Value| -> Value {
-        let mut big_state = json!({
-            "Type": "Parallel",
-            "Branches": [branch.clone()],
-            "ResultPath": result_path,
-            "Next": "Done"
-        });
-        for (k, v) in handler.as_object().unwrap() {
-            big_state[k] = v.clone();
-        }
+        let big_state = with_fields(
+            json!({
+                "Type": "Parallel",
+                "Branches": [branch.clone()],
+                "ResultPath": result_path,
+                "Next": "Done"
+            }),
+            &handler,
+        );
         json!({
             "StartAt": "Big",
             "States": {
@@ -732,10 +743,7 @@ fn an_output_over_the_quota_leaves_the_raw_input_to_its_catcher() {
 fn states_that_take_their_raw_input_as_it_is_end_the_same() {
     let input = json!({"order": {"id": 7, "lines": [1, 2, 3]}, "note": "n"});
     let pass = |fields: Value| {
-        let mut state = json!({"Type": "Pass", "Next": "Last"});
-        for (k, v) in fields.as_object().unwrap() {
-            state[k] = v.clone();
-        }
+        let state = with_fields(json!({"Type": "Pass", "Next": "Last"}), &fields);
         json!({
             "StartAt": "First",
             "States": {
@@ -815,6 +823,32 @@ fn states_that_take_their_raw_input_as_it_is_end_the_same() {
             );
         }
     }
+    // A JSONata Succeed whose Output reads its input keeps it.
+    let succeed = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "S",
+        "States": {"S": {"Type": "Succeed", "Output": "{% $states.input.order.id %}"}}
+    });
+    for keep in [false, true] {
+        assert_eq!(
+            run(&succeed, &input, keep),
+            Status::Succeeded { output: json!(7) }
+        );
+    }
+    // A Pass's Result replaces its input, but its InputPath and Parameters still apply
+    // first, and fail as they would.
+    for fields in [
+        json!({"Result": 1, "InputPath": "$.missing"}),
+        json!({"Result": 1, "Parameters": {"x.$": "$.missing"}}),
+    ] {
+        let machine = pass(fields);
+        let kept = run(&machine, &input, true);
+        assert!(
+            matches!(&kept, Status::Failed { error: Some(e), .. } if e == "States.Runtime"),
+            "{machine}: {kept:?}"
+        );
+        assert_eq!(run(&machine, &input, false), kept, "{machine}");
+    }
 }
 
 /// A redrive starts the failed state again from its input. A run that keeps the history
@@ -839,14 +873,12 @@ fn a_redrive_after_a_history_only_run_starts_from_the_states_input() {
         one(json!({"Type": "Succeed", "OutputPath": "$.missing"})),
     ];
     for machine in machines {
-        let def = stepdbg::asl::from_value(machine.clone());
-        let cfg = Config {
+        let history_only = Config {
             record_steps: false,
             keep_history: true,
             ..Config::default()
         };
-        let mut ex = Execution::new(Arc::new(def.machine), input.clone(), cfg);
-        ex.run_with(|req| Some(TaskOutcome::Success(req.input.clone())));
+        let mut ex = executed_with(&machine, &input, history_only);
         assert!(matches!(ex.status(), Status::Failed { .. }), "{machine}");
         ex.redrive().unwrap();
         ex.run_with(|req| Some(TaskOutcome::Success(req.input.clone())));
