@@ -102,9 +102,9 @@ fn string_may_read_execution_input(s: &str, map_item: bool) -> bool {
     const CONTEXT_IN_ITEM_SELECTOR: &[&str] = &[".Map.Item.Index", ".Map.Item.Value"];
     // Prefixes: JSONata returns nothing for what does not exist, quoting nothing.
     const STATES_PARTS: &[&str] = &[".input", ".result", ".errorOutput"];
-    let ends_there = |tail: &str| {
-        !tail.starts_with(|c: char| c.is_alphanumeric() || matches!(c, '_' | '.' | '['))
-    };
+    // `.Map` does not cover `.MapX`; a whole path does not go on either.
+    let name_ends = |tail: &str| !tail.starts_with(|c: char| c.is_alphanumeric() || c == '_');
+    let path_ends = |tail: &str| name_ends(tail) && !tail.starts_with(['.', '[']);
     let mut rest = s;
     while let Some(at) = rest.find('$') {
         rest = &rest[at..];
@@ -117,17 +117,15 @@ fn string_may_read_execution_input(s: &str, map_item: bool) -> bool {
                 } else {
                     &[]
                 })
-                .any(|field| after.strip_prefix(field).is_some_and(ends_there));
+                .any(|field| after.strip_prefix(field).is_some_and(path_ends));
             if !known {
                 return true;
             }
             next = 2;
         } else if let Some(after) = rest.strip_prefix("$states") {
-            let known = STATES_PARTS.iter().any(|field| {
-                after.strip_prefix(field).is_some_and(|tail| {
-                    !tail.starts_with(|c: char| c.is_alphanumeric() || c == '_')
-                })
-            });
+            let known = STATES_PARTS
+                .iter()
+                .any(|field| after.strip_prefix(field).is_some_and(name_ends));
             if !known {
                 return true;
             }

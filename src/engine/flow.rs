@@ -562,19 +562,16 @@ impl Execution {
         if matches!(&state.kind, StateKind::Pass(p) if p.result.is_some()) {
             return Value::Null;
         }
+        // The output processing reads the raw input for ResultPath (JSONPath) or for
+        // `$states.input` in Output or Assign (JSONata); a Pass or Succeed cannot be
+        // retried nor caught.
         let unread_after = !self.cfg.record_steps
-            && match &state.kind {
-                // The output processing reads the raw input for ResultPath (JSONPath) or
-                // for `$states.input` in Output or Assign (JSONata); a Pass or Succeed
-                // cannot be retried nor caught.
-                StateKind::Pass(_) | StateKind::Succeed => match state.query_language {
-                    QueryLanguage::JsonPath => {
-                        matches!(state.kind, StateKind::Succeed) || is_whole(&state.io.result_path)
-                    }
-                    QueryLanguage::Jsonata => {
-                        state.io.output.is_none() && state.io.assign.is_none()
-                    }
-                },
+            && match (&state.kind, state.query_language) {
+                (StateKind::Succeed, QueryLanguage::JsonPath) => true,
+                (StateKind::Pass(_), QueryLanguage::JsonPath) => is_whole(&state.io.result_path),
+                (StateKind::Pass(_) | StateKind::Succeed, QueryLanguage::Jsonata) => {
+                    state.io.output.is_none() && state.io.assign.is_none()
+                }
                 _ => false,
             };
         if unread_after {
