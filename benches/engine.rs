@@ -2,11 +2,12 @@
 //! Run: `cargo bench --bench engine`.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use serde_json::{Value, json};
 use std::hint::black_box;
 use std::sync::Arc;
 use stepdbg::asl::{self, Machine};
 use stepdbg::engine::{Config, Execution, Status, WorkflowType};
+use stepdbg::json;
+use stepdbg::json::Value;
 
 mod machines;
 use machines::{chain, counter_loop, jsonata_chain, jsonata_input, map_items};

@@ -1,6 +1,7 @@
 //! State machines shared by the benches and the profiling example.
 
-use serde_json::{Value, json};
+use stepdbg::json;
+use stepdbg::json::Value;
 
 /// A Choice/Pass loop counting to `n`; `tag` keeps state names unique across branches.
 pub fn counter_loop(n: u64, tag: &str) -> Value {
@@ -21,7 +22,7 @@ pub fn counter_loop(n: u64, tag: &str) -> Value {
 
 /// `n` chained states made by `state(i)`, named S0, S1, ...
 pub fn chain(n: usize, query_language: &str, state: impl Fn(usize) -> Value) -> Value {
-    let mut states = serde_json::Map::new();
+    let mut states = stepdbg::json::Map::new();
     for i in 0..n {
         let mut s = state(i);
         if i + 1 == n {

@@ -2,11 +2,12 @@
 //! a recorded history (replay), laying out a machine's graph. Run: `cargo bench --bench tools`.
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use serde_json::{Value, json};
 use std::hint::black_box;
 use std::path::Path;
 use stepdbg::engine::Config;
 use stepdbg::graph::{Block, layout::layout};
+use stepdbg::json;
+use stepdbg::json::Value;
 use stepdbg::session::replay::{self, Recording};
 
 // Shared with the engine benches; this one uses a part of it.
@@ -74,7 +75,7 @@ fn benches(c: &mut Criterion) {
         });
     });
     // Laying out a 300-state machine (a chain with a Choice every ten states).
-    let mut states = serde_json::Map::new();
+    let mut states = stepdbg::json::Map::new();
     for i in 0..300 {
         let s = if i % 10 == 5 {
             json!({"Type": "Choice", "Choices": [{"Variable": "$.x", "NumericEquals": i, "Next": format!("S{}", (i + 3).min(299))}], "Default": format!("S{}", i + 1)})

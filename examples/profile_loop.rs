@@ -3,9 +3,9 @@
 //! `perf record target/release/examples/profile_loop map 10000`. `debugger N` runs the
 //! counter loop (`map-debugger N` the Map, `chain-debugger N` the chain) as the debugger does (each step's records and the history kept) and prints
 //! the peak memory.
-use serde_json::json;
 use std::sync::Arc;
 use stepdbg::engine::{Config, Execution, WorkflowType};
+use stepdbg::json;
 
 #[path = "../benches/machines.rs"]
 mod machines;

@@ -1,6 +1,7 @@
 //! stepdbg: a terminal debugger for AWS Step Functions state machines.
 //!
 //! Layers, each with one job:
+//! - [`json`]: the JSON value all of them pass around (`serde_json`'s API, less memory);
 //! - [`asl`]: the Amazon States Language model, loading with source spans, validation;
 //! - [`expr`]: JSONPath, reference paths, payload templates, intrinsics, JSONata;
 //! - [`engine`]: the pure, deterministic, steppable interpreter (effects out, results in);
@@ -39,6 +40,7 @@ pub mod engine;
 pub mod expr;
 pub mod graph;
 pub mod integrations;
+pub mod json;
 pub mod project;
 pub mod serve;
 pub mod session;

@@ -2,7 +2,6 @@
 //! API endpoint served by the test on 127.0.0.1, their timeouts, the invoke envelope against
 //! a recorded one, and the routes that choose them. Fixtures: tests/fixtures/backends/.
 
-use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -14,6 +13,8 @@ use stepdbg::integrations::dispatch::{Dispatch, Dispatcher, Invocation, Unhandle
 use stepdbg::integrations::lambda::{AwsScope, FunctionId};
 use stepdbg::integrations::mock::{MockCase, MockConfig};
 use stepdbg::integrations::routes::{Backend, Routes};
+use stepdbg::json;
+use stepdbg::json::Value;
 
 const INVOKE: &str = "arn:aws:states:::lambda:invoke";
 const PRICE_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:price-quote";

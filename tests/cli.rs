@@ -1,8 +1,9 @@
 //! The command line as a user runs it: exit codes, output shapes, bad input.
 
 use assert_cmd::Command;
-use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
+use stepdbg::json;
+use stepdbg::json::Value;
 
 fn stepdbg() -> Command {
     let mut c = Command::cargo_bin("stepdbg").unwrap();

@@ -5,12 +5,12 @@
 //! its reason (`group/name: reason`). The test fails when an unlisted case fails AND when a
 //! listed case passes, so the list can only shrink.
 
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use stepdbg::engine::{Config, Execution, Status};
 use stepdbg::integrations::mock::{MockCase, MockConfig};
+use stepdbg::json::Value;
 
 /// The cases, in tests/data (copied from ../shared by scripts/test-data.sh).
 fn cases_dir() -> PathBuf {

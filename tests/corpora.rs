@@ -36,7 +36,7 @@ fn every_conformance_definition_validates() {
     let mut bad = Vec::new();
     let mut n = 0;
     for f in files(&dir) {
-        let case: serde_json::Value =
+        let case: stepdbg::json::Value =
             serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
         let def = asl::from_value(case["definition"].clone());
         n += 1;
@@ -78,8 +78,8 @@ fn every_realworld_definition_loads_and_validates() {
                 // serde_json reads, member order included.
                 if name.ends_with(".json") {
                     let text = std::fs::read_to_string(f).unwrap();
-                    let theirs: serde_json::Value = serde_json::from_str(&text).unwrap();
-                    let text_of = |v: &serde_json::Value| serde_json::to_string(v).unwrap();
+                    let theirs: stepdbg::json::Value = serde_json::from_str(&text).unwrap();
+                    let text_of = |v: &stepdbg::json::Value| serde_json::to_string(v).unwrap();
                     if text_of(def.doc.value()) != text_of(&theirs) {
                         bad.push(format!("{name}: loaded a different value than serde_json"));
                     }
@@ -116,8 +116,8 @@ fn every_realworld_definition_loads_and_validates() {
 /// error for each cut short or spoiled.
 #[test]
 fn the_input_reader_reads_every_corpus_file_as_serde_json_does() {
-    use serde_json::Value;
     use stepdbg::expr::parse::value_from_str;
+    use stepdbg::json::Value;
     let same = |text: &str, what: &str| {
         let theirs = serde_json::from_str::<Value>(text);
         match (value_from_str(text), theirs) {

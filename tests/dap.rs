@@ -1,12 +1,13 @@
 //! `stepdbg dap` driven as an editor drives it: Content-Length framed JSON over the child's
 //! stdin and stdout, requests answered in order, events read as they come.
 
-use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
+use stepdbg::json;
+use stepdbg::json::Value;
 
 const WAIT: Duration = Duration::from_secs(20);
 

@@ -2,13 +2,14 @@
 //! sockets the way a hostile web page, a broken client or a flood would: framing,
 //! origins, hosts, AWS's validation shapes, limits, and answers that arrive before exit.
 
-use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+use stepdbg::json;
+use stepdbg::json::Value;
 
 /// `stepdbg run --listen` on the callback sample with nobody answering its function, so
 /// its token waits for SendTask* calls. Killed when dropped.

@@ -10,11 +10,12 @@
 //! The fifth is a panic in jsonata-core (a date-time picture marker starting with a
 //! non-ASCII character), in every build.
 
-use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Arc;
 use stepdbg::asl::{self, Definition};
 use stepdbg::engine::{Config, Execution, Failure, Step, TaskOutcome};
+use stepdbg::json;
+use stepdbg::json::Value;
 
 fn definition(v: Value) -> Definition {
     let def = asl::from_value(v);
@@ -180,7 +181,8 @@ fn session_start_time_or_clock_near_i64_max_does_not_overflow() {
         if !start.is_null() {
             file["startTime"] = start.clone();
         }
-        let record: SessionFile = serde_json::from_value(file).expect("a well-formed session file");
+        let record: SessionFile =
+            stepdbg::json::from_value(file).expect("a well-formed session file");
         let mut s = Session::from_definition(
             Path::new("fuzz.asl.json"),
             def.clone(),

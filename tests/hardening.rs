@@ -3,12 +3,13 @@
 //! endpoints, endless files, failing output streams, and configuration mistakes. Every
 //! test here is one probe that once hung, crashed, leaked or silently misbehaved.
 
-use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
+use stepdbg::json;
+use stepdbg::json::Value;
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_stepdbg"));

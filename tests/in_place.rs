@@ -3,9 +3,10 @@
 //! of the context object when nothing reads it. Each machine here must end exactly as it
 //! does in a run that keeps everything (the debugger's), where nothing is moved.
 
-use serde_json::{Value, json};
 use std::sync::Arc;
 use stepdbg::engine::{Config, Execution, Status, TaskOutcome};
+use stepdbg::json;
+use stepdbg::json::Value;
 
 fn run(definition: &Value, input: &Value, keep: bool) -> Status {
     executed(definition, input, keep).status().clone()

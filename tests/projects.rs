@@ -5,10 +5,10 @@
 //! Function source code is not in the corpus, so each project is copied to a temporary
 //! folder with an empty stand-in at every handler path the expectations name.
 
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use stepdbg::json::Value;
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/projects/sam")

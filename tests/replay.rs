@@ -6,8 +6,9 @@
 use assert_cmd::Command;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
+use stepdbg::json;
+use stepdbg::json::Value;
 
 mod known;
 use std::path::{Path, PathBuf};

@@ -74,7 +74,7 @@ fn run_bounded(def: &Definition) {
     };
     let mut ex = Execution::new(
         Arc::new(def.machine.clone()),
-        serde_json::json!({"a": [1, 2], "b": "x"}),
+        stepdbg::json!({"a": [1, 2], "b": "x"}),
         cfg,
     );
     for _ in 0..2_000 {
@@ -82,7 +82,7 @@ fn run_bounded(def: &Definition) {
             Step::Task(req) => {
                 ex.resolve_task(
                     req.id,
-                    stepdbg::engine::TaskOutcome::Success(serde_json::json!({})),
+                    stepdbg::engine::TaskOutcome::Success(stepdbg::json!({})),
                 );
             }
             Step::Sleeping { until } => ex.advance_to(until),
@@ -160,7 +160,7 @@ fn random_expressions_never_crash_the_parsers() {
         "$.[]()'\"\\,:?*@=<>!&|{}%^~ab0123-+/#States.Format ArrayMathAdd $states.input"
             .chars()
             .collect();
-    let doc = serde_json::json!({"a": [1, {"b": "x", "c": [null, true]}], "b": {"a": 2}, "s": "t"});
+    let doc = stepdbg::json!({"a": [1, {"b": "x", "c": [null, true]}], "b": {"a": 2}, "s": "t"});
     let mut parsed = 0;
     for _ in 0..20_000 {
         let len = rng.below(40);
@@ -170,7 +170,7 @@ fn random_expressions_never_crash_the_parsers() {
         if let Ok(p) = JsonPath::parse(&text) {
             parsed += 1;
             let _ = p.select(&doc);
-            let _ = p.write(&mut doc.clone(), serde_json::json!(1));
+            let _ = p.write(&mut doc.clone(), stepdbg::json!(1));
         }
         let _ = intrinsics::parse(&text);
         let _ = JsonataExpr::parse(&text);
@@ -178,8 +178,9 @@ fn random_expressions_never_crash_the_parsers() {
     assert!(parsed > 0);
 }
 
-fn random_json(rng: &mut Rng, depth: usize) -> serde_json::Value {
-    use serde_json::{Value, json};
+fn random_json(rng: &mut Rng, depth: usize) -> stepdbg::json::Value {
+    use stepdbg::json;
+    use stepdbg::json::Value;
     match if depth > 3 {
         rng.below(5)
     } else {

@@ -3,12 +3,13 @@
 //! mock convention, sync executions, TestState, AWS's error shapes, and many executions at
 //! once.
 
-use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use stepdbg::json;
+use stepdbg::json::Value;
 use stepdbg::serve::api::{ServeOptions, Service, TimeMode};
 
 const REGION: &str = "us-east-1";

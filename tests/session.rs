@@ -1,10 +1,11 @@
 //! The headless debugger session, driven the way the TUI drives it.
 
-use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use stepdbg::engine::{Failure, Status, TaskOutcome};
+use stepdbg::json;
+use stepdbg::json::Value;
 use stepdbg::session::callback::{self, CallbackAction, CallbackError};
 use stepdbg::session::launch::LaunchOptions;
 use stepdbg::session::{

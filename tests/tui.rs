@@ -5,9 +5,10 @@
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use stepdbg::engine::{Config, Status, WorkflowType};
+use stepdbg::json;
+use stepdbg::json::Value;
 use stepdbg::session::launch::LaunchOptions;
 use stepdbg::session::{ManualResolver, Resolver, Session, SessionError, SessionOptions};
 use stepdbg::tui::app::{Mode, ReloadStatus};

@@ -516,7 +516,7 @@ fn y_copies_through_osc52_into_tmuxs_buffer() {
     t.keys(&["1", "y"]);
     t.wait_for("copied state Request review");
     let buffer = tmux().args(["show-buffer"]).output().unwrap();
-    let copied: serde_json::Value = serde_json::from_slice(&buffer.stdout)
+    let copied: stepdbg::json::Value = serde_json::from_slice(&buffer.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&buffer.stdout)));
     assert_eq!(copied["Type"], "Task");
     assert_eq!(copied["HeartbeatSeconds"], 3600);

@@ -1,9 +1,10 @@
 //! Validator findings on small definitions: which rule fires, where it points.
 
-use serde_json::{Value, json};
 use std::path::Path;
 use stepdbg::asl::source::{Format, parse_text};
 use stepdbg::asl::{Definition, Severity};
+use stepdbg::json;
+use stepdbg::json::Value;
 
 fn check(def: Value) -> Definition {
     stepdbg::asl::from_value(def)

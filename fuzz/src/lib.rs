@@ -9,7 +9,8 @@ use std::path::Path;
 use std::sync::{Arc, Once, OnceLock};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use stepdbg::json;
+use stepdbg::json::Value;
 use stepdbg::asl::source::{Format, parse_text};
 use stepdbg::asl::{self, Definition};
 use stepdbg::engine::{Config, Execution, Failure, Step, TaskOutcome};
@@ -97,13 +98,13 @@ fn fixed_variables(name: &str) -> Option<Value> {
 struct Env {
     input: Value,
     context: Value,
-    vars: serde_json::Map<String, Value>,
+    vars: stepdbg::json::Map<String, Value>,
     rng: u64,
 }
 
 impl Env {
     fn new(input: Value) -> Env {
-        let mut vars = serde_json::Map::new();
+        let mut vars = stepdbg::json::Map::new();
         for n in ["x", "v", "list", "s"] {
             vars.insert(n.into(), fixed_variables(n).unwrap_or_default());
         }

@@ -11,7 +11,7 @@ use crate::expr::jsonata::{self, JsonataExpr, JsonataTemplate};
 use crate::expr::jsonpath::JsonPath;
 use crate::expr::template::PayloadTemplate;
 use crate::expr::{json_type_name, member};
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 /// Build the model of the top-level machine in `value`.
 /// `json_text`: the JSON text `value` was parsed from, when it is that (it answers some

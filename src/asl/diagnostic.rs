@@ -1,7 +1,7 @@
 //! Located diagnostics from loading and validation, rendered like rustc (miette) or JSON.
 
 use super::source::{Document, LineCol};
-use serde_json::json;
+use crate::json;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -151,7 +151,7 @@ impl Diagnostic {
         out
     }
 
-    pub fn to_json(&self, doc: &Document) -> serde_json::Value {
+    pub fn to_json(&self, doc: &Document) -> crate::json::Value {
         let lc = self.line_col(doc);
         let (start, end) = self.byte_range(doc);
         json!({

@@ -80,7 +80,7 @@ pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Definition, LoadError> 
 }
 
 /// Load a definition from a JSON value (no file; spans are empty).
-pub fn from_value(value: serde_json::Value) -> Definition {
+pub fn from_value(value: crate::json::Value) -> Definition {
     let text = serde_json::to_string_pretty(&value).unwrap_or_default();
     let doc = source::parse_text(Path::new("<definition>"), text, source::Format::Json)
         .unwrap_or_else(|_| {

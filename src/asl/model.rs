@@ -6,7 +6,7 @@ use crate::expr::intrinsics::Intrinsic;
 use crate::expr::jsonata::{JsonataExpr, JsonataTemplate};
 use crate::expr::jsonpath::JsonPath;
 use crate::expr::template::PayloadTemplate;
-use serde_json::Value;
+use crate::json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 

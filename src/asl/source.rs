@@ -6,7 +6,8 @@
 //! than [`MAX_DEPTH`] instead of overflowing the stack.
 
 use crate::expr::parse::{Duplicates, Name, ObjectShapes};
-use serde_json::{Map, Number, Value};
+use crate::json::{Map, Value};
+use serde_json::Number;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -1271,13 +1272,10 @@ mod tests {
         )
         .unwrap();
         let p = &doc.value["Resources"]["F"]["Properties"];
-        assert_eq!(
-            p["Role"],
-            serde_json::json!({"Fn::GetAtt": ["Role", "Arn"]})
-        );
+        assert_eq!(p["Role"], crate::json!({"Fn::GetAtt": ["Role", "Arn"]}));
         assert_eq!(
             p["Subnets"],
-            serde_json::json!({"Fn::Split": [",", {"Ref": "Ids"}]})
+            crate::json!({"Fn::Split": [",", {"Ref": "Ids"}]})
         );
         // A duplicate key keeps the later value, as SAM CLI does, and says so.
         assert_eq!(p["Name"], "later");
@@ -1382,8 +1380,8 @@ mod tests {
     #[test]
     fn numbers_strings_and_escapes() {
         let doc = json(r#"{"a": -1.5e2, "b": 12345678901234, "c": "x\u00e9\ud83d\ude00\n", "d": [true, null]}"#).unwrap();
-        assert_eq!(doc.value["a"], serde_json::json!(-150.0));
-        assert_eq!(doc.value["b"], serde_json::json!(12345678901234i64));
+        assert_eq!(doc.value["a"], crate::json!(-150.0));
+        assert_eq!(doc.value["b"], crate::json!(12345678901234i64));
         assert_eq!(doc.value["c"], "xé😀\n");
         // Plain runs before, between and after escapes of every kind.
         let doc = json(r#"{"e": "a\"b\\c\/d\be\ff\ng\rh\ti\u0041j\ud83d\ude00k"}"#).unwrap();
@@ -1400,7 +1398,7 @@ mod tests {
         let doc = parse_text(Path::new("t.yaml"), text.into(), Format::Yaml).unwrap();
         assert_eq!(
             doc.value["States"]["A"]["Result"],
-            serde_json::json!({"n": 1, "s": "2", "b": true, "z": null})
+            crate::json!({"n": 1, "s": "2", "b": true, "z": null})
         );
         let a = doc.spans().get("/States/A/Type").unwrap();
         assert_eq!(

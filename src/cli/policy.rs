@@ -4,8 +4,8 @@
 use super::exit;
 use crate::asl;
 use crate::integrations::lambda::{FunctionRef, LambdaCall, function_arn, lambda_calls};
+use crate::json;
 use clap::Args;
-use serde_json::json;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -53,7 +53,7 @@ pub fn run(args: PolicyArgs) -> i32 {
 
 /// The policy document: one Allow statement for lambda:InvokeFunction over every distinct
 /// function, a wildcard where a function name is dynamic.
-pub fn policy(def: &asl::Definition, args: &PolicyArgs) -> serde_json::Value {
+pub fn policy(def: &asl::Definition, args: &PolicyArgs) -> crate::json::Value {
     let region = args.region.as_deref().unwrap_or("[[region]]");
     let account = args.account_id.as_deref().unwrap_or("[[accountId]]");
     let mut resources: Vec<String> = Vec::new();

@@ -3,9 +3,10 @@
 
 use super::exit;
 use crate::engine::{Config, TaskOutcome};
+use crate::json;
+use crate::json::Value;
 use crate::session::replay::{self, Recording, ReplayDefinition};
 use clap::{Args, ValueEnum};
-use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
 /// Where the recording and its definition come from (shared by both commands).

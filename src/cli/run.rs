@@ -65,19 +65,14 @@ fn default_answer(req: &engine::TaskRequest, d: &Drive) -> engine::TaskOutcome {
     {
         Some(a) => (engine::TaskOutcome::Success(a.output), a.call, a.document),
         None => (
-            hand_outcome(
-                req,
-                HandAnswer::Return(serde_json::json!({})),
-                &d.scope,
-                d.seed,
-            ),
+            hand_outcome(req, HandAnswer::Return(crate::json!({})), &d.scope, d.seed),
             "an empty result".to_string(),
             String::new(),
         ),
     };
     errln!(
         "{}",
-        serde_json::json!({"defaultAnswer": {"state": req.state, "resource": req.resource, "call": call, "document": document}})
+        crate::json!({"defaultAnswer": {"state": req.state, "resource": req.resource, "call": call, "document": document}})
     );
     outcome
 }
@@ -281,7 +276,7 @@ fn drive(
                 announced.push(token.clone());
                 errln!(
                     "{}",
-                    serde_json::json!({"pendingTaskToken": token, "state": t.state})
+                    crate::json!({"pendingTaskToken": token, "state": t.state})
                 );
             }
         }
@@ -321,7 +316,7 @@ fn drive(
         {
             errln!(
                 "{}",
-                serde_json::json!({"advancedTo": engine::time::format_millis(next.max(until))})
+                crate::json!({"advancedTo": engine::time::format_millis(next.max(until))})
             );
             until = until.max(next);
             quiet_since = Instant::now();

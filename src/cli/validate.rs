@@ -2,8 +2,8 @@
 
 use super::{exit, stderr_color};
 use crate::asl::{self, LoadError, Severity};
+use crate::json;
 use clap::{Args, ValueEnum};
-use serde_json::json;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -142,7 +142,7 @@ fn count_states(m: &asl::Machine) -> usize {
     n
 }
 
-fn load_error_json(e: &LoadError) -> serde_json::Value {
+fn load_error_json(e: &LoadError) -> crate::json::Value {
     match e {
         LoadError::Io { path, message } => json!({
             "file": path.display().to_string(),

@@ -10,9 +10,9 @@
 pub mod adapter;
 pub mod protocol;
 
+use crate::json::Value;
 use adapter::Adapter;
 use protocol::Frame;
-use serde_json::Value;
 use std::io::{BufReader, Write};
 use tokio::sync::mpsc;
 

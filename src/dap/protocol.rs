@@ -2,7 +2,8 @@
 //! JSON. Frames are read with a bound (a header line, a body), so a client that sends
 //! garbage or a gigantic length gets an error response, not a stalled or exhausted adapter.
 
-use serde_json::{Value, json};
+use crate::json;
+use crate::json::Value;
 use std::io::{BufRead, Write};
 
 /// The largest body read (a launch with a big input still fits).

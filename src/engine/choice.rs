@@ -5,7 +5,7 @@ use crate::asl::model::{Op, Operand, Rule};
 use crate::expr::ExprError;
 use crate::expr::jsonpath::JsonPath;
 use crate::expr::template::{PathFailure, Scope, resolve_path};
-use serde_json::Value;
+use crate::json::Value;
 use std::cmp::Ordering;
 
 /// Evaluate a JSONPath-mode rule (And/Or/Not/comparisons) against `input`.

@@ -5,9 +5,10 @@ use super::Config;
 use super::time::format_millis;
 use crate::expr::jsonata::JsonataEnv;
 use crate::expr::template::Scope;
+use crate::json;
+use crate::json::{Map, Value};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde_json::{Map, Value, json};
 use std::cell::OnceCell;
 use std::sync::Arc;
 

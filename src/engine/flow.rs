@@ -2406,16 +2406,17 @@ impl Execution {
                 .map(|v| v.unwrap_or(Value::Null));
         }
         // A one-field template: paths and intrinsics exactly as Parameters reads them.
-        let template = PayloadTemplate::compile(&serde_json::json!({ "value.$": text })).map_err(
-            |errors| ExprError {
-                error: "States.Runtime".into(),
-                cause: errors
-                    .into_iter()
-                    .map(|e| e.message)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            },
-        )?;
+        let template =
+            PayloadTemplate::compile(&crate::json!({ "value.$": text })).map_err(|errors| {
+                ExprError {
+                    error: "States.Runtime".into(),
+                    cause: errors
+                        .into_iter()
+                        .map(|e| e.message)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                }
+            })?;
         let mut out = template.eval(input, &mut env)?;
         Ok(out
             .as_object_mut()

@@ -2,7 +2,8 @@
 //! event before it on the same path of execution.
 
 use super::time::format_millis;
-use serde_json::{Map, Value, json};
+use crate::json;
+use crate::json::{Map, Value};
 
 /// AWS's history event types (GetExecutionHistory's `type`), as one enum: the engine
 /// writes them, the debugger colours and groups them, exports print [`EventKind::as_str`].
@@ -268,7 +269,7 @@ pub enum EventData {
         name: std::sync::Arc<str>,
         payload: std::sync::Arc<Value>,
         /// On an exit event: what the state's Assign assigned.
-        assigned: Option<Box<serde_json::Map<String, Value>>>,
+        assigned: Option<Box<crate::json::Map<String, Value>>>,
     },
     /// `MapIteration{Started,Succeeded,Failed,Aborted}`: the Map state and the item's index
     /// (typed: a Map over 10,000 items writes 20,000 of them).
@@ -297,7 +298,7 @@ impl HistoryEvent {
                     let mut d = json!({"name": name, "output": text, "outputDetails": {"truncated": false}});
                     // Each value as JSON text, as AWS writes them.
                     if let Some(vars) = assigned {
-                        let shown: serde_json::Map<String, Value> = vars
+                        let shown: crate::json::Map<String, Value> = vars
                             .iter()
                             .map(|(k, v)| (k.clone(), Value::String(crate::expr::compact(v))))
                             .collect();

@@ -9,7 +9,8 @@ use crate::expr::jsonata::{self, States};
 use crate::expr::jsonpath::PathRoot;
 use crate::expr::template::{PayloadTemplate, Shape};
 use crate::expr::{ExprError, compact, member};
-use serde_json::{Map, Value, json};
+use crate::json;
+use crate::json::{Map, Value};
 use std::cell::OnceCell;
 
 /// Why a Map could not start; `started_with` is the number of items when AWS had already

@@ -22,8 +22,9 @@ mod map_setup;
 mod ready;
 
 use crate::asl::model::{Machine, State};
+use crate::json;
+use crate::json::{Map, Value};
 pub use history::{EventKind, HistoryEvent};
-use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

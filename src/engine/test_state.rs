@@ -7,7 +7,8 @@
 //! `inspectionData` (the data-flow stages as JSON text, the variables, `errorDetails`).
 
 use super::{Config, Execution, Stage, Step, TaskOutcome, TaskRequest};
-use serde_json::{Map, Value, json};
+use crate::json;
+use crate::json::{Map, Value};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,9 +19,10 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
+use crate::json::Value;
 use base64::Engine as _;
 use md5::Md5;
-use serde_json::{Number, Value};
+use serde_json::Number;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
@@ -1123,7 +1124,7 @@ impl JavaRandom {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     /// Resolves `$`, `$.a.b`, `$.a.0` and `$$.x.y` by walking the JSON.
     struct TestEnv {

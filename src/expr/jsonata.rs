@@ -22,10 +22,11 @@ use std::fmt;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use crate::json::{Map, Value};
 use jsonata_core::ast::AstNode;
 use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError, EvaluatorOptions};
 use jsonata_core::value::{JArray, JMap, JValue, with_stack};
-use serde_json::{Map, Number, Value};
+use serde_json::Number;
 
 use super::ExprError;
 
@@ -252,7 +253,7 @@ impl Needs {
     fn of(ast: &AstNode) -> Needs {
         // The AST serializes to plain JSON; walking that keeps us independent of the
         // shape of jsonata-core's (large, evolving) AST enum. Done once per expression.
-        let tree = serde_json::to_value(ast).unwrap_or(Value::Null);
+        let tree = crate::json::to_value(ast).unwrap_or(Value::Null);
         let mut scan = Scan::default();
         scan.walk(&tree);
         if scan.parent_op {
@@ -1349,7 +1350,7 @@ fn compile_at(value: &Value, pointer: &mut String) -> Result<Node, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
     use std::collections::HashMap;
 
     /// A stand-in for the engine: variables in a map, a counter for randomness, a

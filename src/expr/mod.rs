@@ -54,12 +54,12 @@ impl std::fmt::Display for ExprError {
 /// ([`from_shape`]) does not hash the names again, inserting them does.
 pub(crate) fn shape_of<'n>(
     names: impl ExactSizeIterator<Item = &'n str>,
-) -> Option<serde_json::Map<String, serde_json::Value>> {
+) -> Option<crate::json::Map<String, crate::json::Value>> {
     let len = names.len();
     // At the size the copies are made, so that copying it in reuses their allocations.
-    let mut shape = serde_json::Map::with_capacity(len);
+    let mut shape = crate::json::Map::with_capacity(len);
     for name in names {
-        shape.insert(name.to_owned(), serde_json::Value::Null);
+        shape.insert(name.to_owned(), crate::json::Value::Null);
     }
     (shape.len() == len).then_some(shape)
 }
@@ -69,9 +69,9 @@ pub(crate) fn shape_of<'n>(
 /// hash table has (3 for 2, 7 for 4), `clone_from` into an exact map does not.
 #[inline]
 pub(crate) fn from_shape(
-    shape: &serde_json::Map<String, serde_json::Value>,
-) -> serde_json::Map<String, serde_json::Value> {
-    let mut map = serde_json::Map::with_capacity(shape.len());
+    shape: &crate::json::Map<String, crate::json::Value>,
+) -> crate::json::Map<String, crate::json::Value> {
+    let mut map = crate::json::Map::with_capacity(shape.len());
     map.clone_from(shape);
     map
 }
@@ -80,9 +80,9 @@ pub(crate) fn from_shape(
 /// more than comparing a few keys: the objects that states pass around are mostly small,
 /// so those are searched in order.
 pub fn member<'a>(
-    map: &'a serde_json::Map<String, serde_json::Value>,
+    map: &'a crate::json::Map<String, crate::json::Value>,
     key: &str,
-) -> Option<&'a serde_json::Value> {
+) -> Option<&'a crate::json::Value> {
     if map.len() <= SCANNED_MEMBERS {
         map.iter().find_map(|(k, v)| (k == key).then_some(v))
     } else {
@@ -92,9 +92,9 @@ pub fn member<'a>(
 
 /// [`member`], to change it.
 pub fn member_mut<'a>(
-    map: &'a mut serde_json::Map<String, serde_json::Value>,
+    map: &'a mut crate::json::Map<String, crate::json::Value>,
     key: &str,
-) -> Option<&'a mut serde_json::Value> {
+) -> Option<&'a mut crate::json::Value> {
     if map.len() <= SCANNED_MEMBERS {
         map.iter_mut().find_map(|(k, v)| (k == key).then_some(v))
     } else {
@@ -107,8 +107,8 @@ pub fn member_mut<'a>(
 const SCANNED_MEMBERS: usize = 8;
 
 /// "an object", "an array", ... for messages.
-pub fn json_type_name(v: &serde_json::Value) -> &'static str {
-    use serde_json::Value;
+pub fn json_type_name(v: &crate::json::Value) -> &'static str {
+    use crate::json::Value;
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -121,14 +121,14 @@ pub fn json_type_name(v: &serde_json::Value) -> &'static str {
 
 /// Compact JSON text, as AWS writes payloads in history events and quotes values in
 /// messages.
-pub fn compact(v: &serde_json::Value) -> String {
+pub fn compact(v: &crate::json::Value) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
 /// Whether two values are the same JSON text: equal, and their objects' members in the
 /// same order (`==` on values ignores member order, which a reader sees).
-pub fn identical(a: &serde_json::Value, b: &serde_json::Value) -> bool {
-    use serde_json::Value;
+pub fn identical(a: &crate::json::Value, b: &crate::json::Value) -> bool {
+    use crate::json::Value;
     match (a, b) {
         (Value::Array(x), Value::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(x, y)| identical(x, y))
@@ -145,7 +145,7 @@ pub fn identical(a: &serde_json::Value, b: &serde_json::Value) -> bool {
 }
 
 /// The length of [`compact`]'s text, counted as it is written (the text is not built).
-pub fn compact_len(v: &serde_json::Value) -> usize {
+pub fn compact_len(v: &crate::json::Value) -> usize {
     struct Count(usize);
     impl std::io::Write for Count {
         fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
@@ -164,13 +164,13 @@ pub fn compact_len(v: &serde_json::Value) -> usize {
 /// Whether [`compact`]'s text of `v` is longer than `limit` bytes (the payload limits). A
 /// walk that bounds the text's length from above settles most values without writing
 /// them out; only a value that may be too long is measured.
-pub fn compact_len_exceeds(v: &serde_json::Value, limit: usize) -> bool {
+pub fn compact_len_exceeds(v: &crate::json::Value, limit: usize) -> bool {
     compact_len_exceeds_bound(v, compact_len_bound(v), limit)
 }
 
 /// [`compact_len_exceeds`] with `bound`, an upper bound of `v`'s compact length already
 /// known (from [`compact_len_bound`], or added up from the parts `v` was made of).
-pub fn compact_len_exceeds_bound(v: &serde_json::Value, bound: usize, limit: usize) -> bool {
+pub fn compact_len_exceeds_bound(v: &crate::json::Value, bound: usize, limit: usize) -> bool {
     bound > limit && compact_len(v) > limit
 }
 
@@ -183,8 +183,8 @@ pub fn array_len_bound(len: usize, elements_bound: usize) -> usize {
 /// An upper bound of `v`'s compact length: exact but for floating-point numbers, counted
 /// as the longest one (`-1.7976931348623157e308`, 24 bytes). No early exit: a value over
 /// the bound is walked again to be measured anyway.
-pub fn compact_len_bound(v: &serde_json::Value) -> usize {
-    use serde_json::Value;
+pub fn compact_len_bound(v: &crate::json::Value) -> usize {
+    use crate::json::Value;
     match v {
         Value::Null | Value::Bool(true) => 4,
         Value::Bool(false) => 5,
@@ -267,7 +267,7 @@ fn escapes_in(bytes: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn identical_values_are_equal_in_member_order_too() {

@@ -1,4 +1,4 @@
-//! JSON text to a `serde_json::Value` whose arrays and objects are exactly as big as their
+//! JSON text to a `crate::json::Value` whose arrays and objects are exactly as big as their
 //! contents: for the values that enter an execution (its input, task results, callback
 //! outputs). `serde_json`'s own `Value` grows each container as it reads it: a 10,000-item
 //! array keeps room for 16,384 and a two-member object room for three (at 104 bytes a
@@ -12,8 +12,9 @@
 //! whole text or the one token: what is accepted, the values, the error messages and the
 //! nesting limit are `serde_json`'s.
 
+use crate::json::{Map, Value};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Number, Value};
+use serde_json::Number;
 use std::fmt;
 use std::ops::Range;
 
@@ -411,13 +412,13 @@ impl ObjectShapes {
         for (name, value) in members.drain(start..) {
             let quote = name.quote();
             match map.entry(name.into_string(text)) {
-                serde_json::map::Entry::Vacant(e) => {
+                crate::json::Entry::Vacant(e) => {
                     e.insert(value);
                 }
-                serde_json::map::Entry::Occupied(_) if duplicates == Duplicates::Reject => {
+                crate::json::Entry::Occupied(_) if duplicates == Duplicates::Reject => {
                     return Err(quote);
                 }
-                serde_json::map::Entry::Occupied(mut e) => {
+                crate::json::Entry::Occupied(mut e) => {
                     e.insert(value);
                 }
             }
@@ -528,7 +529,7 @@ mod tests {
         };
         assert_eq!(m["items"].as_array().unwrap().capacity(), 5);
         let nested = value_from_str(r#"[[1,2],[3,[4,5,6]],7]"#).unwrap();
-        assert_eq!(nested, serde_json::json!([[1, 2], [3, [4, 5, 6]], 7]));
+        assert_eq!(nested, crate::json!([[1, 2], [3, [4, 5, 6]], 7]));
         let capacities = |v: &Value| {
             let a = v.as_array().unwrap();
             (a.len(), a.capacity())

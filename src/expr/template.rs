@@ -6,7 +6,7 @@ use super::ExprError;
 use super::intrinsics::{self, Intrinsic, IntrinsicEnv};
 use super::jsonpath::{JsonPath, PathRoot};
 use crate::expr::compact;
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -315,7 +315,7 @@ impl IntrinsicEnv for IntrinsicScope<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     struct NoScope;
     impl Scope for NoScope {

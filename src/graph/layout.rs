@@ -337,7 +337,7 @@ fn place(block: &Block, x0: usize, y0: usize, out: &mut Layout, sp: Spacing) -> 
 mod tests {
     use super::*;
 
-    fn block(def: serde_json::Value) -> Block {
+    fn block(def: crate::json::Value) -> Block {
         let d = crate::asl::from_value(def);
         assert!(!d.has_errors(), "{:?}", d.diagnostics);
         Block::of(&d.machine)
@@ -345,7 +345,7 @@ mod tests {
 
     #[test]
     fn layers_loops_and_frames() {
-        let b = block(serde_json::json!({"StartAt": "A", "States": {
+        let b = block(crate::json!({"StartAt": "A", "States": {
             "A": {"Type": "Pass", "Next": "B"},
             "B": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": true, "Next": "A"}], "Default": "M"},
             "M": {"Type": "Map", "ItemProcessor": {"StartAt": "In", "States": {"In": {"Type": "Pass", "End": true}}}, "End": true}}}));

@@ -165,7 +165,7 @@ pub struct RunMarks {
 impl RunMarks {
     /// From a history in GetExecutionHistory's shape (a local run's or one AWS recorded):
     /// each path of execution's states in order.
-    pub fn from_history(events: &[serde_json::Value]) -> RunMarks {
+    pub fn from_history(events: &[crate::json::Value]) -> RunMarks {
         use crate::session::replay::recording::{kind, text_field};
         let scopes = crate::session::replay::scope::scopes(events, &|_, _| None);
         let mut marks = RunMarks::default();

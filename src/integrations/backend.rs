@@ -9,10 +9,11 @@ use super::lambda::{AwsScope, InvocationType, InvokeRequest, InvokeResponse, Lam
 use super::process::{self, Caps, Exit};
 use super::routes::{Backend, BackendOptions, Route};
 use crate::expr::compact;
+use crate::json;
+use crate::json::Value;
 use crate::shell::http::client as http;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use serde_json::{Value, json};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

@@ -8,8 +8,9 @@
 
 use crate::asl::model::Machine;
 use crate::engine::{Config, Execution, Failure, Status, Step, TaskOutcome, TaskRequest};
+use crate::json;
+use crate::json::Value;
 use crate::project::Target;
-use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// A state machine a parent may start.

@@ -17,9 +17,10 @@ use super::lambda::{self, AwsScope, InvocationType, InvokeRequest, ResponseMeta}
 use super::mock::MockCase;
 use super::routes::{Backend, Routes};
 use crate::engine::{Failure, TaskId, TaskOutcome, TaskRequest};
+use crate::json;
+use crate::json::{Map, Value};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde_json::{Map, Value, json};
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;

@@ -8,8 +8,9 @@ use crate::asl::build::is_lambda_function_arn;
 use crate::asl::model::{Machine, StateKind, Task};
 use crate::engine::{Config, Failure, TaskOutcome, TaskRequest};
 use crate::expr::compact;
+use crate::json;
+use crate::json::{Map, Value};
 use serde::Serialize;
-use serde_json::{Map, Value, json};
 
 /// The optimized integration's resource prefix.
 pub const INVOKE: &str = "arn:aws:states:::lambda:invoke";
@@ -746,7 +747,7 @@ impl serde_json::ser::Formatter for SpacedFormatter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn function_names_in_every_form() {

@@ -4,8 +4,8 @@
 //! iterations.
 
 use crate::engine::{Failure, TaskOutcome};
+use crate::json::Value;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -153,7 +153,7 @@ impl MockConfig {
     }
 
     pub fn from_value(doc: Value) -> Result<MockConfig, MockError> {
-        serde_json::from_value(doc).map_err(|e| MockError::Format(e.to_string()))
+        crate::json::from_value(doc).map_err(|e| MockError::Format(e.to_string()))
     }
 
     pub fn state_machine_names(&self) -> Vec<String> {
@@ -278,7 +278,7 @@ impl MockCase {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn recorded_answers_replay_in_invocation_order() {

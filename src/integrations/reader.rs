@@ -6,7 +6,8 @@
 //! `s3:listObjectsV2` of a prefix, with the items AWS gives. Nothing leaves the machine: a bucket with no folder is a clear failure.
 
 use crate::engine::{Failure, TaskOutcome, TaskRequest};
-use serde_json::{Map, Value, json};
+use crate::json;
+use crate::json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

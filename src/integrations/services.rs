@@ -6,8 +6,8 @@
 //! names AWS generates for SDK integrations.
 
 use crate::engine::TaskRequest;
+use crate::json::{Map, Value};
 use serde::Deserialize;
-use serde_json::{Map, Value};
 use std::sync::OnceLock;
 
 #[derive(Debug, Deserialize)]
@@ -210,7 +210,7 @@ fn request_value(req: &TaskRequest, path: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn req(resource: &str, input: Value) -> TaskRequest {
         TaskRequest::new(7, "S", "/States/S", resource, input, 1_700_000_000_000)

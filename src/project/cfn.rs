@@ -5,7 +5,8 @@
 //! would generate (deterministic here); its ARN is the one AWS would give it, so a
 //! definition runs and `policy` prints meaningful ARNs.
 
-use serde_json::{Map, Value, json};
+use crate::json;
+use crate::json::{Map, Value};
 use std::collections::HashMap;
 
 /// Where the stack is deployed, and what its parameters are.

@@ -7,7 +7,7 @@ use crate::asl::Definition;
 use crate::asl::model::{Machine, StateKind};
 use crate::integrations::lambda::{FunctionId, is_invoke};
 use crate::integrations::routes::Route;
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 use std::path::{Path, PathBuf};
 
 /// One Lambda function of the template.

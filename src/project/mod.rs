@@ -15,7 +15,7 @@ pub mod serverless;
 
 use crate::asl::Definition;
 use crate::asl::source::{self, Dialect, Document, Format, LoadError, SourceFile};
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -1200,7 +1200,7 @@ mod tests {
             "{\n  \"k\" :\n  \"v\"\n}",
         ];
         for text in texts {
-            let parsed: serde_json::Value = serde_json::from_str(text).unwrap();
+            let parsed: crate::json::Value = serde_json::from_str(text).unwrap();
             let mut keys: Vec<String> = parsed.as_object().unwrap().keys().cloned().collect();
             if let Some(states) = keys.iter().position(|k| k == "States") {
                 keys.truncate(states + 1);

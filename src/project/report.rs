@@ -3,7 +3,8 @@
 use super::functions::{self, Call};
 use super::{Project, StateMachine};
 use crate::asl::Severity;
-use serde_json::{Map, Value, json};
+use crate::json;
+use crate::json::{Map, Value};
 
 /// What stepdbg made of one state machine.
 pub struct Resolved<'p> {

@@ -5,7 +5,8 @@
 //! machine an `AWS::StepFunctions::StateMachine` whose definition may name functions by
 //! their service names (`Fn::GetAtt: [hello, Arn]`), as the plugin allows.
 
-use serde_json::{Map, Value, json};
+use crate::json;
+use crate::json::{Map, Value};
 
 /// Does this parsed file look like a `serverless.yml`?
 pub fn is_serverless(v: &Value) -> bool {

@@ -6,7 +6,8 @@ use super::runner;
 use crate::engine::{Execution, Status, WorkflowType};
 use crate::integrations::dispatch::Dispatcher;
 use crate::integrations::mock::{MockCase, MockConfig};
-use serde_json::{Map, Value, json};
+use crate::json;
+use crate::json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 

@@ -8,10 +8,10 @@ pub mod debug;
 mod runner;
 
 use crate::cli::exit;
+use crate::json::Value;
 use crate::shell::http::server::{self, Limits, Request, Response};
 use api::{ServeOptions, Service, TimeMode};
 use hyper::StatusCode;
-use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
 

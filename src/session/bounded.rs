@@ -143,10 +143,10 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json;
     use crate::session::{ManualResolver, SessionOptions};
-    use serde_json::json;
 
-    fn session(def: serde_json::Value) -> Session {
+    fn session(def: crate::json::Value) -> Session {
         let d = crate::asl::from_value(def);
         assert!(!d.has_errors());
         Session::from_definition(
@@ -157,7 +157,7 @@ mod tests {
         )
     }
 
-    fn map_machine() -> serde_json::Value {
+    fn map_machine() -> crate::json::Value {
         json!({
             "StartAt": "Items",
             "States": {

@@ -5,7 +5,7 @@
 use crate::expr::SyntaxError;
 use crate::expr::jsonata::{self, JsonataEnv, JsonataExpr, States};
 use crate::expr::jsonpath::JsonPath;
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 /// A condition a breakpoint checks against the state input.
 #[derive(Debug, Clone)]

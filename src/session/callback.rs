@@ -8,9 +8,9 @@
 //! to whoever owns the execution (the TUI's loop or `run`).
 
 use crate::engine::{Execution, Failure, TaskOutcome};
+use crate::json::Value;
 use crate::shell::http::server::{self, BindError, Limits, Request, Response};
 use hyper::StatusCode;
-use serde_json::Value;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

@@ -7,7 +7,7 @@
 
 use super::Session;
 use crate::engine::{EventKind, Execution, Stage, StepRecord, TaskId, ThreadPosition, history};
-use serde_json::Value;
+use crate::json::Value;
 use std::collections::{HashMap, HashSet};
 
 /// What the execution did at a state (for the markers).

@@ -10,8 +10,8 @@ use crate::integrations::lambda::AwsScope;
 use crate::integrations::mock::{MockCase, MockConfig};
 use crate::integrations::routes::Routes;
 use crate::integrations::settings::Settings;
+use crate::json::Value;
 use crate::project::{ProjectOptions, Target};
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// What the user asked for on the command line.
@@ -134,7 +134,7 @@ impl LaunchOptions {
                     discovered.push(p.clone());
                     read_json_arg(&format!("file://{}", p.display()), "input")?
                 } else {
-                    serde_json::json!({})
+                    crate::json!({})
                 }
             }
         };

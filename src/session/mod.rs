@@ -21,9 +21,9 @@ use crate::asl::{self, Definition, Diagnostic, LoadError};
 use crate::engine::{Config, Execution, Failure, Status, Step, TaskId, TaskOutcome, TaskRequest};
 use crate::integrations::children::{Child, ChildStart};
 use crate::integrations::dispatch::{HandAnswer, HandShape, Invocation, hand_outcome};
+use crate::json::Value;
 use crate::project::{ProjectError, Target};
 use breakpoints::{BreakKind, Breakpoints};
-use serde_json::Value;
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -386,7 +386,7 @@ impl Session {
         opts: SessionOptions,
         resolver: Box<dyn Resolver>,
     ) -> Session {
-        let input = opts.input.unwrap_or_else(|| serde_json::json!({}));
+        let input = opts.input.unwrap_or_else(|| crate::json!({}));
         let exec = Execution::new(
             Arc::new(def.machine.clone()),
             input.clone(),
@@ -804,7 +804,7 @@ impl Session {
         );
         invocation.response = Some(match &outcome {
             TaskOutcome::Success(v) => v.clone(),
-            TaskOutcome::Failure(f) => serde_json::json!({"Error": f.error, "Cause": f.cause}),
+            TaskOutcome::Failure(f) => crate::json!({"Error": f.error, "Cause": f.cause}),
         });
         self.invocations.push(invocation);
         self.apply(JournalEntry::Resolve {

@@ -9,8 +9,8 @@
 use super::breakpoints::Breakpoints;
 use super::{Advance, JournalEntry, Session, SessionError};
 use crate::engine::{Failure, TaskOutcome, history};
+use crate::json::Value;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::path::Path;
 
 const FORMAT: &str = "stepdbg-session/1";

@@ -20,6 +20,8 @@ use super::editor::Editor;
 use super::pager::{Body as PagerBody, Outcome as PagerOutcome, Pager};
 use super::theme::Theme;
 use crate::engine::{Execution, Status, TaskOutcome, TaskRequest};
+use crate::json;
+use crate::json::Value;
 use crate::session::bounded::{BoundedRun, RunGoal};
 use crate::session::index::ExecutionIndex;
 use crate::session::nested::Nesting;
@@ -28,7 +30,6 @@ use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use ratatui::layout::Position;
-use serde_json::{Value, json};
 use std::path::Path;
 
 /// Everything that can happen to the app.
@@ -1613,7 +1614,7 @@ impl App {
             Command::ExportRecorded(path) => match &self.replay {
                 None => self.info("not a replay: `stepdbg replay HISTORY` opens one"),
                 Some(r) => {
-                    let doc = serde_json::json!({ "events": r.recording.events });
+                    let doc = crate::json!({ "events": r.recording.events });
                     let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
                     match std::fs::write(&path, text + "\n") {
                         Ok(()) => self.info(format!(

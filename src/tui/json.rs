@@ -8,9 +8,9 @@
 
 use super::text::truncate;
 use super::theme::Palette;
+use crate::json::Value;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use serde_json::Value;
 use std::collections::HashMap;
 
 /// How a node differs from the same place in the previous section.
@@ -605,7 +605,7 @@ impl JsonTree {
     fn object_of<'a>(
         &self,
         members: impl Iterator<Item = (u32, &'a Node)>,
-    ) -> serde_json::Map<String, Value> {
+    ) -> crate::json::Map<String, Value> {
         members
             .filter_map(|(c, node)| match &node.label {
                 Label::Key(k) => Some((k.clone(), self.value_of(c))),
@@ -668,7 +668,7 @@ fn scalar_span(v: &Value, room: usize, pal: &Palette) -> Span<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn text(t: &JsonTree) -> Vec<String> {
         let pal = crate::tui::theme::Theme::monochrome().palette;

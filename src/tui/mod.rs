@@ -927,7 +927,7 @@ pub fn replay_opening(args: &crate::cli::replay::ReplayArgs) -> Result<Opening, 
             recorded["status"].as_str().unwrap_or("?")
         ),
     );
-    let input = recording.input().unwrap_or_else(|| serde_json::json!({}));
+    let input = recording.input().unwrap_or_else(|| crate::json!({}));
     Ok(Opening {
         target: Target::file(&path),
         options: SessionOptions {

@@ -4,11 +4,11 @@
 
 use super::action::Action;
 use super::theme::Palette;
+use crate::json::Value;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget};
-use serde_json::Value;
 use std::cell::Cell;
 
 /// What a page shows.

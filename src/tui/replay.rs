@@ -4,11 +4,11 @@
 //! were on AWS; this keeps the recording beside it and says, as the run goes, whether it
 //! still does what AWS recorded, and where it first did not.
 
+use crate::json::Value;
 use crate::session::Session;
 use crate::session::replay::answers::SharedLog;
 use crate::session::replay::divergence::Divergence;
 use crate::session::replay::{self, Recording, recording};
-use serde_json::Value;
 use std::sync::Arc;
 
 pub struct ReplayView {

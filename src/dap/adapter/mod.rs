@@ -4,12 +4,13 @@
 
 use super::protocol::{error_response, event, response};
 use crate::engine::{Stage, Status};
+use crate::json;
+use crate::json::{Map, Value};
 use crate::session::bounded::{BoundedRun, RunGoal};
 use crate::session::breakpoints::{BreakAt, BreakKind};
 use crate::session::callback::CallbackServer;
 use crate::session::index::ExecutionIndex;
 use crate::session::{ReloadOutcome, Session, StopReason};
-use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //! its error messages.
 
 use super::*;
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 use std::borrow::Cow;
 
 #[derive(Clone, Copy)]

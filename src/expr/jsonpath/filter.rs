@@ -2,8 +2,8 @@
 //! (Jayway's `ValueNode` evaluators).
 
 use super::*;
+use crate::json::Value;
 use fancy_regex::RegexBuilder;
-use serde_json::Value;
 use std::borrow::Cow;
 use std::cmp::Ordering;
 

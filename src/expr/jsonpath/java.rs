@@ -2,7 +2,8 @@
 //! `BigDecimal`-like number text, `Double.toString`, `String.compareTo`.
 
 use super::*;
-use serde_json::{Map, Number, Value};
+use crate::json::{Map, Value};
+use serde_json::Number;
 use std::cmp::Ordering;
 
 /// A JSON literal in a filter, parsed leniently as json-smart's permissive mode does:

@@ -25,8 +25,9 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 
+use crate::json::{Map, Value};
 use fancy_regex::Regex;
-use serde_json::{Map, Number, Value};
+use serde_json::Number;
 
 /// Filters within paths within filters: deeper nesting is refused at parse time.
 mod eval;

@@ -1,7 +1,7 @@
 //! The JSONPath tests: parsing, Jayway's semantics, AWS's departures from it.
 
 use super::*;
-use serde_json::json;
+use crate::json;
 
 fn path(text: &str) -> JsonPath {
     JsonPath::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))

@@ -8,8 +8,8 @@ use super::recording::{Recording, id, json_field, kind, text_field};
 use super::scope;
 use crate::engine::{Failure, ScopeStep, TaskId, TaskOutcome, TaskRequest};
 use crate::integrations::dispatch::Invocation;
+use crate::json::Value;
 use crate::session::{Resolution, Resolver};
-use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 

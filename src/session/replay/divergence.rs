@@ -10,7 +10,8 @@
 use super::recording::{details, id, kind};
 use super::scope;
 use crate::engine::ScopeStep;
-use serde_json::{Map, Value, json};
+use crate::json;
+use crate::json::{Map, Value};
 use std::collections::HashMap;
 
 /// The first difference between a recorded execution and a local run.

@@ -10,10 +10,10 @@ pub mod scope;
 use crate::asl::Definition;
 use crate::asl::model::Machine;
 use crate::engine::{Config, Execution};
+use crate::json::Value;
 use answers::{RecordedAnswers, Replayer};
 use divergence::Divergence;
 pub use recording::{Recording, RecordingError};
-use serde_json::Value;
 
 /// The configuration a local run of `recording` starts from: `base` with the recorded
 /// start time, and the names the ARNs give (`arn:aws:states:REGION:ACCOUNT:
@@ -122,7 +122,7 @@ pub fn reproduce(
     use crate::session::{Session, SessionOptions, StopReason};
     let replayer = replayer(recording, &def.machine);
     let log = replayer.log();
-    let input = recording.input().unwrap_or_else(|| serde_json::json!({}));
+    let input = recording.input().unwrap_or_else(|| crate::json!({}));
     let mut session = Session::from_definition(
         path,
         def,

@@ -10,7 +10,8 @@
 
 use crate::engine::history::EventKind;
 use crate::engine::time;
-use serde_json::{Map, Value, json};
+use crate::json;
+use crate::json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -15,7 +15,7 @@
 
 use super::recording::{details, id, kind};
 use crate::engine::ScopeStep;
-use serde_json::Value;
+use crate::json::Value;
 use std::collections::HashMap;
 
 /// A Map or Parallel state between its `...StateEntered` and `...StateExited`.
@@ -171,7 +171,7 @@ pub fn describe(scope: &[ScopeStep]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn ev(id: u64, prev: u64, kind: &str, details: Value) -> Value {
         json!({"id": id, "previousEventId": prev, "type": kind, "xEventDetails": details})

@@ -93,7 +93,7 @@ impl Response {
 
     /// A JSON error body in the AWS JSON 1.0 shape (`__type`, `message`).
     pub fn aws_error(status: StatusCode, code: &str, message: &str) -> Self {
-        let body = serde_json::json!({"__type": code, "message": message}).to_string();
+        let body = crate::json!({"__type": code, "message": message}).to_string();
         let mut r = Response::new(status, "application/x-amz-json-1.0", body);
         r.headers.push(("x-amzn-ErrorType", code.to_string()));
         r

@@ -188,14 +188,14 @@ impl InspectorPane {
             tree.section(stage.as_str(), v, prev, &self.folds);
         }
         if !rec.attempts.is_empty() {
-            let attempts: Vec<serde_json::Value> = rec
+            let attempts: Vec<crate::json::Value> = rec
                 .attempts
                 .iter()
                 .map(crate::engine::Attempt::to_json)
                 .collect();
             tree.section(
                 "attempts",
-                &serde_json::Value::Array(attempts),
+                &crate::json::Value::Array(attempts),
                 None,
                 &self.folds,
             );
@@ -344,9 +344,10 @@ pub fn open_record(exec: &Execution, thread: usize) -> Option<&StepRecord> {
 
 /// A Map's items one by one: the item (after ItemsPath or Items), what ItemSelector made
 /// of it (the iteration's input) and what the iteration returned (or how it failed).
-fn map_items(rec: &StepRecord) -> Option<serde_json::Value> {
+fn map_items(rec: &StepRecord) -> Option<crate::json::Value> {
     use crate::engine::Stage;
-    use serde_json::{Value, json};
+    use crate::json;
+    use crate::json::Value;
     if rec.state_type != "Map" {
         return None;
     }

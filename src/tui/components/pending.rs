@@ -209,13 +209,13 @@ impl Answered {
 
 /// A pending task as the Inspector and the viewer show it: what it waits for, its input,
 /// its token and deadline.
-pub fn pending_json(t: &TaskRequest, cx: &Ctx) -> serde_json::Value {
+pub fn pending_json(t: &TaskRequest, cx: &Ctx) -> crate::json::Value {
     let waits_for = if cx.session.waits_for_token(t) {
         "SendTaskSuccess/SendTaskFailure with its task token (S/X here)"
     } else {
         "what its function returns or throws (S/X here)"
     };
-    let mut v = serde_json::json!({
+    let mut v = crate::json!({
         "task": t.id,
         "state": t.state,
         "resource": t.resource,
@@ -224,10 +224,10 @@ pub fn pending_json(t: &TaskRequest, cx: &Ctx) -> serde_json::Value {
         "attempt": t.attempt,
     });
     if let Some(tok) = &t.token {
-        v["token"] = serde_json::json!(tok);
+        v["token"] = crate::json!(tok);
     }
     if let Some((at, err)) = t.deadline() {
-        v["deadline"] = serde_json::json!(format!("{} ({err})", format_millis(at)));
+        v["deadline"] = crate::json!(format!("{} ({err})", format_millis(at)));
     }
     v
 }

@@ -4,12 +4,12 @@
 
 use super::{Component, Ctx, Effect, Pane, pane_block, render_tree, tree_action};
 use crate::engine::Status;
+use crate::json::Value;
 use crate::tui::action::Action;
 use crate::tui::json::{FoldMemory, JsonTree};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
-use serde_json::Value;
 
 #[derive(Debug, Default)]
 pub struct VariablesPane {
@@ -34,7 +34,7 @@ pub fn evaluated(cx: &Ctx, text: &str) -> Value {
         .evaluate(cx.ix.current_thread(), text)
     {
         Ok(v) => v,
-        Err(e) => serde_json::json!({"error": e.error, "cause": e.cause}),
+        Err(e) => crate::json!({"error": e.error, "cause": e.cause}),
     }
 }
 
@@ -90,7 +90,7 @@ impl VariablesPane {
             tree.section(&format!("eval {text}"), value, None, &self.folds);
         }
         if !self.watches.is_empty() {
-            let mut m = serde_json::Map::new();
+            let mut m = crate::json::Map::new();
             for (i, w) in self.watches.iter().enumerate() {
                 m.insert(format!("{} {w}", i + 1), evaluated(cx, w));
             }
