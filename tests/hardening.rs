@@ -243,6 +243,40 @@ fn functions_end_when_stepdbg_is_signalled() {
     }
 }
 
+#[test]
+fn a_process_a_function_detached_ends_and_the_functions_answer_is_kept() {
+    if !Path::new("/proc/self/stat").exists() {
+        eprintln!("skipped: no /proc");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let def = lambda_definition(dir.path());
+    // The detached process keeps the function's output pipes open.
+    write(
+        dir.path(),
+        "detach.sh",
+        "echo '{\"result\":42}'\necho log >&2\nsetsid sleep 300 &\necho $! > detached.pid\nsleep 0.3\n",
+    );
+    let mut cmd = bin();
+    cmd.arg("run")
+        .arg(&def)
+        .args(["--function", "work=command:sh detach.sh?timeout=20"])
+        .current_dir(dir.path());
+    let out = run_bounded(cmd, None);
+    let v = stdout_json(&out);
+    assert_eq!(v["status"], "SUCCEEDED", "{v}");
+    assert_eq!(v["output"]["Payload"], json!({"result": 42}), "{v}");
+    let detached: i32 = std::fs::read_to_string(dir.path().join("detached.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        !alive(detached),
+        "the process the function started in a session of its own ended with it"
+    );
+}
+
 // ----- hostile Lambda endpoints -------------------------------------------------------
 
 /// A one-connection server that answers whatever comes with `response` (raw bytes).

@@ -83,8 +83,15 @@ pub async fn run(
             let _ = stdin.write_all(&input).await;
         });
     }
-    let stdout = tokio::spawn(capture(child.stdout.take(), caps.stdout));
-    let stderr = tokio::spawn(capture(child.stderr.take(), caps.stderr));
+    // Set once the process has ended and the grace for its pipes has passed: a process
+    // that escaped the group may hold them open; what was read by then is kept.
+    let (give_up, pipes_given_up) = tokio::sync::watch::channel(false);
+    let stdout = tokio::spawn(capture(
+        child.stdout.take(),
+        caps.stdout,
+        pipes_given_up.clone(),
+    ));
+    let stderr = tokio::spawn(capture(child.stderr.take(), caps.stderr, pipes_given_up));
 
     let exit = match tokio::time::timeout_at(deadline, child.wait()).await {
         Ok(status) => exit_of(status?),
@@ -98,28 +105,41 @@ pub async fn run(
     };
     // Whatever the function left running is stopped with it; dropping the group kills it.
     drop(group);
-    let collect = |h: tokio::task::JoinHandle<Captured>| async move {
-        match tokio::time::timeout(PIPE_GRACE, h).await {
-            Ok(Ok(c)) => c,
-            _ => Captured::default(),
-        }
-    };
+    let grace = tokio::spawn(async move {
+        tokio::time::sleep(PIPE_GRACE).await;
+        let _ = give_up.send(true);
+        // Keeps the sender (and so the captures' wait) alive until the end of the grace.
+        give_up
+    });
+    let stdout = stdout.await.unwrap_or_default();
+    let stderr = stderr.await.unwrap_or_default();
+    grace.abort();
     Ok(Finished {
         exit,
-        stdout: collect(stdout).await,
-        stderr: collect(stderr).await,
+        stdout,
+        stderr,
     })
 }
 
-/// Read a pipe to its end, keeping the first `cap` bytes and counting the rest.
-async fn capture(pipe: Option<impl AsyncRead + Unpin>, cap: usize) -> Captured {
+/// Read a pipe to its end (or until `give_up` turns true), keeping the first `cap` bytes
+/// and counting the rest.
+async fn capture(
+    pipe: Option<impl AsyncRead + Unpin>,
+    cap: usize,
+    mut give_up: tokio::sync::watch::Receiver<bool>,
+) -> Captured {
     let mut out = Captured::default();
     let Some(mut pipe) = pipe else {
         return out;
     };
     let mut buf = vec![0u8; 64 * 1024];
     loop {
-        match pipe.read(&mut buf).await {
+        // A pipe read that loses the race has read nothing (tokio's reads are cancel-safe).
+        let read = tokio::select! {
+            read = pipe.read(&mut buf) => read,
+            _ = give_up.wait_for(|given_up| *given_up) => return out,
+        };
+        match read {
             Ok(0) | Err(_) => return out,
             Ok(n) => {
                 let keep = n.min(cap.saturating_sub(out.bytes.len()));
@@ -205,5 +225,23 @@ mod tests {
                 .text()
                 .contains("more bytes of output were dropped")
         );
+    }
+
+    #[test]
+    fn output_read_before_giving_up_on_a_pipe_is_kept() {
+        // A pipe still held open by a process that escaped the group: what came before
+        // stepdbg gives up on it is the function's output, not nothing.
+        let kept = wait(async {
+            let (mut writer, reader) = tokio::io::duplex(64);
+            writer.write_all(b"{\"result\":42}").await.unwrap();
+            let (give_up, given_up) = tokio::sync::watch::channel(false);
+            let reading = tokio::spawn(capture(Some(reader), 1024, given_up));
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            give_up.send(true).unwrap();
+            let kept = reading.await.unwrap();
+            drop(writer);
+            kept
+        });
+        assert_eq!(kept.bytes, b"{\"result\":42}");
     }
 }
