@@ -572,3 +572,57 @@ fn advance_after_reaches_the_timeout_path_when_nobody_answers() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--listen"));
 }
+
+/// `stepdbg serve` stopped by a signal while it runs an execution for a client: the client
+/// still gets its answer (the servers' shutdown grace is shorter than the forced exit).
+#[test]
+fn serve_answers_what_it_is_running_when_a_signal_stops_it() {
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_stepdbg"))
+        .args(["serve", "--port", "0", "--time-scale", "1.25"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut banner = String::new();
+    BufReader::new(serve.stderr.take().unwrap())
+        .read_line(&mut banner)
+        .unwrap();
+    let addr: SocketAddr = banner
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("serve prints its address")
+        .parse()
+        .unwrap();
+    let definition = json!({"StartAt": "Pause", "States": {"Pause": {"Type": "Wait", "Seconds": 2, "End": true}}});
+    let created = send(
+        addr,
+        "CreateStateMachine",
+        &json!({"name": "slow", "definition": definition.to_string(), "roleArn": "arn:aws:iam::123456789012:role/r", "type": "EXPRESS"}),
+    );
+    assert_eq!(created.status, 200, "{}", created.body);
+    let arn = serde_json::from_str::<Value>(&created.body).unwrap()["stateMachineArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The execution's Wait takes 1.6 s of real time; the signal comes 0.2 s in.
+    let running = std::thread::spawn(move || {
+        send(
+            addr,
+            "StartSyncExecution",
+            &json!({"stateMachineArn": arn, "input": "{}"}),
+        )
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    let signalled = Command::new("kill")
+        .args(["-INT", &serve.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signalled.success());
+    let answer = running.join().unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let result: Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(result["status"], "SUCCEEDED", "{result}");
+    // And then it ends.
+    serve.wait().unwrap();
+}

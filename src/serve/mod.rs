@@ -193,7 +193,7 @@ pub fn main(args: ServeArgs) -> i32 {
     };
     if args.tui {
         let code = crate::tui::serve_main(service_for_tui, server.addr.to_string());
-        crate::shell::runtime::wait(server.shutdown(std::time::Duration::from_secs(2)));
+        crate::shell::runtime::wait(server.shutdown(crate::shell::signals::SHUTDOWN_GRACE));
         return code;
     }
     let mut signals = crate::shell::signals::install(crate::shell::signals::Policy::Notify);
@@ -203,7 +203,7 @@ pub fn main(args: ServeArgs) -> i32 {
         server.addr
     );
     rt.block_on(async { signals.received().await });
-    crate::shell::runtime::wait(server.shutdown(std::time::Duration::from_secs(2)));
+    crate::shell::runtime::wait(server.shutdown(crate::shell::signals::SHUTDOWN_GRACE));
     exit::OK
 }
 

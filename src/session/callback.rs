@@ -19,8 +19,6 @@ use tokio::sync::{mpsc, oneshot};
 
 /// How long a request waits for the owner of the execution to answer it.
 const OWNER_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long accepted requests get to receive their responses when the endpoint stops.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 /// AWS's limits on SendTask* fields, in characters.
 const MAX_OUTPUT_CHARS: usize = 262_144;
 const MAX_ERROR_CHARS: usize = 256;
@@ -264,7 +262,7 @@ impl CallbackServer {
         while let Ok(r) = requests.try_recv() {
             r.answer(Err(CallbackError::TaskDoesNotExist));
         }
-        crate::shell::runtime::wait(server.shutdown(SHUTDOWN_GRACE));
+        crate::shell::runtime::wait(server.shutdown(crate::shell::signals::SHUTDOWN_GRACE));
     }
 }
 

@@ -12,8 +12,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// How long a front end has to exit by itself after a signal.
-pub const GRACE: Duration = Duration::from_secs(1);
+/// How long a server gives the requests it is answering when stepdbg ends.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
+/// How long a front end has to exit by itself after a signal: longer than a server's
+/// [`SHUTDOWN_GRACE`], so that the answers in flight are not cut off by the forced exit.
+pub const GRACE: Duration = Duration::from_secs(3);
 
 static CLEANUP: Mutex<Vec<fn()>> = Mutex::new(Vec::new());
 
