@@ -626,3 +626,38 @@ fn serve_answers_what_it_is_running_when_a_signal_stops_it() {
     // And then it ends.
     serve.wait().unwrap();
 }
+
+/// A client that pipelines requests and never reads the answers fills the socket buffers;
+/// the server gives up on it once an answer has waited the read timeout (10 s), instead of
+/// holding one of its few connections for ever.
+#[test]
+fn a_client_that_stops_reading_its_answers_loses_its_connection() {
+    let run = Listening::start(&[]);
+    let mut stalled = connect(run.addr);
+    let one = request(
+        "SendTaskHeartbeat",
+        &json!({"taskToken": "not-a-token"}),
+        "",
+    );
+    let batch: Vec<u8> = one.iter().copied().cycle().take(one.len() * 1000).collect();
+    let (ended, end) = mpsc::channel();
+    std::thread::spawn(move || {
+        let how = loop {
+            if let Err(e) = stalled.write_all(&batch) {
+                break e.kind();
+            }
+        };
+        let _ = ended.send(how);
+    });
+    let how = end.recv_timeout(Duration::from_secs(90));
+    assert!(
+        how.is_ok(),
+        "the server closed the connection of a client that stopped reading"
+    );
+    let r = send(
+        run.addr,
+        "SendTaskHeartbeat",
+        &json!({"taskToken": run.token}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+}

@@ -8,8 +8,8 @@
 //!   rebinding), so no web page the user visits can drive it;
 //! - framing is hyper's (Content-Length and chunked, keep-alive, HTTP/1.0 closing by
 //!   default); bodies over the limit get 413 and the connection closes; headers are
-//!   capped, and so are the time to send them and the body, and the number of
-//!   connections;
+//!   capped, and so are the time to send them and the body, the time a response may wait
+//!   for the client to read it, and the number of connections;
 //! - running out of file descriptors backs off instead of spinning on `accept`;
 //! - [`Server::shutdown`] stops accepting and lets every accepted request get its response
 //!   before the process exits.
@@ -24,6 +24,7 @@ use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
@@ -37,7 +38,8 @@ pub struct Limits {
     pub max_head: usize,
     /// Connections open at once; more wait in the kernel's backlog.
     pub max_connections: usize,
-    /// Time to receive a request's head, and then its body.
+    /// Time to receive a request's head, and then its body; and the time a response may
+    /// wait for the client to read on (see [`WriteDeadline`]).
     pub read_timeout: Duration,
 }
 
@@ -257,7 +259,10 @@ async fn accept_loop(
             .keep_alive(true)
             // One buffer, one write per response.
             .writev(false)
-            .serve_connection(TokioIo::new(stream), service);
+            .serve_connection(
+                TokioIo::new(WriteDeadline::new(stream, limits.read_timeout)),
+                service,
+            );
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             let _ = conn.await;
@@ -266,6 +271,88 @@ async fn accept_loop(
     }
     drop(listener);
     graceful.shutdown().await;
+}
+
+/// A connection whose writes fail once one has waited `limit` for the client: a client
+/// that stops reading (its requests pipelined, the socket buffers full) would otherwise hold
+/// its connection, one of the few, for ever, and enough of them would stop the server.
+struct WriteDeadline {
+    stream: tokio::net::TcpStream,
+    limit: Duration,
+    /// Running while a write waits.
+    waiting: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl WriteDeadline {
+    fn new(stream: tokio::net::TcpStream, limit: Duration) -> Self {
+        WriteDeadline {
+            stream,
+            limit,
+            waiting: None,
+        }
+    }
+
+    /// `attempt`'s outcome, or a timeout once writes have waited `limit`.
+    fn bounded<T>(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        attempt: impl FnOnce(
+            Pin<&mut tokio::net::TcpStream>,
+            &mut std::task::Context<'_>,
+        ) -> Poll<std::io::Result<T>>,
+    ) -> Poll<std::io::Result<T>> {
+        if let Poll::Ready(done) = attempt(Pin::new(&mut self.stream), cx) {
+            self.waiting = None;
+            return Poll::Ready(done);
+        }
+        let limit = self.limit;
+        let timer = self
+            .waiting
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the client stopped reading its responses",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl tokio::io::AsyncRead for WriteDeadline {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for WriteDeadline {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        self.get_mut().bounded(cx, |s, cx| s.poll_write(cx, buf))
+    }
+
+    fn poll_flush(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        self.get_mut()
+            .bounded(cx, tokio::io::AsyncWrite::poll_flush)
+    }
+
+    fn poll_shutdown(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        self.get_mut()
+            .bounded(cx, tokio::io::AsyncWrite::poll_shutdown)
+    }
 }
 
 /// The checks every request passes before its handler sees it.
