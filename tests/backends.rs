@@ -222,6 +222,16 @@ fn python_handler_setup_errors_use_the_runtime_error_names() {
             .unwrap()
             .ends_with("Error: Runtime exited with error: exit status 7")
     );
+    let quiet = error_of("fn=handler:handlers.py:quit_quietly");
+    assert_eq!(quiet.error.as_deref(), Some("Runtime.ExitError"));
+    assert!(
+        cause_json(&quiet)["errorMessage"]
+            .as_str()
+            .unwrap()
+            .ends_with("Error: Runtime exited without providing a reason"),
+        "{}",
+        cause_json(&quiet)
+    );
 }
 
 #[test]

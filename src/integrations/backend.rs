@@ -372,14 +372,17 @@ impl Call<'_> {
     /// Lambda's error when the runtime process ends without answering; a command's stderr
     /// rides along so the cause says what went wrong.
     fn exit_error(&self, exit: Exit, stderr: Option<&str>) -> String {
+        // Lambda's words: a runtime that ended without error and without an answer gave
+        // no reason.
         let how = match exit {
-            Exit::Code(code) => format!("exit status {code}"),
-            Exit::Signal(sig) => format!("signal: {}", signal_name(sig)),
-            Exit::TimedOut => "signal: killed".into(),
+            Exit::Code(0) => "Runtime exited without providing a reason".to_string(),
+            Exit::Code(code) => format!("Runtime exited with error: exit status {code}"),
+            Exit::Signal(sig) => format!("Runtime exited with error: signal: {}", signal_name(sig)),
+            Exit::TimedOut => "Runtime exited with error: signal: killed".into(),
         };
         let mut doc = json!({
             "errorType": "Runtime.ExitError",
-            "errorMessage": format!("RequestId: {} Error: Runtime exited with error: {how}", self.ctx.request_id),
+            "errorMessage": format!("RequestId: {} Error: {how}", self.ctx.request_id),
         });
         if let Some(stderr) = stderr {
             let start = stderr.len().saturating_sub(STDERR_IN_ERROR_BYTES);
