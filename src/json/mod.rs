@@ -6,6 +6,7 @@
 //! (64 bytes each), searched in order until it is big enough for an index (see [`Map`]).
 //! Parsing, printing and numbers are `serde_json`'s.
 
+mod macros;
 mod map;
 
 pub use map::{
@@ -29,14 +30,6 @@ pub enum Value {
     String(String),
     Array(Vec<Value>),
     Object(Map<String, Value>),
-}
-
-/// `json!` as `serde_json`'s, making a [`Value`] of this module.
-#[macro_export]
-macro_rules! json {
-    ($($json:tt)+) => {
-        $crate::json::Value::from(::serde_json::json!($($json)+))
-    };
 }
 
 /// A Rust value as a [`Value`] (through `serde_json`'s).
@@ -691,6 +684,7 @@ eq_number!(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json;
 
     fn both(text: &str) -> (Value, serde_json::Value) {
         (
