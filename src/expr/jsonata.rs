@@ -501,14 +501,7 @@ pub fn unexpected_type_error(
 /// The type names AWS uses in `unexpected_type_error`: null, boolean, number, string,
 /// array, object.
 pub fn json_type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
+    value.type_name()
 }
 
 enum Outcome {

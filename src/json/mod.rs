@@ -222,7 +222,7 @@ impl Index for usize {
                     panic!("cannot access index {self} of JSON array of length {len}")
                 })
             }
-            other => panic!("cannot access index {self} of JSON {}", type_name(other)),
+            other => panic!("cannot access index {self} of JSON {}", other.type_name()),
         }
     }
 }
@@ -242,7 +242,7 @@ impl Index for str {
         }
         match v {
             Value::Object(map) => map.entry(self).or_insert(Value::Null),
-            other => panic!("cannot access key {self:?} in JSON {}", type_name(other)),
+            other => panic!("cannot access key {self:?} in JSON {}", other.type_name()),
         }
     }
 }
@@ -290,14 +290,17 @@ impl<I: Index> std::ops::IndexMut<I> for Value {
     }
 }
 
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+impl Value {
+    /// The JSON type's name: null, boolean, number, string, array or object.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        }
     }
 }
 
@@ -469,7 +472,7 @@ impl<'de> Deserialize<'de> for Map<String, Value> {
             Value::Object(m) => Ok(m),
             other => Err(serde::de::Error::custom(format_args!(
                 "invalid type: {}, expected a JSON object",
-                type_name(&other)
+                other.type_name()
             ))),
         }
     }
