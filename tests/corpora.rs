@@ -116,8 +116,8 @@ fn every_realworld_definition_loads_and_validates() {
 /// error for each cut short or spoiled.
 #[test]
 fn the_input_reader_reads_every_corpus_file_as_serde_json_does() {
-    use stepdbg::expr::parse::value_from_str;
     use stepdbg::json::Value;
+    use stepdbg::json::parse::value_from_str;
     let same = |text: &str, what: &str| {
         let theirs = serde_json::from_str::<Value>(text);
         match (value_from_str(text), theirs) {

@@ -229,7 +229,7 @@ pub fn loader(data: &[u8]) {
 fn same_as_serde_json(text: &str) {
     let theirs = serde_json::from_str::<Value>(text);
     let text_of = |v: &Value| serde_json::to_string(v).unwrap_or_default();
-    match (stepdbg::expr::parse::value_from_str(text), &theirs) {
+    match (stepdbg::json::parse::value_from_str(text), &theirs) {
         (Ok(ours), Ok(theirs)) => assert_eq!(text_of(&ours), text_of(theirs), "{text:?}"),
         (Err(ours), Err(theirs)) => assert_eq!(ours.to_string(), theirs.to_string()),
         (ours, theirs) => panic!("{text:?}: {ours:?} but serde_json {theirs:?}"),

@@ -7,10 +7,10 @@ use super::diagnostic::Diagnostic;
 use super::model::*;
 use super::source::pointer_token;
 use crate::expr::intrinsics;
+use crate::expr::json_type_name;
 use crate::expr::jsonata::{self, JsonataExpr, JsonataTemplate};
 use crate::expr::jsonpath::JsonPath;
 use crate::expr::template::PayloadTemplate;
-use crate::expr::{json_type_name, member};
 use crate::json::{Map, Value};
 
 /// Build the model of the top-level machine in `value`.
@@ -373,14 +373,14 @@ impl Builder {
                 .at_key = true;
             }
         }
-        if let Some(q) = member(obj, "QueryLanguage") {
+        if let Some(q) = obj.get("QueryLanguage") {
             m.query_language = self
                 .query_language(q, &ptr(p, "QueryLanguage"))
                 .unwrap_or(inherited);
         }
         m.comment = self.opt_string(obj, p, "Comment");
         m.version = self.opt_string(obj, p, "Version");
-        if top && let Some(t) = member(obj, "TimeoutSeconds") {
+        if top && let Some(t) = obj.get("TimeoutSeconds") {
             match t.as_u64() {
                 Some(n) if n > 0 => m.timeout_seconds = Some(n),
                 _ => {
@@ -392,7 +392,7 @@ impl Builder {
                 }
             }
         }
-        match member(obj, "StartAt") {
+        match obj.get("StartAt") {
             Some(Value::String(s)) => m.start_at = s.clone(),
             Some(v) => {
                 self.err(
@@ -411,7 +411,7 @@ impl Builder {
             }
         }
         let states_ptr = ptr(p, "States");
-        match member(obj, "States") {
+        match obj.get("States") {
             Some(Value::Object(states)) => {
                 // Sized once: a State is large, and a long machine would otherwise be
                 // copied at every doubling.
@@ -483,7 +483,7 @@ impl Builder {
     }
 
     fn opt_string(&mut self, obj: &Map<String, Value>, p: &str, key: &str) -> Option<String> {
-        match member(obj, key)? {
+        match obj.get(key)? {
             Value::String(s) => Some(s.clone()),
             v => {
                 self.err(
@@ -546,7 +546,7 @@ impl Builder {
         st: &mut State,
     ) {
         let terminal_type = matches!(ty, "Choice" | "Succeed" | "Fail");
-        if let Some(n) = member(o, "Next") {
+        if let Some(n) = o.get("Next") {
             match n.as_str() {
                 Some(s) => {
                     st.next = Some(Target {
@@ -563,7 +563,7 @@ impl Builder {
                 }
             }
         }
-        if let Some(e) = member(o, "End") {
+        if let Some(e) = o.get("End") {
             match e.as_bool() {
                 Some(b) => st.end = b,
                 None => {
@@ -604,7 +604,7 @@ impl Builder {
         inherited: QueryLanguage,
         depth: usize,
     ) -> Option<State> {
-        let ty = match member(o, "Type") {
+        let ty = match o.get("Type") {
             Some(Value::String(t)) => t.as_str(),
             Some(v) => {
                 self.err(
@@ -638,7 +638,7 @@ impl Builder {
             )
             .at_key = true;
         }
-        let lang = match member(o, "QueryLanguage") {
+        let lang = match o.get("QueryLanguage") {
             Some(q) => self
                 .query_language(q, &ptr(p, "QueryLanguage"))
                 .unwrap_or(inherited),
@@ -675,16 +675,16 @@ impl Builder {
         }
         st.io.assign = self.opt_assign(o, p, lang).map(Box::new);
 
-        if let Some(r) = member(o, "Retry") {
+        if let Some(r) = o.get("Retry") {
             st.retry = self.retriers(r, &ptr(p, "Retry"));
         }
-        if let Some(c) = member(o, "Catch") {
+        if let Some(c) = o.get("Catch") {
             st.catch = self.catchers(c, &ptr(p, "Catch"), lang);
         }
 
         st.kind = match ty {
             "Pass" => StateKind::Pass(Pass {
-                result: member(o, "Result").cloned(),
+                result: o.get("Result").cloned(),
             }),
             "Task" => StateKind::Task(Box::new(self.task(o, p, lang))),
             "Choice" => StateKind::Choice(self.choice(o, p, lang)),
@@ -706,7 +706,7 @@ impl Builder {
         key: &str,
         reference: bool,
     ) -> Option<Option<JsonPath>> {
-        match member(o, key)? {
+        match o.get(key)? {
             Value::Null => Some(None),
             Value::String(s) => match JsonPath::parse(s) {
                 Ok(path) => {
@@ -787,7 +787,7 @@ impl Builder {
         p: &str,
         key: &str,
     ) -> Option<PayloadTemplate> {
-        let v = member(o, key)?;
+        let v = o.get(key)?;
         self.template(v, p, key)
     }
 
@@ -855,7 +855,7 @@ impl Builder {
         p: &str,
         key: &str,
     ) -> Option<JsonataTemplate> {
-        let v = member(o, key)?;
+        let v = o.get(key)?;
         self.jsonata_template(v, &ptr(p, key), key)
     }
 
@@ -865,7 +865,7 @@ impl Builder {
         p: &str,
         lang: QueryLanguage,
     ) -> Option<Assign> {
-        let v = member(o, "Assign")?;
+        let v = o.get("Assign")?;
         let ap = ptr(p, "Assign");
         let Some(obj) = v.as_object() else {
             self.err(
@@ -901,7 +901,7 @@ impl Builder {
     ) -> Option<Dyn<f64>> {
         let Bounds { min, max, integer } = bounds;
         let path_key = format!("{key}Path");
-        if let Some(v) = member(o, &path_key) {
+        if let Some(v) = o.get(&path_key) {
             if has_member(o, key) {
                 self.err(
                     "exclusive-fields",
@@ -913,7 +913,7 @@ impl Builder {
                 .path_field(v, &ptr(p, &path_key), &path_key)
                 .map(Dyn::Path);
         }
-        let v = member(o, key)?;
+        let v = o.get(key)?;
         let fp = ptr(p, key);
         if let Some(s) = v.as_str() {
             if is_deployment_placeholder(s) {
@@ -992,7 +992,7 @@ impl Builder {
 
     fn error_equals(&mut self, o: &Map<String, Value>, p: &str, last: bool) -> Vec<String> {
         let ep = ptr(p, "ErrorEquals");
-        let Some(v) = member(o, "ErrorEquals") else {
+        let Some(v) = o.get("ErrorEquals") else {
             self.err("missing-field", p, "'ErrorEquals' is required")
                 .help = Some("list the error names to match, e.g. [\"States.ALL\"]".into());
             return vec![];
@@ -1073,7 +1073,7 @@ impl Builder {
             }
             let error_equals = self.error_equals(o, &rp, i + 1 == arr.len());
             let int = |b: &mut Self, key: &str, min: u64, default: u64| -> u64 {
-                match member(o, key) {
+                match o.get(key) {
                     None => default,
                     Some(v) => match v.as_u64() {
                         Some(n) if n >= min && n <= 99_999_999 => n,
@@ -1090,9 +1090,10 @@ impl Builder {
             };
             let interval_seconds = int(self, "IntervalSeconds", 1, 1) as f64;
             let max_attempts = int(self, "MaxAttempts", 0, 3);
-            let max_delay_seconds =
-                member(o, "MaxDelaySeconds").map(|_| int(self, "MaxDelaySeconds", 1, 1) as f64);
-            let backoff_rate = match member(o, "BackoffRate") {
+            let max_delay_seconds = o
+                .get("MaxDelaySeconds")
+                .map(|_| int(self, "MaxDelaySeconds", 1, 1) as f64);
+            let backoff_rate = match o.get("BackoffRate") {
                 None => 2.0,
                 Some(v) => match v.as_f64() {
                     Some(n) if n >= 1.0 => n,
@@ -1106,7 +1107,7 @@ impl Builder {
                     }
                 },
             };
-            let jitter_full = match member(o, "JitterStrategy") {
+            let jitter_full = match o.get("JitterStrategy") {
                 None => false,
                 Some(v) => match v.as_str() {
                     Some("FULL") => true,
@@ -1177,7 +1178,7 @@ impl Builder {
                 self.diags.push(d.at_key());
             }
             let error_equals = self.error_equals(o, &cp, i + 1 == arr.len());
-            let next = match member(o, "Next").and_then(Value::as_str) {
+            let next = match o.get("Next").and_then(Value::as_str) {
                 Some(n) => n.to_string(),
                 None => {
                     self.err(
@@ -1215,7 +1216,7 @@ impl Builder {
     }
 
     fn task(&mut self, o: &Map<String, Value>, p: &str, lang: QueryLanguage) -> Task {
-        let resource = match member(o, "Resource") {
+        let resource = match o.get("Resource") {
             Some(Value::String(s)) => s.clone(),
             Some(v) => {
                 self.err(
@@ -1248,14 +1249,14 @@ impl Builder {
                 lang,
                 Bounds::int(1.0, max),
             ),
-            credentials: member(o, "Credentials").cloned(),
+            credentials: o.get("Credentials").cloned(),
             resource,
         }
     }
 
     fn choice(&mut self, o: &Map<String, Value>, p: &str, lang: QueryLanguage) -> Choice {
         let mut c = Choice::default();
-        if let Some(d) = member(o, "Default") {
+        if let Some(d) = o.get("Default") {
             match d.as_str() {
                 Some(s) => {
                     c.default = Some(Target {
@@ -1273,7 +1274,7 @@ impl Builder {
             }
         }
         let cp = ptr(p, "Choices");
-        let arr = match member(o, "Choices") {
+        let arr = match o.get("Choices") {
             Some(Value::Array(a)) if !a.is_empty() => a,
             Some(_) => {
                 self.err(
@@ -1294,7 +1295,7 @@ impl Builder {
                 self.err("bad-type", &rp, "a choice rule must be an object");
                 continue;
             };
-            let next = match member(ro, "Next").and_then(Value::as_str) {
+            let next = match ro.get("Next").and_then(Value::as_str) {
                 Some(n) => n.to_string(),
                 None => {
                     self.err("missing-field", &rp, "a top-level choice rule needs 'Next'");
@@ -1397,7 +1398,7 @@ impl Builder {
                 .help = Some("JSONata choice rules use \"Condition\": \"{% ... %}\"".into());
             }
         }
-        let cond = match member(o, "Condition") {
+        let cond = match o.get("Condition") {
             Some(Value::Bool(b)) => ConditionExpr::Literal(*b),
             Some(Value::String(s)) => {
                 ConditionExpr::Expr(self.jsonata_expr(s, &ptr(p, "Condition"), "Condition")?)
@@ -1495,7 +1496,7 @@ impl Builder {
             .at_key = true;
             return None;
         }
-        let variable = match member(o, "Variable") {
+        let variable = match o.get("Variable") {
             Some(var) => self.path_field(var, &ptr(p, "Variable"), "Variable")?,
             None => {
                 self.err(
@@ -1573,13 +1574,13 @@ impl Builder {
                 how: WaitFor::Seconds(how),
             };
         }
-        if let Some(v) = member(o, "TimestampPath") {
+        if let Some(v) = o.get("TimestampPath") {
             if let Some(path) = self.path_field(v, &ptr(p, "TimestampPath"), "TimestampPath") {
                 return Wait {
                     how: WaitFor::Timestamp(Dyn::Path(path)),
                 };
             }
-        } else if let Some(v) = member(o, "Timestamp") {
+        } else if let Some(v) = o.get("Timestamp") {
             let tp = ptr(p, "Timestamp");
             match v.as_str() {
                 Some(s)
@@ -1618,7 +1619,7 @@ impl Builder {
     fn fail(&mut self, o: &Map<String, Value>, p: &str, lang: QueryLanguage) -> Fail {
         let field = |b: &mut Self, key: &str| -> Option<FailField> {
             let path_key = format!("{key}Path");
-            if let Some(v) = member(o, &path_key) {
+            if let Some(v) = o.get(&path_key) {
                 if has_member(o, key) {
                     b.err(
                         "exclusive-fields",
@@ -1643,7 +1644,7 @@ impl Builder {
                 }
                 return b.path_field(v, &pp, &path_key).map(FailField::Path);
             }
-            let v = member(o, key)?;
+            let v = o.get(key)?;
             let fp = ptr(p, key);
             match v.as_str() {
                 Some(s)
@@ -1673,7 +1674,7 @@ impl Builder {
     ) -> Parallel {
         let bp = ptr(p, "Branches");
         let mut par = Parallel::default();
-        match member(o, "Branches") {
+        match o.get("Branches") {
             Some(Value::Array(a)) if !a.is_empty() => {
                 for (i, b) in a.iter().enumerate() {
                     let ip = ptr(&bp, &i.to_string());
@@ -1706,7 +1707,7 @@ impl Builder {
     fn processor_config(&mut self, po: &Map<String, Value>, pp: &str) -> (MapMode, Option<String>) {
         let mut mode = MapMode::Inline;
         let mut execution_type = None;
-        if let Some(cfg) = member(po, "ProcessorConfig") {
+        if let Some(cfg) = po.get("ProcessorConfig") {
             let cp = ptr(pp, "ProcessorConfig");
             match cfg.as_object() {
                 Some(c) => {
@@ -1757,7 +1758,7 @@ impl Builder {
         p: &str,
         lang: QueryLanguage,
     ) -> Option<ItemSelector> {
-        match (member(o, "ItemSelector"), member(o, "Parameters")) {
+        match (o.get("ItemSelector"), o.get("Parameters")) {
             (Some(_), Some(_)) => {
                 self.err(
                     "exclusive-fields",
@@ -1791,7 +1792,7 @@ impl Builder {
             self.err("bad-type", bp, "'ItemBatcher' must be an object");
             return None;
         };
-        let batch_input = member(bo, "BatchInput").and_then(|bi| match lang {
+        let batch_input = bo.get("BatchInput").and_then(|bi| match lang {
             QueryLanguage::JsonPath => self
                 .template(bi, &ptr(bp, "BatchInput"), "BatchInput")
                 .map(ItemSelector::JsonPath),
@@ -1825,7 +1826,7 @@ impl Builder {
         lang: QueryLanguage,
         depth: usize,
     ) -> MapState {
-        let (proc_key, proc_val) = match (member(o, "ItemProcessor"), member(o, "Iterator")) {
+        let (proc_key, proc_val) = match (o.get("ItemProcessor"), o.get("Iterator")) {
             (Some(v), None) => ("ItemProcessor", Some(v)),
             (None, Some(v)) => ("Iterator", Some(v)),
             (Some(v), Some(_)) => {
@@ -1898,9 +1899,9 @@ impl Builder {
             items_path,
             items,
             item_selector,
-            item_reader: member(o, "ItemReader").cloned(),
+            item_reader: o.get("ItemReader").cloned(),
             item_batcher,
-            result_writer: member(o, "ResultWriter").cloned(),
+            result_writer: o.get("ResultWriter").cloned(),
             max_concurrency: self.dyn_number(o, p, "MaxConcurrency", lang, Bounds::int(0.0, 1e12)),
             tolerated_failure_count: self.dyn_number(
                 o,
@@ -2008,5 +2009,5 @@ fn resolve_targets(m: &mut Machine) {
 
 /// Whether an object has a member (found as [`member`] finds it).
 fn has_member(o: &Map<String, Value>, key: &str) -> bool {
-    member(o, key).is_some()
+    o.get(key).is_some()
 }

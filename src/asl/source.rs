@@ -5,7 +5,7 @@
 //! read from saphyr-parser's events, which carry positions. Both refuse nesting deeper
 //! than [`MAX_DEPTH`] instead of overflowing the stack.
 
-use crate::expr::parse::{Duplicates, Name, ObjectShapes};
+use crate::json::parse::{Duplicates, Name, ObjectShapes};
 use crate::json::{Map, Value};
 use serde_json::Number;
 use std::collections::HashMap;
@@ -375,7 +375,7 @@ struct JsonParser<'a> {
     pointer: String,
     spans: SpanIndex,
     /// Members and items of the objects and arrays being read, innermost last: each
-    /// container is made at its final size once it ends (see `expr::parse`).
+    /// container is made at its final size once it ends (see `json::parse`).
     pending_members: Vec<(Name, Value)>,
     pending_items: Vec<Value>,
     shapes: ObjectShapes,
@@ -675,7 +675,7 @@ impl<'a> JsonParser<'a> {
     /// Moves past the characters a string holds as they are (up to a quote, a backslash
     /// or a control character).
     fn skip_plain_run(&mut self) {
-        self.pos = crate::expr::parse::plain_run_end(self.bytes, self.pos);
+        self.pos = crate::json::parse::plain_run_end(self.bytes, self.pos);
     }
 
     fn hex4(&mut self) -> Result<u32, (usize, String)> {

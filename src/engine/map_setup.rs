@@ -8,7 +8,7 @@ use crate::asl::model::{Dyn, ItemBatcher, ItemSelector, MapState};
 use crate::expr::jsonata::{self, States};
 use crate::expr::jsonpath::PathRoot;
 use crate::expr::template::{PayloadTemplate, Shape};
-use crate::expr::{ExprError, compact, member};
+use crate::expr::{ExprError, compact};
 use crate::json;
 use crate::json::{Map, Value};
 use std::cell::OnceCell;
@@ -357,24 +357,18 @@ fn set_map_item(ctx: &mut Value, index: usize, item: Value) {
     let Value::Object(ctx) = ctx else {
         return;
     };
-    if member(ctx, "Map").is_none() {
+    if ctx.get("Map").is_none() {
         ctx.insert("Map".into(), json!({"Item": {"Index": 0, "Value": null}}));
     }
-    if let Some(Value::Object(slot)) =
-        crate::expr::member_mut(ctx, "Map").and_then(|m| member_mut(m, "Item"))
-    {
+    if let Some(Value::Object(slot)) = ctx.get_mut("Map").and_then(|m| m.get_mut("Item")) {
         set_member(slot, "Index", Value::from(index));
         set_member(slot, "Value", item);
     }
 }
 
-fn member_mut<'v>(v: &'v mut Value, key: &str) -> Option<&'v mut Value> {
-    crate::expr::member_mut(v.as_object_mut()?, key)
-}
-
 /// `obj[key] = value` without a new key string when the member is there already.
 fn set_member(obj: &mut Map<String, Value>, key: &str, value: Value) {
-    match crate::expr::member_mut(obj, key) {
+    match obj.get_mut(key) {
         Some(slot) => *slot = value,
         None => {
             obj.insert(key.to_owned(), value);

@@ -658,7 +658,7 @@ fn reach_value(v: &Value, reach: &Reach) -> JValue {
         (Reach::Members(members), Value::Object(m)) => {
             let mut out = JMap::default();
             for (name, r) in members {
-                if let Some(x) = super::member(m, name) {
+                if let Some(x) = m.get(name) {
                     out.insert(name.clone(), reach_value(x, r));
                 }
             }

@@ -4,7 +4,6 @@
 pub mod intrinsics;
 pub mod jsonata;
 pub mod jsonpath;
-pub mod parse;
 pub mod template;
 
 pub mod budget;
@@ -48,63 +47,6 @@ impl std::fmt::Display for ExprError {
         write!(f, "{}: {}", self.error, self.cause)
     }
 }
-
-/// A "shape": the member names of objects made again and again (a template's, an array's
-/// like items), in order, each with `null`; None when a name repeats. Copying it
-/// ([`from_shape`]) does not hash the names again, inserting them does.
-pub(crate) fn shape_of<'n>(
-    names: impl ExactSizeIterator<Item = &'n str>,
-) -> Option<crate::json::Map<String, crate::json::Value>> {
-    let len = names.len();
-    // At the size the copies are made, so that copying it in reuses their allocations.
-    let mut shape = crate::json::Map::with_capacity(len);
-    for name in names {
-        shape.insert(name.to_owned(), crate::json::Value::Null);
-    }
-    (shape.len() == len).then_some(shape)
-}
-
-/// A new object with `shape`'s names (values `null`, to be filled in order). Made at the
-/// shape's size and copied in: `clone` would keep room for as many members as the shape's
-/// hash table has (3 for 2, 7 for 4), `clone_from` into an exact map does not.
-#[inline]
-pub(crate) fn from_shape(
-    shape: &crate::json::Map<String, crate::json::Value>,
-) -> crate::json::Map<String, crate::json::Value> {
-    let mut map = crate::json::Map::with_capacity(shape.len());
-    map.clone_from(shape);
-    map
-}
-
-/// A member of an object. `serde_json`'s map hashes every key with SipHash, which costs
-/// more than comparing a few keys: the objects that states pass around are mostly small,
-/// so those are searched in order.
-pub fn member<'a>(
-    map: &'a crate::json::Map<String, crate::json::Value>,
-    key: &str,
-) -> Option<&'a crate::json::Value> {
-    if map.len() <= SCANNED_MEMBERS {
-        map.iter().find_map(|(k, v)| (k == key).then_some(v))
-    } else {
-        map.get(key)
-    }
-}
-
-/// [`member`], to change it.
-pub fn member_mut<'a>(
-    map: &'a mut crate::json::Map<String, crate::json::Value>,
-    key: &str,
-) -> Option<&'a mut crate::json::Value> {
-    if map.len() <= SCANNED_MEMBERS {
-        map.iter_mut().find_map(|(k, v)| (k == key).then_some(v))
-    } else {
-        map.get_mut(key)
-    }
-}
-
-/// Up to this many members, comparing keys beats hashing one (measured with callgrind on
-/// the bench machines).
-const SCANNED_MEMBERS: usize = 8;
 
 /// "an object", "an array", ... for messages.
 pub fn json_type_name(v: &crate::json::Value) -> &'static str {

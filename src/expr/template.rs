@@ -123,7 +123,7 @@ impl Shape {
         mut value: impl FnMut(usize, &PayloadTemplate) -> Result<Value, E>,
     ) -> Result<Map<String, Value>, E> {
         if let Some(shape) = self.get(fields) {
-            let mut map = super::from_shape(shape);
+            let mut map = crate::json::parse::from_shape(shape);
             for (k, ((_, t), slot)) in fields.iter().zip(map.values_mut()).enumerate() {
                 *slot = value(k, t)?;
             }
@@ -144,7 +144,9 @@ impl Shape {
             return None;
         }
         self.map
-            .get_or_init(|| super::shape_of(fields.iter().map(|(name, _)| name.as_str())))
+            .get_or_init(|| {
+                crate::json::parse::shape_of(fields.iter().map(|(name, _)| name.as_str()))
+            })
             .as_ref()
     }
 }

@@ -707,7 +707,7 @@ pub fn invoke_envelope(resp: &InvokeResponse, meta: &ResponseMeta) -> Value {
 
 /// The function's response text as JSON; text that is not JSON stays a string.
 pub fn parse_payload(text: &str) -> Value {
-    crate::expr::parse::value_from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
+    crate::json::parse::value_from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
 }
 
 /// JSON with `", "` and `": "` separators (Python's `json.dumps` default).

@@ -327,7 +327,7 @@ impl Service {
             None => uuid(),
         };
         let input_text = a.get("input").and_then(Value::as_str).unwrap_or("{}");
-        let input = crate::expr::parse::value_from_str(input_text).map_err(|e| {
+        let input = crate::json::parse::value_from_str(input_text).map_err(|e| {
             ApiError::new(
                 "InvalidExecutionInput",
                 format!("Invalid State Machine Execution Input: '{e}'"),

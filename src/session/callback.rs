@@ -403,7 +403,7 @@ pub fn parse(target: &str, body: &[u8]) -> Result<(String, CallbackAction), Call
     let token = token.unwrap_or_default().to_string();
     let action = match operation {
         "SendTaskSuccess" => {
-            let output = crate::expr::parse::value_from_str(output.unwrap_or_default())
+            let output = crate::json::parse::value_from_str(output.unwrap_or_default())
                 .map_err(|e| CallbackError::InvalidOutput(e.to_string()))?;
             CallbackAction::Success { output }
         }

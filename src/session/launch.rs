@@ -88,7 +88,7 @@ pub fn read_json_arg(arg: &str, what: &str) -> Result<Value, SessionError> {
 
 fn read_json_text(arg: &str, what: &str) -> Result<Value, String> {
     let (text, origin) = read_text_arg(arg, what)?;
-    crate::expr::parse::value_from_str(&text)
+    crate::json::parse::value_from_str(&text)
         .map_err(|e| format!("{what}: {origin} is not valid JSON: {e}"))
 }
 

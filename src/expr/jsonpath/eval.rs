@@ -222,7 +222,7 @@ impl<'a> Step<'a, '_> {
         token_definite: bool,
         out: &mut Found<'a>,
     ) -> Result<(), EvalError> {
-        if let Some(v) = crate::expr::member(map, name) {
+        if let Some(v) = map.get(name) {
             out.refs.push(v);
             return Ok(());
         }
@@ -409,18 +409,16 @@ pub(super) fn select_simple<'a>(
             root: '$',
         };
         let found = match (segment, cur) {
-            (Segment::Name { name, .. }, Value::Object(map)) => {
-                match crate::expr::member(map, name) {
-                    Some(v) => Some(v),
-                    None if leaf => None,
-                    None => {
-                        return Err(PathError(format!(
-                            "Missing property in path {}['{name}']",
-                            step().eval_path(None)
-                        )));
-                    }
+            (Segment::Name { name, .. }, Value::Object(map)) => match map.get(name) {
+                Some(v) => Some(v),
+                None if leaf => None,
+                None => {
+                    return Err(PathError(format!(
+                        "Missing property in path {}['{name}']",
+                        step().eval_path(None)
+                    )));
                 }
-            }
+            },
             (Segment::Index(i), Value::Array(items)) => {
                 effective_index(*i, items.len()).map(|at| &items[at])
             }

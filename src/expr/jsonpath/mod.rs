@@ -247,9 +247,7 @@ impl JsonPath {
         let mut cur = target;
         for segment in &self.0.body.segments {
             cur = match (segment, cur) {
-                (Segment::Name { name, .. }, Value::Object(map)) => {
-                    crate::expr::member_mut(map, name)?
-                }
+                (Segment::Name { name, .. }, Value::Object(map)) => map.get_mut(name)?,
                 (Segment::Index(i), Value::Array(items)) => {
                     let at = effective_index(*i, items.len())?;
                     &mut items[at]

@@ -18,6 +18,12 @@ use serde_json::Number;
 use std::fmt;
 use std::ops::Range;
 
+/// A value from any serde deserializer, its containers at their exact size: what
+/// [`Value`]'s `Deserialize` does.
+pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+    ValueSeed(&mut Pending::default()).deserialize(d)
+}
+
 /// Parse JSON text (as `serde_json::from_str::<Value>` does).
 pub fn value_from_str(text: &str) -> serde_json::Result<Value> {
     let mut pending = Pending::default();
@@ -391,7 +397,7 @@ impl ObjectShapes {
                 matches!(name, Name::Plain(range) if text[range.clone()] == text[last.clone()])
             });
         if same_names && let Some(copy) = &shape.map {
-            let mut map = super::from_shape(copy);
+            let mut map = from_shape(copy);
             for (slot, (_, value)) in map.values_mut().zip(members.drain(start..)) {
                 *slot = value;
             }
@@ -424,7 +430,7 @@ impl ObjectShapes {
             }
         }
         if same_names && map.len() == len {
-            shape.map = super::shape_of(map.keys().map(String::as_str));
+            shape.map = shape_of(map.keys().map(String::as_str));
         }
         Ok(map)
     }
@@ -500,6 +506,27 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
         // No text to compare names in: every object is made member by member.
         Ok(Value::Object(pending.take_members("", 0, start)))
     }
+}
+
+/// A "shape": the member names of objects made again and again (a template's, an array's
+/// like items), in order, each with `null`; None when a name repeats. Copying it
+/// ([`from_shape`]) does not compare the names with each other again, inserting them does.
+pub(crate) fn shape_of<'n>(
+    names: impl ExactSizeIterator<Item = &'n str>,
+) -> Option<Map<String, Value>> {
+    let len = names.len();
+    // At the size the copies are made, so that copying it in reuses their allocations.
+    let mut shape = Map::with_capacity(len);
+    for name in names {
+        shape.insert(name.to_owned(), Value::Null);
+    }
+    (shape.len() == len).then_some(shape)
+}
+
+/// A new object with `shape`'s names (values `null`, to be filled in order).
+#[inline]
+pub(crate) fn from_shape(shape: &Map<String, Value>) -> Map<String, Value> {
+    shape.clone()
 }
 
 #[cfg(test)]
