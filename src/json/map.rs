@@ -120,6 +120,7 @@ impl Map<String, Value> {
         self.index = None;
     }
 
+    #[inline]
     fn position(&self, name: &str) -> Option<usize> {
         match &self.index {
             Some(index) => index.find(&self.entries, name),
@@ -144,6 +145,7 @@ impl Map<String, Value> {
         at
     }
 
+    #[inline]
     pub fn get<Q>(&self, name: &Q) -> Option<&Value>
     where
         String: Borrow<Q>,
@@ -152,6 +154,7 @@ impl Map<String, Value> {
         self.position(name.as_ref()).map(|i| &self.entries[i].1)
     }
 
+    #[inline]
     pub fn get_mut<Q>(&mut self, name: &Q) -> Option<&mut Value>
     where
         String: Borrow<Q>,
