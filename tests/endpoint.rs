@@ -573,12 +573,11 @@ fn advance_after_reaches_the_timeout_path_when_nobody_answers() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--listen"));
 }
 
-/// `stepdbg serve` stopped by a signal while it runs an execution for a client: the client
-/// still gets its answer (the servers' shutdown grace is shorter than the forced exit).
-#[test]
-fn serve_answers_what_it_is_running_when_a_signal_stops_it() {
+/// `stepdbg serve` (with `--time-scale`) holding an EXPRESS machine whose one Wait lasts
+/// `seconds`: the server, its address and the machine's ARN.
+fn serve_with_a_wait(time_scale: &str, seconds: u32) -> (Child, SocketAddr, String) {
     let mut serve = Command::new(env!("CARGO_BIN_EXE_stepdbg"))
-        .args(["serve", "--port", "0", "--time-scale", "1.25"])
+        .args(["serve", "--port", "0", "--time-scale", time_scale])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -594,7 +593,7 @@ fn serve_answers_what_it_is_running_when_a_signal_stops_it() {
         .expect("serve prints its address")
         .parse()
         .unwrap();
-    let definition = json!({"StartAt": "Pause", "States": {"Pause": {"Type": "Wait", "Seconds": 2, "End": true}}});
+    let definition = json!({"StartAt": "Pause", "States": {"Pause": {"Type": "Wait", "Seconds": seconds, "End": true}}});
     let created = send(
         addr,
         "CreateStateMachine",
@@ -605,7 +604,11 @@ fn serve_answers_what_it_is_running_when_a_signal_stops_it() {
         .as_str()
         .unwrap()
         .to_string();
-    // The execution's Wait takes 1.6 s of real time; the signal comes 0.2 s in.
+    (serve, addr, arn)
+}
+
+/// Start `arn` synchronously, interrupt `serve` 0.2 s later, and return the answer.
+fn interrupted_sync_execution(serve: &mut Child, addr: SocketAddr, arn: String) -> Resp {
     let running = std::thread::spawn(move || {
         send(
             addr,
@@ -620,11 +623,33 @@ fn serve_answers_what_it_is_running_when_a_signal_stops_it() {
         .unwrap();
     assert!(signalled.success());
     let answer = running.join().unwrap();
+    // And then it ends.
+    serve.wait().unwrap();
+    answer
+}
+
+/// `stepdbg serve` stopped by a signal while it runs an execution for a client: the client
+/// still gets its answer (the servers' shutdown grace, 2 s, is shorter than the forced exit).
+#[test]
+fn serve_answers_what_it_is_running_when_a_signal_stops_it() {
+    // The Wait takes 1.6 s of real time.
+    let (mut serve, addr, arn) = serve_with_a_wait("1.25", 2);
+    let answer = interrupted_sync_execution(&mut serve, addr, arn);
     assert_eq!(answer.status, 200, "{}", answer.body);
     let result: Value = serde_json::from_str(&answer.body).unwrap();
     assert_eq!(result["status"], "SUCCEEDED", "{result}");
-    // And then it ends.
-    serve.wait().unwrap();
+}
+
+/// What is still running when the shutdown grace is over gets a 503, not a closed socket.
+#[test]
+fn serve_answers_503_for_what_outlasts_its_shutdown_grace() {
+    let (mut serve, addr, arn) = serve_with_a_wait("1", 4);
+    let answer = interrupted_sync_execution(&mut serve, addr, arn);
+    assert_eq!(answer.status, 503, "{}", answer.body);
+    assert_eq!(
+        answer.header("x-amzn-errortype"),
+        Some("ServiceUnavailable")
+    );
 }
 
 /// A client that pipelines requests and never reads the answers fills the socket buffers;

@@ -12,7 +12,7 @@
 //!   for the client to read it, and the number of connections;
 //! - running out of file descriptors backs off instead of spinning on `accept`;
 //! - [`Server::shutdown`] stops accepting and lets every accepted request get its response
-//!   before the process exits.
+//!   before the process exits: its own within the grace, `503 ServiceUnavailable` after it.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -127,15 +127,26 @@ pub type Handler = Arc<dyn Fn(Request) -> BoxFuture + Send + Sync>;
 pub struct Server {
     pub addr: SocketAddr,
     stop: watch::Sender<bool>,
+    /// Set when the shutdown grace is over: requests still being handled are answered
+    /// `503` instead.
+    give_up: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
 
+/// How long the `503`s of requests cut short by a shutdown get to go out.
+const GIVE_UP_FLUSH: Duration = Duration::from_millis(300);
+
 impl Server {
     /// Stop accepting, and give every accepted request up to `grace` to get its
-    /// response out (idle keep-alive connections close at once).
+    /// response out (idle keep-alive connections close at once); the ones still being
+    /// handled then are answered `503 ServiceUnavailable`.
     pub async fn shutdown(self, grace: Duration) {
         let _ = self.stop.send(true);
-        let _ = tokio::time::timeout(grace, self.task).await;
+        let mut task = self.task;
+        if tokio::time::timeout(grace, &mut task).await.is_err() {
+            let _ = self.give_up.send(true);
+            let _ = tokio::time::timeout(GIVE_UP_FLUSH, task).await;
+        }
     }
 }
 
@@ -186,16 +197,19 @@ pub fn serve(
         .map_err(|e| BindError::Io(addr.to_string(), e.to_string()))?;
     let loopback_only = local.ip().is_loopback();
     let (stop, stopped) = watch::channel(false);
+    let (give_up, given_up) = watch::channel(false);
     let task = rt.spawn(accept_loop(
         listener,
         limits,
         handler,
         loopback_only,
         stopped,
+        given_up,
     ));
     Ok(Server {
         addr: local,
         stop,
+        give_up,
         task,
     })
 }
@@ -219,6 +233,7 @@ async fn accept_loop(
     handler: Handler,
     loopback_only: bool,
     mut stopped: watch::Receiver<bool>,
+    given_up: watch::Receiver<bool>,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -244,10 +259,28 @@ async fn accept_loop(
         // Small responses go out at once, not after the peer's delayed ACK.
         let _ = stream.set_nodelay(true);
         let handler = handler.clone();
+        let given_up = given_up.clone();
         let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
             let handler = handler.clone();
+            let mut given_up = given_up.clone();
             async move {
-                let reply = checked(req, limits, loopback_only, &handler).await;
+                let reply = tokio::select! {
+                    reply = checked(req, limits, loopback_only, &handler) => reply,
+                    () = async {
+                        // A dropped sender (the server gone) is no reason to give up.
+                        if given_up.wait_for(|g| *g).await.is_err() {
+                            std::future::pending::<()>().await;
+                        }
+                    } => {
+                        let mut r = Response::aws_error(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "ServiceUnavailable",
+                            "stepdbg is shutting down",
+                        );
+                        r.close = true;
+                        r
+                    }
+                };
                 Ok::<_, std::convert::Infallible>(reply.into_hyper())
             }
         });
