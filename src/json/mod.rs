@@ -157,37 +157,38 @@ impl Value {
 
     /// The value at a JSON Pointer (RFC 6901), as `serde_json`'s.
     pub fn pointer(&self, pointer: &str) -> Option<&Value> {
-        if pointer.is_empty() {
-            return Some(self);
-        }
-        let rest = pointer.strip_prefix('/')?;
-        rest.split('/')
-            .map(|t| t.replace("~1", "/").replace("~0", "~"))
-            .try_fold(self, |target, token| match target {
-                Value::Object(map) => map.get(&token),
-                Value::Array(list) => pointer_index(&token).and_then(|i| list.get(i)),
-                _ => None,
-            })
+        pointer_tokens(pointer)?.try_fold(self, |target, token| match target {
+            Value::Object(map) => map.get(&token),
+            Value::Array(list) => pointer_index(&token).and_then(|i| list.get(i)),
+            _ => None,
+        })
     }
 
     pub fn pointer_mut(&mut self, pointer: &str) -> Option<&mut Value> {
-        if pointer.is_empty() {
-            return Some(self);
-        }
-        let rest = pointer.strip_prefix('/')?;
-        rest.split('/')
-            .map(|t| t.replace("~1", "/").replace("~0", "~"))
-            .try_fold(self, |target, token| match target {
-                Value::Object(map) => map.get_mut(&token),
-                Value::Array(list) => pointer_index(&token).and_then(move |i| list.get_mut(i)),
-                _ => None,
-            })
+        pointer_tokens(pointer)?.try_fold(self, |target, token| match target {
+            Value::Object(map) => map.get_mut(&token),
+            Value::Array(list) => pointer_index(&token).and_then(move |i| list.get_mut(i)),
+            _ => None,
+        })
     }
 
     /// The value, leaving `null` in its place.
     pub fn take(&mut self) -> Value {
         std::mem::take(self)
     }
+}
+
+/// A JSON Pointer's reference tokens, unescaped (none for ""); None when it is not one.
+fn pointer_tokens(pointer: &str) -> Option<impl Iterator<Item = String> + '_> {
+    let rest = match pointer {
+        "" => None,
+        p => Some(p.strip_prefix('/')?),
+    };
+    Some(
+        rest.into_iter()
+            .flat_map(|r| r.split('/'))
+            .map(|t| t.replace("~1", "/").replace("~0", "~")),
+    )
 }
 
 fn pointer_index(token: &str) -> Option<usize> {

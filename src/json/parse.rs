@@ -533,6 +533,19 @@ pub(crate) fn from_shape(shape: &Map<String, Value>) -> Map<String, Value> {
 mod tests {
     use super::*;
 
+    /// `text` reads as serde_json's own value (not only through its tokenizer), member
+    /// order included.
+    fn reads_as_serde_json_does(text: &str) {
+        let ours = value_from_str(text).unwrap();
+        let theirs: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(ours, Value::from(theirs.clone()), "{text}");
+        assert_eq!(
+            serde_json::to_string(&ours).unwrap(),
+            serde_json::to_string(&theirs).unwrap(),
+            "member order of {text}"
+        );
+    }
+
     #[test]
     fn reads_what_serde_json_reads_with_containers_of_exact_size() {
         let texts = [
@@ -542,14 +555,7 @@ mod tests {
             "  42 ",
         ];
         for text in texts {
-            let ours = value_from_str(text).unwrap();
-            let theirs: Value = serde_json::from_str(text).unwrap();
-            assert_eq!(ours, theirs, "{text}");
-            assert_eq!(
-                serde_json::to_string(&ours).unwrap(),
-                serde_json::to_string(&theirs).unwrap(),
-                "member order of {text}"
-            );
+            reads_as_serde_json_does(text);
         }
         let Value::Object(m) = value_from_str(r#"{"items":[1,2,3,4,5]}"#).unwrap() else {
             panic!()
@@ -585,14 +591,7 @@ mod tests {
             deep_object.as_str(),
         ];
         for text in texts {
-            let ours = value_from_str(text).unwrap();
-            let theirs: Value = serde_json::from_str(text).unwrap();
-            assert_eq!(ours, theirs, "{text}");
-            assert_eq!(
-                serde_json::to_string(&ours).unwrap(),
-                serde_json::to_string(&theirs).unwrap(),
-                "{text}"
-            );
+            reads_as_serde_json_does(text);
         }
     }
 
