@@ -72,10 +72,8 @@ pub async fn run(
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    children::prepare(&mut command);
     let deadline = tokio::time::Instant::now() + timeout;
-    let mut child = command.spawn()?;
-    let group = child.id().and_then(children::register);
+    let (mut child, group) = children::spawn(&mut command)?;
 
     // Feed stdin on its own task: a process that does not read it must not block us.
     if let Some(mut stdin) = child.stdin.take() {

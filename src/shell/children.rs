@@ -15,6 +15,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 static GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
 
@@ -40,14 +41,36 @@ impl Drop for Group {
             g.remove(&self.0);
             g.is_empty()
         });
-        if none_left {
-            stop_escaped(&[]);
+        // A process being started (not registered yet) would look escaped: wait for a
+        // quiet moment (or the exit).
+        if none_left && SPAWNING.load(Ordering::SeqCst) == 0 {
+            stop_escaped();
         }
     }
 }
 
+/// Processes being started: between `spawn` and `register` a function's process is a
+/// marked child of ours that no group names yet.
+static SPAWNING: AtomicUsize = AtomicUsize::new(0);
+
+/// Start `cmd` as a function process: its own process group, dying with stepdbg, marked as
+/// ours, and registered.
+pub fn spawn(
+    cmd: &mut tokio::process::Command,
+) -> std::io::Result<(tokio::process::Child, Option<Group>)> {
+    prepare(cmd);
+    SPAWNING.fetch_add(1, Ordering::SeqCst);
+    let started = cmd.spawn();
+    let registered = started.map(|child| {
+        let group = child.id().and_then(register);
+        (child, group)
+    });
+    SPAWNING.fetch_sub(1, Ordering::SeqCst);
+    registered
+}
+
 /// Track the process group led by the child with this pid.
-pub fn register(pid: u32) -> Option<Group> {
+fn register(pid: u32) -> Option<Group> {
     let id = i32::try_from(pid).ok().filter(|&p| p > 0)?;
     adopt_orphans();
     if let Ok(mut g) = GROUPS.lock() {
@@ -70,10 +93,10 @@ pub fn kill_all() {
         Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner().iter().copied().collect(),
         Err(std::sync::TryLockError::WouldBlock) => return,
     };
-    for &id in &ids {
+    for id in ids {
         kill_group(id);
     }
-    stop_escaped(&ids);
+    stop_escaped();
 }
 
 /// The environment variable that marks the processes of this stepdbg's functions.
@@ -105,15 +128,21 @@ fn adopt_orphans() {
 }
 
 /// Stop the processes stepdbg adopted that carry its marker (they escaped a function's
-/// group), except the group leaders in `registered`, and collect their exit.
+/// group), and collect their exit. The live groups' leaders are spared (at the exit they
+/// have just been killed anyway).
 #[allow(unsafe_code)] // kill(2), waitpid(2): see the SAFETY notes.
-fn stop_escaped(registered: &[i32]) {
+fn stop_escaped() {
     #[cfg(target_os = "linux")]
     {
         let marker = format!("{OWNER_VARIABLE}={}", owner_marker());
         for pid in adopted_children() {
-            let live = GROUPS.try_lock().is_ok_and(|g| g.contains(&pid));
-            if live || registered.contains(&pid) || !carries(pid, marker.as_bytes()) {
+            // Spared when the groups cannot be read now.
+            let live = match GROUPS.try_lock() {
+                Ok(g) => g.contains(&pid),
+                Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner().contains(&pid),
+                Err(std::sync::TryLockError::WouldBlock) => true,
+            };
+            if live || !carries(pid, marker.as_bytes()) {
                 continue;
             }
             // SAFETY: kill(2) takes plain integers. The pid is our child, so it cannot be
@@ -133,8 +162,6 @@ fn stop_escaped(registered: &[i32]) {
             }
         }
     }
-    #[cfg(not(target_os = "linux"))]
-    let _ = registered;
 }
 
 /// The pids of this process's children, from each thread's `children` list.
@@ -180,7 +207,7 @@ fn kill_group(id: i32) {
 
 /// Prepare a command so that it leads its own process group and dies with stepdbg.
 #[allow(unsafe_code)] // pre_exec with prctl(2): see the SAFETY note.
-pub fn prepare(cmd: &mut tokio::process::Command) {
+fn prepare(cmd: &mut tokio::process::Command) {
     cmd.kill_on_drop(true);
     cmd.env(OWNER_VARIABLE, owner_marker());
     #[cfg(unix)]
