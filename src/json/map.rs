@@ -163,17 +163,6 @@ impl Map<String, Value> {
         self.position(name.as_ref()).map(|i| &mut self.entries[i].1)
     }
 
-    pub fn get_key_value<Q>(&self, name: &Q) -> Option<(&String, &Value)>
-    where
-        String: Borrow<Q>,
-        Q: ?Sized + AsRef<str>,
-    {
-        self.position(name.as_ref()).map(|i| {
-            let (k, v) = &self.entries[i];
-            (k, v)
-        })
-    }
-
     pub fn contains_key<Q>(&self, name: &Q) -> bool
     where
         String: Borrow<Q>,
@@ -203,30 +192,14 @@ impl Map<String, Value> {
         self.swap_remove(name)
     }
 
-    pub fn remove_entry<Q>(&mut self, name: &Q) -> Option<(String, Value)>
-    where
-        String: Borrow<Q>,
-        Q: ?Sized + AsRef<str>,
-    {
-        self.swap_remove_entry(name)
-    }
-
     /// Removes a member, the last member taking its place.
     pub fn swap_remove<Q>(&mut self, name: &Q) -> Option<Value>
     where
         String: Borrow<Q>,
         Q: ?Sized + AsRef<str>,
     {
-        self.swap_remove_entry(name).map(|(_, v)| v)
-    }
-
-    pub fn swap_remove_entry<Q>(&mut self, name: &Q) -> Option<(String, Value)>
-    where
-        String: Borrow<Q>,
-        Q: ?Sized + AsRef<str>,
-    {
         let at = self.position(name.as_ref())?;
-        Some(self.swap_remove_at(at))
+        Some(self.swap_remove_at(at).1)
     }
 
     fn swap_remove_at(&mut self, at: usize) -> (String, Value) {
@@ -243,16 +216,8 @@ impl Map<String, Value> {
         String: Borrow<Q>,
         Q: ?Sized + AsRef<str>,
     {
-        self.shift_remove_entry(name).map(|(_, v)| v)
-    }
-
-    pub fn shift_remove_entry<Q>(&mut self, name: &Q) -> Option<(String, Value)>
-    where
-        String: Borrow<Q>,
-        Q: ?Sized + AsRef<str>,
-    {
         let at = self.position(name.as_ref())?;
-        Some(self.shift_remove_at(at))
+        Some(self.shift_remove_at(at).1)
     }
 
     fn shift_remove_at(&mut self, at: usize) -> (String, Value) {
@@ -503,16 +468,6 @@ impl<'a> Entry<'a> {
         match self {
             Entry::Vacant(e) => e.insert(default()),
             Entry::Occupied(e) => e.into_mut(),
-        }
-    }
-
-    pub fn and_modify<F: FnOnce(&mut Value)>(self, f: F) -> Self {
-        match self {
-            Entry::Occupied(mut e) => {
-                f(e.get_mut());
-                Entry::Occupied(e)
-            }
-            vacant => vacant,
         }
     }
 }

@@ -112,10 +112,6 @@ impl Value {
         }
     }
 
-    pub fn is_i64(&self) -> bool {
-        self.as_number().is_some_and(Number::is_i64)
-    }
-
     pub fn is_u64(&self) -> bool {
         self.as_number().is_some_and(Number::is_u64)
     }
@@ -151,23 +147,11 @@ impl Value {
         matches!(self, Value::Null)
     }
 
-    pub fn as_null(&self) -> Option<()> {
-        self.is_null().then_some(())
-    }
-
     /// The value at a JSON Pointer (RFC 6901), as `serde_json`'s.
     pub fn pointer(&self, pointer: &str) -> Option<&Value> {
         pointer_tokens(pointer)?.try_fold(self, |target, token| match target {
             Value::Object(map) => map.get(&token),
             Value::Array(list) => pointer_index(&token).and_then(|i| list.get(i)),
-            _ => None,
-        })
-    }
-
-    pub fn pointer_mut(&mut self, pointer: &str) -> Option<&mut Value> {
-        pointer_tokens(pointer)?.try_fold(self, |target, token| match target {
-            Value::Object(map) => map.get_mut(&token),
-            Value::Array(list) => pointer_index(&token).and_then(move |i| list.get_mut(i)),
             _ => None,
         })
     }
@@ -708,9 +692,10 @@ mod tests {
     fn entries_index_and_pointer_work_as_serde_jsons() {
         let mut m = Map::new();
         *m.entry("a").or_insert(json!(0)) = json!(1);
-        m.entry("a")
-            .and_modify(|v| *v = json!(2))
-            .or_insert(json!(9));
+        // An occupied entry gives the member there, not the default.
+        let there = m.entry("a").or_insert(json!(9));
+        assert_eq!(*there, json!(1));
+        *there = json!(2);
         assert_eq!(Value::Object(m.clone()), json!({"a": 2}));
         let mut v = Value::Null;
         v["x"]["y"] = json!([10, 20]);
