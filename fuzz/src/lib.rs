@@ -98,7 +98,7 @@ fn fixed_variables(name: &str) -> Option<Value> {
 struct Env {
     input: Value,
     context: Value,
-    vars: stepdbg::json::Map<String, Value>,
+    vars: stepdbg::json::Map,
     rng: u64,
 }
 
@@ -106,7 +106,7 @@ impl Env {
     fn new(input: Value) -> Env {
         let mut vars = stepdbg::json::Map::new();
         for n in ["x", "v", "list", "s"] {
-            vars.insert(n.into(), fixed_variables(n).unwrap_or_default());
+            vars.insert(n, fixed_variables(n).unwrap_or_default());
         }
         Env {
             input,
@@ -447,7 +447,7 @@ pub fn one_state_definition(state: Value, jsonata: bool) -> Option<Definition> {
         && !state.contains_key("Next")
         && !state.contains_key("End")
     {
-        state.insert("Next".into(), json!("Done"));
+        state.insert("Next", json!("Done"));
     }
     Some(asl::from_value(json!({
         "QueryLanguage": if jsonata { "JSONata" } else { "JSONPath" },

@@ -326,7 +326,7 @@ impl Builder {
 
     fn machine(
         &mut self,
-        obj: &Map<String, Value>,
+        obj: &Map,
         p: &str,
         inherited: QueryLanguage,
         top: bool,
@@ -482,7 +482,7 @@ impl Builder {
         }
     }
 
-    fn opt_string(&mut self, obj: &Map<String, Value>, p: &str, key: &str) -> Option<String> {
+    fn opt_string(&mut self, obj: &Map, p: &str, key: &str) -> Option<String> {
         match obj.get(key)? {
             Value::String(s) => Some(s.clone()),
             v => {
@@ -500,7 +500,7 @@ impl Builder {
     /// language.
     fn check_fields(
         &mut self,
-        o: &Map<String, Value>,
+        o: &Map,
         p: &str,
         ty: &str,
         lang: QueryLanguage,
@@ -537,14 +537,7 @@ impl Builder {
     }
 
     /// Next and End.
-    fn transitions(
-        &mut self,
-        o: &Map<String, Value>,
-        p: &str,
-        name: &str,
-        ty: &str,
-        st: &mut State,
-    ) {
+    fn transitions(&mut self, o: &Map, p: &str, name: &str, ty: &str, st: &mut State) {
         let terminal_type = matches!(ty, "Choice" | "Succeed" | "Fail");
         if let Some(n) = o.get("Next") {
             match n.as_str() {
@@ -599,7 +592,7 @@ impl Builder {
     fn state(
         &mut self,
         name: &str,
-        o: &Map<String, Value>,
+        o: &Map,
         p: &str,
         inherited: QueryLanguage,
         depth: usize,
@@ -701,7 +694,7 @@ impl Builder {
     /// InputPath/OutputPath/ResultPath: `None` when absent, `Some(None)` for null.
     fn opt_path(
         &mut self,
-        o: &Map<String, Value>,
+        o: &Map,
         p: &str,
         key: &str,
         reference: bool,
@@ -781,12 +774,7 @@ impl Builder {
         }
     }
 
-    fn opt_template(
-        &mut self,
-        o: &Map<String, Value>,
-        p: &str,
-        key: &str,
-    ) -> Option<PayloadTemplate> {
+    fn opt_template(&mut self, o: &Map, p: &str, key: &str) -> Option<PayloadTemplate> {
         let v = o.get(key)?;
         self.template(v, p, key)
     }
@@ -849,22 +837,12 @@ impl Builder {
         }
     }
 
-    fn opt_jsonata_template(
-        &mut self,
-        o: &Map<String, Value>,
-        p: &str,
-        key: &str,
-    ) -> Option<JsonataTemplate> {
+    fn opt_jsonata_template(&mut self, o: &Map, p: &str, key: &str) -> Option<JsonataTemplate> {
         let v = o.get(key)?;
         self.jsonata_template(v, &ptr(p, key), key)
     }
 
-    fn opt_assign(
-        &mut self,
-        o: &Map<String, Value>,
-        p: &str,
-        lang: QueryLanguage,
-    ) -> Option<Assign> {
+    fn opt_assign(&mut self, o: &Map, p: &str, lang: QueryLanguage) -> Option<Assign> {
         let v = o.get("Assign")?;
         let ap = ptr(p, "Assign");
         let Some(obj) = v.as_object() else {
@@ -893,7 +871,7 @@ impl Builder {
     /// A number field that may also come from `<key>Path` (JSONPath) or `{% %}` (JSONata).
     fn dyn_number(
         &mut self,
-        o: &Map<String, Value>,
+        o: &Map,
         p: &str,
         key: &str,
         lang: QueryLanguage,
@@ -990,7 +968,7 @@ impl Builder {
         }
     }
 
-    fn error_equals(&mut self, o: &Map<String, Value>, p: &str, last: bool) -> Vec<String> {
+    fn error_equals(&mut self, o: &Map, p: &str, last: bool) -> Vec<String> {
         let ep = ptr(p, "ErrorEquals");
         let Some(v) = o.get("ErrorEquals") else {
             self.err("missing-field", p, "'ErrorEquals' is required")
@@ -1215,7 +1193,7 @@ impl Builder {
         out
     }
 
-    fn task(&mut self, o: &Map<String, Value>, p: &str, lang: QueryLanguage) -> Task {
+    fn task(&mut self, o: &Map, p: &str, lang: QueryLanguage) -> Task {
         let resource = match o.get("Resource") {
             Some(Value::String(s)) => s.clone(),
             Some(v) => {
@@ -1254,7 +1232,7 @@ impl Builder {
         }
     }
 
-    fn choice(&mut self, o: &Map<String, Value>, p: &str, lang: QueryLanguage) -> Choice {
+    fn choice(&mut self, o: &Map, p: &str, lang: QueryLanguage) -> Choice {
         let mut c = Choice::default();
         if let Some(d) = o.get("Default") {
             match d.as_str() {
@@ -1332,7 +1310,7 @@ impl Builder {
 
     fn rule(
         &mut self,
-        o: &Map<String, Value>,
+        o: &Map,
         p: &str,
         lang: QueryLanguage,
         extra_ok: &[&str],
@@ -1358,7 +1336,11 @@ impl Builder {
             return self.jsonata_rule(o, p, &known);
         }
         // JSONPath: exactly one of And/Or/Not or Variable + one comparison.
-        let mut ops: Vec<&str> = o.keys().map(String::as_str).filter(|k| !known(k)).collect();
+        let mut ops: Vec<&str> = o
+            .keys()
+            .map(crate::json::Name::as_str)
+            .filter(|k| !known(k))
+            .collect();
         ops.retain(|k| *k != "Variable");
         if ops.len() != 1 {
             let msg = if ops.is_empty() {
@@ -1382,12 +1364,7 @@ impl Builder {
     }
 
     /// A JSONata choice rule: its Condition.
-    fn jsonata_rule(
-        &mut self,
-        o: &Map<String, Value>,
-        p: &str,
-        known: &dyn Fn(&str) -> bool,
-    ) -> Option<Rule> {
+    fn jsonata_rule(&mut self, o: &Map, p: &str, known: &dyn Fn(&str) -> bool) -> Option<Rule> {
         for k in o.keys() {
             if !known(k) && k != "Condition" {
                 self.err(
@@ -1468,7 +1445,7 @@ impl Builder {
     /// A JSONPath comparison: `Variable` and one operator (or its `...Path` form).
     fn comparison(
         &mut self,
-        o: &Map<String, Value>,
+        o: &Map,
         p: &str,
         op_name: &str,
         v: &Value,
@@ -1554,7 +1531,7 @@ impl Builder {
         })
     }
 
-    fn wait(&mut self, o: &Map<String, Value>, p: &str, lang: QueryLanguage) -> Wait {
+    fn wait(&mut self, o: &Map, p: &str, lang: QueryLanguage) -> Wait {
         let set: Vec<&str> = ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"]
             .into_iter()
             .filter(|k| has_member(o, k))
@@ -1616,7 +1593,7 @@ impl Builder {
         }
     }
 
-    fn fail(&mut self, o: &Map<String, Value>, p: &str, lang: QueryLanguage) -> Fail {
+    fn fail(&mut self, o: &Map, p: &str, lang: QueryLanguage) -> Fail {
         let field = |b: &mut Self, key: &str| -> Option<FailField> {
             let path_key = format!("{key}Path");
             if let Some(v) = o.get(&path_key) {
@@ -1665,13 +1642,7 @@ impl Builder {
         }
     }
 
-    fn parallel(
-        &mut self,
-        o: &Map<String, Value>,
-        p: &str,
-        lang: QueryLanguage,
-        depth: usize,
-    ) -> Parallel {
+    fn parallel(&mut self, o: &Map, p: &str, lang: QueryLanguage, depth: usize) -> Parallel {
         let bp = ptr(p, "Branches");
         let mut par = Parallel::default();
         match o.get("Branches") {
@@ -1704,7 +1675,7 @@ impl Builder {
     }
 
     /// A Map's `ProcessorConfig`: its mode and, for a distributed Map, the execution type.
-    fn processor_config(&mut self, po: &Map<String, Value>, pp: &str) -> (MapMode, Option<String>) {
+    fn processor_config(&mut self, po: &Map, pp: &str) -> (MapMode, Option<String>) {
         let mut mode = MapMode::Inline;
         let mut execution_type = None;
         if let Some(cfg) = po.get("ProcessorConfig") {
@@ -1752,12 +1723,7 @@ impl Builder {
     }
 
     /// A Map's `ItemSelector` (or the legacy `Parameters`).
-    fn item_selector(
-        &mut self,
-        o: &Map<String, Value>,
-        p: &str,
-        lang: QueryLanguage,
-    ) -> Option<ItemSelector> {
+    fn item_selector(&mut self, o: &Map, p: &str, lang: QueryLanguage) -> Option<ItemSelector> {
         match (o.get("ItemSelector"), o.get("Parameters")) {
             (Some(_), Some(_)) => {
                 self.err(
@@ -1819,13 +1785,7 @@ impl Builder {
         })
     }
 
-    fn map(
-        &mut self,
-        o: &Map<String, Value>,
-        p: &str,
-        lang: QueryLanguage,
-        depth: usize,
-    ) -> MapState {
+    fn map(&mut self, o: &Map, p: &str, lang: QueryLanguage, depth: usize) -> MapState {
         let (proc_key, proc_val) = match (o.get("ItemProcessor"), o.get("Iterator")) {
             (Some(v), None) => ("ItemProcessor", Some(v)),
             (None, Some(v)) => ("Iterator", Some(v)),
@@ -1988,7 +1948,7 @@ pub fn is_lambda_function_arn(resource: &str) -> bool {
 /// validator reports those).
 fn resolve_targets(m: &mut Machine) {
     let index = &m.index;
-    let fix = |t: &mut Target| t.index = index.get(&t.name).copied().unwrap_or(usize::MAX);
+    let fix = |t: &mut Target| t.index = index.get(t.name.as_str()).copied().unwrap_or(usize::MAX);
     for s in &mut m.states {
         if let Some(t) = &mut s.next {
             fix(t);
@@ -2008,6 +1968,6 @@ fn resolve_targets(m: &mut Machine) {
 }
 
 /// Whether an object has a member (found as [`member`] finds it).
-fn has_member(o: &Map<String, Value>, key: &str) -> bool {
+fn has_member(o: &Map, key: &str) -> bool {
     o.get(key).is_some()
 }

@@ -5,7 +5,7 @@
 //! read from saphyr-parser's events, which carry positions. Both refuse nesting deeper
 //! than [`MAX_DEPTH`] instead of overflowing the stack.
 
-use crate::json::parse::{Duplicates, Name, ObjectShapes};
+use crate::json::parse::{Duplicates, ObjectShapes, ReadName};
 use crate::json::{Map, Value};
 use serde_json::Number;
 use std::collections::HashMap;
@@ -376,7 +376,7 @@ struct JsonParser<'a> {
     spans: SpanIndex,
     /// Members and items of the objects and arrays being read, innermost last: each
     /// container is made at its final size once it ends (see `json::parse`).
-    pending_members: Vec<(Name, Value)>,
+    pending_members: Vec<(ReadName, Value)>,
     pending_items: Vec<Value>,
     shapes: ObjectShapes,
 }
@@ -597,17 +597,17 @@ impl<'a> JsonParser<'a> {
     }
 
     /// A property name, at its opening quote: left in the text when it has no escapes.
-    fn name(&mut self) -> Result<Name, (usize, String)> {
+    fn name(&mut self) -> Result<ReadName, (usize, String)> {
         let quote = self.pos;
         self.pos += 1;
         self.skip_plain_run();
         if self.bytes.get(self.pos) == Some(&b'"') {
             self.pos += 1;
-            return Ok(Name::Plain(quote + 1..self.pos - 1));
+            return Ok(ReadName::Plain(quote + 1..self.pos - 1));
         }
         self.pos = quote;
         let name = self.string()?;
-        Ok(Name::Decoded { name, quote })
+        Ok(ReadName::Decoded { name, quote })
     }
 
     fn string(&mut self) -> Result<String, (usize, String)> {
@@ -859,14 +859,14 @@ fn wrap_intrinsic(function: &'static str, value: Value) -> Value {
         (_, v) => v,
     };
     let mut m = Map::new();
-    m.insert(function.to_string(), value);
+    m.insert(function, value);
     Value::Object(m)
 }
 
 /// A collection being read.
 enum Frame {
     Map {
-        map: Map<String, Value>,
+        map: Map,
         pending_key: Option<(String, Span)>,
         start: usize,
         key: Option<Span>,
@@ -1204,7 +1204,7 @@ fn is_merge_source(v: &Value) -> bool {
 }
 
 /// Keys of `source` that `map` lacks (earlier sources win over later ones, as in YAML).
-fn merge_into(map: &mut Map<String, Value>, source: Value) {
+fn merge_into(map: &mut Map, source: Value) {
     let sources = match source {
         Value::Array(items) => items,
         other => vec![other],

@@ -64,7 +64,7 @@ fn check_machine(m: &Machine, diags: &mut Vec<Diagnostic>) {
             suggest(target, &from).or_else(|| Some(format!("known states: {}", names.join(", "))));
         found.push(d);
     };
-    if !m.start_at.is_empty() && !m.index.contains_key(&m.start_at) {
+    if !m.start_at.is_empty() && !m.index.contains_key(m.start_at.as_str()) {
         missing(&m.start_at, format!("{}/StartAt", m.pointer), "StartAt");
     }
     for s in &m.states {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 /// Map iterations and Parallel branches read outer variables; what they assign stays inside.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Vars {
-    pub own: Map<String, Value>,
+    pub own: Map,
     pub outer: Option<Arc<Vars>>,
 }
 
@@ -28,7 +28,7 @@ impl Vars {
     }
 
     /// Every visible variable, inner names hiding outer ones.
-    pub fn flatten(&self) -> Map<String, Value> {
+    pub fn flatten(&self) -> Map {
         let mut m = self.outer.as_ref().map(|o| o.flatten()).unwrap_or_default();
         for (k, v) in &self.own {
             m.insert(k.clone(), v.clone());

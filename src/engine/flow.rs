@@ -26,7 +26,7 @@ fn raw_text(v: &Value) -> String {
 
 /// Result processing's products: the output, the variables to assign, and the
 /// intermediate stages kept for inspection (after ResultSelector, after ResultPath).
-type Processed = (Value, Map<String, Value>, Option<Value>, Option<Value>);
+type Processed = (Value, Map, Option<Value>, Option<Value>);
 
 /// A Map state's iteration inputs, concurrency limit and failure tolerances.
 fn placeholder_error(field: &str, text: &str) -> ExprError {
@@ -161,7 +161,7 @@ fn eval_assign(
     dollar: &Value,
     states: States<'_>,
     env: &mut Env<'_>,
-) -> Result<Map<String, Value>, ExprError> {
+) -> Result<Map, ExprError> {
     let v = match assign {
         Assign::JsonPath(t) => t.eval(dollar, env)?,
         Assign::Jsonata(t) => t.eval("Assign", states, env)?,
@@ -196,7 +196,7 @@ fn stage_room(state: &State) -> usize {
 impl Execution {
     /// A state's Assign: the variables take their values, and the state's exit event says
     /// what was assigned (AWS's `assignedVariables`).
-    fn assign(&mut self, i: usize, assigned: Map<String, Value>) {
+    fn assign(&mut self, i: usize, assigned: Map) {
         if !assigned.is_empty() {
             self.threads[i].extra().assigned = Some(assigned.clone());
         } else if let Some(extra) = &mut self.threads[i].extra {
@@ -206,7 +206,7 @@ impl Execution {
     }
 }
 
-fn apply_vars(vars: &mut Arc<Vars>, assigned: Map<String, Value>) {
+fn apply_vars(vars: &mut Arc<Vars>, assigned: Map) {
     if assigned.is_empty() {
         return;
     }
@@ -719,7 +719,7 @@ impl Execution {
                 }
             },
         };
-        let out = (|| -> Result<(Option<Value>, Map<String, Value>), ExprError> {
+        let out = (|| -> Result<(Option<Value>, Map), ExprError> {
             let assigned = match assign {
                 Some(a) => eval_assign(a, effective, States::input(raw), &mut env)?,
                 None => Map::new(),
@@ -1329,7 +1329,7 @@ impl Execution {
         let name = &*state.name;
         let entered = self.threads[i].entered_event;
         let mut env = env!(self, i, name);
-        let r = (|| -> Result<(Value, Map<String, Value>), ExprError> {
+        let r = (|| -> Result<(Value, Map), ExprError> {
             if state.query_language == QueryLanguage::Jsonata {
                 let s = States {
                     input: Some(raw),

@@ -269,7 +269,7 @@ pub enum EventData {
         name: std::sync::Arc<str>,
         payload: std::sync::Arc<Value>,
         /// On an exit event: what the state's Assign assigned.
-        assigned: Option<Box<crate::json::Map<String, Value>>>,
+        assigned: Option<Box<crate::json::Map>>,
     },
     /// `MapIteration{Started,Succeeded,Failed,Aborted}`: the Map state and the item's index
     /// (typed: a Map over 10,000 items writes 20,000 of them).
@@ -298,7 +298,7 @@ impl HistoryEvent {
                     let mut d = json!({"name": name, "output": text, "outputDetails": {"truncated": false}});
                     // Each value as JSON text, as AWS writes them.
                     if let Some(vars) = assigned {
-                        let shown: crate::json::Map<String, Value> = vars
+                        let shown: crate::json::Map = vars
                             .iter()
                             .map(|(k, v)| (k.clone(), Value::String(crate::expr::compact(v))))
                             .collect();
@@ -336,10 +336,10 @@ impl HistoryEvent {
     /// The event as GetExecutionHistory returns it.
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
-        m.insert("timestamp".into(), json!(format_millis(self.timestamp_ms)));
-        m.insert("type".into(), json!(self.kind.as_str()));
-        m.insert("id".into(), json!(self.id));
-        m.insert("previousEventId".into(), json!(self.previous_event_id));
+        m.insert("timestamp", json!(format_millis(self.timestamp_ms)));
+        m.insert("type", json!(self.kind.as_str()));
+        m.insert("id", json!(self.id));
+        m.insert("previousEventId", json!(self.previous_event_id));
         let details = self.details();
         // Empty details are left out, except where AWS writes them anyway.
         if !details.as_object().is_some_and(Map::is_empty)

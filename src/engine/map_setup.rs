@@ -295,7 +295,7 @@ fn select(
 /// each item's input is built straight from the item, which moves into it instead of being
 /// copied out of a context object.
 struct ItemFields<'t> {
-    fields: &'t [(String, PayloadTemplate)],
+    fields: &'t [(crate::json::Name, PayloadTemplate)],
     shape: &'t Shape,
     /// What each field holds.
     kinds: Vec<ItemField<'t>>,
@@ -358,7 +358,7 @@ fn set_map_item(ctx: &mut Value, index: usize, item: Value) {
         return;
     };
     if ctx.get("Map").is_none() {
-        ctx.insert("Map".into(), json!({"Item": {"Index": 0, "Value": null}}));
+        ctx.insert("Map", json!({"Item": {"Index": 0, "Value": null}}));
     }
     if let Some(Value::Object(slot)) = ctx.get_mut("Map").and_then(|m| m.get_mut("Item")) {
         set_member(slot, "Index", Value::from(index));
@@ -367,11 +367,11 @@ fn set_map_item(ctx: &mut Value, index: usize, item: Value) {
 }
 
 /// `obj[key] = value` without a new key string when the member is there already.
-fn set_member(obj: &mut Map<String, Value>, key: &str, value: Value) {
+fn set_member(obj: &mut Map, key: &str, value: Value) {
     match obj.get_mut(key) {
         Some(slot) => *slot = value,
         None => {
-            obj.insert(key.to_owned(), value);
+            obj.insert(key, value);
         }
     }
 }
@@ -398,9 +398,9 @@ fn batch(
         .map(|c| {
             let mut m = Map::new();
             if let Some(bi) = &batch_input {
-                m.insert("BatchInput".into(), bi.clone());
+                m.insert("BatchInput", bi.clone());
             }
-            m.insert("Items".into(), Value::Array(c.to_vec()));
+            m.insert("Items", Value::Array(c.to_vec()));
             Value::Object(m)
         })
         .collect())

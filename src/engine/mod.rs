@@ -199,20 +199,20 @@ impl Status {
 
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
-        m.insert("status".into(), json!(self.name()));
+        m.insert("status", json!(self.name()));
         match self {
             Status::Running => {}
             Status::Succeeded { output } => {
-                m.insert("output".into(), output.clone());
+                m.insert("output", output.clone());
             }
             Status::Failed { error, cause }
             | Status::TimedOut { error, cause }
             | Status::Aborted { error, cause } => {
                 if let Some(e) = error {
-                    m.insert("error".into(), json!(e));
+                    m.insert("error", json!(e));
                 }
                 if let Some(c) = cause {
-                    m.insert("cause".into(), json!(c));
+                    m.insert("cause", json!(c));
                 }
             }
         }
@@ -243,10 +243,10 @@ impl Failure {
     pub fn to_error_output(&self) -> Value {
         let mut m = Map::new();
         if let Some(e) = &self.error {
-            m.insert("Error".into(), json!(e));
+            m.insert("Error", json!(e));
         }
         if let Some(c) = &self.cause {
-            m.insert("Cause".into(), json!(c));
+            m.insert("Cause", json!(c));
         }
         Value::Object(m)
     }
@@ -706,24 +706,24 @@ impl StepRecord {
 
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
-        m.insert("state".into(), json!(self.state));
-        m.insert("type".into(), json!(self.state_type));
-        m.insert("thread".into(), json!(self.thread));
-        m.insert("events".into(), json!([self.first_event, self.last_event]));
+        m.insert("state", json!(self.state));
+        m.insert("type", json!(self.state_type));
+        m.insert("thread", json!(self.thread));
+        m.insert("events", json!([self.first_event, self.last_event]));
         for (k, v) in &self.stages {
-            m.insert(k.as_str().into(), (**v).clone());
+            m.insert(k.as_str(), (**v).clone());
         }
         if let Some(e) = &self.error {
-            m.insert("error".into(), e.to_error_output());
+            m.insert("error", e.to_error_output());
         }
         if !self.attempts.is_empty() {
             m.insert(
-                "attempts".into(),
+                "attempts",
                 Value::Array(self.attempts.iter().map(Attempt::to_json).collect()),
             );
         }
         if let Some(n) = &self.next {
-            m.insert("nextState".into(), json!(n));
+            m.insert("nextState", json!(n));
         }
         Value::Object(m)
     }
@@ -863,7 +863,7 @@ pub(crate) struct ThreadExtra {
     /// A Map waits for its ResultWriter (rather than its ItemReader).
     pub writing_results: bool,
     /// What the state's Assign assigned, for its exit event.
-    pub assigned: Option<Map<String, Value>>,
+    pub assigned: Option<Map>,
     /// A Map's or Parallel's Failed event, written once the failure is final.
     pub failed_event: Option<EventKind>,
 }
@@ -1125,7 +1125,7 @@ impl Execution {
     }
 
     /// The variables visible to `thread` (own scope over its outer scopes).
-    pub fn variables(&self, thread: usize) -> Map<String, Value> {
+    pub fn variables(&self, thread: usize) -> Map {
         self.threads
             .get(thread)
             .map(|t| t.vars.flatten())
@@ -1408,10 +1408,10 @@ impl Execution {
         }
         let mut details = Map::new();
         if let Some(e) = &error {
-            details.insert("error".into(), json!(e));
+            details.insert("error", json!(e));
         }
         if let Some(c) = &cause {
-            details.insert("cause".into(), json!(c));
+            details.insert("cause", json!(c));
         }
         self.emit(0, EventKind::ExecutionAborted, Value::Object(details));
         self.finish(Status::Aborted { error, cause });
@@ -1526,7 +1526,7 @@ impl Execution {
         };
         std::sync::Arc::make_mut(&mut t.vars)
             .own
-            .insert(name.to_string(), value);
+            .insert(name, value);
         true
     }
 

@@ -38,7 +38,7 @@ pub struct TestStateRequest {
     pub input: Value,
     pub inspection_level: InspectionLevel,
     /// Workflow variables in scope when the state runs.
-    pub variables: Map<String, Value>,
+    pub variables: Map,
     /// Values merged into the context object.
     pub context: Option<Value>,
     /// The task's result (`mock.result` / `mock.errorOutput`).
@@ -152,18 +152,18 @@ pub fn test_state(
     let level = req.inspection_level;
     let mut out = Map::new();
     if let Some((rec, attempt)) = retriable {
-        out.insert("status".into(), json!("RETRIABLE"));
-        out.insert("error".into(), json!(attempt.error.error_name()));
+        out.insert("status", json!("RETRIABLE"));
+        out.insert("error", json!(attempt.error.error_name()));
         if let Some(c) = &attempt.error.cause {
-            out.insert("cause".into(), json!(c));
+            out.insert("cause", json!(c));
         }
         if level != InspectionLevel::Info {
             let mut data = inspection(&rec, &ex);
             data.insert(
-                "errorDetails".into(),
+                "errorDetails",
                 json!({"retryIndex": attempt.retrier, "retryBackoffIntervalSeconds": attempt.delay_ms / 1000}),
             );
-            out.insert("inspectionData".into(), Value::Object(data));
+            out.insert("inspectionData", Value::Object(data));
         }
         return Ok(Value::Object(out));
     }
@@ -176,42 +176,42 @@ pub fn test_state(
     let mut details = Map::new();
     match (&rec.error, rec.caught_by) {
         (Some(f), Some(catch)) => {
-            out.insert("status".into(), json!("CAUGHT_ERROR"));
-            out.insert("error".into(), json!(f.error_name()));
+            out.insert("status", json!("CAUGHT_ERROR"));
+            out.insert("error", json!(f.error_name()));
             if let Some(c) = &f.cause {
-                out.insert("cause".into(), json!(c));
+                out.insert("cause", json!(c));
             }
             if let Some(o) = rec.stage(Stage::Output) {
-                out.insert("output".into(), json!(crate::expr::compact(o)));
+                out.insert("output", json!(crate::expr::compact(o)));
             }
             if let Some(n) = &rec.next {
-                out.insert("nextState".into(), json!(n));
+                out.insert("nextState", json!(n));
             }
-            details.insert("catchIndex".into(), json!(catch));
+            details.insert("catchIndex", json!(catch));
         }
         (Some(f), None) => {
-            out.insert("status".into(), json!("FAILED"));
-            out.insert("error".into(), json!(f.error_name()));
+            out.insert("status", json!("FAILED"));
+            out.insert("error", json!(f.error_name()));
             if let Some(c) = &f.cause {
-                out.insert("cause".into(), json!(c));
+                out.insert("cause", json!(c));
             }
         }
         (None, _) => {
-            out.insert("status".into(), json!("SUCCEEDED"));
+            out.insert("status", json!("SUCCEEDED"));
             if let Some(o) = rec.stage(Stage::Output) {
-                out.insert("output".into(), json!(crate::expr::compact(o)));
+                out.insert("output", json!(crate::expr::compact(o)));
             }
             if let Some(n) = &rec.next {
-                out.insert("nextState".into(), json!(n));
+                out.insert("nextState", json!(n));
             }
         }
     }
     if level != InspectionLevel::Info {
         let mut data = inspection(&rec, &ex);
         if !details.is_empty() {
-            data.insert("errorDetails".into(), Value::Object(details));
+            data.insert("errorDetails", Value::Object(details));
         }
-        out.insert("inspectionData".into(), Value::Object(data));
+        out.insert("inspectionData", Value::Object(data));
     }
     Ok(Value::Object(out))
 }
@@ -269,7 +269,7 @@ fn check_configuration(
 
 /// The data-flow stages as TestState's inspectionData: JSON text under AWS's names (the
 /// Map's settings as numbers).
-fn inspection(rec: &super::StepRecord, ex: &Execution) -> Map<String, Value> {
+fn inspection(rec: &super::StepRecord, ex: &Execution) -> Map {
     let mut data = Map::new();
     for stage in [
         Stage::Input,
@@ -284,7 +284,7 @@ fn inspection(rec: &super::StepRecord, ex: &Execution) -> Map<String, Value> {
         Stage::AfterResultPath,
     ] {
         if let Some(v) = rec.stage(stage) {
-            data.insert(stage.as_str().into(), json!(crate::expr::compact(v)));
+            data.insert(stage.as_str(), json!(crate::expr::compact(v)));
         }
     }
     for stage in [
@@ -293,13 +293,13 @@ fn inspection(rec: &super::StepRecord, ex: &Execution) -> Map<String, Value> {
         Stage::ToleratedFailurePercentage,
     ] {
         if let Some(v) = rec.stage(stage) {
-            data.insert(stage.as_str().into(), v.clone());
+            data.insert(stage.as_str(), v.clone());
         }
     }
     let vars = ex.variables(0);
     if !vars.is_empty() {
         data.insert(
-            "variables".into(),
+            "variables",
             json!(crate::expr::compact(&Value::Object(vars))),
         );
     }

@@ -1071,11 +1071,11 @@ fn canonical(v: &Value, out: &mut String) {
             out.push(']');
         }
         Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            let mut entries: Vec<(&crate::json::Name, &Value)> = map.iter().collect();
             entries.sort_by(|x, y| x.0.cmp(y.0));
             out.push('{');
             for (k, item) in entries {
-                out.push_str(&Value::String(k.clone()).to_string());
+                out.push_str(&Value::from(k.as_str()).to_string());
                 out.push(':');
                 canonical(item, out);
                 out.push(',');

@@ -22,7 +22,7 @@ use std::fmt;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::json::{Map, Value};
+use crate::json::{Map, Name, Value};
 use jsonata_core::ast::AstNode;
 use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError, EvaluatorOptions};
 use jsonata_core::value::{JArray, JMap, JValue, with_stack};
@@ -360,7 +360,7 @@ impl Scan {
 /// For a serialized path `$name.a.b...` (no predicate or binding on `$name`): the name
 /// and the member names the path walks through plain object members: it stops after a
 /// step with a predicate, `[]` or a binding, and before any step that is not a name.
-fn rooted_path(path: &Map<String, Value>) -> Option<(&str, Vec<String>)> {
+fn rooted_path(path: &Map) -> Option<(&str, Vec<String>)> {
     let steps = path.get("steps")?.as_array()?;
     let (first, rest) = steps.split_first()?;
     let name = first.get("node")?.get("Variable")?.as_str()?;
@@ -689,7 +689,7 @@ fn to_jvalue(v: &Value) -> JValue {
             let mut out = JMap::default();
             out.reserve(m.len());
             for (k, v) in m {
-                out.insert(k.clone(), to_jvalue(v));
+                out.insert(k.to_string(), to_jvalue(v));
             }
             JValue::Object(Rc::new(out))
         }),
@@ -730,7 +730,7 @@ fn from_jvalue(v: &JValue) -> Value {
             let mut out = Map::with_capacity(m.len());
             for (k, v) in m.iter() {
                 if !matches!(v, JValue::Undefined) && !is_function(v) {
-                    out.insert(k.clone(), from_jvalue(v));
+                    out.insert(k.as_str(), from_jvalue(v));
                 }
             }
             Value::Object(out)
@@ -1155,7 +1155,7 @@ enum Node {
     /// A whole `{% ... %}` string.
     Expr(JsonataExpr),
     Array(Vec<Node>),
-    Object(Vec<(String, Node)>),
+    Object(Vec<(Name, Node)>),
 }
 
 impl JsonataTemplate {
@@ -1368,7 +1368,7 @@ mod tests {
         fn with_vars(vars: Value) -> TestEnv {
             let mut env = TestEnv::new();
             if let Value::Object(m) = vars {
-                env.vars = m.into_iter().collect();
+                env.vars = m.into_iter().map(|(k, v)| (k.into_string(), v)).collect();
             }
             env
         }
@@ -1930,7 +1930,12 @@ mod tests {
             json!({"input": {"a": 1}, "context": {"x": 1}})
         );
         let whole = from_jvalue(&parts(&states).reach(&env, &Reach::Whole));
-        let names: Vec<&String> = whole.as_object().unwrap().keys().collect();
+        let names: Vec<&str> = whole
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(Name::as_str)
+            .collect();
         assert_eq!(names, ["input", "result", "context"]);
         assert_eq!(whole["input"], states["input"]);
         // Without a context, `$states.context` is not there.

@@ -6,7 +6,7 @@ use super::ExprError;
 use super::intrinsics::{self, Intrinsic, IntrinsicEnv};
 use super::jsonpath::{JsonPath, PathRoot};
 use crate::expr::compact;
-use crate::json::{Map, Value};
+use crate::json::{Map, Name, Value};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -23,7 +23,7 @@ pub trait Scope {
 pub enum PayloadTemplate {
     Const(Value),
     Object {
-        fields: Vec<(String, PayloadTemplate)>,
+        fields: Vec<(Name, PayloadTemplate)>,
         shape: Shape,
     },
     Array(Vec<PayloadTemplate>),
@@ -111,7 +111,7 @@ impl PayloadTemplate {
 #[derive(Debug, Default)]
 pub struct Shape {
     evaluated: AtomicBool,
-    map: OnceLock<Option<Map<String, Value>>>,
+    map: OnceLock<Option<Map>>,
 }
 
 impl Shape {
@@ -119,9 +119,9 @@ impl Shape {
     /// (by its place).
     pub fn object<E>(
         &self,
-        fields: &[(String, PayloadTemplate)],
+        fields: &[(Name, PayloadTemplate)],
         mut value: impl FnMut(usize, &PayloadTemplate) -> Result<Value, E>,
-    ) -> Result<Map<String, Value>, E> {
+    ) -> Result<Map, E> {
         if let Some(shape) = self.get(fields) {
             let mut map = crate::json::parse::from_shape(shape);
             for (k, ((_, t), slot)) in fields.iter().zip(map.values_mut()).enumerate() {
@@ -136,7 +136,7 @@ impl Shape {
         Ok(map)
     }
 
-    fn get(&self, fields: &[(String, PayloadTemplate)]) -> Option<&Map<String, Value>> {
+    fn get(&self, fields: &[(Name, PayloadTemplate)]) -> Option<&Map> {
         if let Some(map) = self.map.get() {
             return map.as_ref();
         }
@@ -187,7 +187,7 @@ fn compile_node(
                 pointer.push_str(&crate::asl::source::pointer_token(k));
                 let t = if let Some(name) = k.strip_suffix(".$") {
                     let t = compile_dynamic(k, v, pointer, errors);
-                    fields.push((name.to_string(), t));
+                    fields.push((Name::from(name), t));
                     all_const = false;
                     pointer.truncate(saved);
                     continue;

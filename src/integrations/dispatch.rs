@@ -156,24 +156,24 @@ impl Invocation {
 
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
-        m.insert("task".into(), json!(self.task));
-        m.insert("state".into(), json!(self.state));
-        m.insert("backend".into(), json!(self.backend));
+        m.insert("task", json!(self.task));
+        m.insert("state", json!(self.state));
+        m.insert("backend", json!(self.backend));
         if let Some(r) = &self.route {
-            m.insert("route".into(), json!(r));
+            m.insert("route", json!(r));
         }
         if let Some(f) = &self.function {
-            m.insert("function".into(), json!(f));
+            m.insert("function", json!(f));
         }
         if let Some(id) = &self.request_id {
-            m.insert("requestId".into(), json!(id));
+            m.insert("requestId", json!(id));
         }
-        m.insert("request".into(), self.request.clone());
+        m.insert("request", self.request.clone());
         if let Some(r) = &self.response {
-            m.insert("response".into(), r.clone());
+            m.insert("response", r.clone());
         }
-        m.insert("log".into(), json!(self.log));
-        m.insert("elapsedMs".into(), json!(self.elapsed.as_millis() as u64));
+        m.insert("log", json!(self.log));
+        m.insert("elapsedMs", json!(self.elapsed.as_millis() as u64));
         Value::Object(m)
     }
 }

@@ -433,21 +433,18 @@ impl InvokeRequest {
     /// The request as the Invoke API parameters, for displays and records.
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
-        m.insert("FunctionName".into(), json!(self.function.arn()));
+        m.insert("FunctionName", json!(self.function.arn()));
         if let Some(q) = &self.function.qualifier {
-            m.insert("Qualifier".into(), json!(q));
+            m.insert("Qualifier", json!(q));
         }
-        m.insert(
-            "InvocationType".into(),
-            json!(self.invocation_type.as_str()),
-        );
+        m.insert("InvocationType", json!(self.invocation_type.as_str()));
         if self.log_tail {
-            m.insert("LogType".into(), json!("Tail"));
+            m.insert("LogType", json!("Tail"));
         }
         if let Some(c) = &self.client_context {
-            m.insert("ClientContext".into(), json!(c));
+            m.insert("ClientContext", json!(c));
         }
-        m.insert("Payload".into(), parse_payload(&self.payload));
+        m.insert("Payload", parse_payload(&self.payload));
         Value::Object(m)
     }
 }
@@ -480,17 +477,17 @@ impl InvokeResponse {
     /// The raw response, for displays and records.
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
-        m.insert("StatusCode".into(), json!(self.status_code));
+        m.insert("StatusCode", json!(self.status_code));
         if let Some(v) = &self.executed_version {
-            m.insert("ExecutedVersion".into(), json!(v));
+            m.insert("ExecutedVersion", json!(v));
         }
         if let Some(e) = &self.function_error {
-            m.insert("FunctionError".into(), json!(e));
+            m.insert("FunctionError", json!(e));
         }
         if let Some(l) = &self.log_result {
-            m.insert("LogResult".into(), json!(l));
+            m.insert("LogResult", json!(l));
         }
-        m.insert("Payload".into(), json!(self.payload));
+        m.insert("Payload", json!(self.payload));
         Value::Object(m)
     }
 }
@@ -669,39 +666,36 @@ pub fn invoke_envelope(resp: &InvokeResponse, meta: &ResponseMeta) -> Value {
     if has_body {
         headers.push(("Content-Type", "application/json".into()));
     }
-    let all: Map<String, Value> = headers
+    let all: Map = headers
         .iter()
         .map(|(k, v)| (k.to_string(), json!([v])))
         .collect();
     let mut sorted = headers.clone();
     sorted.sort_by_key(|(k, _)| k.to_ascii_lowercase());
-    let http: Map<String, Value> = sorted
+    let http: Map = sorted
         .into_iter()
         .map(|(k, v)| (k.to_string(), json!(v)))
         .collect();
 
     let mut m = Map::new();
     if let Some(v) = &resp.executed_version {
-        m.insert("ExecutedVersion".into(), json!(v));
+        m.insert("ExecutedVersion", json!(v));
     }
     if let Some(log) = &resp.log_result {
-        m.insert("LogResult".into(), json!(log));
+        m.insert("LogResult", json!(log));
     }
     let payload = if has_body {
         parse_payload(&resp.payload)
     } else {
         json!("")
     };
-    m.insert("Payload".into(), payload);
+    m.insert("Payload", payload);
     m.insert(
-        "SdkHttpMetadata".into(),
+        "SdkHttpMetadata",
         json!({"AllHttpHeaders": all, "HttpHeaders": http, "HttpStatusCode": resp.status_code}),
     );
-    m.insert(
-        "SdkResponseMetadata".into(),
-        json!({"RequestId": meta.request_id}),
-    );
-    m.insert("StatusCode".into(), json!(resp.status_code));
+    m.insert("SdkResponseMetadata", json!({"RequestId": meta.request_id}));
+    m.insert("StatusCode", json!(resp.status_code));
     Value::Object(m)
 }
 

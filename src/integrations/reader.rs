@@ -372,7 +372,7 @@ fn csv_items(body: &str, config: &Value) -> Result<Vec<Value>, String> {
     Ok(rows
         .filter(|r| !(r.len() == 1 && r[0].is_empty()))
         .map(|r| {
-            let m: Map<String, Value> = header
+            let m: Map = header
                 .iter()
                 .enumerate()
                 .map(|(i, h)| {

@@ -22,7 +22,7 @@ struct Catalog {
 struct AwsSdk {
     document: String,
     #[serde(default)]
-    service_names: Map<String, Value>,
+    service_names: Map,
 }
 
 #[derive(Debug, Deserialize)]
@@ -183,7 +183,7 @@ fn fill(v: &Value, req: &TaskRequest, ids: &mut Ids, key: &str) -> Value {
     }
 }
 
-fn fill_members(m: &Map<String, Value>, req: &TaskRequest, ids: &mut Ids) -> Map<String, Value> {
+fn fill_members(m: &Map, req: &TaskRequest, ids: &mut Ids) -> Map {
     m.iter()
         .map(|(k, x)| (k.clone(), fill(x, req, ids, k)))
         .collect()

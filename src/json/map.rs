@@ -5,10 +5,9 @@
 //! included: `insert` of a name already there keeps its place, `remove` is `swap_remove`,
 //! and two objects are equal when they have the same members in any order.
 
-use super::Value;
+use super::{Name, Value};
 use foldhash::fast::RandomState;
 use hashbrown::HashTable;
-use std::borrow::Borrow;
 use std::fmt;
 use std::hash::BuildHasher;
 
@@ -22,18 +21,18 @@ struct NameIndex {
     hasher: RandomState,
 }
 
-pub struct Map<K, V> {
-    entries: Vec<(K, V)>,
+pub struct Map {
+    entries: Vec<(Name, Value)>,
     index: Option<Box<NameIndex>>,
 }
 
-impl Default for Map<String, Value> {
+impl Default for Map {
     fn default() -> Self {
         Map::new()
     }
 }
 
-impl Clone for Map<String, Value> {
+impl Clone for Map {
     fn clone(&self) -> Self {
         Map {
             entries: self.entries.clone(),
@@ -48,7 +47,7 @@ impl Clone for Map<String, Value> {
 }
 
 impl NameIndex {
-    fn of(entries: &[(String, Value)]) -> Box<NameIndex> {
+    fn of(entries: &[(Name, Value)]) -> Box<NameIndex> {
         let mut index = Box::new(NameIndex {
             table: HashTable::with_capacity(entries.len()),
             hasher: RandomState::default(),
@@ -63,13 +62,13 @@ impl NameIndex {
         self.hasher.hash_one(name)
     }
 
-    fn find(&self, entries: &[(String, Value)], name: &str) -> Option<usize> {
+    fn find(&self, entries: &[(Name, Value)], name: &str) -> Option<usize> {
         self.table
             .find(self.hash(name), |&i| entries[i].0 == name)
             .copied()
     }
 
-    fn add(&mut self, entries: &[(String, Value)], name: &str, at: usize) {
+    fn add(&mut self, entries: &[(Name, Value)], name: &str, at: usize) {
         let hasher = &self.hasher;
         self.table.insert_unique(hasher.hash_one(name), at, |&i| {
             hasher.hash_one(entries[i].0.as_str())
@@ -78,7 +77,7 @@ impl NameIndex {
 
     /// Entry `at` (named `name`) is gone; the entry that was last (`moved_from`) is now
     /// at `at`, unless `at` was the last.
-    fn remove_swapped(&mut self, entries: &[(String, Value)], name: &str, at: usize) {
+    fn remove_swapped(&mut self, entries: &[(Name, Value)], name: &str, at: usize) {
         let moved_from = entries.len();
         if let Ok(slot) = self.table.find_entry(self.hash(name), |&i| i == at) {
             slot.remove();
@@ -92,7 +91,7 @@ impl NameIndex {
     }
 }
 
-impl Map<String, Value> {
+impl Map {
     pub fn new() -> Self {
         Map {
             entries: Vec::new(),
@@ -134,7 +133,7 @@ impl Map<String, Value> {
     }
 
     /// Appends a member whose name is not there yet.
-    fn push_new(&mut self, name: String, value: Value) -> usize {
+    fn push_new(&mut self, name: Name, value: Value) -> usize {
         let at = self.entries.len();
         self.entries.push((name, value));
         match &mut self.index {
@@ -148,7 +147,6 @@ impl Map<String, Value> {
     #[inline]
     pub fn get<Q>(&self, name: &Q) -> Option<&Value>
     where
-        String: Borrow<Q>,
         Q: ?Sized + AsRef<str>,
     {
         self.position(name.as_ref()).map(|i| &self.entries[i].1)
@@ -157,7 +155,6 @@ impl Map<String, Value> {
     #[inline]
     pub fn get_mut<Q>(&mut self, name: &Q) -> Option<&mut Value>
     where
-        String: Borrow<Q>,
         Q: ?Sized + AsRef<str>,
     {
         self.position(name.as_ref()).map(|i| &mut self.entries[i].1)
@@ -165,7 +162,6 @@ impl Map<String, Value> {
 
     pub fn contains_key<Q>(&self, name: &Q) -> bool
     where
-        String: Borrow<Q>,
         Q: ?Sized + AsRef<str>,
     {
         self.position(name.as_ref()).is_some()
@@ -173,7 +169,8 @@ impl Map<String, Value> {
 
     /// Sets a member: a name already there keeps its place and gets the new value (the old
     /// one is returned); a new name goes last.
-    pub fn insert(&mut self, name: String, value: Value) -> Option<Value> {
+    pub fn insert(&mut self, name: impl Into<Name>, value: Value) -> Option<Value> {
+        let name = name.into();
         match self.position(&name) {
             Some(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
             None => {
@@ -186,7 +183,6 @@ impl Map<String, Value> {
     /// As `serde_json`'s with `preserve_order`: [`Map::swap_remove`].
     pub fn remove<Q>(&mut self, name: &Q) -> Option<Value>
     where
-        String: Borrow<Q>,
         Q: ?Sized + AsRef<str>,
     {
         self.swap_remove(name)
@@ -195,14 +191,13 @@ impl Map<String, Value> {
     /// Removes a member, the last member taking its place.
     pub fn swap_remove<Q>(&mut self, name: &Q) -> Option<Value>
     where
-        String: Borrow<Q>,
         Q: ?Sized + AsRef<str>,
     {
         let at = self.position(name.as_ref())?;
         Some(self.swap_remove_at(at).1)
     }
 
-    fn swap_remove_at(&mut self, at: usize) -> (String, Value) {
+    fn swap_remove_at(&mut self, at: usize) -> (Name, Value) {
         let removed = self.entries.swap_remove(at);
         if let Some(index) = &mut self.index {
             index.remove_swapped(&self.entries, &removed.0, at);
@@ -213,14 +208,13 @@ impl Map<String, Value> {
     /// Removes a member, the members after it moving up one place.
     pub fn shift_remove<Q>(&mut self, name: &Q) -> Option<Value>
     where
-        String: Borrow<Q>,
         Q: ?Sized + AsRef<str>,
     {
         let at = self.position(name.as_ref())?;
         Some(self.shift_remove_at(at).1)
     }
 
-    fn shift_remove_at(&mut self, at: usize) -> (String, Value) {
+    fn shift_remove_at(&mut self, at: usize) -> (Name, Value) {
         let removed = self.entries.remove(at);
         if self.index.is_some() {
             self.reindex();
@@ -238,7 +232,7 @@ impl Map<String, Value> {
         other.index = None;
     }
 
-    pub fn entry<S: Into<String>>(&mut self, name: S) -> Entry<'_> {
+    pub fn entry<S: Into<Name>>(&mut self, name: S) -> Entry<'_> {
         let name = name.into();
         match self.position(&name) {
             Some(at) => Entry::Occupied(OccupiedEntry { map: self, at }),
@@ -246,7 +240,7 @@ impl Map<String, Value> {
         }
     }
 
-    pub fn retain<F: FnMut(&String, &mut Value) -> bool>(&mut self, mut keep: F) {
+    pub fn retain<F: FnMut(&Name, &mut Value) -> bool>(&mut self, mut keep: F) {
         let before = self.entries.len();
         self.entries.retain_mut(|(k, v)| keep(k, v));
         if self.entries.len() != before && self.index.is_some() {
@@ -287,23 +281,22 @@ impl Map<String, Value> {
 }
 
 /// Equal when both have the same members, in any order (as `serde_json`'s).
-impl PartialEq for Map<String, Value> {
+impl PartialEq for Map {
     fn eq(&self, other: &Self) -> bool {
         self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
     }
 }
 
-impl Eq for Map<String, Value> {}
+impl Eq for Map {}
 
-impl fmt::Debug for Map<String, Value> {
+impl fmt::Debug for Map {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()
     }
 }
 
-impl<Q> std::ops::Index<&Q> for Map<String, Value>
+impl<Q> std::ops::Index<&Q> for Map
 where
-    String: Borrow<Q>,
     Q: ?Sized + AsRef<str>,
 {
     type Output = Value;
@@ -313,9 +306,8 @@ where
     }
 }
 
-impl<Q> std::ops::IndexMut<&Q> for Map<String, Value>
+impl<Q> std::ops::IndexMut<&Q> for Map
 where
-    String: Borrow<Q>,
     Q: ?Sized + AsRef<str>,
 {
     fn index_mut(&mut self, name: &Q) -> &mut Value {
@@ -323,8 +315,8 @@ where
     }
 }
 
-impl FromIterator<(String, Value)> for Map<String, Value> {
-    fn from_iter<T: IntoIterator<Item = (String, Value)>>(iter: T) -> Self {
+impl<K: Into<Name>> FromIterator<(K, Value)> for Map {
+    fn from_iter<T: IntoIterator<Item = (K, Value)>>(iter: T) -> Self {
         let iter = iter.into_iter();
         let mut map = Map::with_capacity(iter.size_hint().0);
         map.extend(iter);
@@ -332,16 +324,16 @@ impl FromIterator<(String, Value)> for Map<String, Value> {
     }
 }
 
-impl Extend<(String, Value)> for Map<String, Value> {
-    fn extend<T: IntoIterator<Item = (String, Value)>>(&mut self, iter: T) {
+impl<K: Into<Name>> Extend<(K, Value)> for Map {
+    fn extend<T: IntoIterator<Item = (K, Value)>>(&mut self, iter: T) {
         for (k, v) in iter {
             self.insert(k, v);
         }
     }
 }
 
-impl IntoIterator for Map<String, Value> {
-    type Item = (String, Value);
+impl IntoIterator for Map {
+    type Item = (Name, Value);
     type IntoIter = IntoIter;
 
     fn into_iter(self) -> IntoIter {
@@ -349,8 +341,8 @@ impl IntoIterator for Map<String, Value> {
     }
 }
 
-impl<'a> IntoIterator for &'a Map<String, Value> {
-    type Item = (&'a String, &'a Value);
+impl<'a> IntoIterator for &'a Map {
+    type Item = (&'a Name, &'a Value);
     type IntoIter = Iter<'a>;
 
     fn into_iter(self) -> Iter<'a> {
@@ -358,8 +350,8 @@ impl<'a> IntoIterator for &'a Map<String, Value> {
     }
 }
 
-impl<'a> IntoIterator for &'a mut Map<String, Value> {
-    type Item = (&'a String, &'a mut Value);
+impl<'a> IntoIterator for &'a mut Map {
+    type Item = (&'a Name, &'a mut Value);
     type IntoIter = IterMut<'a>;
 
     fn into_iter(self) -> IterMut<'a> {
@@ -396,46 +388,42 @@ macro_rules! entries_iterator {
 
 entries_iterator!(
     Iter<'a>,
-    std::slice::Iter<'a, (String, Value)>,
-    (&'a String, &'a Value),
+    std::slice::Iter<'a, (Name, Value)>,
+    (&'a Name, &'a Value),
     |e| (&e.0, &e.1)
 );
 entries_iterator!(
     IterMut<'a>,
-    std::slice::IterMut<'a, (String, Value)>,
-    (&'a String, &'a mut Value),
+    std::slice::IterMut<'a, (Name, Value)>,
+    (&'a Name, &'a mut Value),
     |e| (&e.0, &mut e.1)
 );
 entries_iterator!(
     Keys<'a>,
-    std::slice::Iter<'a, (String, Value)>,
-    &'a String,
+    std::slice::Iter<'a, (Name, Value)>,
+    &'a Name,
     |e| &e.0
 );
 entries_iterator!(
     Values<'a>,
-    std::slice::Iter<'a, (String, Value)>,
+    std::slice::Iter<'a, (Name, Value)>,
     &'a Value,
     |e| &e.1
 );
 entries_iterator!(
     ValuesMut<'a>,
-    std::slice::IterMut<'a, (String, Value)>,
+    std::slice::IterMut<'a, (Name, Value)>,
     &'a mut Value,
     |e| &mut e.1
 );
 entries_iterator!(
     IntoIter,
-    std::vec::IntoIter<(String, Value)>,
-    (String, Value),
+    std::vec::IntoIter<(Name, Value)>,
+    (Name, Value),
     |e| e
 );
-entries_iterator!(
-    IntoValues,
-    std::vec::IntoIter<(String, Value)>,
-    Value,
-    |e| e.1
-);
+entries_iterator!(IntoValues, std::vec::IntoIter<(Name, Value)>, Value, |e| e
+    .1);
 
 pub enum Entry<'a> {
     Vacant(VacantEntry<'a>),
@@ -443,17 +431,17 @@ pub enum Entry<'a> {
 }
 
 pub struct VacantEntry<'a> {
-    map: &'a mut Map<String, Value>,
-    name: String,
+    map: &'a mut Map,
+    name: Name,
 }
 
 pub struct OccupiedEntry<'a> {
-    map: &'a mut Map<String, Value>,
+    map: &'a mut Map,
     at: usize,
 }
 
 impl<'a> Entry<'a> {
-    pub fn key(&self) -> &String {
+    pub fn key(&self) -> &Name {
         match self {
             Entry::Vacant(e) => e.key(),
             Entry::Occupied(e) => e.key(),
@@ -473,7 +461,7 @@ impl<'a> Entry<'a> {
 }
 
 impl<'a> VacantEntry<'a> {
-    pub fn key(&self) -> &String {
+    pub fn key(&self) -> &Name {
         &self.name
     }
 
@@ -484,7 +472,7 @@ impl<'a> VacantEntry<'a> {
 }
 
 impl<'a> OccupiedEntry<'a> {
-    pub fn key(&self) -> &String {
+    pub fn key(&self) -> &Name {
         &self.map.entries[self.at].0
     }
 

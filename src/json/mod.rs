@@ -3,7 +3,8 @@
 //! in an `IndexMap`: a hash table and an entry vector (104 bytes a member), every name
 //! hashed with SipHash. A state machine's data is mostly small objects, each built once and
 //! read a few times, so here a value is 40 bytes and an object one vector of its members
-//! (64 bytes each), searched in order until it is big enough for an index (see [`Map`]).
+//! (64 bytes each), searched in order until it is big enough for an index (see [`Map`]),
+//! whose names ([`Name`]) sit inline up to 24 bytes instead of one allocation each.
 //! Parsing, printing and numbers are `serde_json`'s.
 
 mod macros;
@@ -15,6 +16,10 @@ pub use map::{
     ValuesMut,
 };
 pub use serde_json::Number;
+
+/// A member name: up to 24 bytes it sits inline, so the many short names a state machine's
+/// data repeats are copied, not allocated, when objects are built or cloned.
+pub type Name = compact_str::CompactString;
 
 use serde::de::DeserializeOwned;
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -30,7 +35,7 @@ pub enum Value {
     Number(Number),
     String(String),
     Array(Vec<Value>),
-    Object(Map<String, Value>),
+    Object(Map),
 }
 
 /// A Rust value as a [`Value`] (through `serde_json`'s).
@@ -58,14 +63,14 @@ impl Value {
         matches!(self, Value::Object(_))
     }
 
-    pub fn as_object(&self) -> Option<&Map<String, Value>> {
+    pub fn as_object(&self) -> Option<&Map> {
         match self {
             Value::Object(m) => Some(m),
             _ => None,
         }
     }
 
-    pub fn as_object_mut(&mut self) -> Option<&mut Map<String, Value>> {
+    pub fn as_object_mut(&mut self) -> Option<&mut Map> {
         match self {
             Value::Object(m) => Some(m),
             _ => None,
@@ -233,19 +238,26 @@ impl Index for str {
     }
 }
 
-impl Index for String {
-    fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value> {
-        self.as_str().index_into(v)
-    }
+/// Owned names index as their text.
+macro_rules! index_by_text {
+    ($($owned:ty),*) => {$(
+        impl Index for $owned {
+            fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value> {
+                self.as_str().index_into(v)
+            }
 
-    fn index_into_mut<'v>(&self, v: &'v mut Value) -> Option<&'v mut Value> {
-        self.as_str().index_into_mut(v)
-    }
+            fn index_into_mut<'v>(&self, v: &'v mut Value) -> Option<&'v mut Value> {
+                self.as_str().index_into_mut(v)
+            }
 
-    fn index_or_insert<'v>(&self, v: &'v mut Value) -> &'v mut Value {
-        self.as_str().index_or_insert(v)
-    }
+            fn index_or_insert<'v>(&self, v: &'v mut Value) -> &'v mut Value {
+                self.as_str().index_or_insert(v)
+            }
+        }
+    )*};
 }
+
+index_by_text!(String, Name);
 
 impl<T: Index + ?Sized> Index for &T {
     fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value> {
@@ -362,11 +374,11 @@ impl Serialize for Value {
     }
 }
 
-impl Serialize for Map<String, Value> {
+impl Serialize for Map {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.len()))?;
         for (k, v) in self {
-            map.serialize_entry(k, v)?;
+            map.serialize_entry(k.as_str(), v)?;
         }
         map.end()
     }
@@ -378,7 +390,7 @@ impl<'de> Deserialize<'de> for Value {
     }
 }
 
-impl<'de> Deserialize<'de> for Map<String, Value> {
+impl<'de> Deserialize<'de> for Map {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match Value::deserialize(d)? {
             Value::Object(m) => Ok(m),
@@ -417,7 +429,7 @@ impl From<Value> for serde_json::Value {
             }
             Value::Object(m) => serde_json::Value::Object(
                 m.into_iter()
-                    .map(|(k, v)| (k, serde_json::Value::from(v)))
+                    .map(|(k, v)| (k.into_string(), serde_json::Value::from(v)))
                     .collect(),
             ),
         }
@@ -479,8 +491,8 @@ impl From<Number> for Value {
     }
 }
 
-impl From<Map<String, Value>> for Value {
-    fn from(m: Map<String, Value>) -> Value {
+impl From<Map> for Value {
+    fn from(m: Map) -> Value {
         Value::Object(m)
     }
 }
@@ -682,8 +694,8 @@ mod tests {
                     "step {step} {k}"
                 );
             }
-            let keys: Vec<&String> = ours.keys().collect();
-            let want: Vec<&String> = model.iter().map(|(k, _)| k).collect();
+            let keys: Vec<&str> = ours.keys().map(Name::as_str).collect();
+            let want: Vec<&str> = model.iter().map(|(k, _)| k.as_str()).collect();
             assert_eq!(keys, want, "step {step}");
         }
     }

@@ -12,7 +12,7 @@
 //! whole text or the one token: what is accepted, the values, the error messages and the
 //! nesting limit are `serde_json`'s.
 
-use crate::json::{Map, Value};
+use crate::json::{Map, Name, Value};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Number;
 use std::fmt;
@@ -171,19 +171,19 @@ impl Direct<'_, '_> {
     }
 
     /// A string, at its opening quote, left in the text when it has no escapes.
-    fn name(&mut self) -> Option<Name> {
+    fn name(&mut self) -> Option<ReadName> {
         let bytes = self.text.as_bytes();
         let start = self.pos + 1;
         let end = plain_run_end(bytes, start);
         match *bytes.get(end)? {
             b'"' => {
                 self.pos = end + 1;
-                Some(Name::Plain(start..end))
+                Some(ReadName::Plain(start..end))
             }
             b'\\' => {
                 let quote = self.pos;
                 let name = self.escaped_string()?;
-                Some(Name::Decoded { name, quote })
+                Some(ReadName::Decoded { name, quote })
             }
             // Control characters must be escaped: serde_json says so.
             _ => None,
@@ -276,7 +276,7 @@ pub(crate) fn plain_run_end(bytes: &[u8], from: usize) -> usize {
 #[derive(Default)]
 struct Pending {
     items: Vec<Value>,
-    members: Vec<(Name, Value)>,
+    members: Vec<(ReadName, Value)>,
     shapes: ObjectShapes,
 }
 
@@ -298,7 +298,7 @@ impl Pending {
     /// The members from `start` on (of an object at nesting `level` of `text`), as an
     /// object of their number. A repeated key keeps its first place and its last value,
     /// as serde_json does.
-    fn take_members(&mut self, text: &str, level: usize, start: usize) -> Map<String, Value> {
+    fn take_members(&mut self, text: &str, level: usize, start: usize) -> Map {
         let object = self.shapes.object(
             text,
             level,
@@ -314,7 +314,7 @@ impl Pending {
 /// An object member's name as a parser read it: a name without escapes stays a range of
 /// the text until its object is made (which may copy it from a shape instead); one with
 /// escapes is decoded.
-pub(crate) enum Name {
+pub(crate) enum ReadName {
     Plain(Range<usize>),
     /// `quote`: where the name's opening quote is, for a diagnostic.
     Decoded {
@@ -323,27 +323,35 @@ pub(crate) enum Name {
     },
 }
 
-impl Name {
+impl ReadName {
     pub(crate) fn as_str<'t>(&'t self, text: &'t str) -> &'t str {
         match self {
-            Name::Plain(range) => &text[range.clone()],
-            Name::Decoded { name, .. } => name,
+            ReadName::Plain(range) => &text[range.clone()],
+            ReadName::Decoded { name, .. } => name,
         }
     }
 
-    /// The name as a string of its own.
+    /// The text as a string of its own.
     pub(crate) fn into_string(self, text: &str) -> String {
         match self {
-            Name::Plain(range) => text[range].to_owned(),
-            Name::Decoded { name, .. } => name,
+            ReadName::Plain(range) => text[range].to_owned(),
+            ReadName::Decoded { name, .. } => name,
+        }
+    }
+
+    /// The name as a member name (inline when short: no allocation).
+    pub(crate) fn into_name(self, text: &str) -> Name {
+        match self {
+            ReadName::Plain(range) => Name::from(&text[range]),
+            ReadName::Decoded { name, .. } => Name::from(name),
         }
     }
 
     /// Where the name's opening quote is in the text.
     pub(crate) fn quote(&self) -> usize {
         match self {
-            Name::Plain(range) => range.start - 1,
-            Name::Decoded { quote, .. } => *quote,
+            ReadName::Plain(range) => range.start - 1,
+            ReadName::Decoded { quote, .. } => *quote,
         }
     }
 }
@@ -372,7 +380,7 @@ struct LevelShape {
     /// The last object's names, all without escapes (empty otherwise).
     names: Vec<Range<usize>>,
     /// Those names in order, each with `null`, at the size of the objects copied from it.
-    map: Option<Map<String, Value>>,
+    map: Option<Map>,
 }
 
 impl ObjectShapes {
@@ -382,10 +390,10 @@ impl ObjectShapes {
         &mut self,
         text: &str,
         level: usize,
-        members: &mut Vec<(Name, Value)>,
+        members: &mut Vec<(ReadName, Value)>,
         start: usize,
         duplicates: Duplicates,
-    ) -> Result<Map<String, Value>, usize> {
+    ) -> Result<Map, usize> {
         let len = members.len() - start;
         if self.levels.len() <= level {
             self.levels.resize_with(level + 1, LevelShape::default);
@@ -394,7 +402,7 @@ impl ObjectShapes {
         let same_names = len > 0
             && shape.names.len() == len
             && members[start..].iter().zip(&shape.names).all(|((name, _), last)| {
-                matches!(name, Name::Plain(range) if text[range.clone()] == text[last.clone()])
+                matches!(name, ReadName::Plain(range) if text[range.clone()] == text[last.clone()])
             });
         if same_names && let Some(copy) = &shape.map {
             let mut map = from_shape(copy);
@@ -407,7 +415,7 @@ impl ObjectShapes {
             shape.map = None;
             shape.names.clear();
             for (name, _) in &members[start..] {
-                let Name::Plain(range) = name else {
+                let ReadName::Plain(range) = name else {
                     shape.names.clear();
                     break;
                 };
@@ -417,7 +425,7 @@ impl ObjectShapes {
         let mut map = Map::with_capacity(len);
         for (name, value) in members.drain(start..) {
             let quote = name.quote();
-            match map.entry(name.into_string(text)) {
+            match map.entry(name.into_name(text)) {
                 crate::json::Entry::Vacant(e) => {
                     e.insert(value);
                 }
@@ -430,7 +438,7 @@ impl ObjectShapes {
             }
         }
         if same_names && map.len() == len {
-            shape.map = shape_of(map.keys().map(String::as_str));
+            shape.map = shape_of(map.keys().map(Name::as_str));
         }
         Ok(map)
     }
@@ -501,7 +509,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             let value = access.next_value_seed(ValueSeed(&mut *pending))?;
             pending
                 .members
-                .push((Name::Decoded { name, quote: 0 }, value));
+                .push((ReadName::Decoded { name, quote: 0 }, value));
         }
         // No text to compare names in: every object is made member by member.
         Ok(Value::Object(pending.take_members("", 0, start)))
@@ -511,21 +519,19 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
 /// A "shape": the member names of objects made again and again (a template's, an array's
 /// like items), in order, each with `null`; None when a name repeats. Copying it
 /// ([`from_shape`]) does not compare the names with each other again, inserting them does.
-pub(crate) fn shape_of<'n>(
-    names: impl ExactSizeIterator<Item = &'n str>,
-) -> Option<Map<String, Value>> {
+pub(crate) fn shape_of<'n>(names: impl ExactSizeIterator<Item = &'n str>) -> Option<Map> {
     let len = names.len();
     // At the size the copies are made, so that copying it in reuses their allocations.
     let mut shape = Map::with_capacity(len);
     for name in names {
-        shape.insert(name.to_owned(), Value::Null);
+        shape.insert(name, Value::Null);
     }
     (shape.len() == len).then_some(shape)
 }
 
 /// A new object with `shape`'s names (values `null`, to be filled in order).
 #[inline]
-pub(crate) fn from_shape(shape: &Map<String, Value>) -> Map<String, Value> {
+pub(crate) fn from_shape(shape: &Map) -> Map {
     shape.clone()
 }
 
@@ -625,7 +631,7 @@ mod tests {
     fn shape_names(pending: &Pending, level: usize) -> Vec<String> {
         let map = pending.shapes.levels[level].map.as_ref().unwrap();
         assert!(map.values().all(Value::is_null));
-        map.keys().cloned().collect()
+        map.keys().map(Name::to_string).collect()
     }
 
     /// Numbers with a fraction or an exponent are the nearest double, as Java (AWS) and the

@@ -25,7 +25,7 @@ pub struct Stack<'t> {
 pub type Unresolved = String;
 
 impl<'t> Stack<'t> {
-    fn resources(&self) -> Option<&'t Map<String, Value>> {
+    fn resources(&self) -> Option<&'t Map> {
         self.template.get("Resources")?.as_object()
     }
 
@@ -46,7 +46,7 @@ impl<'t> Stack<'t> {
         self.eval_with(v, &Map::new())
     }
 
-    fn eval_with(&self, v: &Value, vars: &Map<String, Value>) -> Result<Value, Unresolved> {
+    fn eval_with(&self, v: &Value, vars: &Map) -> Result<Value, Unresolved> {
         match v {
             Value::Object(m) if m.len() == 1 => {
                 let (k, arg) = m.iter().next().expect("one member");
@@ -70,11 +70,7 @@ impl<'t> Stack<'t> {
         }
     }
 
-    fn eval_members(
-        &self,
-        m: &Map<String, Value>,
-        vars: &Map<String, Value>,
-    ) -> Result<Map<String, Value>, Unresolved> {
+    fn eval_members(&self, m: &Map, vars: &Map) -> Result<Map, Unresolved> {
         let mut out = Map::new();
         for (k, v) in m {
             if !is_no_value(v) {
@@ -85,12 +81,7 @@ impl<'t> Stack<'t> {
     }
 
     /// An intrinsic function call; None when `name` is not one.
-    fn function(
-        &self,
-        name: &str,
-        arg: &Value,
-        vars: &Map<String, Value>,
-    ) -> Option<Result<Value, Unresolved>> {
+    fn function(&self, name: &str, arg: &Value, vars: &Map) -> Option<Result<Value, Unresolved>> {
         let arg_eval = || self.eval_with(arg, vars);
         Some(match name {
             "Ref" => match arg {
@@ -258,7 +249,7 @@ impl<'t> Stack<'t> {
     }
 
     /// `Fn::GetAtt [Resource, Attribute]` (also `Resource.Attribute`).
-    fn get_att(&self, arg: &Value, vars: &Map<String, Value>) -> Result<Value, Unresolved> {
+    fn get_att(&self, arg: &Value, vars: &Map) -> Result<Value, Unresolved> {
         let (id, attr) = match arg {
             Value::Array(a) if a.len() == 2 => {
                 let id = a[0]
@@ -339,7 +330,7 @@ impl<'t> Stack<'t> {
 
     /// `Fn::Sub`: a string with `${Name}`, `${Resource.Attribute}` and `${!Literal}`, or
     /// `[string, {Name: value}]`.
-    fn sub(&self, arg: &Value, outer: &Map<String, Value>) -> Result<String, Unresolved> {
+    fn sub(&self, arg: &Value, outer: &Map) -> Result<String, Unresolved> {
         let (text, vars) = match arg {
             Value::String(s) => (s.as_str(), outer.clone()),
             Value::Array(a) if a.len() == 2 => {
@@ -419,7 +410,7 @@ impl<'t> Stack<'t> {
             .ok_or_else(|| format!("Fn::FindInMap: no {map}.{top}.{second} in Mappings"))
     }
 
-    fn if_(&self, arg: &Value, vars: &Map<String, Value>) -> Result<Value, Unresolved> {
+    fn if_(&self, arg: &Value, vars: &Map) -> Result<Value, Unresolved> {
         let Some([cond, yes, no]) = arg.as_array().map(Vec::as_slice).and_then(|a| {
             <&[Value; 3]>::try_from(a)
                 .ok()
@@ -435,7 +426,7 @@ impl<'t> Stack<'t> {
     }
 
     /// A named condition of the template's `Conditions`.
-    fn condition(&self, name: &str, vars: &Map<String, Value>) -> Result<bool, Unresolved> {
+    fn condition(&self, name: &str, vars: &Map) -> Result<bool, Unresolved> {
         let c = self
             .template
             .get("Conditions")
@@ -447,12 +438,7 @@ impl<'t> Stack<'t> {
         }
     }
 
-    fn condition_value(
-        &self,
-        f: &str,
-        arg: &Value,
-        vars: &Map<String, Value>,
-    ) -> Result<bool, Unresolved> {
+    fn condition_value(&self, f: &str, arg: &Value, vars: &Map) -> Result<bool, Unresolved> {
         let items = || arg.as_array().cloned().unwrap_or_default();
         let truth = |v: &Value| -> Result<bool, Unresolved> {
             match v {

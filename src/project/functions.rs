@@ -117,7 +117,7 @@ pub fn read(project: &Project) -> Vec<Function> {
             if let Some(vars) = env.get("Variables").and_then(Value::as_object) {
                 for (k, v) in vars {
                     environment.retain(|(name, _)| name != k);
-                    environment.push((k.clone(), super::cfn::scalar_text(v)));
+                    environment.push((k.to_string(), super::cfn::scalar_text(v)));
                 }
             }
         }
@@ -148,7 +148,7 @@ pub fn read(project: &Project) -> Vec<Function> {
             project.account
         );
         let mut f = Function {
-            logical_id: id.clone(),
+            logical_id: id.to_string(),
             resource_type: t.to_string(),
             runtime,
             handler,

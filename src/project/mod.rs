@@ -500,7 +500,7 @@ impl Project {
         Ok(project)
     }
 
-    pub fn resources(&self) -> Option<&Map<String, Value>> {
+    pub fn resources(&self) -> Option<&Map> {
         self.doc.value().get("Resources")?.as_object()
     }
 
@@ -518,7 +518,7 @@ impl Project {
     }
 
     /// The `Globals` section for resources of `kind` (`Function`, `StateMachine`).
-    pub fn globals(&self, kind: &str) -> Option<&Map<String, Value>> {
+    pub fn globals(&self, kind: &str) -> Option<&Map> {
         self.doc.value().get("Globals")?.get(kind)?.as_object()
     }
 
@@ -560,7 +560,7 @@ impl Project {
                 .to_string();
             out.push(StateMachine {
                 name,
-                logical_id: id.clone(),
+                logical_id: id.to_string(),
                 resource_type: t.to_string(),
                 workflow_type,
                 source,
@@ -573,7 +573,7 @@ impl Project {
 
     fn definition_source(
         &self,
-        props: &Map<String, Value>,
+        props: &Map,
         pointer: &str,
         stack: &cfn::Stack<'_>,
         notes: &mut Vec<String>,
@@ -642,7 +642,7 @@ impl Project {
             .map(|m| {
                 m.iter()
                     .map(|(k, v)| Substitution {
-                        key: k.clone(),
+                        key: k.to_string(),
                         value: stack.eval(v).map(|v| cfn::scalar_text(&v)),
                         defined: false,
                     })
@@ -1201,7 +1201,12 @@ mod tests {
         ];
         for text in texts {
             let parsed: crate::json::Value = serde_json::from_str(text).unwrap();
-            let mut keys: Vec<String> = parsed.as_object().unwrap().keys().cloned().collect();
+            let mut keys: Vec<String> = parsed
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(ToString::to_string)
+                .collect();
             if let Some(states) = keys.iter().position(|k| k == "States") {
                 keys.truncate(states + 1);
             }

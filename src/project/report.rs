@@ -126,7 +126,7 @@ fn machine_json(project: &Project, r: &Resolved<'_>) -> Value {
         }
         _ => Value::Null,
     };
-    let subs: Map<String, Value> = sm
+    let subs: Map = sm
         .substitutions
         .iter()
         .map(|s| {

@@ -57,7 +57,7 @@ pub fn convert(file: &Value, stage: Option<&str>, region: &str, account: &str) -
         .to_string();
     let provider = file.get("provider").cloned().unwrap_or(Value::Null);
     let mut resources = Map::new();
-    let mut function_ids: Map<String, Value> = Map::new();
+    let mut function_ids: Map = Map::new();
     if let Some(functions) = file.get("functions").and_then(Value::as_object) {
         for (name, f) in functions {
             let id = format!("{}LambdaFunction", normalize(name));
@@ -113,7 +113,7 @@ pub fn convert(file: &Value, stage: Option<&str>, region: &str, account: &str) -
             }
             definitions.push((
                 id.clone(),
-                key.clone(),
+                key.to_string(),
                 format!(
                     "/stepFunctions/stateMachines/{}/definition",
                     crate::asl::source::pointer_token(key)
@@ -143,7 +143,7 @@ pub fn convert(file: &Value, stage: Option<&str>, region: &str, account: &str) -
 
 /// The plugin lets a definition name a function by its key in `functions:`
 /// (`Fn::GetAtt: [hello, Arn]`, `Ref: hello`): those become the function's logical id.
-fn name_functions(v: &mut Value, ids: &Map<String, Value>) {
+fn name_functions(v: &mut Value, ids: &Map) {
     match v {
         Value::Object(m) => {
             if let Some(Value::Array(a)) = m.get_mut("Fn::GetAtt")

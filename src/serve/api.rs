@@ -192,7 +192,7 @@ impl Service {
 
     // ----- state machines ---------------------------------------------------------------
 
-    fn create_state_machine(&self, a: &Map<String, Value>) -> ApiResult {
+    fn create_state_machine(&self, a: &Map) -> ApiResult {
         let name = required(a, "name")?;
         check_name(name, "name")?;
         let definition = required(a, "definition")?;
@@ -247,7 +247,7 @@ impl Service {
         })
     }
 
-    fn describe_state_machine(&self, a: &Map<String, Value>) -> ApiResult {
+    fn describe_state_machine(&self, a: &Map) -> ApiResult {
         let m = self.machine(required(a, "stateMachineArn")?)?;
         Ok(json!({
             "stateMachineArn": m.arn, "name": m.name, "status": "ACTIVE",
@@ -256,7 +256,7 @@ impl Service {
         }))
     }
 
-    fn update_state_machine(&self, a: &Map<String, Value>) -> ApiResult {
+    fn update_state_machine(&self, a: &Map) -> ApiResult {
         let arn = required(a, "stateMachineArn")?;
         let m = self.machine(arn)?;
         let definition = a.get("definition").and_then(Value::as_str);
@@ -286,14 +286,14 @@ impl Service {
         Ok(json!({"updateDate": t}))
     }
 
-    fn delete_state_machine(&self, a: &Map<String, Value>) -> ApiResult {
+    fn delete_state_machine(&self, a: &Map) -> ApiResult {
         let arn = required(a, "stateMachineArn")?;
         check_arn(arn, "stateMachine")?;
         self.reg().machines.remove(arn);
         Ok(json!({}))
     }
 
-    fn list_state_machines(&self, a: &Map<String, Value>) -> ApiResult {
+    fn list_state_machines(&self, a: &Map) -> ApiResult {
         let all: Vec<Value> = self
             .reg()
             .machines
@@ -305,7 +305,7 @@ impl Service {
 
     // ----- executions -------------------------------------------------------------------
 
-    fn start_execution(self: &Arc<Service>, a: &Map<String, Value>, sync: bool) -> ApiResult {
+    fn start_execution(self: &Arc<Service>, a: &Map, sync: bool) -> ApiResult {
         let given = required(a, "stateMachineArn")?;
         // Step Functions Local's convention: ARN#TestCase chooses the mock file's test case.
         let (arn, test_case) = match given.split_once('#') {
@@ -435,7 +435,7 @@ impl Service {
         let mut out = describe(&rec, &st);
         if let Some(o) = out.as_object_mut() {
             o.remove("stateMachineArn");
-            o.insert("stateMachineArn".into(), json!(rec.machine_arn));
+            o.insert("stateMachineArn", json!(rec.machine_arn));
         }
         Ok(out)
     }
@@ -452,13 +452,13 @@ impl Service {
         })
     }
 
-    fn describe_execution(&self, a: &Map<String, Value>) -> ApiResult {
+    fn describe_execution(&self, a: &Map) -> ApiResult {
         let rec = self.execution(required(a, "executionArn")?)?;
         let st = rec.lock();
         Ok(describe(&rec, &st))
     }
 
-    fn describe_for_execution(&self, a: &Map<String, Value>) -> ApiResult {
+    fn describe_for_execution(&self, a: &Map) -> ApiResult {
         let rec = self.execution(required(a, "executionArn")?)?;
         Ok(json!({
             "stateMachineArn": rec.machine_arn, "name": rec.machine_name,
@@ -466,7 +466,7 @@ impl Service {
         }))
     }
 
-    fn list_executions(&self, a: &Map<String, Value>) -> ApiResult {
+    fn list_executions(&self, a: &Map) -> ApiResult {
         let arn = required(a, "stateMachineArn")?;
         self.machine(arn)?;
         let filter = a.get("statusFilter").and_then(Value::as_str);
@@ -495,7 +495,7 @@ impl Service {
         page(a, all, "executions")
     }
 
-    fn stop_execution(&self, a: &Map<String, Value>) -> ApiResult {
+    fn stop_execution(&self, a: &Map) -> ApiResult {
         let rec = self.execution(required(a, "executionArn")?)?;
         let text = |k: &str| a.get(k).and_then(Value::as_str).map(str::to_string);
         let mut st = rec.lock();
@@ -515,7 +515,7 @@ impl Service {
 
     /// RedriveExecution: a STANDARD execution that failed, timed out or was stopped starts
     /// again from the state it did not finish ([`Execution::redrive`]).
-    fn redrive_execution(self: &Arc<Service>, a: &Map<String, Value>) -> ApiResult {
+    fn redrive_execution(self: &Arc<Service>, a: &Map) -> ApiResult {
         let rec = self.execution(required(a, "executionArn")?)?;
         let not_redrivable = |why: String| {
             ApiError::new(
@@ -553,7 +553,7 @@ impl Service {
         Ok(json!({"redriveDate": at}))
     }
 
-    fn history(&self, a: &Map<String, Value>) -> ApiResult {
+    fn history(&self, a: &Map) -> ApiResult {
         let rec = self.execution(required(a, "executionArn")?)?;
         let with_data = a
             .get("includeExecutionData")
@@ -628,7 +628,7 @@ impl Service {
         r
     }
 
-    fn test_state(&self, a: &Map<String, Value>) -> ApiResult {
+    fn test_state(&self, a: &Map) -> ApiResult {
         use crate::engine::test_state::{InspectionLevel, TestStateRequest, test_state};
         let text = |k: &str| a.get(k).and_then(Value::as_str);
         let json_arg = |k: &str, default: Value| -> Result<Value, ApiError> {
@@ -762,7 +762,7 @@ fn kind_name(k: WorkflowType) -> &'static str {
     }
 }
 
-fn required<'a>(a: &'a Map<String, Value>, k: &str) -> Result<&'a str, ApiError> {
+fn required<'a>(a: &'a Map, k: &str) -> Result<&'a str, ApiError> {
     match a.get(k) {
         Some(Value::String(s)) => Ok(s),
         None | Some(Value::Null) => Err(ApiError::validation(format!(
@@ -855,7 +855,7 @@ fn diagnostics(text: &str) -> Vec<Value> {
         .collect()
 }
 
-fn validate_definition(a: &Map<String, Value>) -> ApiResult {
+fn validate_definition(a: &Map) -> ApiResult {
     let text = required(a, "definition")?;
     let d = diagnostics(text);
     let failed = d.iter().any(|x| x["severity"] == "ERROR");
@@ -863,7 +863,7 @@ fn validate_definition(a: &Map<String, Value>) -> ApiResult {
 }
 
 /// `maxResults` and `nextToken` paging of `all` under `key`.
-fn page(a: &Map<String, Value>, all: Vec<Value>, key: &str) -> ApiResult {
+fn page(a: &Map, all: Vec<Value>, key: &str) -> ApiResult {
     let max = a
         .get("maxResults")
         .and_then(Value::as_u64)

@@ -28,7 +28,7 @@ impl Condition {
         JsonataExpr::parse(inner).map(Condition::Jsonata)
     }
 
-    pub fn holds(&self, input: &Value, vars: &Map<String, Value>) -> bool {
+    pub fn holds(&self, input: &Value, vars: &Map) -> bool {
         match self {
             Condition::JsonPath(p) => match p.select(input) {
                 Ok(v) if !p.is_definite() => v.as_array().is_some_and(|a| !a.is_empty()),
@@ -45,7 +45,7 @@ impl Condition {
 
 /// Conditions read variables but have no clock or randomness of their own.
 struct NoEnv<'a> {
-    vars: &'a Map<String, Value>,
+    vars: &'a Map,
 }
 
 impl JsonataEnv for NoEnv<'_> {
@@ -311,19 +311,13 @@ impl Breakpoints {
 
     /// A state is about to be entered with `input`: count hits, say whether to stop (and
     /// at which hit) and what log points log.
-    pub fn hit(&mut self, state: &str, input: &Value, vars: &Map<String, Value>) -> Hit {
+    pub fn hit(&mut self, state: &str, input: &Value, vars: &Map) -> Hit {
         self.hit_at(state, BreakAt::Entry, input, vars)
     }
 
     /// `at` of `state` just happened (a rule chose, a Catch caught, a Retry retried), with
     /// the state's input `input`: as [`Breakpoints::hit`].
-    pub fn hit_at(
-        &mut self,
-        state: &str,
-        at: BreakAt,
-        input: &Value,
-        vars: &Map<String, Value>,
-    ) -> Hit {
+    pub fn hit_at(&mut self, state: &str, at: BreakAt, input: &Value, vars: &Map) -> Hit {
         let mut hit = Hit::default();
         let mut spent = Vec::new();
         for b in self

@@ -237,12 +237,12 @@ impl JsonTree {
                         // The type changed: the parent says so; no marks below.
                         (Some(_), None) => None,
                     };
-                    add(self, Label::Key(k.clone()), v, prev);
+                    add(self, Label::Key(k.to_string()), v, prev);
                 }
                 if let Some(p) = pm {
                     for (k, v) in p.iter().filter(|(k, _)| !m.contains_key(*k)) {
                         let id = self.nodes.len() as u32;
-                        add(self, Label::Key(k.clone()), v, None);
+                        add(self, Label::Key(k.to_string()), v, None);
                         self.mark_removed(id);
                     }
                 }
@@ -602,10 +602,7 @@ impl JsonTree {
         }
     }
 
-    fn object_of<'a>(
-        &self,
-        members: impl Iterator<Item = (u32, &'a Node)>,
-    ) -> crate::json::Map<String, Value> {
+    fn object_of<'a>(&self, members: impl Iterator<Item = (u32, &'a Node)>) -> crate::json::Map {
         members
             .filter_map(|(c, node)| match &node.label {
                 Label::Key(k) => Some((k.clone(), self.value_of(c))),

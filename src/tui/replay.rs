@@ -137,7 +137,7 @@ fn readable_details(e: &Value) -> Value {
             if let Some(Value::String(s)) = m.get(f)
                 && let Ok(v) = serde_json::from_str::<Value>(s)
             {
-                m.insert(f.to_string(), v);
+                m.insert(f, v);
             }
         }
     }

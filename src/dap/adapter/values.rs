@@ -73,16 +73,16 @@ impl Adapter {
                 }
             }
             if let Some(e) = &r.error {
-                flow.insert("error".into(), e.to_error_output());
+                flow.insert("error", e.to_error_output());
             }
         }
         if let Some(input) = exec.pending_input(thread) {
-            flow.insert("nextInput".into(), input.clone());
+            flow.insert("nextInput", input.clone());
         }
         let mut task = Map::new();
         if let Some(t) = exec.pending_tasks().find(|t| t.thread == thread) {
             task.insert(
-                "pending".into(),
+                "pending",
                 json!({"task": t.id, "state": t.state,
                 "resource": t.resource, "request": t.input, "attempt": t.attempt,
                 "token": t.token}),
@@ -95,7 +95,7 @@ impl Adapter {
             .rev()
             .find(|i| task_ids.contains(&i.task))
         {
-            task.insert("answered".into(), inv.to_json());
+            task.insert("answered", inv.to_json());
         }
         let vars = Value::Object(exec.variables(thread));
         let context = exec.context_object(thread);
@@ -146,7 +146,7 @@ impl Adapter {
             .cloned()
             .ok_or("that value is gone (the execution moved on): ask again")?;
         let children: Vec<(String, Value)> = match &h.value {
-            Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            Value::Object(m) => m.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
             Value::Array(a) => a
                 .iter()
                 .enumerate()

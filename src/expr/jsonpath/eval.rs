@@ -217,7 +217,7 @@ impl<'a> Step<'a, '_> {
     /// Jayway's `handleObjectProperty` for one name.
     pub(super) fn property(
         &self,
-        map: &'a Map<String, Value>,
+        map: &'a Map,
         name: &str,
         token_definite: bool,
         out: &mut Found<'a>,

@@ -391,9 +391,15 @@ fn java_trim(s: &str) -> &str {
 #[derive(Debug, Clone, PartialEq)]
 enum Segment {
     /// `.name`, `['name']`: `quote` is the delimiter Jayway prints the name with.
-    Name { name: String, quote: char },
+    Name {
+        name: crate::json::Name,
+        quote: char,
+    },
     /// `['a','b']`: merged into one object when last, iterated otherwise.
-    Names { names: Vec<String>, quote: char },
+    Names {
+        names: Vec<crate::json::Name>,
+        quote: char,
+    },
     /// `[n]`
     Index(i64),
     /// `[n,m,...]`
@@ -420,7 +426,7 @@ impl Segment {
 
     /// Jayway's `getPathFragment`, as it appears in `path.toString()`.
     fn write_fragment(&self, out: &mut String) {
-        fn quoted(out: &mut String, names: &[String], quote: char) {
+        fn quoted(out: &mut String, names: &[crate::json::Name], quote: char) {
             out.push('[');
             for (i, name) in names.iter().enumerate() {
                 if i > 0 {

@@ -240,7 +240,7 @@ pub(super) fn read_bracket_names(
                     }
                 }
                 end = read;
-                names.push(text(&chars[start..read]));
+                names.push(chars[start..read].iter().collect());
                 in_name = false;
             } else {
                 start = read + 1;

@@ -235,7 +235,7 @@ fn normal(field: &str, v: Option<&Value>) -> Value {
                         .unwrap_or_else(|| x.clone());
                     (k.clone(), parsed)
                 })
-                .collect::<Map<String, Value>>(),
+                .collect::<Map>(),
         ),
         ("resource", Value::String(s)) => json!(without_account(s)),
         _ => v.clone(),

@@ -299,7 +299,7 @@ fn collect(
 }
 
 /// A CloudWatch Logs record of an EXPRESS execution as a history event.
-fn from_log_record(m: Map<String, Value>) -> Value {
+fn from_log_record(m: Map) -> Value {
     let number = |k: &str| match m.get(k) {
         Some(Value::String(s)) => s.parse::<u64>().ok().map(Value::from),
         Some(v @ Value::Number(_)) => Some(v.clone()),
