@@ -64,7 +64,7 @@ const EXCEPTIONS: &[(&str, &str)] = &[(
 /// expected.json has them) when the template sits in a subfolder.
 fn from_project(template_dir: &Path, v: &Value) -> Value {
     match v.as_str() {
-        Some(p) => Value::String(template_dir.join(p).display().to_string()),
+        Some(p) => Value::from(template_dir.join(p).display().to_string()),
         None => Value::Null,
     }
 }

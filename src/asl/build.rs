@@ -393,7 +393,7 @@ impl Builder {
             }
         }
         match obj.get("StartAt") {
-            Some(Value::String(s)) => m.start_at = s.clone(),
+            Some(Value::String(s)) => m.start_at = s.to_string(),
             Some(v) => {
                 self.err(
                     "bad-type",
@@ -484,7 +484,7 @@ impl Builder {
 
     fn opt_string(&mut self, obj: &Map, p: &str, key: &str) -> Option<String> {
         match obj.get(key)? {
-            Value::String(s) => Some(s.clone()),
+            Value::String(s) => Some(s.to_string()),
             v => {
                 self.err(
                     "bad-type",
@@ -1195,7 +1195,7 @@ impl Builder {
 
     fn task(&mut self, o: &Map, p: &str, lang: QueryLanguage) -> Task {
         let resource = match o.get("Resource") {
-            Some(Value::String(s)) => s.clone(),
+            Some(Value::String(s)) => s.to_string(),
             Some(v) => {
                 self.err(
                     "bad-type",
@@ -1338,7 +1338,7 @@ impl Builder {
         // JSONPath: exactly one of And/Or/Not or Variable + one comparison.
         let mut ops: Vec<&str> = o
             .keys()
-            .map(crate::json::Name::as_str)
+            .map(crate::json::Str::as_str)
             .filter(|k| !known(k))
             .collect();
         ops.retain(|k| *k != "Variable");

@@ -35,7 +35,7 @@ pub struct Machine {
     pub states: Vec<State>,
     /// State name to its place in `states` (foldhash: SipHash's defence against chosen
     /// keys buys nothing for the names of one's own definition).
-    pub index: HashMap<crate::json::Name, usize, foldhash::fast::RandomState>,
+    pub index: HashMap<crate::json::Str, usize, foldhash::fast::RandomState>,
     pub query_language: QueryLanguage,
     pub timeout_seconds: Option<u64>,
     pub version: Option<String>,

@@ -6,7 +6,7 @@
 //! than [`MAX_DEPTH`] instead of overflowing the stack.
 
 use crate::json::parse::{Duplicates, ObjectShapes, ReadName};
-use crate::json::{Map, Value};
+use crate::json::{Map, Str, Value};
 use serde_json::Number;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -607,17 +607,20 @@ impl<'a> JsonParser<'a> {
         }
         self.pos = quote;
         let name = self.string()?;
-        Ok(ReadName::Decoded { name, quote })
+        Ok(ReadName::Decoded {
+            name: name.into_string(),
+            quote,
+        })
     }
 
-    fn string(&mut self) -> Result<String, (usize, String)> {
+    fn string(&mut self) -> Result<Str, (usize, String)> {
         self.pos += 1; // opening quote
         let start = self.pos;
         self.skip_plain_run();
-        // Most strings have no escapes: one allocation of their exact size.
+        // Most strings have no escapes: taken as they are (inline when short).
         if self.bytes.get(self.pos) == Some(&b'"') {
             self.pos += 1;
-            return Ok(self.text[start..self.pos - 1].to_owned());
+            return Ok(Str::from(&self.text[start..self.pos - 1]));
         }
         let mut out = String::from(&self.text[start..self.pos]);
         loop {
@@ -625,7 +628,7 @@ impl<'a> JsonParser<'a> {
                 None => return self.err("unterminated string"),
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(out);
+                    return Ok(out.into());
                 }
                 Some(b'\\') => {
                     self.pos += 1;
@@ -1126,7 +1129,7 @@ impl<'t> YamlReader<'t> {
         let v = if style == saphyr_parser::ScalarStyle::Plain && !tagged_str {
             yaml_plain_scalar(&text).map_err(|m| (s, m))?
         } else {
-            Value::String(text)
+            Value::from(text)
         };
         if anchor > 0 {
             self.anchors.insert(anchor, v.clone());
@@ -1250,7 +1253,7 @@ fn yaml_plain_scalar(s: &str) -> Result<Value, String> {
             .map(Value::Number)
             .ok_or_else(|| out_of_range(s));
     }
-    Ok(Value::String(s.to_string()))
+    Ok(Value::from(s))
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use std::cell::OnceCell;
 /// A value as AWS quotes it after `==` in Wait messages: strings raw, the rest as JSON.
 fn raw_text(v: &Value) -> String {
     match v {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.to_string(),
         v => compact(v),
     }
 }

@@ -300,7 +300,7 @@ impl HistoryEvent {
                     if let Some(vars) = assigned {
                         let shown: crate::json::Map = vars
                             .iter()
-                            .map(|(k, v)| (k.clone(), Value::String(crate::expr::compact(v))))
+                            .map(|(k, v)| (k.clone(), Value::from(crate::expr::compact(v))))
                             .collect();
                         d["assignedVariables"] = Value::Object(shown);
                         d["assignedVariablesDetails"] = json!({"truncated": false});

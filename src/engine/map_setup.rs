@@ -295,7 +295,7 @@ fn select(
 /// each item's input is built straight from the item, which moves into it instead of being
 /// copied out of a context object.
 struct ItemFields<'t> {
-    fields: &'t [(crate::json::Name, PayloadTemplate)],
+    fields: &'t [(crate::json::Str, PayloadTemplate)],
     shape: &'t Shape,
     /// What each field holds.
     kinds: Vec<ItemField<'t>>,

@@ -415,7 +415,7 @@ impl Parser<'_> {
             match c {
                 '\'' => {
                     self.pos += i + 1;
-                    return Ok(Arg::Literal(Value::String(value)));
+                    return Ok(Arg::Literal(Value::from(value)));
                 }
                 '\\' => match chars.next() {
                     Some((_, e @ ('\'' | '{' | '}' | '\\'))) => value.push(e),
@@ -642,7 +642,7 @@ fn apply_text(f: &Intrinsic, a: Args, env: &mut dyn IntrinsicEnv) -> Result<Valu
                     }
                 }
             }
-            Ok(Value::String(out))
+            Ok(Value::from(out))
         }
         Function::StringToJson => {
             let Value::String(s) = &a[0] else {
@@ -664,7 +664,7 @@ fn apply_text(f: &Intrinsic, a: Args, env: &mut dyn IntrinsicEnv) -> Result<Valu
             }
         }
         Function::JsonToString => serde_json::to_string(&a[0])
-            .map(Value::String)
+            .map(Value::from)
             .map_err(|_| bad()),
         Function::StringSplit => {
             let (Value::String(s), Value::String(delims)) = (&a[0], &a[1]) else {
@@ -674,24 +674,24 @@ fn apply_text(f: &Intrinsic, a: Args, env: &mut dyn IntrinsicEnv) -> Result<Valu
             Ok(Value::Array(
                 s.split(|c: char| delims.contains(c))
                     .filter(|t| !t.is_empty())
-                    .map(|t| Value::String(t.to_string()))
+                    .map(Value::from)
                     .collect(),
             ))
         }
         Function::Base64Encode => {
             let s = limited_string(&a[0]).ok_or_else(bad)?;
-            Ok(Value::String(
+            Ok(Value::from(
                 base64::engine::general_purpose::STANDARD.encode(s.as_bytes()),
             ))
         }
         Function::Base64Decode => {
             let s = limited_string(&a[0]).ok_or_else(bad)?;
             let bytes = lenient_base64_decode(s);
-            Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+            Ok(Value::from(String::from_utf8_lossy(&bytes).into_owned()))
         }
         Function::Hash => {
             let data = match &a[0] {
-                Value::String(s) => s.clone(),
+                Value::String(s) => s.to_string(),
                 // Observed on AWS: non-string data is hashed in its text form.
                 other => {
                     let mut s = String::new();
@@ -714,7 +714,7 @@ fn apply_text(f: &Intrinsic, a: Args, env: &mut dyn IntrinsicEnv) -> Result<Valu
                 "SHA-512" => hex::encode(Sha512::digest(bytes)),
                 _ => return Err(bad()),
             };
-            Ok(Value::String(digest))
+            Ok(Value::from(digest))
         }
         Function::Uuid => {
             let mut bytes = [0u8; 16];
@@ -723,7 +723,7 @@ fn apply_text(f: &Intrinsic, a: Args, env: &mut dyn IntrinsicEnv) -> Result<Valu
             bytes[6] = (bytes[6] & 0x0f) | 0x40;
             bytes[8] = (bytes[8] & 0x3f) | 0x80;
             let h = hex::encode(bytes);
-            Ok(Value::String(format!(
+            Ok(Value::from(format!(
                 "{}-{}-{}-{}-{}",
                 &h[0..8],
                 &h[8..12],
@@ -1071,7 +1071,7 @@ fn canonical(v: &Value, out: &mut String) {
             out.push(']');
         }
         Value::Object(map) => {
-            let mut entries: Vec<(&crate::json::Name, &Value)> = map.iter().collect();
+            let mut entries: Vec<(&crate::json::Str, &Value)> = map.iter().collect();
             entries.sort_by(|x, y| x.0.cmp(y.0));
             out.push('{');
             for (k, item) in entries {

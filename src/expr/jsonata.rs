@@ -22,7 +22,7 @@ use std::fmt;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::json::{Map, Name, Value};
+use crate::json::{Map, Str, Value};
 use jsonata_core::ast::AstNode;
 use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError, EvaluatorOptions};
 use jsonata_core::value::{JArray, JMap, JValue, with_stack};
@@ -711,7 +711,7 @@ fn from_jvalue(v: &JValue) -> Value {
         JValue::Null | JValue::Undefined => Value::Null,
         JValue::Bool(b) => Value::Bool(*b),
         JValue::Number(n) => number(*n),
-        JValue::String(s) => Value::String(s.to_string()),
+        JValue::String(s) => Value::from(&**s),
         JValue::Array(items) => with_stack(|| {
             Value::Array(
                 items
@@ -1155,7 +1155,7 @@ enum Node {
     /// A whole `{% ... %}` string.
     Expr(JsonataExpr),
     Array(Vec<Node>),
-    Object(Vec<(Name, Node)>),
+    Object(Vec<(Str, Node)>),
 }
 
 impl JsonataTemplate {
@@ -1930,12 +1930,7 @@ mod tests {
             json!({"input": {"a": 1}, "context": {"x": 1}})
         );
         let whole = from_jvalue(&parts(&states).reach(&env, &Reach::Whole));
-        let names: Vec<&str> = whole
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(Name::as_str)
-            .collect();
+        let names: Vec<&str> = whole.as_object().unwrap().keys().map(Str::as_str).collect();
         assert_eq!(names, ["input", "result", "context"]);
         assert_eq!(whole["input"], states["input"]);
         // Without a context, `$states.context` is not there.

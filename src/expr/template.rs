@@ -6,7 +6,7 @@ use super::ExprError;
 use super::intrinsics::{self, Intrinsic, IntrinsicEnv};
 use super::jsonpath::{JsonPath, PathRoot};
 use crate::expr::compact;
-use crate::json::{Map, Name, Value};
+use crate::json::{Map, Str, Value};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -23,7 +23,7 @@ pub trait Scope {
 pub enum PayloadTemplate {
     Const(Value),
     Object {
-        fields: Vec<(Name, PayloadTemplate)>,
+        fields: Vec<(Str, PayloadTemplate)>,
         shape: Shape,
     },
     Array(Vec<PayloadTemplate>),
@@ -119,7 +119,7 @@ impl Shape {
     /// (by its place).
     pub fn object<E>(
         &self,
-        fields: &[(Name, PayloadTemplate)],
+        fields: &[(Str, PayloadTemplate)],
         mut value: impl FnMut(usize, &PayloadTemplate) -> Result<Value, E>,
     ) -> Result<Map, E> {
         if let Some(shape) = self.get(fields) {
@@ -136,7 +136,7 @@ impl Shape {
         Ok(map)
     }
 
-    fn get(&self, fields: &[(Name, PayloadTemplate)]) -> Option<&Map> {
+    fn get(&self, fields: &[(Str, PayloadTemplate)]) -> Option<&Map> {
         if let Some(map) = self.map.get() {
             return map.as_ref();
         }
@@ -187,7 +187,7 @@ fn compile_node(
                 pointer.push_str(&crate::asl::source::pointer_token(k));
                 let t = if let Some(name) = k.strip_suffix(".$") {
                     let t = compile_dynamic(k, v, pointer, errors);
-                    fields.push((Name::from(name), t));
+                    fields.push((Str::from(name), t));
                     all_const = false;
                     pointer.truncate(saved);
                     continue;

@@ -113,7 +113,7 @@ impl ChildStart {
             if self.json_fields {
                 v.clone()
             } else {
-                Value::String(crate::expr::compact(v))
+                Value::from(crate::expr::compact(v))
             }
         };
         let mut described = json!({

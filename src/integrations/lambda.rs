@@ -71,7 +71,7 @@ pub fn lambda_call(
                 .filter(|q| !q.contains("{%"))
                 .map(str::to_string);
             FunctionRef::Static {
-                name: name.clone(),
+                name: name.to_string(),
                 qualifier,
             }
         }
@@ -407,7 +407,7 @@ impl InvokeRequest {
                             .into(),
                 });
             }
-            Some(Value::String(text)) => text.clone(),
+            Some(Value::String(text)) => text.to_string(),
             Some(v) => compact(v),
         };
         Ok(InvokeRequest {
@@ -701,7 +701,7 @@ pub fn invoke_envelope(resp: &InvokeResponse, meta: &ResponseMeta) -> Value {
 
 /// The function's response text as JSON; text that is not JSON stays a string.
 pub fn parse_payload(text: &str) -> Value {
-    crate::json::parse::value_from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
+    crate::json::parse::value_from_str(text).unwrap_or_else(|_| Value::from(text))
 }
 
 /// JSON with `", "` and `": "` separators (Python's `json.dumps` default).

@@ -300,7 +300,7 @@ fn inventory_items(
         .and_then(Value::as_str)
         .ok_or_else(|| format!("s3://{bucket}/{key}: the manifest has no fileSchema"))?
         .split(',')
-        .map(|c| Value::String(c.trim().to_string()))
+        .map(|c| Value::from(c.trim().to_string()))
         .collect();
     let files = m
         .get("files")
@@ -378,7 +378,7 @@ fn csv_items(body: &str, config: &Value) -> Result<Vec<Value>, String> {
                 .map(|(i, h)| {
                     (
                         h.clone(),
-                        Value::String(r.get(i).cloned().unwrap_or_default()),
+                        Value::from(r.get(i).cloned().unwrap_or_default()),
                     )
                 })
                 .collect();

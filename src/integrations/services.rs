@@ -161,18 +161,18 @@ fn fill(v: &Value, req: &TaskRequest, ids: &mut Ids, key: &str) -> Value {
             let (k, arg) = m.iter().next().expect("one member");
             match k.as_str() {
                 "$request" => request_value(req, arg.as_str().unwrap_or_default()),
-                "$uuid" if key.contains("RequestId") => Value::String(ids.request()),
-                "$uuid" => Value::String(ids.fresh()),
+                "$uuid" if key.contains("RequestId") => Value::from(ids.request()),
+                "$uuid" => Value::from(ids.fresh()),
                 "$epochMillis" => Value::from(req.scheduled_ms),
-                "$iso" => Value::String(crate::engine::time::format_millis(req.scheduled_ms)),
-                "$json" => Value::String(crate::expr::compact(&fill(arg, req, ids, key))),
+                "$iso" => Value::from(crate::engine::time::format_millis(req.scheduled_ms)),
+                "$json" => Value::from(crate::expr::compact(&fill(arg, req, ids, key))),
                 "$md5" => {
                     use md5::Digest;
                     let text = match request_value(req, arg.as_str().unwrap_or_default()) {
-                        Value::String(s) => s,
+                        Value::String(s) => s.into_string(),
                         other => crate::expr::compact(&other),
                     };
-                    Value::String(hex::encode(md5::Md5::digest(text.as_bytes())))
+                    Value::from(hex::encode(md5::Md5::digest(text.as_bytes())))
                 }
                 _ => Value::Object(fill_members(m, req, ids)),
             }

@@ -5,7 +5,7 @@
 //! included: `insert` of a name already there keeps its place, `remove` is `swap_remove`,
 //! and two objects are equal when they have the same members in any order.
 
-use super::{Name, Value};
+use super::{Str, Value};
 use foldhash::fast::RandomState;
 use hashbrown::HashTable;
 use std::fmt;
@@ -22,7 +22,7 @@ struct NameIndex {
 }
 
 pub struct Map {
-    entries: Vec<(Name, Value)>,
+    entries: Vec<(Str, Value)>,
     index: Option<Box<NameIndex>>,
 }
 
@@ -47,7 +47,7 @@ impl Clone for Map {
 }
 
 impl NameIndex {
-    fn of(entries: &[(Name, Value)]) -> Box<NameIndex> {
+    fn of(entries: &[(Str, Value)]) -> Box<NameIndex> {
         let mut index = Box::new(NameIndex {
             table: HashTable::with_capacity(entries.len()),
             hasher: RandomState::default(),
@@ -62,13 +62,13 @@ impl NameIndex {
         self.hasher.hash_one(name)
     }
 
-    fn find(&self, entries: &[(Name, Value)], name: &str) -> Option<usize> {
+    fn find(&self, entries: &[(Str, Value)], name: &str) -> Option<usize> {
         self.table
             .find(self.hash(name), |&i| entries[i].0 == name)
             .copied()
     }
 
-    fn add(&mut self, entries: &[(Name, Value)], name: &str, at: usize) {
+    fn add(&mut self, entries: &[(Str, Value)], name: &str, at: usize) {
         let hasher = &self.hasher;
         self.table.insert_unique(hasher.hash_one(name), at, |&i| {
             hasher.hash_one(entries[i].0.as_str())
@@ -77,7 +77,7 @@ impl NameIndex {
 
     /// Entry `at` (named `name`) is gone; the entry that was last (`moved_from`) is now
     /// at `at`, unless `at` was the last.
-    fn remove_swapped(&mut self, entries: &[(Name, Value)], name: &str, at: usize) {
+    fn remove_swapped(&mut self, entries: &[(Str, Value)], name: &str, at: usize) {
         let moved_from = entries.len();
         if let Ok(slot) = self.table.find_entry(self.hash(name), |&i| i == at) {
             slot.remove();
@@ -133,7 +133,7 @@ impl Map {
     }
 
     /// Appends a member whose name is not there yet.
-    fn push_new(&mut self, name: Name, value: Value) -> usize {
+    fn push_new(&mut self, name: Str, value: Value) -> usize {
         let at = self.entries.len();
         self.entries.push((name, value));
         match &mut self.index {
@@ -169,7 +169,7 @@ impl Map {
 
     /// Sets a member: a name already there keeps its place and gets the new value (the old
     /// one is returned); a new name goes last.
-    pub fn insert(&mut self, name: impl Into<Name>, value: Value) -> Option<Value> {
+    pub fn insert(&mut self, name: impl Into<Str>, value: Value) -> Option<Value> {
         let name = name.into();
         match self.position(&name) {
             Some(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
@@ -197,7 +197,7 @@ impl Map {
         Some(self.swap_remove_at(at).1)
     }
 
-    fn swap_remove_at(&mut self, at: usize) -> (Name, Value) {
+    fn swap_remove_at(&mut self, at: usize) -> (Str, Value) {
         let removed = self.entries.swap_remove(at);
         if let Some(index) = &mut self.index {
             index.remove_swapped(&self.entries, &removed.0, at);
@@ -214,7 +214,7 @@ impl Map {
         Some(self.shift_remove_at(at).1)
     }
 
-    fn shift_remove_at(&mut self, at: usize) -> (Name, Value) {
+    fn shift_remove_at(&mut self, at: usize) -> (Str, Value) {
         let removed = self.entries.remove(at);
         if self.index.is_some() {
             self.reindex();
@@ -232,7 +232,7 @@ impl Map {
         other.index = None;
     }
 
-    pub fn entry<S: Into<Name>>(&mut self, name: S) -> Entry<'_> {
+    pub fn entry<S: Into<Str>>(&mut self, name: S) -> Entry<'_> {
         let name = name.into();
         match self.position(&name) {
             Some(at) => Entry::Occupied(OccupiedEntry { map: self, at }),
@@ -240,7 +240,7 @@ impl Map {
         }
     }
 
-    pub fn retain<F: FnMut(&Name, &mut Value) -> bool>(&mut self, mut keep: F) {
+    pub fn retain<F: FnMut(&Str, &mut Value) -> bool>(&mut self, mut keep: F) {
         let before = self.entries.len();
         self.entries.retain_mut(|(k, v)| keep(k, v));
         if self.entries.len() != before && self.index.is_some() {
@@ -315,7 +315,7 @@ where
     }
 }
 
-impl<K: Into<Name>> FromIterator<(K, Value)> for Map {
+impl<K: Into<Str>> FromIterator<(K, Value)> for Map {
     fn from_iter<T: IntoIterator<Item = (K, Value)>>(iter: T) -> Self {
         let iter = iter.into_iter();
         let mut map = Map::with_capacity(iter.size_hint().0);
@@ -324,7 +324,7 @@ impl<K: Into<Name>> FromIterator<(K, Value)> for Map {
     }
 }
 
-impl<K: Into<Name>> Extend<(K, Value)> for Map {
+impl<K: Into<Str>> Extend<(K, Value)> for Map {
     fn extend<T: IntoIterator<Item = (K, Value)>>(&mut self, iter: T) {
         for (k, v) in iter {
             self.insert(k, v);
@@ -333,7 +333,7 @@ impl<K: Into<Name>> Extend<(K, Value)> for Map {
 }
 
 impl IntoIterator for Map {
-    type Item = (Name, Value);
+    type Item = (Str, Value);
     type IntoIter = IntoIter;
 
     fn into_iter(self) -> IntoIter {
@@ -342,7 +342,7 @@ impl IntoIterator for Map {
 }
 
 impl<'a> IntoIterator for &'a Map {
-    type Item = (&'a Name, &'a Value);
+    type Item = (&'a Str, &'a Value);
     type IntoIter = Iter<'a>;
 
     fn into_iter(self) -> Iter<'a> {
@@ -351,7 +351,7 @@ impl<'a> IntoIterator for &'a Map {
 }
 
 impl<'a> IntoIterator for &'a mut Map {
-    type Item = (&'a Name, &'a mut Value);
+    type Item = (&'a Str, &'a mut Value);
     type IntoIter = IterMut<'a>;
 
     fn into_iter(self) -> IterMut<'a> {
@@ -388,42 +388,38 @@ macro_rules! entries_iterator {
 
 entries_iterator!(
     Iter<'a>,
-    std::slice::Iter<'a, (Name, Value)>,
-    (&'a Name, &'a Value),
+    std::slice::Iter<'a, (Str, Value)>,
+    (&'a Str, &'a Value),
     |e| (&e.0, &e.1)
 );
 entries_iterator!(
     IterMut<'a>,
-    std::slice::IterMut<'a, (Name, Value)>,
-    (&'a Name, &'a mut Value),
+    std::slice::IterMut<'a, (Str, Value)>,
+    (&'a Str, &'a mut Value),
     |e| (&e.0, &mut e.1)
 );
-entries_iterator!(
-    Keys<'a>,
-    std::slice::Iter<'a, (Name, Value)>,
-    &'a Name,
-    |e| &e.0
-);
+entries_iterator!(Keys<'a>, std::slice::Iter<'a, (Str, Value)>, &'a Str, |e| {
+    &e.0
+});
 entries_iterator!(
     Values<'a>,
-    std::slice::Iter<'a, (Name, Value)>,
+    std::slice::Iter<'a, (Str, Value)>,
     &'a Value,
     |e| &e.1
 );
 entries_iterator!(
     ValuesMut<'a>,
-    std::slice::IterMut<'a, (Name, Value)>,
+    std::slice::IterMut<'a, (Str, Value)>,
     &'a mut Value,
     |e| &mut e.1
 );
 entries_iterator!(
     IntoIter,
-    std::vec::IntoIter<(Name, Value)>,
-    (Name, Value),
+    std::vec::IntoIter<(Str, Value)>,
+    (Str, Value),
     |e| e
 );
-entries_iterator!(IntoValues, std::vec::IntoIter<(Name, Value)>, Value, |e| e
-    .1);
+entries_iterator!(IntoValues, std::vec::IntoIter<(Str, Value)>, Value, |e| e.1);
 
 pub enum Entry<'a> {
     Vacant(VacantEntry<'a>),
@@ -432,7 +428,7 @@ pub enum Entry<'a> {
 
 pub struct VacantEntry<'a> {
     map: &'a mut Map,
-    name: Name,
+    name: Str,
 }
 
 pub struct OccupiedEntry<'a> {
@@ -441,7 +437,7 @@ pub struct OccupiedEntry<'a> {
 }
 
 impl<'a> Entry<'a> {
-    pub fn key(&self) -> &Name {
+    pub fn key(&self) -> &Str {
         match self {
             Entry::Vacant(e) => e.key(),
             Entry::Occupied(e) => e.key(),
@@ -461,7 +457,7 @@ impl<'a> Entry<'a> {
 }
 
 impl<'a> VacantEntry<'a> {
-    pub fn key(&self) -> &Name {
+    pub fn key(&self) -> &Str {
         &self.name
     }
 
@@ -472,7 +468,7 @@ impl<'a> VacantEntry<'a> {
 }
 
 impl<'a> OccupiedEntry<'a> {
-    pub fn key(&self) -> &Name {
+    pub fn key(&self) -> &Str {
         &self.map.entries[self.at].0
     }
 

@@ -4,7 +4,7 @@
 //! hashed with SipHash. A state machine's data is mostly small objects, each built once and
 //! read a few times, so here a value is 40 bytes and an object one vector of its members
 //! (64 bytes each), searched in order until it is big enough for an index (see [`Map`]),
-//! whose names ([`Name`]) sit inline up to 24 bytes instead of one allocation each.
+//! whose names, like its strings ([`Str`]), sit inline up to 24 bytes instead of one allocation each.
 //! Parsing, printing and numbers are `serde_json`'s.
 
 mod macros;
@@ -17,9 +17,10 @@ pub use map::{
 };
 pub use serde_json::Number;
 
-/// A member name: up to 24 bytes it sits inline, so the many short names a state machine's
-/// data repeats are copied, not allocated, when objects are built or cloned.
-pub type Name = compact_str::CompactString;
+/// A JSON string, a value's or a member name's: up to 24 bytes it sits inline, so the many
+/// short strings a state machine's data repeats are copied, not allocated, when values are
+/// built or cloned.
+pub type Str = compact_str::CompactString;
 
 use serde::de::DeserializeOwned;
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -33,7 +34,7 @@ pub enum Value {
     Null,
     Bool(bool),
     Number(Number),
-    String(String),
+    String(Str),
     Array(Vec<Value>),
     Object(Map),
 }
@@ -257,7 +258,7 @@ macro_rules! index_by_text {
     )*};
 }
 
-index_by_text!(String, Name);
+index_by_text!(String, Str);
 
 impl<T: Index + ?Sized> Index for &T {
     fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value> {
@@ -408,7 +409,7 @@ impl From<serde_json::Value> for Value {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(b),
             serde_json::Value::Number(n) => Value::Number(n),
-            serde_json::Value::String(s) => Value::String(s),
+            serde_json::Value::String(s) => Value::from(s),
             serde_json::Value::Array(a) => Value::Array(a.into_iter().map(Value::from).collect()),
             serde_json::Value::Object(m) => {
                 Value::Object(m.into_iter().map(|(k, v)| (k, Value::from(v))).collect())
@@ -423,7 +424,7 @@ impl From<Value> for serde_json::Value {
             Value::Null => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(b),
             Value::Number(n) => serde_json::Value::Number(n),
-            Value::String(s) => serde_json::Value::String(s),
+            Value::String(s) => serde_json::Value::String(s.into_string()),
             Value::Array(a) => {
                 serde_json::Value::Array(a.into_iter().map(serde_json::Value::from).collect())
             }
@@ -467,21 +468,27 @@ impl From<bool> for Value {
     }
 }
 
+impl From<Str> for Value {
+    fn from(s: Str) -> Value {
+        Value::String(s)
+    }
+}
+
 impl From<String> for Value {
     fn from(s: String) -> Value {
-        Value::String(s)
+        Value::String(s.into())
     }
 }
 
 impl From<&str> for Value {
     fn from(s: &str) -> Value {
-        Value::String(s.to_owned())
+        Value::String(s.into())
     }
 }
 
 impl From<Cow<'_, str>> for Value {
     fn from(s: Cow<'_, str>) -> Value {
-        Value::String(s.into_owned())
+        Value::String(s.into())
     }
 }
 
@@ -694,7 +701,7 @@ mod tests {
                     "step {step} {k}"
                 );
             }
-            let keys: Vec<&str> = ours.keys().map(Name::as_str).collect();
+            let keys: Vec<&str> = ours.keys().map(Str::as_str).collect();
             let want: Vec<&str> = model.iter().map(|(k, _)| k.as_str()).collect();
             assert_eq!(keys, want, "step {step}");
         }

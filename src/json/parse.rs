@@ -12,7 +12,7 @@
 //! whole text or the one token: what is accepted, the values, the error messages and the
 //! nesting limit are `serde_json`'s.
 
-use crate::json::{Map, Name, Value};
+use crate::json::{Map, Str, Value};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Number;
 use std::fmt;
@@ -166,8 +166,8 @@ impl Direct<'_, '_> {
     }
 
     /// At the opening quote.
-    fn string(&mut self) -> Option<String> {
-        Some(self.name()?.into_string(self.text))
+    fn string(&mut self) -> Option<Str> {
+        Some(self.name()?.into_str(self.text))
     }
 
     /// A string, at its opening quote, left in the text when it has no escapes.
@@ -331,19 +331,11 @@ impl ReadName {
         }
     }
 
-    /// The text as a string of its own.
-    pub(crate) fn into_string(self, text: &str) -> String {
+    /// The name as a string of its own (inline when short: no allocation).
+    pub(crate) fn into_str(self, text: &str) -> Str {
         match self {
-            ReadName::Plain(range) => text[range].to_owned(),
-            ReadName::Decoded { name, .. } => name,
-        }
-    }
-
-    /// The name as a member name (inline when short: no allocation).
-    pub(crate) fn into_name(self, text: &str) -> Name {
-        match self {
-            ReadName::Plain(range) => Name::from(&text[range]),
-            ReadName::Decoded { name, .. } => Name::from(name),
+            ReadName::Plain(range) => Str::from(&text[range]),
+            ReadName::Decoded { name, .. } => Str::from(name),
         }
     }
 
@@ -425,7 +417,7 @@ impl ObjectShapes {
         let mut map = Map::with_capacity(len);
         for (name, value) in members.drain(start..) {
             let quote = name.quote();
-            match map.entry(name.into_name(text)) {
+            match map.entry(name.into_str(text)) {
                 crate::json::Entry::Vacant(e) => {
                     e.insert(value);
                 }
@@ -438,7 +430,7 @@ impl ObjectShapes {
             }
         }
         if same_names && map.len() == len {
-            shape.map = shape_of(map.keys().map(Name::as_str));
+            shape.map = shape_of(map.keys().map(Str::as_str));
         }
         Ok(map)
     }
@@ -478,11 +470,11 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     }
 
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
+        Ok(Value::from(v))
     }
 
     fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
+        Ok(Value::from(v))
     }
 
     fn visit_unit<E>(self) -> Result<Value, E> {
@@ -631,7 +623,7 @@ mod tests {
     fn shape_names(pending: &Pending, level: usize) -> Vec<String> {
         let map = pending.shapes.levels[level].map.as_ref().unwrap();
         assert!(map.values().all(Value::is_null));
-        map.keys().map(Name::to_string).collect()
+        map.keys().map(Str::to_string).collect()
     }
 
     /// Numbers with a fraction or an exponent are the nearest double, as Java (AWS) and the

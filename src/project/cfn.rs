@@ -89,7 +89,7 @@ impl<'t> Stack<'t> {
                 other => Err(format!("Ref takes a name, not {other}")),
             },
             "Fn::GetAtt" => self.get_att(arg, vars),
-            "Fn::Sub" => self.sub(arg, vars).map(Value::String),
+            "Fn::Sub" => self.sub(arg, vars).map(Value::from),
             "Fn::Join" => arg_eval().and_then(|a| join(&a)),
             "Fn::Select" => arg_eval().and_then(|a| select(&a)),
             "Fn::Split" => arg_eval().and_then(|a| split(&a)),
@@ -103,13 +103,13 @@ impl<'t> Stack<'t> {
             "Fn::Base64" => arg_eval().and_then(|a| match a {
                 Value::String(s) => {
                     use base64::Engine;
-                    Ok(Value::String(
+                    Ok(Value::from(
                         base64::engine::general_purpose::STANDARD.encode(s),
                     ))
                 }
                 other => Err(format!("Fn::Base64 takes a string, not {other}")),
             }),
-            "Fn::ToJsonString" => arg_eval().map(|a| Value::String(crate::expr::compact(&a))),
+            "Fn::ToJsonString" => arg_eval().map(|a| Value::from(crate::expr::compact(&a))),
             "Fn::Length" => arg_eval().and_then(|a| match a {
                 Value::Array(items) => Ok(json!(items.len())),
                 other => Err(format!("Fn::Length takes a list, not {other}")),
@@ -135,7 +135,7 @@ impl<'t> Stack<'t> {
             return self.parameter(name, p);
         }
         match self.resource_type(name) {
-            Some(t) => Ok(Value::String(self.ref_value(name, t))),
+            Some(t) => Ok(Value::from(self.ref_value(name, t))),
             None => Err(format!(
                 "Ref {name}: no parameter or resource of that name in the template"
             )),
@@ -143,7 +143,7 @@ impl<'t> Stack<'t> {
     }
 
     fn pseudo(&self, name: &str) -> Option<Value> {
-        Some(Value::String(match name {
+        Some(Value::from(match name {
             "AWS::Region" => self.region.clone(),
             "AWS::AccountId" => self.account.clone(),
             "AWS::Partition" => self.partition.clone(),
@@ -167,7 +167,7 @@ impl<'t> Stack<'t> {
         let text = match self.parameters.get(name) {
             Some(v) => v.clone(),
             None => match p.get("Default") {
-                Some(Value::String(s)) => s.clone(),
+                Some(Value::String(s)) => s.to_string(),
                 Some(Value::Null) | None => {
                     return Err(format!(
                         "parameter {name} has no Default: give it with --parameter {name}=VALUE"
@@ -181,13 +181,9 @@ impl<'t> Stack<'t> {
             .and_then(Value::as_str)
             .is_some_and(|t| t.starts_with("List<") || t == "CommaDelimitedList");
         Ok(if list {
-            Value::Array(
-                text.split(',')
-                    .map(|s| Value::String(s.trim().to_string()))
-                    .collect(),
-            )
+            Value::Array(text.split(',').map(|s| Value::from(s.trim())).collect())
         } else {
-            Value::String(text)
+            Value::from(text)
         })
     }
 
@@ -199,7 +195,7 @@ impl<'t> Stack<'t> {
         if let Some(p) = prop.and_then(|p| self.property(logical_id, p))
             && let Ok(Value::String(s)) = self.eval(p)
         {
-            return s;
+            return s.into_string();
         }
         let max: usize = match t {
             "AWS::Serverless::Function" | "AWS::Lambda::Function" | "AWS::IAM::Role" => 64,
@@ -256,7 +252,7 @@ impl<'t> Stack<'t> {
                     .as_str()
                     .ok_or("Fn::GetAtt: the resource must be a name")?;
                 let attr = match self.eval_with(&a[1], vars)? {
-                    Value::String(s) => s,
+                    Value::String(s) => s.into_string(),
                     other => return Err(format!("Fn::GetAtt: attribute {other} is not a name")),
                 };
                 (id.to_string(), attr)
@@ -325,7 +321,7 @@ impl<'t> Stack<'t> {
             (_, "Name") => name,
             _ => format!("{name}-{attr}"),
         };
-        Ok(Value::String(s))
+        Ok(Value::from(s))
     }
 
     /// `Fn::Sub`: a string with `${Name}`, `${Resource.Attribute}` and `${!Literal}`, or
@@ -481,7 +477,7 @@ fn is_no_value(v: &Value) -> bool {
 /// A scalar as the text it stands for in a string.
 pub fn scalar_text(v: &Value) -> String {
     match v {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.to_string(),
         Value::Array(a) => a.iter().map(scalar_text).collect::<Vec<_>>().join(","),
         other => crate::expr::compact(other),
     }
@@ -489,7 +485,7 @@ pub fn scalar_text(v: &Value) -> String {
 
 fn join(a: &Value) -> Result<Value, Unresolved> {
     match a.as_array().map(Vec::as_slice) {
-        Some([Value::String(sep), Value::Array(items)]) => Ok(Value::String(
+        Some([Value::String(sep), Value::Array(items)]) => Ok(Value::from(
             items.iter().map(scalar_text).collect::<Vec<_>>().join(sep),
         )),
         _ => Err(format!("Fn::Join {a}: expected [separator, [values]]")),
@@ -517,9 +513,7 @@ fn select(a: &Value) -> Result<Value, Unresolved> {
 fn split(a: &Value) -> Result<Value, Unresolved> {
     match a.as_array().map(Vec::as_slice) {
         Some([Value::String(sep), Value::String(s)]) if !sep.is_empty() => Ok(Value::Array(
-            s.split(sep.as_str())
-                .map(|p| Value::String(p.to_string()))
-                .collect(),
+            s.split(sep.as_str()).map(Value::from).collect(),
         )),
         _ => Err(format!("Fn::Split {a}: expected [separator, string]")),
     }

@@ -135,7 +135,7 @@ pub fn read(project: &Project) -> Vec<Function> {
             .and_then(Value::as_str)
             .map(str::to_string);
         let code_uri_text = match (&code_uri, &asset) {
-            (Some(Value::String(s)), _) => Some(s.clone()),
+            (Some(Value::String(s)), _) => Some(s.to_string()),
             (_, Some(a)) => Some(a.clone()),
             (Some(other), None) => Some(crate::expr::compact(other)),
             (None, None) => None,

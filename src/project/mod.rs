@@ -786,7 +786,7 @@ impl Project {
             .pointer(pointer)
             .ok_or_else(|| ProjectError::StateMachine(format!("no {pointer}")))?;
         let text = match self.stack().eval(raw) {
-            Ok(Value::String(s)) => s,
+            Ok(Value::String(s)) => s.into_string(),
             Ok(other) => crate::expr::compact(&other),
             Err(why) => {
                 return Err(ProjectError::StateMachine(format!(
@@ -915,7 +915,7 @@ pub fn substitute(v: &mut Value, subs: &HashMap<&str, &str>) {
                 }
             }
             out.push_str(rest);
-            *s = out;
+            *s = out.into();
         }
         Value::Array(a) => a.iter_mut().for_each(|x| substitute(x, subs)),
         Value::Object(m) => m.values_mut().for_each(|x| substitute(x, subs)),

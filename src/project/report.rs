@@ -122,7 +122,7 @@ fn machine_json(project: &Project, r: &Resolved<'_>) -> Value {
     let sm = r.sm;
     let definition_file = match &sm.source {
         super::DefinitionSource::File(p) | super::DefinitionSource::MissingFile(p) => {
-            Value::String(rel(project, p))
+            Value::from(rel(project, p))
         }
         _ => Value::Null,
     };
@@ -133,7 +133,7 @@ fn machine_json(project: &Project, r: &Resolved<'_>) -> Value {
             (
                 s.key.clone(),
                 match &s.value {
-                    Ok(v) => Value::String(v.clone()),
+                    Ok(v) => Value::from(v.clone()),
                     Err(_) => Value::Null,
                 },
             )
@@ -160,7 +160,7 @@ fn machine_json(project: &Project, r: &Resolved<'_>) -> Value {
         .collect();
     let (states, error) = match &r.states {
         Ok(s) => (json!(s), Value::Null),
-        Err(e) => (Value::Null, Value::String(e.clone())),
+        Err(e) => (Value::Null, Value::from(e.clone())),
     };
     json!({
         "logicalId": sm.logical_id,

@@ -61,7 +61,7 @@ pub fn convert(file: &Value, stage: Option<&str>, region: &str, account: &str) -
     if let Some(functions) = file.get("functions").and_then(Value::as_object) {
         for (name, f) in functions {
             let id = format!("{}LambdaFunction", normalize(name));
-            function_ids.insert(name.clone(), Value::String(id.clone()));
+            function_ids.insert(name.clone(), Value::from(id.clone()));
             let pick = |k: &str| f.get(k).or_else(|| provider.get(k)).cloned();
             let mut env = provider
                 .get("environment")
@@ -196,14 +196,14 @@ impl Vars<'_> {
             let body = text[start + 2..end].to_string();
             let Some(value) = self.variable(&body, notes, depth) else {
                 // Left as it is (not a framework variable, or not resolvable here).
-                return Value::String(text);
+                return Value::from(text);
             };
             if start == 0 && end + 1 == text.len() {
                 return value;
             }
             text.replace_range(start..=end, &super::cfn::scalar_text(&value));
         }
-        Value::String(text)
+        Value::from(text)
     }
 
     fn variable(&self, body: &str, notes: &mut Vec<String>, depth: usize) -> Option<Value> {
@@ -211,9 +211,8 @@ impl Vars<'_> {
             Some((s, f)) => (s.trim(), Some(f.trim())),
             None => (body.trim(), None),
         };
-        let fallback_value = || {
-            fallback.map(|f| Value::String(f.trim_matches(|c| c == '\'' || c == '"').to_string()))
-        };
+        let fallback_value =
+            || fallback.map(|f| Value::from(f.trim_matches(|c| c == '\'' || c == '"').to_string()));
         let found = if let Some(path) = source.strip_prefix("self:") {
             self.root
                 .pointer(&format!("/{}", path.replace('.', "/")))
@@ -237,7 +236,7 @@ impl Vars<'_> {
                 _ => None,
             }
         } else if let Some(name) = source.strip_prefix("env:") {
-            std::env::var(name).ok().map(Value::String)
+            std::env::var(name).ok().map(Value::from)
         } else {
             // ${file(...)}, ${ssm:...}, ${cf:...}: not here.
             if source.contains(':') || source.contains('(') {

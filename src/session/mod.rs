@@ -1122,7 +1122,7 @@ impl Session {
             out.push_str(&rest[..open]);
             let expr = &rest[open + 1..open + close];
             let value = match self.exec.evaluate(thread, expr) {
-                Ok(Value::String(s)) => s,
+                Ok(Value::String(s)) => s.into_string(),
                 Ok(v) => crate::expr::compact(&v),
                 Err(e) => format!("<{}: {}>", e.error, e.cause),
             };

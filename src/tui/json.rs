@@ -593,7 +593,7 @@ impl JsonTree {
             .is_some_and(|&c| matches!(self.nodes[c as usize].label, Label::Key(_)));
         match &n.body {
             Body::Scalar(v) => v.clone(),
-            Body::Text(t) => Value::String(t.clone()),
+            Body::Text(t) => Value::from(t.clone()),
             Body::Object(_) => Value::Object(self.object_of(members())),
             Body::Header if keyed => Value::Object(self.object_of(members())),
             Body::Array(_) | Body::Header => {

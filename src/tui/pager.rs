@@ -139,7 +139,7 @@ pub fn readable(v: &Value) -> String {
                 "{s}\n\n── the string holds JSON ──\n{}",
                 serde_json::to_string_pretty(&inner).unwrap_or_default()
             ),
-            _ => s.clone(),
+            _ => s.to_string(),
         },
         other => serde_json::to_string_pretty(other).unwrap_or_default(),
     }

@@ -350,11 +350,11 @@ fn launch_args(a: &Value) -> Result<crate::tui::TuiArgs, String> {
     let l = &mut t.launch;
     l.input = match a.get("input") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::String(s)) => Some(s.to_string()),
         Some(v) => Some(v.to_string()),
     };
     l.context = a.get("context").filter(|v| !v.is_null()).map(|v| match v {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.to_string(),
         v => v.to_string(),
     });
     l.mock_config = text("mockConfig").map(PathBuf::from);

@@ -472,7 +472,7 @@ pub(super) fn java_class(v: &Value) -> &'static str {
 /// `String.valueOf` of a json-smart value.
 pub(super) fn java_to_string(v: &Value) -> String {
     match v {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.to_string(),
         Value::Number(n) => match JNum::from_json(n) {
             JNum::Int(i) => i.to_string(),
             JNum::Float(f) => java_double_string(f),

@@ -94,7 +94,7 @@ impl JsonLiteral<'_> {
                     }
                 }
             }
-            Some(&q @ ('\'' | '"')) => self.string(q).map(Value::String),
+            Some(&q @ ('\'' | '"')) => self.string(q).map(Value::from),
             Some(_) => {
                 let word = self.bare_word();
                 match word.as_str() {

@@ -391,13 +391,10 @@ fn java_trim(s: &str) -> &str {
 #[derive(Debug, Clone, PartialEq)]
 enum Segment {
     /// `.name`, `['name']`: `quote` is the delimiter Jayway prints the name with.
-    Name {
-        name: crate::json::Name,
-        quote: char,
-    },
+    Name { name: crate::json::Str, quote: char },
     /// `['a','b']`: merged into one object when last, iterated otherwise.
     Names {
-        names: Vec<crate::json::Name>,
+        names: Vec<crate::json::Str>,
         quote: char,
     },
     /// `[n]`
@@ -426,7 +423,7 @@ impl Segment {
 
     /// Jayway's `getPathFragment`, as it appears in `path.toString()`.
     fn write_fragment(&self, out: &mut String) {
-        fn quoted(out: &mut String, names: &[crate::json::Name], quote: char) {
+        fn quoted(out: &mut String, names: &[crate::json::Str], quote: char) {
             out.push('[');
             for (i, name) in names.iter().enumerate() {
                 if i > 0 {
