@@ -2,12 +2,10 @@
 //! API endpoint served by the test on 127.0.0.1, their timeouts, the invoke envelope against
 //! a recorded one, and the routes that choose them. Fixtures: tests/fixtures/backends/.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, mpsc};
-use std::thread;
+use std::sync::Arc;
 use stepdbg::engine::{Config, Execution, Failure, Status, TaskOutcome, TaskRequest};
 use stepdbg::integrations::dispatch::{Dispatch, Dispatcher, Invocation, Unhandled};
 use stepdbg::integrations::lambda::{AwsScope, FunctionId};
@@ -450,99 +448,8 @@ fn event_invocations_answer_202_and_dry_runs_run_nothing() {
 
 // ---------------------------------------------------------------- endpoint
 
-struct Received {
-    request_line: String,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Received {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-enum Reply {
-    Answer {
-        status: &'static str,
-        headers: Vec<(&'static str, String)>,
-        body: String,
-    },
-    /// Read the request and never answer.
-    Silence,
-}
-
-/// A Lambda Invoke API on 127.0.0.1 giving `replies` in turn. Returns its URL and the
-/// requests it received; dropping the returned sender ends it.
-fn serve(replies: Vec<Reply>) -> (String, mpsc::Receiver<Received>, mpsc::Sender<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (requests_tx, requests) = mpsc::channel();
-    let (stop, stopped) = mpsc::channel::<()>();
-    thread::spawn(move || {
-        let mut held = Vec::new();
-        for reply in replies {
-            let (stream, _) = listener.accept().unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            reader.read_line(&mut request_line).unwrap();
-            let mut headers = Vec::new();
-            loop {
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                match line.trim_end().split_once(':') {
-                    Some((k, v)) => headers.push((k.trim().to_string(), v.trim().to_string())),
-                    None => break,
-                }
-            }
-            let length = headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-                .map_or(0, |(_, v)| v.parse().unwrap());
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            requests_tx
-                .send(Received {
-                    request_line: request_line.trim_end().into(),
-                    headers,
-                    body: String::from_utf8(body).unwrap(),
-                })
-                .unwrap();
-            match reply {
-                Reply::Answer {
-                    status,
-                    headers,
-                    body,
-                } => {
-                    let mut stream: TcpStream = stream;
-                    let mut text =
-                        format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n", body.len());
-                    for (k, v) in headers {
-                        text.push_str(&format!("{k}: {v}\r\n"));
-                    }
-                    text.push_str("\r\n");
-                    text.push_str(&body);
-                    stream.write_all(text.as_bytes()).unwrap();
-                }
-                Reply::Silence => held.push(stream),
-            }
-        }
-        // Keep silent connections open until the test is done.
-        let _ = stopped.recv();
-    });
-    (url, requests, stop)
-}
-
-fn answer(status: &'static str, headers: Vec<(&'static str, String)>, body: &str) -> Reply {
-    Reply::Answer {
-        status,
-        headers,
-        body: body.into(),
-    }
-}
+mod fake_lambda;
+use fake_lambda::{Reply, answer, serve};
 
 #[test]
 fn endpoint_gets_lambdas_invoke_api_call() {

@@ -34,14 +34,18 @@ impl Api {
     fn start_with(mocks: Option<&str>, debug: bool) -> Api {
         let mocks = mocks
             .map(|m| stepdbg::integrations::mock::MockConfig::load(&samples().join(m)).unwrap());
-        let service = Service::new(ServeOptions {
+        Api::start_options(ServeOptions {
             mocks,
             lambda_endpoint: None,
             time: TimeMode::Virtual,
             region: REGION.into(),
             account: ACCOUNT.into(),
             debug,
-        });
+        })
+    }
+
+    fn start_options(options: ServeOptions) -> Api {
+        let service = Service::new(options);
         let server = stepdbg::serve::start(service.clone(), "127.0.0.1:0", false).unwrap();
         Api {
             addr: server.addr,
@@ -125,6 +129,8 @@ impl Api {
             .clone()
     }
 }
+
+mod fake_lambda;
 
 fn input(file: &str) -> String {
     std::fs::read_to_string(samples().join(file)).unwrap()
@@ -871,4 +877,76 @@ fn many_executions_at_once_all_finish() {
         }
     }
     assert_eq!(listed, 200, "none lost");
+}
+
+/// In real time, a function's run counts on the execution's clock, and the execution's own
+/// TimeoutSeconds stops a function still running then (as on AWS), rather than waiting for
+/// the function's timeout (60 s here).
+#[test]
+fn the_executions_timeout_stops_a_function_still_running() {
+    use fake_lambda::{Reply, answer_after, serve};
+    let (url, requests, _stop) = serve(vec![
+        answer_after(
+            Duration::from_millis(600),
+            "200 OK",
+            vec![],
+            r#"{"fast": true}"#,
+        ),
+        Reply::Silence,
+    ]);
+    let api = Api::start_options(ServeOptions {
+        mocks: None,
+        lambda_endpoint: Some(format!("{url}?timeout=60")),
+        time: TimeMode::Real { scale: 1.0 },
+        region: REGION.into(),
+        account: ACCOUNT.into(),
+        debug: false,
+    });
+    let call = |f: &str| {
+        json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+               "Parameters": {"FunctionName": f}})
+    };
+    let mut fast = call("fast");
+    fast["Next"] = json!("Hang");
+    let mut hang = call("hang");
+    hang["End"] = json!(true);
+    let definition = json!({"StartAt": "Fast", "TimeoutSeconds": 1,
+                            "States": {"Fast": fast, "Hang": hang}});
+    let sm = api.ok(
+        "CreateStateMachine",
+        json!({"name": "slow", "definition": definition.to_string(),
+               "roleArn": "arn:aws:iam::123456789012:role/sfn"}),
+    )["stateMachineArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let arn = api.started(json!({"stateMachineArn": sm, "input": "{}"}));
+    let d = api.finished(&arn);
+    assert_eq!(d["status"], "TIMED_OUT", "{d}");
+    assert_eq!(d["error"], "States.Timeout");
+    let events = api.events(&arn);
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types.last(), Some(&"ExecutionTimedOut"), "{types:?}");
+    // The first function answered; the second was still running when time ran out.
+    assert_eq!(
+        types.iter().filter(|t| **t == "TaskSucceeded").count(),
+        1,
+        "{types:?}"
+    );
+    assert_eq!(types.iter().filter(|t| **t == "TaskStarted").count(), 2);
+    let at = |kind: &str| {
+        events.iter().find(|e| e["type"] == kind).unwrap()["timestamp"]
+            .as_f64()
+            .unwrap()
+    };
+    // The first function's 0.6 s passed on the execution's clock.
+    assert!(
+        at("TaskSucceeded") - at("ExecutionStarted") >= 0.6,
+        "{events:?}"
+    );
+    assert_eq!(
+        requests.iter().take(2).count(),
+        2,
+        "both functions were called"
+    );
 }

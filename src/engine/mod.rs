@@ -1225,8 +1225,8 @@ impl Execution {
             .tasks
             .values()
             .filter_map(|t| t.deadline().map(|d| d.0));
-        let machine_deadline = self.machine_deadline();
-        match sleeping.chain(deadlines).chain(machine_deadline).min() {
+        let execution_deadline = self.execution_deadline();
+        match sleeping.chain(deadlines).chain(execution_deadline).min() {
             Some(until)
                 if self.tasks.is_empty()
                     || self
@@ -1295,7 +1295,7 @@ impl Execution {
                 });
             }
         }
-        if let Some(at) = self.machine_deadline() {
+        if let Some(at) = self.execution_deadline() {
             out.push(Timer {
                 at_ms: at,
                 kind: TimerKind::ExecutionTimeout,
@@ -1325,11 +1325,13 @@ impl Execution {
             .filter_map(|t| t.deadline().map(|d| d.0));
         sleeping
             .chain(deadlines)
-            .chain(self.machine_deadline())
+            .chain(self.execution_deadline())
             .min()
     }
 
-    fn machine_deadline(&self) -> Option<i64> {
+    /// When the execution times out on the clock (the machine's TimeoutSeconds, an Express
+    /// workflow's five minutes), if ever.
+    pub fn execution_deadline(&self) -> Option<i64> {
         // A redrive starts the state machine's timeout again.
         let from = self.redriven_ms.unwrap_or(self.cfg.start_time_ms);
         let own = self
@@ -1347,7 +1349,7 @@ impl Execution {
             return;
         }
         let ms = ms.max(self.clock);
-        if let Some(d) = self.machine_deadline()
+        if let Some(d) = self.execution_deadline()
             && ms >= d
         {
             self.clock = d;

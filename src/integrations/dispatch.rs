@@ -270,9 +270,20 @@ impl Dispatcher {
     /// Answer `req`, running its function if a backend is configured (this thread waits
     /// for it; see [`Dispatcher::dispatch_async`] for the form that does not).
     pub fn dispatch(&mut self, req: &TaskRequest) -> Dispatch {
+        self.dispatch_within(req, None)
+    }
+
+    /// [`Dispatcher::dispatch`], the function stopped after `limit` at most (what is left of
+    /// the execution's own timeout, when time is real).
+    pub fn dispatch_within(&mut self, req: &TaskRequest, limit: Option<Duration>) -> Dispatch {
         match self.prepare(req) {
             Prepared::Done(d) => d,
-            Prepared::Call(call) => crate::shell::runtime::wait(call.run()),
+            Prepared::Call(mut call) => {
+                if let Some(limit) = limit {
+                    call.ctx.time_limit = call.ctx.time_limit.min(limit);
+                }
+                crate::shell::runtime::wait(call.run())
+            }
         }
     }
 

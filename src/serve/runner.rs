@@ -123,13 +123,39 @@ fn answer<'a>(
     dispatcher: &mut Dispatcher,
     req: &crate::engine::TaskRequest,
 ) -> std::sync::MutexGuard<'a, super::api::Running> {
+    let execution_time_left = st
+        .exec
+        .execution_deadline()
+        .map(|d| d.saturating_sub(st.exec.clock()));
     drop(st);
     if let Some(t) = &req.token {
         service.register_token(t, rec);
     }
-    // The function runs without the lock: the API and callbacks go on.
-    let answer = dispatcher.dispatch(req);
+    // The function runs without the lock: the API and callbacks go on. In real time it
+    // counts on the clock, and the execution's own timeout stops it.
+    let limit = match (service.options.time, execution_time_left) {
+        (TimeMode::Real { scale }, Some(ms)) => {
+            Some(Duration::from_secs_f64(ms.max(0) as f64 / scale / 1000.0))
+        }
+        _ => None,
+    };
+    let started = Instant::now();
+    let answer = dispatcher.dispatch_within(req, limit);
     let mut st = rec.lock();
+    let until = match service.options.time {
+        TimeMode::Real { scale } => {
+            let passed = (started.elapsed().as_secs_f64() * 1000.0 * scale) as i64;
+            Some(st.exec.clock().saturating_add(passed))
+        }
+        TimeMode::Virtual => None,
+    };
+    if let Some(until) = until
+        && st.exec.execution_deadline().is_some_and(|d| until >= d)
+    {
+        // The execution timed out while its function ran: the answer comes too late.
+        st.exec.advance_to(until);
+        return st;
+    }
     match answer {
         Dispatch::Handled { outcome, .. } => {
             st.exec.resolve_task(req.id, outcome);
@@ -149,6 +175,9 @@ fn answer<'a>(
                 )),
             );
         }
+    }
+    if let Some(until) = until {
+        st.exec.advance_to(until);
     }
     st
 }
