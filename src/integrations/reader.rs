@@ -300,7 +300,7 @@ fn inventory_items(
         .and_then(Value::as_str)
         .ok_or_else(|| format!("s3://{bucket}/{key}: the manifest has no fileSchema"))?
         .split(',')
-        .map(|c| Value::from(c.trim().to_string()))
+        .map(|c| Value::from(c.trim()))
         .collect();
     let files = m
         .get("files")

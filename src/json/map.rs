@@ -1,8 +1,8 @@
 //! A JSON object: its members in order, in one vector. Small objects (most of what a state
 //! machine passes around) are searched in order; from [`INDEXED_FROM`] members on, a hash
 //! index of the member names keeps lookups constant-time, so a 10,000-member object is not
-//! quadratic to build. The API is `serde_json::Map`'s (with `preserve_order`), behaviour
-//! included: `insert` of a name already there keeps its place, `remove` is `swap_remove`,
+//! quadratic to build. The API is `serde_json::Map`'s (with `preserve_order`; names are
+//! [`Str`]s), behaviour included: `insert` of a name already there keeps its place, `remove` is `swap_remove`,
 //! and two objects are equal when they have the same members in any order.
 
 use super::{Str, Value};

@@ -1,10 +1,12 @@
 //! The JSON value every layer passes around: `serde_json::Value`'s API and behaviour, in
 //! less memory. `serde_json`'s value with `preserve_order` is 72 bytes and keeps each object
 //! in an `IndexMap`: a hash table and an entry vector (104 bytes a member), every name
-//! hashed with SipHash. A state machine's data is mostly small objects, each built once and
-//! read a few times, so here a value is 40 bytes and an object one vector of its members
-//! (64 bytes each), searched in order until it is big enough for an index (see [`Map`]),
-//! whose names, like its strings ([`Str`]), sit inline up to 24 bytes instead of one allocation each.
+//! hashed with SipHash. A state machine's data is mostly small objects and short strings,
+//! each built once and read a few times, so here a value is 40 bytes, an object one vector
+//! of its members (64 bytes each), searched in order until it is big enough for an index
+//! (see [`Map`]), and a string, a value's or a member name's, a [`Str`]: inline up to 24
+//! bytes instead of an allocation each. Where `serde_json` has `String` (`Value::String`,
+//! `Map`'s keys), this has `Str`; `insert`, `entry`, `collect` and `From` take either.
 //! Parsing, printing and numbers are `serde_json`'s.
 
 mod macros;
@@ -625,6 +627,31 @@ mod tests {
             serde_json::from_str(text).unwrap(),
             serde_json::from_str(text).unwrap(),
         )
+    }
+
+    /// Strings and names inline (up to 24 bytes) and on the heap (longer) read, compare,
+    /// index, print and convert alike, escapes included.
+    #[test]
+    fn short_and_long_strings_behave_alike() {
+        for len in [0, 1, 23, 24, 25, 200] {
+            let text: String = "é\"x".chars().cycle().take(len).collect();
+            let doc = json!({ text.as_str(): text.as_str() });
+            let printed = doc.to_string();
+            let (ours, theirs) = both(&printed);
+            assert_eq!(ours, doc, "{printed}");
+            assert_eq!(serde_json::Value::from(ours.clone()), theirs);
+            assert_eq!(ours[text.as_str()], Value::from(text.clone()));
+            assert_eq!(
+                ours[&Str::from(text.as_str())].as_str(),
+                Some(text.as_str())
+            );
+            let (name, value) = ours.as_object().unwrap().iter().next().unwrap();
+            assert_eq!(
+                (name.as_str(), value.as_str()),
+                (text.as_str(), Some(text.as_str()))
+            );
+            assert_eq!(parse::value_from_str(&printed).unwrap(), doc);
+        }
     }
 
     #[test]

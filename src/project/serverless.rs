@@ -212,7 +212,7 @@ impl Vars<'_> {
             None => (body.trim(), None),
         };
         let fallback_value =
-            || fallback.map(|f| Value::from(f.trim_matches(|c| c == '\'' || c == '"').to_string()));
+            || fallback.map(|f| Value::from(f.trim_matches(|c| c == '\'' || c == '"')));
         let found = if let Some(path) = source.strip_prefix("self:") {
             self.root
                 .pointer(&format!("/{}", path.replace('.', "/")))
