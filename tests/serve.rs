@@ -950,3 +950,44 @@ fn the_executions_timeout_stops_a_function_still_running() {
         "both functions were called"
     );
 }
+
+/// A Wait longer than a `Duration` holds once scaled (`--time-scale` far below 1) waits
+/// until stopped: the execution's thread does not panic, and StopExecution ends it.
+#[test]
+fn a_wait_too_long_to_scale_waits_until_stopped() {
+    let api = Api::start_options(ServeOptions {
+        mocks: None,
+        lambda_endpoint: None,
+        time: TimeMode::Real { scale: 1e-12 },
+        region: REGION.into(),
+        account: ACCOUNT.into(),
+        debug: false,
+    });
+    let definition = json!({"StartAt": "Long", "States": {
+        "Long": {"Type": "Wait", "Seconds": 99_999_999, "End": true}}});
+    let sm = api.ok(
+        "CreateStateMachine",
+        json!({"name": "long", "definition": definition.to_string(),
+               "roleArn": "arn:aws:iam::123456789012:role/sfn"}),
+    )["stateMachineArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let arn = api.started(json!({"stateMachineArn": sm, "input": "{}"}));
+    let start = Instant::now();
+    while !api
+        .events(&arn)
+        .iter()
+        .any(|e| e["type"] == "WaitStateEntered")
+    {
+        assert!(start.elapsed() < Duration::from_secs(10), "never waited");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    api.ok("StopExecution", json!({"executionArn": arn}));
+    assert_eq!(api.finished(&arn)["status"], "ABORTED");
+    // The execution's thread lived to hand it back: it can be redriven (a thread that
+    // had panicked would leave it "still finishing").
+    api.ok("RedriveExecution", json!({"executionArn": arn}));
+    api.ok("StopExecution", json!({"executionArn": arn}));
+    assert_eq!(api.finished(&arn)["status"], "ABORTED");
+}

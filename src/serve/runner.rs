@@ -71,9 +71,10 @@ fn run(service: &Service, rec: &Arc<ExecRec>, mut dispatcher: Dispatcher) {
             Step::Sleeping { until } => {
                 let wait = match time {
                     TimeMode::Virtual => Duration::ZERO,
+                    // Longer than a Duration holds (a tiny --time-scale): until stopped.
                     TimeMode::Real { scale } => {
                         let ms = (until - st.exec.clock()).max(0) as f64 / scale;
-                        Duration::from_secs_f64(ms / 1000.0)
+                        Duration::try_from_secs_f64(ms / 1000.0).unwrap_or(Duration::MAX)
                     }
                 };
                 let started = Instant::now();
@@ -94,7 +95,8 @@ fn run(service: &Service, rec: &Arc<ExecRec>, mut dispatcher: Dispatcher) {
                 };
                 let wait = next.map_or(TOKEN_POLL, |w| {
                     let ms = (w - st.exec.clock()).max(0) as f64 / scale;
-                    Duration::from_secs_f64(ms / 1000.0).min(TOKEN_POLL)
+                    Duration::try_from_secs_f64(ms / 1000.0)
+                        .map_or(TOKEN_POLL, |d| d.min(TOKEN_POLL))
                 });
                 st = sleep(rec, st, wait);
                 let pending: Vec<(u64, String)> = st
@@ -134,8 +136,9 @@ fn answer<'a>(
     // The function runs without the lock: the API and callbacks go on. In real time it
     // counts on the clock, and the execution's own timeout stops it.
     let limit = match (service.options.time, execution_time_left) {
+        // Past what a Duration holds (a tiny --time-scale): no cap.
         (TimeMode::Real { scale }, Some(ms)) => {
-            Some(Duration::from_secs_f64(ms.max(0) as f64 / scale / 1000.0))
+            Duration::try_from_secs_f64(ms.max(0) as f64 / scale / 1000.0).ok()
         }
         _ => None,
     };
