@@ -630,11 +630,21 @@ mod tests {
     }
 
     /// Strings and names inline (up to 24 bytes) and on the heap (longer) read, compare,
-    /// index, print and convert alike, escapes included.
+    /// index, print and convert alike, with escapes and without.
     #[test]
     fn short_and_long_strings_behave_alike() {
+        let mut texts = Vec::new();
         for len in [0, 1, 23, 24, 25, 200] {
-            let text: String = "é\"x".chars().cycle().take(len).collect();
+            let plain = "a".repeat(len);
+            texts.push(plain.clone());
+            if len > 0 {
+                // The same byte length, read through the escapes.
+                texts.push(format!("\"{}", &plain[1..]));
+            }
+        }
+        // Two-byte characters: 24 and 26 bytes.
+        texts.extend(["é".repeat(12), "é".repeat(13)]);
+        for text in texts {
             let doc = json!({ text.as_str(): text.as_str() });
             let printed = doc.to_string();
             let (ours, theirs) = both(&printed);

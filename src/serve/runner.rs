@@ -61,6 +61,9 @@ fn run(service: &Service, rec: &Arc<ExecRec>, mut dispatcher: Dispatcher) {
                 .cloned()
                 .collect();
             for req in left {
+                if st.exec.status().is_done() {
+                    break;
+                }
                 st = answer(service, rec, st, &mut dispatcher, &req);
             }
             continue;
@@ -81,7 +84,7 @@ fn run(service: &Service, rec: &Arc<ExecRec>, mut dispatcher: Dispatcher) {
                 st = sleep(rec, st, wait);
                 // Woken early (a callback elsewhere, a stop): the Wait is not over yet.
                 if !st.exec.status().is_done() && started.elapsed() >= wait {
-                    st.exec.advance_to(until);
+                    advance_to(&mut st, until);
                 }
             }
             Step::Blocked => {
@@ -99,19 +102,9 @@ fn run(service: &Service, rec: &Arc<ExecRec>, mut dispatcher: Dispatcher) {
                         .map_or(TOKEN_POLL, |d| d.min(TOKEN_POLL))
                 });
                 st = sleep(rec, st, wait);
-                let pending: Vec<(u64, String)> = st
-                    .exec
-                    .pending_tasks()
-                    .filter_map(|t| Some((t.id, t.token.clone()?)))
-                    .collect();
                 let passed = (started.elapsed().as_secs_f64() * 1000.0 * scale) as i64;
-                let until = st.exec.clock() + passed.max(1);
-                st.exec.advance_to(until);
-                for (id, token) in pending {
-                    if st.exec.task(id).is_none() && !st.timed_out.contains(&token) {
-                        st.timed_out.push(token);
-                    }
-                }
+                let until = st.exec.clock().saturating_add(passed.max(1));
+                advance_to(&mut st, until);
             }
         }
     }
@@ -133,31 +126,37 @@ fn answer<'a>(
     if let Some(t) = &req.token {
         service.register_token(t, rec);
     }
-    // The function runs without the lock: the API and callbacks go on. In real time it
-    // counts on the clock, and the execution's own timeout stops it.
+    // The function runs without the lock: the API and callbacks go on. In real time the
+    // execution's own timeout stops a function still running then, as on AWS. (Its run
+    // does not move the clock: tasks are answered here one after another, where AWS runs
+    // a Parallel's or Map's concurrently, so their times would add up.)
     let limit = match (service.options.time, execution_time_left) {
         // Past what a Duration holds (a tiny --time-scale): no cap.
         (TimeMode::Real { scale }, Some(ms)) => {
-            Duration::try_from_secs_f64(ms.max(0) as f64 / scale / 1000.0).ok()
+            Duration::try_from_secs_f64(ms.max(0) as f64 / scale / 1000.0)
+                .ok()
+                .map(|d| (d, scale))
         }
         _ => None,
     };
     let started = Instant::now();
-    let answer = dispatcher.dispatch_within(req, limit);
+    let answer = dispatcher.dispatch_within(req, limit.map(|(d, _)| d));
     let mut st = rec.lock();
-    let until = match service.options.time {
-        TimeMode::Real { scale } => {
-            let passed = (started.elapsed().as_secs_f64() * 1000.0 * scale) as i64;
-            Some(st.exec.clock().saturating_add(passed))
-        }
-        TimeMode::Virtual => None,
-    };
-    if let Some(until) = until
-        && st.exec.execution_deadline().is_some_and(|d| until >= d)
+    if let Some((cap, scale)) = limit
+        && let Some(deadline) = st.exec.execution_deadline()
     {
-        // The execution timed out while its function ran: the answer comes too late.
-        st.exec.advance_to(until);
-        return st;
+        let ran = started.elapsed();
+        let passed = (ran.as_secs_f64() * 1000.0 * scale) as i64;
+        let mut until = st.exec.clock().saturating_add(passed);
+        if ran >= cap {
+            // Stopped by the cap: the deadline has come, whatever the rounding says.
+            until = until.max(deadline);
+        }
+        if until >= deadline {
+            // The execution timed out while its function ran: the answer comes too late.
+            advance_to(&mut st, until);
+            return st;
+        }
     }
     match answer {
         Dispatch::Handled { outcome, .. } => {
@@ -179,10 +178,23 @@ fn answer<'a>(
             );
         }
     }
-    if let Some(until) = until {
-        st.exec.advance_to(until);
-    }
     st
+}
+
+/// Move the execution's clock to `until`, noting the tokens whose tasks timed out on the
+/// way (a later SendTask* for them answers TaskTimedOut).
+fn advance_to(st: &mut super::api::Running, until: i64) {
+    let pending: Vec<(u64, String)> = st
+        .exec
+        .pending_tasks()
+        .filter_map(|t| Some((t.id, t.token.clone()?)))
+        .collect();
+    st.exec.advance_to(until);
+    for (id, token) in pending {
+        if st.exec.task(id).is_none() && !st.timed_out.contains(&token) {
+            st.timed_out.push(token);
+        }
+    }
 }
 
 /// Wait up to `wait` without the lock, or less when a callback or a stop wakes us.
