@@ -123,11 +123,7 @@ impl Shape {
         mut value: impl FnMut(usize, &PayloadTemplate) -> Result<Value, E>,
     ) -> Result<Map, E> {
         if let Some(shape) = self.get(fields) {
-            let mut map = crate::json::parse::from_shape(shape);
-            for (k, ((_, t), slot)) in fields.iter().zip(map.values_mut()).enumerate() {
-                *slot = value(k, t)?;
-            }
-            return Ok(map);
+            return shape.with_names_of(|k| value(k, &fields[k].1));
         }
         let mut map = Map::with_capacity(fields.len());
         for (k, (name, t)) in fields.iter().enumerate() {

@@ -255,6 +255,22 @@ impl Map {
         }
     }
 
+    /// An object of this one's names, in order (distinct, as they are here), with the
+    /// values `value` gives each place: no name is compared or hashed again.
+    pub(crate) fn with_names_of<E>(
+        &self,
+        mut value: impl FnMut(usize) -> Result<Value, E>,
+    ) -> Result<Map, E> {
+        let mut entries = Vec::with_capacity(self.entries.len());
+        for (at, (name, _)) in self.entries.iter().enumerate() {
+            entries.push((name.clone(), value(at)?));
+        }
+        Ok(Map {
+            entries,
+            index: self.index.clone(),
+        })
+    }
+
     pub fn iter(&self) -> Iter<'_> {
         Iter(self.entries.iter())
     }

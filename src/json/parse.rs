@@ -397,11 +397,10 @@ impl ObjectShapes {
                 matches!(name, ReadName::Plain(range) if text[range.clone()] == text[last.clone()])
             });
         if same_names && let Some(copy) = &shape.map {
-            let mut map = from_shape(copy);
-            for (slot, (_, value)) in map.values_mut().zip(members.drain(start..)) {
-                *slot = value;
-            }
-            return Ok(map);
+            let mut values = members.drain(start..).map(|(_, value)| value);
+            let filled: Result<Map, std::convert::Infallible> =
+                copy.with_names_of(|_| Ok(values.next().unwrap_or_default()));
+            return Ok(filled.unwrap_or_else(|never| match never {}));
         }
         if !same_names {
             shape.map = None;
@@ -509,8 +508,9 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
 }
 
 /// A "shape": the member names of objects made again and again (a template's, an array's
-/// like items), in order, each with `null`; None when a name repeats. Copying it
-/// ([`from_shape`]) does not compare the names with each other again, inserting them does.
+/// like items), in order, each with `null`; None when a name repeats. Making an object of
+/// its names ([`Map::with_names_of`]) does not compare them with each other again, inserting them
+/// does.
 pub(crate) fn shape_of<'n>(names: impl ExactSizeIterator<Item = &'n str>) -> Option<Map> {
     let len = names.len();
     // At the size the copies are made, so that copying it in reuses their allocations.
@@ -519,12 +519,6 @@ pub(crate) fn shape_of<'n>(names: impl ExactSizeIterator<Item = &'n str>) -> Opt
         shape.insert(name, Value::Null);
     }
     (shape.len() == len).then_some(shape)
-}
-
-/// A new object with `shape`'s names (values `null`, to be filled in order).
-#[inline]
-pub(crate) fn from_shape(shape: &Map) -> Map {
-    shape.clone()
 }
 
 #[cfg(test)]
