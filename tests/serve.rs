@@ -44,6 +44,18 @@ impl Api {
         })
     }
 
+    /// Waits, back-offs and timeouts in real time divided by `scale`.
+    fn start_real_time(scale: f64, lambda_endpoint: Option<String>) -> Api {
+        Api::start_options(ServeOptions {
+            mocks: None,
+            lambda_endpoint,
+            time: TimeMode::Real { scale },
+            region: REGION.into(),
+            account: ACCOUNT.into(),
+            debug: false,
+        })
+    }
+
     fn start_options(options: ServeOptions) -> Api {
         let service = Service::new(options);
         let server = stepdbg::serve::start(service.clone(), "127.0.0.1:0", false).unwrap();
@@ -86,6 +98,11 @@ impl Api {
 
     fn create(&self, name: &str, file: &str, kind: &str) -> String {
         let definition = std::fs::read_to_string(samples().join(file)).unwrap();
+        self.create_text(name, &definition, kind)
+    }
+
+    /// CreateStateMachine: its ARN.
+    fn create_text(&self, name: &str, definition: &str, kind: &str) -> String {
         self.ok(
             "CreateStateMachine",
             json!({"name": name, "definition": definition, "roleArn": "arn:aws:iam::123456789012:role/sfn", "type": kind}),
@@ -888,14 +905,7 @@ fn the_executions_timeout_stops_a_function_still_running() {
         answer("200 OK", vec![], r#"{"fast": true}"#),
         Reply::Silence,
     ]);
-    let api = Api::start_options(ServeOptions {
-        mocks: None,
-        lambda_endpoint: Some(format!("{url}?timeout=60")),
-        time: TimeMode::Real { scale: 1.0 },
-        region: REGION.into(),
-        account: ACCOUNT.into(),
-        debug: false,
-    });
+    let api = Api::start_real_time(1.0, Some(format!("{url}?timeout=60")));
     let call = |f: &str| {
         json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
                "Parameters": {"FunctionName": f}})
@@ -906,14 +916,7 @@ fn the_executions_timeout_stops_a_function_still_running() {
     hang["End"] = json!(true);
     let definition = json!({"StartAt": "Fast", "TimeoutSeconds": 2,
                             "States": {"Fast": fast, "Hang": hang}});
-    let sm = api.ok(
-        "CreateStateMachine",
-        json!({"name": "slow", "definition": definition.to_string(),
-               "roleArn": "arn:aws:iam::123456789012:role/sfn"}),
-    )["stateMachineArn"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sm = api.create_text("slow", &definition.to_string(), "STANDARD");
     let arn = api.started(json!({"stateMachineArn": sm, "input": "{}"}));
     let d = api.finished(&arn);
     assert_eq!(d["status"], "TIMED_OUT", "{d}");
@@ -939,24 +942,10 @@ fn the_executions_timeout_stops_a_function_still_running() {
 /// until stopped: the execution's thread does not panic, and StopExecution ends it.
 #[test]
 fn a_wait_too_long_to_scale_waits_until_stopped() {
-    let api = Api::start_options(ServeOptions {
-        mocks: None,
-        lambda_endpoint: None,
-        time: TimeMode::Real { scale: 1e-12 },
-        region: REGION.into(),
-        account: ACCOUNT.into(),
-        debug: false,
-    });
+    let api = Api::start_real_time(1e-12, None);
     let definition = json!({"StartAt": "Long", "States": {
         "Long": {"Type": "Wait", "Seconds": 99_999_999, "End": true}}});
-    let sm = api.ok(
-        "CreateStateMachine",
-        json!({"name": "long", "definition": definition.to_string(),
-               "roleArn": "arn:aws:iam::123456789012:role/sfn"}),
-    )["stateMachineArn"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sm = api.create_text("long", &definition.to_string(), "STANDARD");
     let arn = api.started(json!({"stateMachineArn": sm, "input": "{}"}));
     let start = Instant::now();
     while !api

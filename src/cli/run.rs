@@ -305,10 +305,6 @@ fn drive(
             req.answer(result);
             quiet_since = Instant::now();
         }
-        let pending_tokens: Vec<(u64, String)> = ex
-            .pending_tasks()
-            .filter_map(|t| Some((t.id, t.token.clone()?)))
-            .collect();
         let mut until = ex.clock() + started.elapsed().as_millis() as i64;
         // Nobody answered for long enough: on to the next deadline.
         if advance_after.is_some_and(|after| quiet_since.elapsed() >= after)
@@ -321,9 +317,8 @@ fn drive(
             until = until.max(next);
             quiet_since = Instant::now();
         }
-        ex.advance_to(until);
-        for (id, token) in pending_tokens {
-            if ex.task(id).is_none() && !ex.status().is_done() && !timed_out.contains(&token) {
+        for (_, token) in ex.advance_to_ending_tokens(until) {
+            if !ex.status().is_done() && !timed_out.contains(&token) {
                 server.tokens().timed_out(&token);
                 timed_out.push(token);
             }

@@ -1343,6 +1343,21 @@ impl Execution {
         own.into_iter().chain(express).min()
     }
 
+    /// [`Execution::advance_to`], telling which tasks waiting for a token ended on the way
+    /// (timed out, or the execution did): their ids and tokens, for the SendTask* calls that
+    /// may still come with them.
+    pub fn advance_to_ending_tokens(&mut self, ms: i64) -> Vec<(TaskId, String)> {
+        let waiting: Vec<(TaskId, String)> = self
+            .pending_tasks()
+            .filter_map(|t| Some((t.id, t.token.clone()?)))
+            .collect();
+        self.advance_to(ms);
+        waiting
+            .into_iter()
+            .filter(|(id, _)| self.task(*id).is_none())
+            .collect()
+    }
+
     /// Move the virtual clock forward to `ms`, waking sleepers and expiring deadlines.
     pub fn advance_to(&mut self, ms: i64) {
         if self.status.is_done() {

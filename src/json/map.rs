@@ -2,8 +2,9 @@
 //! machine passes around) are searched in order; from [`INDEXED_FROM`] members on, a hash
 //! index of the member names keeps lookups constant-time, so a 10,000-member object is not
 //! quadratic to build. The API is `serde_json::Map`'s (with `preserve_order`; names are
-//! [`Str`]s), behaviour included: `insert` of a name already there keeps its place, `remove` is `swap_remove`,
-//! and two objects are equal when they have the same members in any order.
+//! [`Str`]s), behaviour included: `insert` of a name already there keeps its place,
+//! `remove` is `swap_remove`, and two objects are equal when they have the same members in
+//! any order.
 
 use super::{Str, Value};
 use foldhash::fast::RandomState;

@@ -398,9 +398,10 @@ impl ObjectShapes {
             });
         if same_names && let Some(copy) = &shape.map {
             let mut values = members.drain(start..).map(|(_, value)| value);
-            let filled: Result<Map, std::convert::Infallible> =
-                copy.with_names_of(|_| Ok(values.next().unwrap_or_default()));
-            return Ok(filled.unwrap_or_else(|never| match never {}));
+            let Ok(map) = copy.with_names_of(|_| {
+                Ok::<_, std::convert::Infallible>(values.next().unwrap_or_default())
+            });
+            return Ok(map);
         }
         if !same_names {
             shape.map = None;

@@ -76,8 +76,8 @@ fn run(service: &Service, rec: &Arc<ExecRec>, mut dispatcher: Dispatcher) {
                     TimeMode::Virtual => Duration::ZERO,
                     // Longer than a Duration holds (a tiny --time-scale): until stopped.
                     TimeMode::Real { scale } => {
-                        let ms = (until - st.exec.clock()).max(0) as f64 / scale;
-                        Duration::try_from_secs_f64(ms / 1000.0).unwrap_or(Duration::MAX)
+                        real_time(until.saturating_sub(st.exec.clock()), scale)
+                            .unwrap_or(Duration::MAX)
                     }
                 };
                 let started = Instant::now();
@@ -96,11 +96,9 @@ fn run(service: &Service, rec: &Arc<ExecRec>, mut dispatcher: Dispatcher) {
                     TimeMode::Real { scale } => scale,
                     TimeMode::Virtual => 1.0,
                 };
-                let wait = next.map_or(TOKEN_POLL, |w| {
-                    let ms = (w - st.exec.clock()).max(0) as f64 / scale;
-                    Duration::try_from_secs_f64(ms / 1000.0)
-                        .map_or(TOKEN_POLL, |d| d.min(TOKEN_POLL))
-                });
+                let wait = next
+                    .and_then(|w| real_time(w.saturating_sub(st.exec.clock()), scale))
+                    .map_or(TOKEN_POLL, |d| d.min(TOKEN_POLL));
                 st = sleep(rec, st, wait);
                 let passed = (started.elapsed().as_secs_f64() * 1000.0 * scale) as i64;
                 let until = st.exec.clock().saturating_add(passed.max(1));
@@ -132,11 +130,7 @@ fn answer<'a>(
     // a Parallel's or Map's concurrently, so their times would add up.)
     let limit = match (service.options.time, execution_time_left) {
         // Past what a Duration holds (a tiny --time-scale): no cap.
-        (TimeMode::Real { scale }, Some(ms)) => {
-            Duration::try_from_secs_f64(ms.max(0) as f64 / scale / 1000.0)
-                .ok()
-                .map(|d| (d, scale))
-        }
+        (TimeMode::Real { scale }, Some(ms)) => real_time(ms, scale).map(|d| (d, scale)),
         _ => None,
     };
     let started = Instant::now();
@@ -181,17 +175,17 @@ fn answer<'a>(
     st
 }
 
+/// How long `virtual_ms` of the execution's clock (none when negative) take in real time
+/// at `scale`; None past what a Duration holds.
+fn real_time(virtual_ms: i64, scale: f64) -> Option<Duration> {
+    Duration::try_from_secs_f64(virtual_ms.max(0) as f64 / scale / 1000.0).ok()
+}
+
 /// Move the execution's clock to `until`, noting the tokens whose tasks timed out on the
 /// way (a later SendTask* for them answers TaskTimedOut).
 fn advance_to(st: &mut super::api::Running, until: i64) {
-    let pending: Vec<(u64, String)> = st
-        .exec
-        .pending_tasks()
-        .filter_map(|t| Some((t.id, t.token.clone()?)))
-        .collect();
-    st.exec.advance_to(until);
-    for (id, token) in pending {
-        if st.exec.task(id).is_none() && !st.timed_out.contains(&token) {
+    for (_, token) in st.exec.advance_to_ending_tokens(until) {
+        if !st.timed_out.contains(&token) {
             st.timed_out.push(token);
         }
     }

@@ -978,18 +978,10 @@ impl Session {
     /// Move the virtual clock to `until`, remembering the tokens of tasks that time out
     /// on the way (a SendTask* with them then gets TaskTimedOut).
     fn move_clock(&mut self, until: i64) {
-        let tokens: Vec<(TaskId, String)> = self
-            .exec
-            .pending_tasks()
-            .filter_map(|t| Some((t.id, t.token.clone()?)))
-            .collect();
-        self.exec.advance_to(until);
-        for (id, token) in tokens {
-            if self.exec.task(id).is_none() {
-                self.timed_out_tokens.push(token);
-                self.callback_waiting.retain(|t| *t != id);
-                self.manual.retain(|t| *t != id);
-            }
+        for (id, token) in self.exec.advance_to_ending_tokens(until) {
+            self.timed_out_tokens.push(token);
+            self.callback_waiting.retain(|t| *t != id);
+            self.manual.retain(|t| *t != id);
         }
     }
 
