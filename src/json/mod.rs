@@ -2,8 +2,8 @@
 //! less memory. `serde_json`'s value with `preserve_order` is 72 bytes and keeps each object
 //! in an `IndexMap`: a hash table and an entry vector (104 bytes a member), every name
 //! hashed with SipHash. A state machine's data is mostly small objects and short strings,
-//! each built once and read a few times, so here a value is 40 bytes, an object one vector
-//! of its members (64 bytes each), searched in order until it is big enough for an index
+//! each built once and read a few times, so here a value is 32 bytes, an object one vector
+//! of its members (56 bytes each), searched in order until it is big enough for an index
 //! (see [`Map`]), and a string, a value's or a member name's, a [`Str`]: inline up to 24
 //! bytes instead of an allocation each. Where `serde_json` has `String` (`Value::String`,
 //! `Map`'s keys), this has `Str`; `insert`, `entry`, `collect` and `From` take either.
@@ -50,6 +50,14 @@ pub fn to_value<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Value> {
 pub fn from_value<T: DeserializeOwned>(value: Value) -> serde_json::Result<T> {
     serde_json::from_value(serde_json::Value::from(value))
 }
+
+// The sizes the module docs promise (on 64-bit targets): a value grown by a variant or a
+// field makes every array, object and thread input bigger.
+#[cfg(target_pointer_width = "64")]
+const _: () = {
+    assert!(std::mem::size_of::<Value>() == 32);
+    assert!(std::mem::size_of::<(Str, Value)>() == 56);
+};
 
 static NULL: Value = Value::Null;
 

@@ -391,10 +391,12 @@ impl ObjectShapes {
             self.levels.resize_with(level + 1, LevelShape::default);
         }
         let shape = &mut self.levels[level];
+        // Compared as bytes: the ranges are names read from `text`, so no boundary to check.
+        let bytes = text.as_bytes();
         let same_names = len > 0
             && shape.names.len() == len
             && members[start..].iter().zip(&shape.names).all(|((name, _), last)| {
-                matches!(name, ReadName::Plain(range) if text[range.clone()] == text[last.clone()])
+                matches!(name, ReadName::Plain(range) if bytes[range.clone()] == bytes[last.clone()])
             });
         if same_names && let Some(copy) = &shape.map {
             let mut values = members.drain(start..).map(|(_, value)| value);
