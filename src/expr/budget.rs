@@ -199,13 +199,13 @@ impl CountingAllocator {
     }
 }
 
-/// The allocator underneath: with the `mimalloc` feature, mimalloc (the engine allocates
-/// and frees many small JSON values; with glibc's malloc a 10,000-item Map spends a third
-/// of its run in malloc, free and page faults), else the system's.
+/// The allocator underneath: with the `mimalloc` feature, mimalloc; else the system's,
+/// with small blocks served by [`crate::shell::small_blocks`].
 #[cfg(feature = "mimalloc")]
 static BASE: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[cfg(not(feature = "mimalloc"))]
-static BASE: std::alloc::System = std::alloc::System;
+static BASE: crate::shell::small_blocks::SmallBlocks<std::alloc::System> =
+    crate::shell::small_blocks::SmallBlocks(std::alloc::System);
 
 // SAFETY: every call is forwarded to the base allocator unchanged; the counting touches
 // only a const-initialised thread-local Cell and never allocates.

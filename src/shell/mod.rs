@@ -15,4 +15,5 @@ pub mod random;
 pub mod read;
 pub mod runtime;
 pub mod signals;
+pub mod small_blocks;
 pub mod toml;
