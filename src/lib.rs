@@ -29,7 +29,8 @@ macro_rules! errln {
 }
 
 /// Counts the memory of expression evaluations so a runaway one can be stopped
-/// ([`expr::budget`]); otherwise the system allocator.
+/// ([`expr::budget`]), over the system allocator (small blocks served by
+/// `shell::small_blocks` on Linux with glibc).
 #[global_allocator]
 static ALLOCATOR: expr::budget::CountingAllocator = expr::budget::CountingAllocator;
 

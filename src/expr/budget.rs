@@ -7,7 +7,7 @@
 //! [`CountingAllocator`], the process's global allocator: while an evaluation runs on a
 //! thread, that thread's allocations are added up, and crossing the limit cancels the
 //! evaluation at its next checkpoint. Everything else pays one thread-local read per
-//! allocation.
+//! allocation for it.
 //!
 //! Running evaluations can also be stopped from outside ([`interrupt`]: a person pressed
 //! Esc, or a signal came).
@@ -172,7 +172,7 @@ thread_local! {
     static TRACK: Cell<Track> = const { Cell::new(Track::OFF) };
 }
 
-/// The global allocator: the system's, counting the allocations of evaluations in
+/// The global allocator: `BASE`, counting the allocations of evaluations in
 /// progress (see the module docs).
 pub struct CountingAllocator;
 
@@ -200,12 +200,14 @@ impl CountingAllocator {
 }
 
 /// The allocator underneath: with the `mimalloc` feature, mimalloc; else the system's,
-/// with small blocks served by [`crate::shell::small_blocks`].
+/// with small blocks served by `shell::small_blocks` on Linux with glibc.
 #[cfg(feature = "mimalloc")]
 static BASE: mimalloc::MiMalloc = mimalloc::MiMalloc;
-#[cfg(not(feature = "mimalloc"))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(feature = "mimalloc")))]
 static BASE: crate::shell::small_blocks::SmallBlocks<std::alloc::System> =
     crate::shell::small_blocks::SmallBlocks(std::alloc::System);
+#[cfg(not(any(all(target_os = "linux", target_env = "gnu"), feature = "mimalloc")))]
+static BASE: std::alloc::System = std::alloc::System;
 
 // SAFETY: every call is forwarded to the base allocator unchanged; the counting touches
 // only a const-initialised thread-local Cell and never allocates.

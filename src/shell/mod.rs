@@ -15,5 +15,6 @@ pub mod random;
 pub mod read;
 pub mod runtime;
 pub mod signals;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 pub mod small_blocks;
 pub mod toml;

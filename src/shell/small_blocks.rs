@@ -6,21 +6,25 @@
 //! 135 instructions for each of both there (its per-thread cache holds 7 blocks a size;
 //! past that, and for memory never used yet, it goes through its bins), 13% of the whole
 //! run; a 1,000-state chain's loading spent 10% of its instructions in malloc. Here a
-//! block is taken or given back in a few instructions, and carries no header. The chunks
-//! come from the system allocator's heap, so the huge pages `shell::memory` asks for still
-//! cover them.
+//! block is taken or given back in a few instructions, and carries no header.
 //!
-//! Rules that keep it sound:
+//! How blocks move (the "magazines" of Bonwick's slab allocator):
 //! - a layout is small or not by its size and alignment alone, so a block is always given
 //!   back to the side that made it;
-//! - a block freed on another thread joins that thread's lists;
-//! - a thread that ends hands its lists and the rest of its chunk to a shared pool, which
-//!   threads draw from before carving new chunks; so does every allocation made where
-//!   the thread's lists are gone (while a thread's other thread-locals are dropped);
-//! - a thread that keeps more than `MAX_KEPT` free blocks of a class hands them to the pool
-//!   too, so that one thread freeing what another makes does not make memory grow;
+//! - each thread keeps, per class, the list it takes from and frees to, and one spare
+//!   full list; a block freed on another thread joins that thread's lists;
+//! - past two full lists (`BATCH` blocks each), a thread hands one to a shared pool, and a
+//!   thread that has none left takes one from there before carving its chunk further: so
+//!   blocks flow from a thread that frees what others make (a consumer of a producer's
+//!   values) back to the maker, and a shared lock is taken once a list, not a block;
+//! - a thread that ends hands its lists, and what is left of its chunk, to the pool; so
+//!   does every free made where the thread's lists are gone (while a thread's other
+//!   thread-locals are dropped);
 //! - memory is not given back to the system (as `shell::memory` keeps glibc's freed
 //!   memory for reuse).
+//!
+//! Only on Linux with glibc (see `expr::budget`): elsewhere std's mutex or thread-local
+//! destructors may allocate, which would re-enter this allocator.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
@@ -34,8 +38,8 @@ const MAX_SMALL: usize = 256;
 const CLASSES: usize = MAX_SMALL / GRAIN;
 /// What a thread carves its new blocks from.
 const CHUNK: usize = 64 * 1024;
-/// Free blocks a thread keeps of one class before handing them to the pool.
-const MAX_KEPT: usize = 16 * 1024;
+/// The blocks of a full list: what moves between a thread and the pool at once.
+const BATCH: usize = 1024;
 
 /// The size class of a layout served here (its block is `(class + 1) * GRAIN` bytes).
 #[inline]
@@ -49,33 +53,47 @@ fn block_size(class: usize) -> usize {
     (class + 1) * GRAIN
 }
 
-/// Free blocks of one class, linked through their first word, with the last one and
-/// their number known (so that whole lists move in constant time).
+/// The first and second words of a free block (every block has at least two): the next
+/// block of its list, and, for a list's first block in the pool, the next list.
+#[allow(unsafe_code)]
+mod words {
+    /// # Safety
+    /// `block` is a free block (at least 16 bytes, 16-aligned).
+    #[inline]
+    pub(super) unsafe fn read(block: *mut u8, word: usize) -> *mut u8 {
+        // SAFETY: within the block (the caller's promise), aligned for a pointer.
+        unsafe { block.cast::<*mut u8>().add(word).read() }
+    }
+
+    /// # Safety
+    /// As [`read`].
+    #[inline]
+    pub(super) unsafe fn write(block: *mut u8, word: usize, value: *mut u8) {
+        // SAFETY: as in `read`.
+        unsafe { block.cast::<*mut u8>().add(word).write(value) }
+    }
+}
+
+/// Free blocks of one class, linked through their first word.
 #[derive(Clone, Copy)]
 struct List {
     head: *mut u8,
-    tail: *mut u8,
     len: usize,
 }
 
 impl List {
     const EMPTY: List = List {
         head: null_mut(),
-        tail: null_mut(),
         len: 0,
     };
 
     /// # Safety
-    /// `block` is a free block of this list's class (at least 16 bytes, 16-aligned), not on
-    /// any list.
+    /// `block` is a free block of this list's class, on no list.
     #[allow(unsafe_code)]
     #[inline]
     unsafe fn push(&mut self, block: *mut u8) {
-        // SAFETY: the block is free and big enough for a pointer (the caller's promise).
-        unsafe { block.cast::<*mut u8>().write(self.head) };
-        if self.head.is_null() {
-            self.tail = block;
-        }
+        // SAFETY: the caller's promise.
+        unsafe { words::write(block, 0, self.head) };
         self.head = block;
         self.len += 1;
     }
@@ -90,95 +108,132 @@ impl List {
             return None;
         }
         // SAFETY: a listed block holds the next one's address in its first word.
-        self.head = unsafe { block.cast::<*mut u8>().read() };
+        self.head = unsafe { words::read(block, 0) };
         self.len -= 1;
-        if self.head.is_null() {
-            self.tail = null_mut();
-        }
         Some(block)
-    }
-
-    /// Puts `other`'s blocks before this list's.
-    ///
-    /// # Safety
-    /// Both are well-formed lists of one class, with no block on both.
-    #[allow(unsafe_code)]
-    unsafe fn append(&mut self, other: List) {
-        if other.head.is_null() {
-            return;
-        }
-        // SAFETY: `other`'s last block is free; its first word becomes the link onward.
-        unsafe { other.tail.cast::<*mut u8>().write(self.head) };
-        if self.head.is_null() {
-            self.tail = other.tail;
-        }
-        self.head = other.head;
-        self.len += other.len;
     }
 }
 
-/// Blocks free for any thread: those of threads that ended, and of allocations made where
-/// a thread's own lists were gone.
-struct Pool([List; CLASSES]);
+/// Blocks free for any thread, per class: full lists (linked through their first
+/// block's second word), and one list being filled a block at a time; and the unused
+/// ends of the chunks of threads that ended (each holding its end and the next one).
+struct Pool {
+    full: [*mut u8; CLASSES],
+    filling: [List; CLASSES],
+    rests: *mut u8,
+}
 
-// SAFETY: the pool only holds addresses of free blocks, which belong to no thread; it is
+// SAFETY: the pool only holds addresses of free memory, which belongs to no thread; it is
 // read and written under its mutex.
 #[allow(unsafe_code)]
 unsafe impl Send for Pool {}
 
-static POOL: Mutex<Pool> = Mutex::new(Pool([List::EMPTY; CLASSES]));
-
-/// Chunks carved so far (the memory this layer holds is this many times `CHUNK`).
-static CHUNKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static POOL: Mutex<Pool> = Mutex::new(Pool {
+    full: [null_mut(); CLASSES],
+    filling: [List::EMPTY; CLASSES],
+    rests: null_mut(),
+});
 
 fn pool() -> std::sync::MutexGuard<'static, Pool> {
+    #[cfg(test)]
+    tests::LOCKS.with(|n| n.set(n.get() + 1));
     // Nothing panics while holding it; a poisoned pool is still well-formed.
     POOL.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// A thread's free lists and the rest of its current chunk.
-struct Cache {
-    free: [Cell<List>; CLASSES],
-    next: Cell<*mut u8>,
-    end: Cell<*mut u8>,
+#[allow(unsafe_code)]
+impl Pool {
+    /// # Safety
+    /// `list` is `BATCH` free blocks of `class`, on no other list.
+    unsafe fn put_full(&mut self, class: usize, list: List) {
+        debug_assert_eq!(list.len, BATCH);
+        // SAFETY: the list's first block is free; its second word links the full lists.
+        unsafe { words::write(list.head, 1, self.full[class]) };
+        self.full[class] = list.head;
+    }
+
+    /// # Safety
+    /// `block` is a free block of `class`, on no list.
+    unsafe fn put_one(&mut self, class: usize, block: *mut u8) {
+        let filling = &mut self.filling[class];
+        // SAFETY: the caller's promise.
+        unsafe { filling.push(block) };
+        if filling.len == BATCH {
+            let list = std::mem::replace(filling, List::EMPTY);
+            // SAFETY: `BATCH` free blocks of `class`.
+            unsafe { self.put_full(class, list) };
+        }
+    }
+
+    /// A list of free blocks of `class` (a full one first), taken whole.
+    fn take(&mut self, class: usize) -> Option<List> {
+        let head = self.full[class];
+        if !head.is_null() {
+            // SAFETY: a full list's first block links to the next full list.
+            self.full[class] = unsafe { words::read(head, 1) };
+            return Some(List { head, len: BATCH });
+        }
+        let filling = std::mem::replace(&mut self.filling[class], List::EMPTY);
+        (filling.len > 0).then_some(filling)
+    }
+
+    /// # Safety
+    /// `[start, end)` is unused memory of a chunk, 16-aligned, at least 16 bytes, that
+    /// nothing hands out.
+    unsafe fn put_rest(&mut self, start: *mut u8, end: *mut u8) {
+        // SAFETY: the caller's promise; the rest's first words hold its end and the next.
+        unsafe {
+            words::write(start, 0, end);
+            words::write(start, 1, self.rests);
+        }
+        self.rests = start;
+    }
+
+    /// The unused end of an ended thread's chunk, as (start, end).
+    fn take_rest(&mut self) -> Option<(*mut u8, *mut u8)> {
+        let start = self.rests;
+        if start.is_null() {
+            return None;
+        }
+        // SAFETY: a rest holds its end and the next rest (`put_rest`).
+        unsafe {
+            self.rests = words::read(start, 1);
+            Some((start, words::read(start, 0)))
+        }
+    }
 }
 
-impl Cache {
-    /// Carves what is left of the current chunk into blocks of the biggest classes that
-    /// fit, onto `lists`, and forgets the chunk.
-    #[allow(unsafe_code)]
-    fn carve_rest(&self, lists: &mut [List; CLASSES]) {
-        let mut at = self.next.get();
-        let end = self.end.get();
-        while !at.is_null() && (end as usize) - (at as usize) >= GRAIN {
-            let size = ((end as usize) - (at as usize)).min(MAX_SMALL);
-            let class = size / GRAIN - 1;
-            // SAFETY: [at, at + block) lies in the unused rest of this thread's chunk,
-            // 16-aligned; it is handed out by nothing else.
-            unsafe {
-                lists[class].push(at);
-                at = at.add(block_size(class));
-            }
-        }
-        self.next.set(null_mut());
-        self.end.set(null_mut());
-    }
+/// A thread's lists and the rest of its current chunk.
+struct Cache {
+    /// Taken from and freed to.
+    current: [Cell<List>; CLASSES],
+    /// Empty, or `BATCH` blocks.
+    spare: [Cell<List>; CLASSES],
+    next: Cell<*mut u8>,
+    end: Cell<*mut u8>,
 }
 
 impl Drop for Cache {
     #[allow(unsafe_code)]
     fn drop(&mut self) {
-        let mut rest = [List::EMPTY; CLASSES];
-        self.carve_rest(&mut rest);
         let mut shared = pool();
-        for (class, list) in self.free.iter().enumerate() {
-            // SAFETY: this thread's lists and its carved rest hold distinct free blocks,
-            // none of them in the pool.
-            unsafe {
-                shared.0[class].append(list.replace(List::EMPTY));
-                shared.0[class].append(rest[class]);
+        for class in 0..CLASSES {
+            let spare = self.spare[class].replace(List::EMPTY);
+            if spare.len == BATCH {
+                // SAFETY: a full list of this thread's free blocks.
+                unsafe { shared.put_full(class, spare) };
             }
+            let mut current = self.current[class].replace(List::EMPTY);
+            // SAFETY: this thread's free blocks, each moved to the pool once.
+            while let Some(block) = unsafe { current.pop() } {
+                unsafe { shared.put_one(class, block) };
+            }
+        }
+        let (next, end) = (self.next.get(), self.end.get());
+        if !next.is_null() && (end as usize) - (next as usize) >= GRAIN {
+            // SAFETY: the unused end of this thread's chunk.
+            unsafe { shared.put_rest(next, end) };
         }
     }
 }
@@ -186,14 +241,16 @@ impl Drop for Cache {
 thread_local! {
     static CACHE: Cache = const {
         Cache {
-            free: [const { Cell::new(List::EMPTY) }; CLASSES],
+            current: [const { Cell::new(List::EMPTY) }; CLASSES],
+            spare: [const { Cell::new(List::EMPTY) }; CLASSES],
             next: Cell::new(null_mut()),
             end: Cell::new(null_mut()),
         }
     };
 }
 
-/// The global allocator's layer that serves small blocks; bigger ones go to `A`.
+/// The global allocator's layer that serves small blocks; bigger ones go to `A`, which
+/// must not itself allocate through the global allocator.
 pub struct SmallBlocks<A>(pub A);
 
 impl<A: GlobalAlloc> SmallBlocks<A> {
@@ -201,64 +258,77 @@ impl<A: GlobalAlloc> SmallBlocks<A> {
     #[inline]
     fn alloc_small(&self, class: usize) -> *mut u8 {
         let local = CACHE.try_with(|cache| {
-            let mut list = cache.free[class].get();
+            let mut current = cache.current[class].get();
             // SAFETY: the thread's lists are well-formed (only `List` methods change them).
-            if let Some(block) = unsafe { list.pop() } {
-                cache.free[class].set(list);
+            if let Some(block) = unsafe { current.pop() } {
+                cache.current[class].set(current);
+                return block;
+            }
+            let mut spare = cache.spare[class].replace(List::EMPTY);
+            // SAFETY: as above.
+            if let Some(block) = unsafe { spare.pop() } {
+                cache.current[class].set(spare);
                 return block;
             }
             self.carve(cache, class)
         });
-        // The thread's lists are gone (its thread-locals are being dropped): the pool's.
+        // The thread's lists are gone (its thread-locals are being dropped).
         local.unwrap_or_else(|_| self.shared_block(class))
     }
 
-    /// A new block for a thread whose list of `class` is empty: from the thread's chunk;
-    /// once that is used up, from the blocks of threads that ended (the pool's, taken
-    /// over whole), else from a new chunk. The pool is locked once a chunk, not a block.
+    /// A new block for a thread whose lists of `class` are empty: from its chunk; once
+    /// that is used up, from a list of the pool, else from an ended thread's chunk, else
+    /// from a new chunk.
     #[allow(unsafe_code)]
     fn carve(&self, cache: &Cache, class: usize) -> *mut u8 {
         let size = block_size(class);
         let at = cache.next.get();
         if at.is_null() || (cache.end.get() as usize) - (at as usize) < size {
-            let mut lists = [List::EMPTY; CLASSES];
-            cache.carve_rest(&mut lists);
-            {
+            let (start, end) = {
                 let mut shared = pool();
-                for (k, list) in lists.iter_mut().enumerate() {
-                    let taken = std::mem::replace(&mut shared.0[k], List::EMPTY);
-                    // SAFETY: the pool's blocks and the chunk's rest are distinct free
-                    // blocks of each class; the ones taken are this thread's now.
-                    unsafe { list.append(taken) };
+                if let Some(mut list) = shared.take(class) {
+                    drop(shared);
+                    // SAFETY: the pool's lists are well-formed; this one is the thread's now.
+                    let block = unsafe { list.pop() };
+                    cache.current[class].set(list);
+                    return block.unwrap_or_else(null_mut);
                 }
-            }
-            for (k, list) in lists.into_iter().enumerate() {
-                let mut mine = cache.free[k].get();
-                // SAFETY: as above; none of them is on this thread's lists yet.
-                unsafe { mine.append(list) };
-                cache.free[k].set(mine);
-            }
-            let mut mine = cache.free[class].get();
-            // SAFETY: the thread's lists are well-formed.
-            if let Some(block) = unsafe { mine.pop() } {
-                cache.free[class].set(mine);
-                return block;
-            }
-            // SAFETY: a non-zero size and a valid alignment.
-            let chunk = unsafe {
-                self.0
-                    .alloc(Layout::from_size_align_unchecked(CHUNK, GRAIN))
+                loop {
+                    match shared.take_rest() {
+                        Some((start, end)) if (end as usize) - (start as usize) >= size => {
+                            break (start, end);
+                        }
+                        // A rest too small for this block (under 256 bytes) is one block
+                        // of the class that fits it.
+                        // SAFETY: the rest is unused memory of a chunk, 16-aligned, a
+                        // multiple of 16 bytes and at least 16.
+                        Some((start, end)) => unsafe {
+                            shared.put_one(((end as usize) - (start as usize)) / GRAIN - 1, start);
+                        },
+                        None => {
+                            drop(shared);
+                            // SAFETY: a non-zero size and a valid alignment.
+                            let chunk = unsafe {
+                                self.0
+                                    .alloc(Layout::from_size_align_unchecked(CHUNK, GRAIN))
+                            };
+                            if chunk.is_null() {
+                                return null_mut();
+                            }
+                            #[cfg(test)]
+                            tests::CHUNKS.with(|n| n.set(n.get() + 1));
+                            // SAFETY: one past the end of the chunk just allocated.
+                            break (chunk, unsafe { chunk.add(CHUNK) });
+                        }
+                    }
+                }
             };
-            if chunk.is_null() {
-                return null_mut();
-            }
-            CHUNKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            cache.next.set(chunk);
-            // SAFETY: one past the end of the chunk just allocated.
-            cache.end.set(unsafe { chunk.add(CHUNK) });
+            // What is left of the used-up chunk (under `size`) is not used.
+            cache.next.set(start);
+            cache.end.set(end);
         }
         let block = cache.next.get();
-        // SAFETY: `size` more bytes fit before the chunk's end (checked or just made).
+        // SAFETY: `size` more bytes fit before the chunk's end (checked or just set).
         cache.next.set(unsafe { block.add(size) });
         block
     }
@@ -266,9 +336,19 @@ impl<A: GlobalAlloc> SmallBlocks<A> {
     /// A block of `class` without the thread's lists: the pool's, else one of its own.
     #[allow(unsafe_code)]
     fn shared_block(&self, class: usize) -> *mut u8 {
-        // SAFETY: the pool's lists are well-formed.
-        if let Some(block) = unsafe { pool().0[class].pop() } {
-            return block;
+        {
+            let mut shared = pool();
+            if let Some(mut list) = shared.take(class) {
+                // SAFETY: the pool's lists are well-formed.
+                let block = unsafe { list.pop() };
+                // SAFETY: the others go back, a block at a time (a rare path).
+                while let Some(other) = unsafe { list.pop() } {
+                    unsafe { shared.put_one(class, other) };
+                }
+                if let Some(block) = block {
+                    return block;
+                }
+            }
         }
         // SAFETY: a non-zero size and a valid alignment. The block is small by its layout
         // when freed, so it joins the lists and never goes back to `A`.
@@ -282,22 +362,24 @@ impl<A: GlobalAlloc> SmallBlocks<A> {
     #[inline]
     fn free_small(&self, block: *mut u8, class: usize) {
         let local = CACHE.try_with(|cache| {
-            let mut list = cache.free[class].get();
+            let mut current = cache.current[class].get();
+            if current.len >= BATCH {
+                // Two full lists kept: the older goes to the pool.
+                let older = cache.spare[class].replace(current);
+                if older.len == BATCH {
+                    // SAFETY: a full list of this thread's free blocks.
+                    unsafe { pool().put_full(class, older) };
+                }
+                current = List::EMPTY;
+            }
             // SAFETY: the block is free now (the allocator's caller gave it back) and was
             // made for this class.
-            unsafe { list.push(block) };
-            if list.len >= MAX_KEPT {
-                // A thread that frees what others made (a consumer of a producer's
-                // values) hands the blocks on, rather than keep them from the producer.
-                // SAFETY: the list is this thread's; the pool gets it whole.
-                unsafe { pool().0[class].append(list) };
-                list = List::EMPTY;
-            }
-            cache.free[class].set(list);
+            unsafe { current.push(block) };
+            cache.current[class].set(current);
         });
         if local.is_err() {
-            // SAFETY: as above, onto the pool's list.
-            unsafe { pool().0[class].push(block) };
+            // SAFETY: as above, onto the pool.
+            unsafe { pool().put_one(class, block) };
         }
     }
 }
@@ -369,6 +451,12 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for SmallBlocks<A> {
 mod tests {
     use super::*;
 
+    thread_local! {
+        /// Chunks this thread carved, and pool locks it took.
+        pub(super) static CHUNKS: Cell<usize> = const { Cell::new(0) };
+        pub(super) static LOCKS: Cell<usize> = const { Cell::new(0) };
+    }
+
     /// The process's allocator is this layer: these exercise it through ordinary
     /// collections, on several threads that end while others still hold their blocks.
     #[test]
@@ -413,24 +501,44 @@ mod tests {
     }
 
     /// One thread makes values, another frees them: the freed blocks come back to the
-    /// maker through the pool instead of piling up while new chunks are carved. 2 M blocks
-    /// of 48 bytes (1,500 chunks' worth if none came back) cost a few dozen chunks.
+    /// maker through the pool instead of piling up while it carves new chunks. 200,000
+    /// blocks of 48 bytes (150 chunks' worth if none came back) cost a few chunks.
     #[test]
     fn blocks_freed_by_a_consumer_return_to_the_producer() {
-        use std::sync::atomic::Ordering;
-        let before = CHUNKS.load(Ordering::Relaxed);
-        let (send, receive) = std::sync::mpsc::sync_channel::<Box<[u8; 48]>>(1024);
+        const N: usize = 200_000;
+        let (send, receive) = std::sync::mpsc::sync_channel::<Box<[u8; 48]>>(64);
         let consumer =
             std::thread::spawn(move || receive.iter().map(|b| usize::from(b[47])).sum::<usize>());
-        for k in 0..2_000_000usize {
-            send.send(Box::new([(k % 251) as u8; 48])).unwrap();
-        }
-        drop(send);
+        let producer = std::thread::spawn(move || {
+            for k in 0..N {
+                send.send(Box::new([(k % 251) as u8; 48])).unwrap();
+            }
+            CHUNKS.with(Cell::get)
+        });
+        let carved = producer.join().unwrap();
         let sum = consumer.join().unwrap();
-        assert_eq!(sum, (0..2_000_000usize).map(|k| k % 251).sum::<usize>());
-        // Other tests allocate meanwhile; without the hand-over this alone is 1,500.
-        let carved = CHUNKS.load(Ordering::Relaxed) - before;
-        assert!(carved < 500, "{carved} chunks carved");
+        assert_eq!(sum, (0..N).map(|k| k % 251).sum::<usize>());
+        assert!(carved < 20, "{carved} chunks carved");
+    }
+
+    /// Allocating and freeing one block over and over at a list's boundary takes no lock:
+    /// a full list stays with the thread until a second one fills.
+    #[test]
+    fn a_thread_at_a_full_list_does_not_hand_blocks_back_and_forth() {
+        std::thread::spawn(|| {
+            let kept: Vec<Box<[u8; 40]>> = (0..3 * BATCH).map(|_| Box::new([1; 40])).collect();
+            drop(kept);
+            let before = LOCKS.with(Cell::get);
+            for k in 0..100_000u32 {
+                let b = std::hint::black_box(Box::new([k as u8; 40]));
+                drop(b);
+                let v: Vec<Box<[u8; 40]>> = (0..3).map(|_| Box::new([0; 40])).collect();
+                drop(v);
+            }
+            assert_eq!(LOCKS.with(Cell::get) - before, 0);
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]
