@@ -252,9 +252,18 @@ fn dispatch() -> i32 {
         }
     };
     match cli.command {
-        Some(Command::Validate(a)) => validate::run(a),
-        Some(Command::Run(a)) => run::run(*a),
-        Some(Command::Policy(a)) => policy::run(a),
+        Some(Command::Validate(a)) => {
+            one_execution_at_most();
+            validate::run(a)
+        }
+        Some(Command::Run(a)) => {
+            one_execution_at_most();
+            run::run(*a)
+        }
+        Some(Command::Policy(a)) => {
+            one_execution_at_most();
+            policy::run(a)
+        }
         Some(Command::Project(a)) => project::run(a),
         Some(Command::Replay(a)) => replay::run(a),
         Some(Command::MocksFromHistory(a)) => replay::mocks_from_history(a),
@@ -274,6 +283,14 @@ fn dispatch() -> i32 {
             exit::USAGE
         }
     }
+}
+
+/// This process loads a definition, runs at most one execution and ends: small blocks
+/// come from the allocator's own lists (`shell::small_blocks`: 8-14% faster whole
+/// process; a process that runs executions again and again keeps glibc's malloc).
+fn one_execution_at_most() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    crate::shell::small_blocks::enable();
 }
 
 /// A duration as people write it (see [`crate::engine::time::parse_duration`]).
