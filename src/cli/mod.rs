@@ -289,7 +289,7 @@ fn dispatch() -> i32 {
 /// come from the allocator's own lists (`shell::small_blocks`: 8-14% faster whole
 /// process; a process that runs executions again and again keeps glibc's malloc).
 fn one_execution_at_most() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[cfg(all(target_os = "linux", target_env = "gnu", not(feature = "mimalloc")))]
     crate::shell::small_blocks::enable();
 }
 

@@ -55,8 +55,8 @@ const BATCH: usize = 1024;
 static ENABLED: AtomicBool = AtomicBool::new(false);
 
 /// Serve small blocks here from now on, for the rest of the process. Safe at any time:
-/// a block the system allocator made before is at least its class's size, so it joins
-/// the lists when freed like any other (it is never given back).
+/// a block the system allocator made before is its class's size and 16-aligned (asked
+/// so), so it joins the lists when freed like any other (it is never given back).
 pub fn enable() {
     ENABLED.store(true, Ordering::Relaxed);
 }
@@ -489,16 +489,16 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for SmallBlocks<A> {
             // SAFETY: forwarded as is.
             (None, None) => unsafe { self.0.realloc(ptr, layout, new_size) },
             (Some(old), Some(new)) if old == new => ptr,
-            (old, new) if !enabled() => {
-                // `A` resizes it, small sizes asked at their class's size.
-                let made = old.map_or(layout, class_layout);
-                let size = new.map_or(new_size, block_size);
-                // SAFETY: made by `A` at `made`; the new size is valid at its alignment.
-                unsafe { self.0.realloc(ptr, made, size) }
+            (Some(old), Some(new)) if !enabled() => {
+                // SAFETY: made by `A` at its class's layout; resized to the new class's
+                // size at the same alignment, the layout it is freed with later.
+                unsafe { self.0.realloc(ptr, class_layout(old), block_size(new)) }
             }
             _ => {
                 // SAFETY: a new block of the new layout, the old one's bytes that fit
-                // copied over, then the old one freed by the side that made it.
+                // copied over, then the old one freed by the side that made it (`alloc`
+                // and `dealloc` each read the switch, which only ever goes on; a block
+                // `A` made at a small layout may go either way).
                 unsafe {
                     let moved = self.alloc(new_layout);
                     if !moved.is_null() {
