@@ -314,70 +314,82 @@ impl<A: GlobalAlloc> SmallBlocks<A> {
         local.unwrap_or_else(|_| self.shared_block(class))
     }
 
-    /// A new block for a thread whose lists of `class` are empty: from its chunk; once
-    /// that is used up, from a list of the pool, else from an ended thread's chunk, else
-    /// from a new chunk.
+    /// A new block for a thread whose lists of `class` are empty: from its chunk.
     #[allow(unsafe_code)]
+    #[inline]
     fn carve(&self, cache: &Cache, class: usize) -> *mut u8 {
         let size = block_size(class);
         let at = cache.next.get();
         if at.is_null() || (cache.end.get() as usize) - (at as usize) < size {
-            let (start, end) = {
-                let mut shared = pool();
-                if !at.is_null() && cache.end.get() > at {
-                    // What is left of the used-up chunk (under `size`, so at most 240
-                    // bytes) is one block of the class that fits it.
-                    let left = (cache.end.get() as usize) - (at as usize);
-                    // SAFETY: the unused end of this thread's chunk, 16-aligned, a
+            return self.refill(cache, class);
+        }
+        // SAFETY: `size` more bytes fit before the chunk's end.
+        cache.next.set(unsafe { at.add(size) });
+        at
+    }
+
+    /// [`Self::carve`] once the chunk is used up: a list of the pool, else an ended
+    /// thread's chunk end, else a new chunk. Out of line, so that the common paths stay
+    /// small enough to inline into every allocation.
+    #[allow(unsafe_code)]
+    #[cold]
+    #[inline(never)]
+    fn refill(&self, cache: &Cache, class: usize) -> *mut u8 {
+        let size = block_size(class);
+        let at = cache.next.get();
+        let (start, end) = {
+            let mut shared = pool();
+            if !at.is_null() && cache.end.get() > at {
+                // What is left of the used-up chunk (under `size`, so at most 240
+                // bytes) is one block of the class that fits it.
+                let left = (cache.end.get() as usize) - (at as usize);
+                // SAFETY: the unused end of this thread's chunk, 16-aligned, a
+                // multiple of 16 bytes and at least 16.
+                unsafe { shared.put_one(left / GRAIN - 1, at) };
+                cache.next.set(null_mut());
+                cache.end.set(null_mut());
+            }
+            if let Some(mut list) = shared.take(class) {
+                drop(shared);
+                // SAFETY: the pool's lists are well-formed; this one is the thread's now.
+                let block = unsafe { list.pop() };
+                cache.current[class].set(list);
+                return block.unwrap_or_else(null_mut);
+            }
+            loop {
+                match shared.take_rest() {
+                    Some((start, end)) if (end as usize) - (start as usize) >= size => {
+                        break (start, end);
+                    }
+                    // A rest too small for this block (under 256 bytes) is one block
+                    // of the class that fits it.
+                    // SAFETY: the rest is unused memory of a chunk, 16-aligned, a
                     // multiple of 16 bytes and at least 16.
-                    unsafe { shared.put_one(left / GRAIN - 1, at) };
-                    cache.next.set(null_mut());
-                    cache.end.set(null_mut());
-                }
-                if let Some(mut list) = shared.take(class) {
-                    drop(shared);
-                    // SAFETY: the pool's lists are well-formed; this one is the thread's now.
-                    let block = unsafe { list.pop() };
-                    cache.current[class].set(list);
-                    return block.unwrap_or_else(null_mut);
-                }
-                loop {
-                    match shared.take_rest() {
-                        Some((start, end)) if (end as usize) - (start as usize) >= size => {
-                            break (start, end);
+                    Some((start, end)) => unsafe {
+                        shared.put_one(((end as usize) - (start as usize)) / GRAIN - 1, start);
+                    },
+                    None => {
+                        drop(shared);
+                        // SAFETY: a non-zero size and a valid alignment.
+                        let chunk = unsafe {
+                            self.0
+                                .alloc(Layout::from_size_align_unchecked(CHUNK, GRAIN))
+                        };
+                        if chunk.is_null() {
+                            return null_mut();
                         }
-                        // A rest too small for this block (under 256 bytes) is one block
-                        // of the class that fits it.
-                        // SAFETY: the rest is unused memory of a chunk, 16-aligned, a
-                        // multiple of 16 bytes and at least 16.
-                        Some((start, end)) => unsafe {
-                            shared.put_one(((end as usize) - (start as usize)) / GRAIN - 1, start);
-                        },
-                        None => {
-                            drop(shared);
-                            // SAFETY: a non-zero size and a valid alignment.
-                            let chunk = unsafe {
-                                self.0
-                                    .alloc(Layout::from_size_align_unchecked(CHUNK, GRAIN))
-                            };
-                            if chunk.is_null() {
-                                return null_mut();
-                            }
-                            #[cfg(test)]
-                            tests::CHUNKS.with(|n| n.set(n.get() + 1));
-                            // SAFETY: one past the end of the chunk just allocated.
-                            break (chunk, unsafe { chunk.add(CHUNK) });
-                        }
+                        #[cfg(test)]
+                        tests::CHUNKS.with(|n| n.set(n.get() + 1));
+                        // SAFETY: one past the end of the chunk just allocated.
+                        break (chunk, unsafe { chunk.add(CHUNK) });
                     }
                 }
-            };
-            cache.next.set(start);
-            cache.end.set(end);
-        }
-        let block = cache.next.get();
-        // SAFETY: `size` more bytes fit before the chunk's end (checked or just set).
-        cache.next.set(unsafe { block.add(size) });
-        block
+            }
+        };
+        cache.end.set(end);
+        // SAFETY: `size` bytes fit in the stretch just taken (checked or a whole chunk).
+        cache.next.set(unsafe { start.add(size) });
+        start
     }
 
     /// A block of `class` without the thread's lists: the pool's, else one of its own.
