@@ -483,6 +483,8 @@ fn rejected(def: &Definition) -> bool {
 /// Definitions with errors are not run (the CLI refuses them too); with
 /// `STEPDBG_FUZZ_VERBOSE=1` their errors are printed (to check seeds).
 pub fn run(data: &[u8]) {
+    // The allocator as `stepdbg run` has it (small blocks from its own lists).
+    stepdbg::shell::small_blocks::enable();
     let Some((&head, rest)) = data.split_first() else {
         return;
     };
