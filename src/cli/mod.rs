@@ -251,19 +251,16 @@ fn dispatch() -> i32 {
             return code;
         }
     };
+    if matches!(
+        cli.command,
+        Some(Command::Validate(_) | Command::Run(_) | Command::Policy(_))
+    ) {
+        one_execution_at_most();
+    }
     match cli.command {
-        Some(Command::Validate(a)) => {
-            one_execution_at_most();
-            validate::run(a)
-        }
-        Some(Command::Run(a)) => {
-            one_execution_at_most();
-            run::run(*a)
-        }
-        Some(Command::Policy(a)) => {
-            one_execution_at_most();
-            policy::run(a)
-        }
+        Some(Command::Validate(a)) => validate::run(a),
+        Some(Command::Run(a)) => run::run(*a),
+        Some(Command::Policy(a)) => policy::run(a),
         Some(Command::Project(a)) => project::run(a),
         Some(Command::Replay(a)) => replay::run(a),
         Some(Command::MocksFromHistory(a)) => replay::mocks_from_history(a),

@@ -100,7 +100,7 @@ fn run(service: &Service, rec: &Arc<ExecRec>, mut dispatcher: Dispatcher) {
                     .and_then(|w| real_time(w.saturating_sub(st.exec.clock()), scale))
                     .map_or(TOKEN_POLL, |d| d.min(TOKEN_POLL));
                 st = sleep(rec, st, wait);
-                let passed = (started.elapsed().as_secs_f64() * 1000.0 * scale) as i64;
+                let passed = virtual_ms(started.elapsed(), scale);
                 let until = st.exec.clock().saturating_add(passed.max(1));
                 advance_to(&mut st, until);
             }
@@ -140,7 +140,7 @@ fn answer<'a>(
         && let Some(deadline) = st.exec.execution_deadline()
     {
         let ran = started.elapsed();
-        let passed = (ran.as_secs_f64() * 1000.0 * scale) as i64;
+        let passed = virtual_ms(ran, scale);
         let mut until = st.exec.clock().saturating_add(passed);
         if ran >= cap {
             // Stopped by the cap: the deadline has come, whatever the rounding says.
@@ -179,6 +179,11 @@ fn answer<'a>(
 /// at `scale`; None past what a Duration holds.
 fn real_time(virtual_ms: i64, scale: f64) -> Option<Duration> {
     Duration::try_from_secs_f64(virtual_ms.max(0) as f64 / scale / 1000.0).ok()
+}
+
+/// How many ms of the execution's clock `real` is at `scale` (the inverse of [`real_time`]).
+fn virtual_ms(real: Duration, scale: f64) -> i64 {
+    (real.as_secs_f64() * 1000.0 * scale) as i64
 }
 
 /// Move the execution's clock to `until`, noting the tokens whose tasks timed out on the

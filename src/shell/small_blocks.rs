@@ -14,7 +14,8 @@
 //! - each thread keeps, per class, the list it takes from and frees to, and one spare
 //!   full list; a block freed on another thread joins that thread's lists;
 //! - past two full lists (`BATCH` blocks each), a thread hands one to a shared pool, and a
-//!   thread that has none left takes one from there before carving its chunk further: so
+//!   thread that has none left and has used up its chunk takes one from there before
+//!   carving a new chunk: so
 //!   blocks flow from a thread that frees what others make (a consumer of a producer's
 //!   values) back to the maker, and a shared lock is taken once a list, not a block;
 //! - a thread that ends hands its lists, and what is left of its chunk, to the pool; so
@@ -199,6 +200,17 @@ impl Pool {
         }
     }
 
+    /// An unused piece of a chunk under 256 bytes, as one block of the class it fits.
+    ///
+    /// # Safety
+    /// `[start, end)` is unused memory of a chunk, 16-aligned, a multiple of 16 bytes and
+    /// at least 16, that nothing hands out.
+    unsafe fn put_piece(&mut self, start: *mut u8, end: *mut u8) {
+        let class = ((end as usize) - (start as usize)) / GRAIN - 1;
+        // SAFETY: the caller's promise: a free block of that class.
+        unsafe { self.put_one(class, start) };
+    }
+
     /// A list of free blocks of `class` (a full one first), taken whole.
     fn take(&mut self, class: usize) -> Option<List> {
         let head = self.full[class];
@@ -340,12 +352,9 @@ impl<A: GlobalAlloc> SmallBlocks<A> {
         let (start, end) = {
             let mut shared = pool();
             if !at.is_null() && cache.end.get() > at {
-                // What is left of the used-up chunk (under `size`, so at most 240
-                // bytes) is one block of the class that fits it.
-                let left = (cache.end.get() as usize) - (at as usize);
-                // SAFETY: the unused end of this thread's chunk, 16-aligned, a
-                // multiple of 16 bytes and at least 16.
-                unsafe { shared.put_one(left / GRAIN - 1, at) };
+                // What is left of the used-up chunk is under `size`, so at most 240 bytes.
+                // SAFETY: the unused end of this thread's chunk.
+                unsafe { shared.put_piece(at, cache.end.get()) };
                 cache.next.set(null_mut());
                 cache.end.set(null_mut());
             }
@@ -361,13 +370,9 @@ impl<A: GlobalAlloc> SmallBlocks<A> {
                     Some((start, end)) if (end as usize) - (start as usize) >= size => {
                         break (start, end);
                     }
-                    // A rest too small for this block (under 256 bytes) is one block
-                    // of the class that fits it.
-                    // SAFETY: the rest is unused memory of a chunk, 16-aligned, a
-                    // multiple of 16 bytes and at least 16.
-                    Some((start, end)) => unsafe {
-                        shared.put_one(((end as usize) - (start as usize)) / GRAIN - 1, start);
-                    },
+                    // A rest too small for this block: under 256 bytes.
+                    // SAFETY: an ended thread's unused chunk end.
+                    Some((start, end)) => unsafe { shared.put_piece(start, end) },
                     None => {
                         drop(shared);
                         // SAFETY: a non-zero size and a valid alignment.
@@ -411,12 +416,9 @@ impl<A: GlobalAlloc> SmallBlocks<A> {
                 }
             }
         }
-        // SAFETY: a non-zero size and a valid alignment. The block is small by its layout
-        // when freed, so it joins the lists and never goes back to `A`.
-        unsafe {
-            self.0
-                .alloc(Layout::from_size_align_unchecked(block_size(class), GRAIN))
-        }
+        // SAFETY: a valid layout. The block is small by its layout when freed, so it joins
+        // the lists and never goes back to `A`.
+        unsafe { self.0.alloc(class_layout(class)) }
     }
 
     #[allow(unsafe_code)]
