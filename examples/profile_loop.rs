@@ -1,6 +1,7 @@
 //! Profiling aid: runs one of the bench machines once (see benches/engine.rs), e.g.
 //! `valgrind --tool=callgrind target/release/examples/profile_loop jsonata 200`, or
-//! `perf record target/release/examples/profile_loop map 10000`. `debugger N` runs the
+//! `perf record target/release/examples/profile_loop map 10000`; `parse N FILE` reads
+//! a JSON file N times. `debugger N` runs the
 //! counter loop (`map-debugger N` the Map, `chain-debugger N` the chain) as the debugger does (each step's records and the history kept) and prints
 //! the peak memory.
 use std::sync::Arc;
@@ -17,6 +18,16 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "loop".into());
     let n: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
+    if mode == "parse" {
+        // `parse N FILE`: reads FILE's JSON N times, as an execution input is read.
+        let text = std::fs::read_to_string(args.next().expect("parse N FILE")).unwrap();
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(json::parse::value_from_str(&text).unwrap());
+        }
+        println!("parse: {:?} a read", start.elapsed() / n as u32);
+        return;
+    }
     let (def, input) = match mode.as_str() {
         "jsonata" => (jsonata_chain(n as usize), jsonata_input()),
         "map" | "map-debugger" => map_items(n as usize),

@@ -203,6 +203,32 @@ fn run_prints_one_json_object_with_exit_codes() {
     let out = stepdbg().arg("run").arg(&invalid).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
+
+    // An output of several times the output buffer comes out whole, as one line.
+    let pass = write(
+        dir.path(),
+        "pass.asl.json",
+        r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#,
+    );
+    let items: Vec<_> = (0..8000)
+        .map(|i| json!({"id": i, "name": format!("item {i}")}))
+        .collect();
+    let input = write(
+        dir.path(),
+        "big.json",
+        &json!({ "items": items }).to_string(),
+    );
+    let out = stepdbg()
+        .arg("run")
+        .arg(&pass)
+        .arg("--input")
+        .arg(format!("file://{}", input.display()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let expected = json!({"status": "SUCCEEDED", "output": {"items": items}}).to_string() + "\n";
+    assert!(expected.len() > 3 * 64 * 1024);
+    assert!(String::from_utf8_lossy(&out.stdout) == expected);
 }
 
 #[test]

@@ -191,7 +191,7 @@ pub fn run(args: RunArgs) -> i32 {
         ));
     }
     let status = ex.status();
-    outln!("{}", status.to_json_text());
+    crate::shell::output::stdout_written(|out| status.write_json(out));
     let code = if matches!(status, engine::Status::Succeeded { .. }) {
         exit::OK
     } else {

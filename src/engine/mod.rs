@@ -168,9 +168,9 @@ impl Status {
     }
 
     /// `{"status": ..., "output"|"error"|"cause": ...}` as `stepdbg run` prints it.
-    /// [`Status::to_json`] as text, written straight from the status (a big output is not
-    /// copied first).
-    pub fn to_json_text(&self) -> String {
+    /// [`Status::to_json`] as text, written straight from the status to `out` (a big
+    /// output is not copied first).
+    pub fn write_json(&self, out: impl std::io::Write) -> std::io::Result<()> {
         #[derive(serde::Serialize)]
         struct View<'a> {
             status: &'a str,
@@ -188,13 +188,13 @@ impl Status {
             | Status::TimedOut { error, cause }
             | Status::Aborted { error, cause } => (None, error.as_deref(), cause.as_deref()),
         };
-        serde_json::to_string(&View {
+        let view = View {
             status: self.name(),
             output,
             error,
             cause,
-        })
-        .unwrap_or_default()
+        };
+        serde_json::to_writer(out, &view).map_err(std::io::Error::from)
     }
 
     pub fn to_json(&self) -> Value {

@@ -92,6 +92,29 @@ impl NameIndex {
     }
 }
 
+/// `a == b`, for member names: those up to 16 bytes (most) compared as two overlapping
+/// words each, not by a call to `memcmp` for a few bytes.
+pub(crate) fn same_name(a: &[u8], b: &[u8]) -> bool {
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    let word = |bytes: &[u8], at: usize| {
+        u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or_default())
+    };
+    let half = |bytes: &[u8], at: usize| {
+        u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap_or_default())
+    };
+    match len {
+        0 => true,
+        // Each byte of one, two or three, some twice.
+        1..4 => a[0] == b[0] && a[len / 2] == b[len / 2] && a[len - 1] == b[len - 1],
+        4..8 => half(a, 0) == half(b, 0) && half(a, len - 4) == half(b, len - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, len - 8) == word(b, len - 8),
+        _ => a == b,
+    }
+}
+
 impl Map {
     pub fn new() -> Self {
         Map {
@@ -270,6 +293,16 @@ impl Map {
             entries,
             index: self.index.clone(),
         })
+    }
+
+    /// An object of `entries`, named as `shape`'s members in its order (not checked
+    /// again but in debug builds).
+    pub(crate) fn named_as(shape: &Map, entries: Vec<(Str, Value)>) -> Map {
+        debug_assert!(shape.keys().eq(entries.iter().map(|(name, _)| name)));
+        Map {
+            entries,
+            index: shape.index.clone(),
+        }
     }
 
     pub fn iter(&self) -> Iter<'_> {
@@ -516,5 +549,26 @@ impl<'a> OccupiedEntry<'a> {
 
     pub fn shift_remove(self) -> Value {
         self.map.shift_remove_at(self.at).1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_compare_as_their_bytes_at_every_length() {
+        for len in 0..40usize {
+            let a: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same_name(&a, &a.clone()), "{len}");
+            if let Some(shorter) = len.checked_sub(1) {
+                assert!(!same_name(&a, &a[..shorter]), "{len}");
+            }
+            for at in 0..len {
+                let mut b = a.clone();
+                b[at] = b'-';
+                assert!(!same_name(&a, &b), "{len} {at}");
+            }
+        }
     }
 }

@@ -4,7 +4,9 @@
 //! array keeps room for 16,384 and a two-member object room for three (at 104 bytes a
 //! member), which for an execution input of many small objects is a third more memory,
 //! all of it touched. Here a container's elements wait on one shared stack and move into a
-//! container of the right size once it ends.
+//! container of the right size once it ends; an object with the member names of the one
+//! before it at its nesting level (an array of like objects) is read straight into an
+//! object of those names (compared with them as read, not hashed or copied again).
 //!
 //! Most text is read by a direct reader of the common cases (plain strings and integers),
 //! a third faster than going through serde's visitor; whatever else it meets (escapes,
@@ -12,6 +14,7 @@
 //! whole text or the one token: what is accepted, the values, the error messages and the
 //! nesting limit are `serde_json`'s.
 
+use crate::json::map::same_name;
 use crate::json::{Map, Str, Value};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Number;
@@ -107,62 +110,164 @@ impl Direct<'_, '_> {
 
     fn array(&mut self) -> Option<Value> {
         let start = self.pending.items.len();
-        self.container(b']', |reader| {
+        self.open()?;
+        self.elements(b']', Elements::First, |reader| {
             let item = reader.value()?;
             reader.pending.items.push(item);
             Some(())
         })?;
+        self.depth -= 1;
         Some(Value::Array(self.pending.take_items(start)))
     }
 
     fn object(&mut self) -> Option<Value> {
         let start = self.pending.members.len();
         let level = self.depth;
-        self.container(b'}', |reader| {
-            reader.skip_whitespace();
-            if reader.peek()? != b'"' {
-                return None;
+        self.open()?;
+        let rest = match self.like_the_last_object(level)? {
+            LikeTheLast::Whole(map) => {
+                self.depth -= 1;
+                return Some(Value::Object(map));
             }
-            let name = reader.name()?;
-            if reader.next_token()? != b':' {
-                return None;
-            }
-            let value = reader.value()?;
-            reader.pending.members.push((name, value));
-            Some(())
-        })?;
+            LikeTheLast::Ended => None,
+            LikeTheLast::Rest(rest) => Some(rest),
+        };
+        if let Some(rest) = rest {
+            self.elements(b'}', rest, |reader| {
+                reader.skip_whitespace();
+                if reader.peek()? != b'"' {
+                    return None;
+                }
+                let name = reader.name()?;
+                if reader.next_token()? != b':' {
+                    return None;
+                }
+                let value = reader.value()?;
+                reader.pending.members.push((name, value));
+                Some(())
+            })?;
+        }
+        self.depth -= 1;
         Some(Value::Object(
             self.pending.take_members(self.text, level, start),
         ))
     }
 
-    /// At an opening bracket or brace: the elements up to `close`, each read by `element`
-    /// onto the pending stack, separated by commas.
-    fn container(
+    /// Just inside an object's brace, with a shape at its `level`: its members read
+    /// straight into an object of the shape's names while they are those names, in that
+    /// order (an array of like objects, read without the pending stack or a second pass).
+    /// Where they stop being those, what was read moves to the pending stack (names as
+    /// ranges of the last object's, the same bytes) for the general reader to go on from.
+    fn like_the_last_object(&mut self, level: usize) -> Option<LikeTheLast> {
+        let Some(shape) = self
+            .pending
+            .shapes
+            .levels
+            .get_mut(level)
+            .and_then(|last| last.map.take())
+        else {
+            return Some(LikeTheLast::Rest(Elements::First));
+        };
+        let mut entries = Vec::with_capacity(shape.len());
+        let read = self.members_named_as(&shape, &mut entries);
+        let last = &mut self.pending.shapes.levels[level];
+        let outcome = match read {
+            Some(NamedAs::All) => {
+                let map = Map::named_as(&shape, entries);
+                last.map = Some(shape);
+                return Some(LikeTheLast::Whole(map));
+            }
+            Some(NamedAs::Fewer) => LikeTheLast::Ended,
+            Some(NamedAs::NotFrom(at)) => LikeTheLast::Rest(at),
+            None => return None,
+        };
+        last.map = Some(shape);
+        let names = last.names.iter().cloned();
+        let read = names
+            .zip(entries)
+            .map(|(name, (_, value))| (ReadName::Plain(name), value));
+        self.pending.members.extend(read);
+        Some(outcome)
+    }
+
+    /// The members named as `shape`'s, into `entries`: up to the object's end, or up to
+    /// the first that is not (left unread).
+    fn members_named_as(
         &mut self,
-        close: u8,
-        mut element: impl FnMut(&mut Self) -> Option<()>,
-    ) -> Option<()> {
+        shape: &Map,
+        entries: &mut Vec<(Str, Value)>,
+    ) -> Option<NamedAs> {
+        let count = shape.len();
+        for (at, name) in shape.keys().enumerate() {
+            self.skip_whitespace();
+            let bytes = self.text.as_bytes();
+            let name_start = self.pos + 1;
+            let name_end = name_start + name.len();
+            // Shape names have no quotes or escapes: the quote after them ends the name.
+            let same = bytes.get(self.pos) == Some(&b'"')
+                && bytes
+                    .get(name_start..name_end)
+                    .is_some_and(|read| same_name(read, name.as_bytes()))
+                && bytes.get(name_end) == Some(&b'"');
+            if !same {
+                return Some(NamedAs::NotFrom(if at == 0 {
+                    Elements::First
+                } else {
+                    Elements::AfterComma
+                }));
+            }
+            self.pos = name_end + 1;
+            if self.next_token()? != b':' {
+                return None;
+            }
+            let value = self.value()?;
+            entries.push((name.clone(), value));
+            match self.next_token()? {
+                b',' if at + 1 < count => {}
+                b',' => return Some(NamedAs::NotFrom(Elements::AfterComma)),
+                b'}' if at + 1 == count => return Some(NamedAs::All),
+                b'}' => return Some(NamedAs::Fewer),
+                _ => return None,
+            }
+        }
+        // A shape has a name or more: the loop returns.
+        None
+    }
+
+    /// At an opening bracket or brace: past it, one level deeper.
+    fn open(&mut self) -> Option<()> {
         self.depth += 1;
         if self.depth > DIRECT_DEPTH {
             return None;
         }
         self.pos += 1;
-        self.skip_whitespace();
-        if self.peek() == Some(close) {
-            self.pos += 1;
-        } else {
-            loop {
-                element(self)?;
-                match self.next_token()? {
-                    b',' => {}
-                    b if b == close => break,
-                    _ => return None,
-                }
+        Some(())
+    }
+
+    /// The elements of a container up to its `close` (consumed), each read by `element`
+    /// onto the pending stack, separated by commas; from its first (where `close` may
+    /// come at once) or from one after a comma.
+    fn elements(
+        &mut self,
+        close: u8,
+        from: Elements,
+        mut element: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        if from == Elements::First {
+            self.skip_whitespace();
+            if self.peek() == Some(close) {
+                self.pos += 1;
+                return Some(());
             }
         }
-        self.depth -= 1;
-        Some(())
+        loop {
+            element(self)?;
+            match self.next_token()? {
+                b',' => {}
+                b if b == close => return Some(()),
+                _ => return None,
+            }
+        }
     }
 
     /// At the opening quote.
@@ -241,6 +346,32 @@ impl Direct<'_, '_> {
         self.pos = end;
         Some(Value::Number(number))
     }
+}
+
+/// Where a container's elements are read from.
+#[derive(Clone, Copy, PartialEq)]
+enum Elements {
+    /// Its first (or its close, when empty).
+    First,
+    /// One after a comma (its close there is an error).
+    AfterComma,
+}
+
+/// An object read as far as it is like the last at its level.
+enum LikeTheLast {
+    /// All of it: the shape's names, in order.
+    Whole(Map),
+    /// Its end, after fewer members than the shape's (on the pending stack).
+    Ended,
+    /// Its members so far on the pending stack; the rest from here.
+    Rest(Elements),
+}
+
+/// How far an object's members are named as a shape's.
+enum NamedAs {
+    All,
+    Fewer,
+    NotFrom(Elements),
 }
 
 /// Where the characters a JSON string holds as they are, from `from` on, end: at a quote,
@@ -396,7 +527,7 @@ impl ObjectShapes {
         let same_names = len > 0
             && shape.names.len() == len
             && members[start..].iter().zip(&shape.names).all(|((name, _), last)| {
-                matches!(name, ReadName::Plain(range) if bytes[range.clone()] == bytes[last.clone()])
+                matches!(name, ReadName::Plain(range) if same_name(&bytes[range.clone()], &bytes[last.clone()]))
             });
         if same_names && let Some(copy) = &shape.map {
             let mut values = members.drain(start..).map(|(_, value)| value);
@@ -615,6 +746,74 @@ mod tests {
         );
         let names: Vec<_> = shape_names(&pending, 1);
         assert_eq!(names, ["id", "n"]);
+    }
+
+    /// Runs of objects that are like the last, then not: with fewer, more, other or
+    /// repeated names, names with escapes, nested like objects, whitespace anywhere, and
+    /// broken ones (a trailing comma, a missing colon or value): each read as serde_json
+    /// reads it, or failed with its message.
+    #[test]
+    fn objects_stop_being_like_the_last_anywhere() {
+        let names = ["a", "b", "a", "longer_name_1", "a\\u0062", "ab"];
+        let mut seed = 7u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        for _ in 0..1000 {
+            let mut text = String::from("[");
+            let mut last: Vec<&str> = Vec::new();
+            for i in 0..next(8) {
+                if i > 0 {
+                    text.push_str([",", " , ", ",\n"][next(3)]);
+                }
+                // Mostly the last object's names; else from one to three of any.
+                if next(4) == 0 || last.is_empty() {
+                    last = (0..1 + next(3)).map(|_| names[next(names.len())]).collect();
+                }
+                text.push('{');
+                // Sometimes one fewer.
+                let count = last.len() - usize::from(next(6) == 0);
+                for (m, name) in last[..count].iter().enumerate() {
+                    if m > 0 {
+                        text.push(',');
+                    }
+                    let value = match next(5) {
+                        0 => "{\"x\":1,\"y\":[2]}".to_string(),
+                        1 => "[]".to_string(),
+                        _ => next(100).to_string(),
+                    };
+                    text.push_str(&format!("\"{name}\"{}:{value}", [" ", ""][next(2)]));
+                }
+                match next(20) {
+                    0 => text.push(','),
+                    1 => text.push_str(",\"a\""),
+                    2 => text.push_str(",\"a\":"),
+                    3 => text.push_str(",\"c\":3"),
+                    _ => {}
+                }
+                text.push_str([" }", "}"][next(2)]);
+            }
+            text.push(']');
+            let ours = value_from_str(&text);
+            let theirs = serde_json::from_str::<Value>(&text);
+            // All of it is the direct reader's to read (not handed over), or to refuse.
+            let direct = read_directly(&text, &mut Pending::default());
+            assert_eq!(direct.is_some(), theirs.is_ok(), "{text}");
+            match (ours, theirs) {
+                (Ok(ours), Ok(theirs)) => assert_eq!(
+                    serde_json::to_string(&ours).unwrap(),
+                    serde_json::to_string(&theirs).unwrap(),
+                    "{text}"
+                ),
+                (Err(ours), Err(theirs)) => {
+                    assert_eq!(ours.to_string(), theirs.to_string(), "{text}");
+                }
+                (ours, theirs) => panic!("{text}: {ours:?} but serde_json {theirs:?}"),
+            }
+        }
     }
 
     fn shape_names(pending: &Pending, level: usize) -> Vec<String> {
