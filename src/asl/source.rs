@@ -5,7 +5,9 @@
 //! read from saphyr-parser's events, which carry positions. Both refuse nesting deeper
 //! than [`MAX_DEPTH`] instead of overflowing the stack.
 
-use crate::json::parse::{Duplicates, ObjectShapes, ReadName};
+use crate::json::parse::{
+    Duplicates, LikeTheLast, ObjectShapes, ReadName, ShapedObjects, read_like_the_last,
+};
 use crate::json::{Map, Str, Value};
 use serde_json::Number;
 use std::collections::HashMap;
@@ -381,6 +383,65 @@ struct JsonParser<'a> {
     shapes: ObjectShapes,
 }
 
+impl ShapedObjects for JsonParser<'_> {
+    type Error = (usize, String);
+
+    fn shapes_and_pending(&mut self) -> (&mut ObjectShapes, &mut Vec<(ReadName, Value)>) {
+        (&mut self.shapes, &mut self.pending_members)
+    }
+
+    fn text_and_pos(&mut self) -> (&str, &mut usize) {
+        (self.text, &mut self.pos)
+    }
+
+    fn skip_whitespace(&mut self) {
+        self.skip_ws();
+    }
+
+    fn member_value(
+        &mut self,
+        name: &str,
+        quote: usize,
+        level: usize,
+    ) -> Result<Value, (usize, String)> {
+        let key_span = Span {
+            start: quote,
+            end: self.pos,
+        };
+        self.skip_ws();
+        if self.bytes.get(self.pos) != Some(&b':') {
+            return self.err(format!(
+                "expected ':' after the property name, found {}",
+                self.describe_here()
+            ));
+        }
+        self.pos += 1;
+        self.skip_ws();
+        let saved = self.pointer.len();
+        if self.record {
+            self.pointer.push('/');
+            self.pointer.push_str(&pointer_token(name));
+        }
+        let v = self.value(level + 1, Some(key_span))?;
+        self.pointer.truncate(saved);
+        Ok(v)
+    }
+
+    fn after_member(&mut self) -> Result<u8, (usize, String)> {
+        self.skip_ws();
+        match self.bytes.get(self.pos) {
+            Some(&b @ (b',' | b'}')) => {
+                self.pos += 1;
+                Ok(b)
+            }
+            _ => self.err(format!(
+                "expected ',' or '}}' after a property value, found {}",
+                self.describe_here()
+            )),
+        }
+    }
+}
+
 impl<'a> JsonParser<'a> {
     fn new(text: &'a str, record: bool) -> Self {
         JsonParser {
@@ -493,7 +554,12 @@ impl<'a> JsonParser<'a> {
             return Ok(Value::Object(Map::new()));
         }
         let first = self.pending_members.len();
-        loop {
+        let mut more = match read_like_the_last(self, depth)? {
+            LikeTheLast::Whole(map) => return Ok(Value::Object(map)),
+            LikeTheLast::Ended => false,
+            LikeTheLast::Rest(_) => true,
+        };
+        while more {
             self.skip_ws();
             if self.bytes.get(self.pos) != Some(&b'"') {
                 return self.err(format!(
@@ -501,44 +567,12 @@ impl<'a> JsonParser<'a> {
                     self.describe_here()
                 ));
             }
-            let key_start = self.pos;
+            let quote = self.pos;
             let name = self.name()?;
-            let key_span = Span {
-                start: key_start,
-                end: self.pos,
-            };
-            self.skip_ws();
-            if self.bytes.get(self.pos) != Some(&b':') {
-                return self.err(format!(
-                    "expected ':' after the property name, found {}",
-                    self.describe_here()
-                ));
-            }
-            self.pos += 1;
-            self.skip_ws();
-            let saved = self.pointer.len();
-            if self.record {
-                self.pointer.push('/');
-                self.pointer
-                    .push_str(&pointer_token(name.as_str(self.text)));
-            }
-            let v = self.value(depth + 1, Some(key_span))?;
-            self.pointer.truncate(saved);
+            let text = self.text;
+            let v = self.member_value(name.as_str(text), quote, depth)?;
             self.pending_members.push((name, v));
-            self.skip_ws();
-            match self.bytes.get(self.pos) {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    break;
-                }
-                _ => {
-                    return self.err(format!(
-                        "expected ',' or '}}' after a property value, found {}",
-                        self.describe_here()
-                    ));
-                }
-            }
+            more = self.after_member()? == b',';
         }
         let object = self.shapes.object(
             self.text,
@@ -1262,6 +1296,62 @@ mod tests {
 
     fn json(text: &str) -> Result<Document, LoadError> {
         parse_text(Path::new("t.json"), text.to_string(), Format::Json)
+    }
+
+    /// Runs of like and unlike objects (see `json::parse::runs_of_like_objects`): what
+    /// serde_json reads, member order included, unless a name is given twice (then an
+    /// error at the second); and every node has a span whose text is that node.
+    #[test]
+    fn objects_stop_being_like_the_last_anywhere() {
+        let mut read = 0;
+        for text in crate::json::parse::runs_of_like_objects(1000) {
+            let theirs = serde_json::from_str::<Value>(&text);
+            let doc = match json(&text) {
+                Ok(doc) => doc,
+                Err(LoadError::Syntax {
+                    message, offset, ..
+                }) if message.starts_with("duplicate property name") => {
+                    // (serde_json keeps the last value, or fails later in the text.) At
+                    // the repeated name's opening quote: a name from a shape is never
+                    // the repeated one.
+                    let name = message.split('"').nth(1).unwrap();
+                    let end = offset + 1 + text[offset + 1..].find('"').unwrap();
+                    let at: String = serde_json::from_str(&text[offset..=end]).unwrap();
+                    assert_eq!(at, name, "{text} at {offset}");
+                    continue;
+                }
+                Err(e) => {
+                    assert!(theirs.is_err(), "{text}: {e}");
+                    continue;
+                }
+            };
+            read += 1;
+            let theirs = theirs.unwrap_or_else(|e| panic!("{text}: accepted; serde_json: {e}"));
+            let printed = |v: &Value| serde_json::to_string(v).unwrap();
+            assert_eq!(printed(doc.value()), printed(&theirs), "{text}");
+            fn nodes(v: &Value) -> usize {
+                1 + match v {
+                    Value::Array(items) => items.iter().map(nodes).sum(),
+                    Value::Object(map) => map.values().map(nodes).sum(),
+                    _ => 0,
+                }
+            }
+            assert_eq!(doc.spans().len(), nodes(doc.value()), "{text}");
+            for (pointer, span) in &doc.spans().map {
+                let node = doc.value().pointer(pointer).unwrap();
+                let piece = &text[span.value.start..span.value.end];
+                assert_eq!(
+                    &serde_json::from_str::<Value>(piece).unwrap(),
+                    node,
+                    "{text} {pointer}"
+                );
+                if let Some(key) = span.key {
+                    let name: String = serde_json::from_str(&text[key.start..key.end]).unwrap();
+                    assert!(pointer.ends_with(&format!("/{name}")), "{text} {pointer}");
+                }
+            }
+        }
+        assert!(read > 300, "{read} texts read");
     }
 
     #[test]

@@ -92,8 +92,8 @@ impl NameIndex {
     }
 }
 
-/// `a == b`, for member names: those up to 16 bytes (most) compared as two overlapping
-/// words each, not by a call to `memcmp` for a few bytes.
+/// `a == b`, for member names: those up to 16 bytes (most) compared in place (as two
+/// overlapping words, or half-words, or byte by byte under 4), not by a call to `memcmp`.
 pub(crate) fn same_name(a: &[u8], b: &[u8]) -> bool {
     let len = a.len();
     if len != b.len() {

@@ -6,7 +6,8 @@
 //! all of it touched. Here a container's elements wait on one shared stack and move into a
 //! container of the right size once it ends; an object with the member names of the one
 //! before it at its nesting level (an array of like objects) is read straight into an
-//! object of those names (compared with them as read, not hashed or copied again).
+//! object of those names (compared with them as read, not hashed; a name of up to 24
+//! bytes is copied inline, not allocated).
 //!
 //! Most text is read by a direct reader of the common cases (plain strings and integers),
 //! a third faster than going through serde's visitor; whatever else it meets (escapes,
@@ -124,7 +125,7 @@ impl Direct<'_, '_> {
         let start = self.pending.members.len();
         let level = self.depth;
         self.open()?;
-        let rest = match self.like_the_last_object(level)? {
+        let rest = match read_like_the_last(self, level).ok()? {
             LikeTheLast::Whole(map) => {
                 self.depth -= 1;
                 return Some(Value::Object(map));
@@ -151,87 +152,6 @@ impl Direct<'_, '_> {
         Some(Value::Object(
             self.pending.take_members(self.text, level, start),
         ))
-    }
-
-    /// Just inside an object's brace, with a shape at its `level`: its members read
-    /// straight into an object of the shape's names while they are those names, in that
-    /// order (an array of like objects, read without the pending stack or a second pass).
-    /// Where they stop being those, what was read moves to the pending stack (names as
-    /// ranges of the last object's, the same bytes) for the general reader to go on from.
-    fn like_the_last_object(&mut self, level: usize) -> Option<LikeTheLast> {
-        let Some(shape) = self
-            .pending
-            .shapes
-            .levels
-            .get_mut(level)
-            .and_then(|last| last.map.take())
-        else {
-            return Some(LikeTheLast::Rest(Elements::First));
-        };
-        let mut entries = Vec::with_capacity(shape.len());
-        let read = self.members_named_as(&shape, &mut entries);
-        let last = &mut self.pending.shapes.levels[level];
-        let outcome = match read {
-            Some(NamedAs::All) => {
-                let map = Map::named_as(&shape, entries);
-                last.map = Some(shape);
-                return Some(LikeTheLast::Whole(map));
-            }
-            Some(NamedAs::Fewer) => LikeTheLast::Ended,
-            Some(NamedAs::NotFrom(at)) => LikeTheLast::Rest(at),
-            None => return None,
-        };
-        last.map = Some(shape);
-        let names = last.names.iter().cloned();
-        let read = names
-            .zip(entries)
-            .map(|(name, (_, value))| (ReadName::Plain(name), value));
-        self.pending.members.extend(read);
-        Some(outcome)
-    }
-
-    /// The members named as `shape`'s, into `entries`: up to the object's end, or up to
-    /// the first that is not (left unread).
-    fn members_named_as(
-        &mut self,
-        shape: &Map,
-        entries: &mut Vec<(Str, Value)>,
-    ) -> Option<NamedAs> {
-        let count = shape.len();
-        for (at, name) in shape.keys().enumerate() {
-            self.skip_whitespace();
-            let bytes = self.text.as_bytes();
-            let name_start = self.pos + 1;
-            let name_end = name_start + name.len();
-            // Shape names have no quotes or escapes: the quote after them ends the name.
-            let same = bytes.get(self.pos) == Some(&b'"')
-                && bytes
-                    .get(name_start..name_end)
-                    .is_some_and(|read| same_name(read, name.as_bytes()))
-                && bytes.get(name_end) == Some(&b'"');
-            if !same {
-                return Some(NamedAs::NotFrom(if at == 0 {
-                    Elements::First
-                } else {
-                    Elements::AfterComma
-                }));
-            }
-            self.pos = name_end + 1;
-            if self.next_token()? != b':' {
-                return None;
-            }
-            let value = self.value()?;
-            entries.push((name.clone(), value));
-            match self.next_token()? {
-                b',' if at + 1 < count => {}
-                b',' => return Some(NamedAs::NotFrom(Elements::AfterComma)),
-                b'}' if at + 1 == count => return Some(NamedAs::All),
-                b'}' => return Some(NamedAs::Fewer),
-                _ => return None,
-            }
-        }
-        // A shape has a name or more: the loop returns.
-        None
     }
 
     /// At an opening bracket or brace: past it, one level deeper.
@@ -350,7 +270,7 @@ impl Direct<'_, '_> {
 
 /// Where a container's elements are read from.
 #[derive(Clone, Copy, PartialEq)]
-enum Elements {
+pub(crate) enum Elements {
     /// Its first (or its close, when empty).
     First,
     /// One after a comma (its close there is an error).
@@ -358,7 +278,7 @@ enum Elements {
 }
 
 /// An object read as far as it is like the last at its level.
-enum LikeTheLast {
+pub(crate) enum LikeTheLast {
     /// All of it: the shape's names, in order.
     Whole(Map),
     /// Its end, after fewer members than the shape's (on the pending stack).
@@ -372,6 +292,143 @@ enum NamedAs {
     All,
     Fewer,
     NotFrom(Elements),
+}
+
+/// A JSON reader that keeps [`ObjectShapes`] (the input reader here, the definition
+/// loader): what [`read_like_the_last`] asks of it.
+pub(crate) trait ShapedObjects {
+    type Error;
+    fn shapes_and_pending(&mut self) -> (&mut ObjectShapes, &mut Vec<(ReadName, Value)>);
+    fn text_and_pos(&mut self) -> (&str, &mut usize);
+    fn skip_whitespace(&mut self);
+    /// Just past a member's name (its opening quote at `quote`), in an object at nesting
+    /// `level`: the colon and the member's value.
+    fn member_value(
+        &mut self,
+        name: &str,
+        quote: usize,
+        level: usize,
+    ) -> Result<Value, Self::Error>;
+    /// After a member's value: the comma or the closing brace there, consumed.
+    fn after_member(&mut self) -> Result<u8, Self::Error>;
+}
+
+/// Just inside an object's brace (at nesting `level`), with a shape at its level: its
+/// members read straight into an object of the shape's names while they are those names,
+/// in that order (an array of like objects, read without the pending stack or a second
+/// pass). Where they stop being those, what was read moves to the pending stack (named by
+/// the ranges of the shape's names in the text, the same bytes) for the general reader to
+/// go on from.
+pub(crate) fn read_like_the_last<R: ShapedObjects>(
+    reader: &mut R,
+    level: usize,
+) -> Result<LikeTheLast, R::Error> {
+    let (shapes, _) = reader.shapes_and_pending();
+    let Some(shape) = shapes
+        .levels
+        .get_mut(level)
+        .and_then(|last| last.map.take())
+    else {
+        return Ok(LikeTheLast::Rest(Elements::First));
+    };
+    let mut entries = Vec::new();
+    let read = members_named_as(reader, &shape, &mut entries, level);
+    let (shapes, pending) = reader.shapes_and_pending();
+    let last = &mut shapes.levels[level];
+    let outcome = match read {
+        Ok(NamedAs::All) => Ok(LikeTheLast::Whole(Map::named_as(&shape, entries))),
+        Ok(partly) => {
+            let names = last.names.iter().cloned();
+            let read = names
+                .zip(entries)
+                .map(|(name, (_, value))| (ReadName::Plain(name), value));
+            pending.extend(read);
+            Ok(match partly {
+                NamedAs::NotFrom(from) => LikeTheLast::Rest(from),
+                _ => LikeTheLast::Ended,
+            })
+        }
+        Err(e) => Err(e),
+    };
+    last.map = Some(shape);
+    outcome
+}
+
+/// The members named as `shape`'s, into `entries`: up to the object's end, or up to the
+/// first that is not (left unread).
+fn members_named_as<R: ShapedObjects>(
+    reader: &mut R,
+    shape: &Map,
+    entries: &mut Vec<(Str, Value)>,
+    level: usize,
+) -> Result<NamedAs, R::Error> {
+    let count = shape.len();
+    for (at, name) in shape.keys().enumerate() {
+        reader.skip_whitespace();
+        let (text, pos) = reader.text_and_pos();
+        let bytes = text.as_bytes();
+        let quote = *pos;
+        let name_end = quote + 1 + name.len();
+        // Shape names have no quotes or escapes: the quote after them ends the name.
+        let same = bytes.get(quote) == Some(&b'"')
+            && bytes
+                .get(quote + 1..name_end)
+                .is_some_and(|read| same_name(read, name.as_bytes()))
+            && bytes.get(name_end) == Some(&b'"');
+        if !same {
+            return Ok(NamedAs::NotFrom(if at == 0 {
+                Elements::First
+            } else {
+                Elements::AfterComma
+            }));
+        }
+        *pos = name_end + 1;
+        if at == 0 {
+            // Only now: an object unlike the last allocates nothing here.
+            entries.reserve_exact(count);
+        }
+        let value = reader.member_value(name, quote, level)?;
+        entries.push((name.clone(), value));
+        match reader.after_member()? {
+            b',' if at + 1 < count => {}
+            b',' => return Ok(NamedAs::NotFrom(Elements::AfterComma)),
+            _ if at + 1 == count => return Ok(NamedAs::All),
+            _ => return Ok(NamedAs::Fewer),
+        }
+    }
+    // Only a shape without names (never made) gets here.
+    Ok(NamedAs::NotFrom(Elements::First))
+}
+
+impl ShapedObjects for Direct<'_, '_> {
+    /// Handed over to serde_json, which says what is wrong.
+    type Error = ();
+
+    fn shapes_and_pending(&mut self) -> (&mut ObjectShapes, &mut Vec<(ReadName, Value)>) {
+        (&mut self.pending.shapes, &mut self.pending.members)
+    }
+
+    fn text_and_pos(&mut self) -> (&str, &mut usize) {
+        (self.text, &mut self.pos)
+    }
+
+    fn skip_whitespace(&mut self) {
+        Direct::skip_whitespace(self);
+    }
+
+    fn member_value(&mut self, _: &str, _: usize, _: usize) -> Result<Value, ()> {
+        if self.next_token() != Some(b':') {
+            return Err(());
+        }
+        self.value().ok_or(())
+    }
+
+    fn after_member(&mut self) -> Result<u8, ()> {
+        match self.next_token() {
+            Some(b @ (b',' | b'}')) => Ok(b),
+            _ => Err(()),
+        }
+    }
 }
 
 /// Where the characters a JSON string holds as they are, from `from` on, end: at a quote,
@@ -500,7 +557,8 @@ pub(crate) struct ObjectShapes {
 
 #[derive(Default)]
 struct LevelShape {
-    /// The last object's names, all without escapes (empty otherwise).
+    /// The names of the last object made member by member here (the first of a run of
+    /// like objects, which are read into the shape), all without escapes (else empty).
     names: Vec<Range<usize>>,
     /// Those names in order, each with `null`, at the size of the objects copied from it.
     map: Option<Map>,
@@ -655,6 +713,66 @@ pub(crate) fn shape_of<'n>(names: impl ExactSizeIterator<Item = &'n str>) -> Opt
     (shape.len() == len).then_some(shape)
 }
 
+/// `count` JSON texts (`{"r": [...]}`) of runs of objects that are like the last, then
+/// not: fewer, more, other or repeated names, names with escapes, nested like objects,
+/// whitespace wherever JSON allows it, and broken ones (a trailing comma, a missing colon
+/// or value). For the tests of both readers.
+#[cfg(test)]
+pub(crate) fn runs_of_like_objects(count: usize) -> Vec<String> {
+    let names = ["a", "b", "a", "longer_name_1", "a\\u0062", "ab"];
+    let mut seed = 7u64;
+    let mut next = |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n
+    };
+    let mut texts = Vec::with_capacity(count);
+    for _ in 0..count {
+        let mut text = String::from("{\"r\": [");
+        let mut last: Vec<&str> = Vec::new();
+        for i in 0..next(8) {
+            if i > 0 {
+                text.push_str([",", " , ", ",\n"][next(3)]);
+            }
+            // Mostly the last object's names; else from one to three of any.
+            if next(4) == 0 || last.is_empty() {
+                last = (0..1 + next(3)).map(|_| names[next(names.len())]).collect();
+            }
+            text.push('{');
+            // Sometimes one fewer.
+            let members = last.len() - usize::from(next(6) == 0);
+            for (m, name) in last[..members].iter().enumerate() {
+                let space = |n: usize| [" ", "", "\n\t", ""][n];
+                if m > 0 {
+                    text.push_str(space(next(4)));
+                    text.push(',');
+                }
+                text.push_str(space(next(4)));
+                let value = match next(5) {
+                    0 => "{\"x\":1,\"y\":[2]}".to_string(),
+                    1 => "[]".to_string(),
+                    _ => next(100).to_string(),
+                };
+                let (before, after) = (space(next(4)), space(next(4)));
+                text.push_str(&format!("\"{name}\"{before}:{after}{value}"));
+            }
+            match next(20) {
+                0 => text.push(','),
+                1 => text.push_str(",\"a\""),
+                2 => text.push_str(",\"a\":"),
+                3 => text.push_str(",\"c\":3"),
+                4 => text.push_str(" \"c\":3"),
+                _ => {}
+            }
+            text.push_str([" }", "}"][next(2)]);
+        }
+        text.push_str("]}");
+        texts.push(text);
+    }
+    texts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -748,55 +866,11 @@ mod tests {
         assert_eq!(names, ["id", "n"]);
     }
 
-    /// Runs of objects that are like the last, then not: with fewer, more, other or
-    /// repeated names, names with escapes, nested like objects, whitespace anywhere, and
-    /// broken ones (a trailing comma, a missing colon or value): each read as serde_json
-    /// reads it, or failed with its message.
+    /// Runs of objects that are like the last, then not (see [`runs_of_like_objects`]):
+    /// each read as serde_json reads it, or failed with its message.
     #[test]
     fn objects_stop_being_like_the_last_anywhere() {
-        let names = ["a", "b", "a", "longer_name_1", "a\\u0062", "ab"];
-        let mut seed = 7u64;
-        let mut next = |n: usize| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize % n
-        };
-        for _ in 0..1000 {
-            let mut text = String::from("[");
-            let mut last: Vec<&str> = Vec::new();
-            for i in 0..next(8) {
-                if i > 0 {
-                    text.push_str([",", " , ", ",\n"][next(3)]);
-                }
-                // Mostly the last object's names; else from one to three of any.
-                if next(4) == 0 || last.is_empty() {
-                    last = (0..1 + next(3)).map(|_| names[next(names.len())]).collect();
-                }
-                text.push('{');
-                // Sometimes one fewer.
-                let count = last.len() - usize::from(next(6) == 0);
-                for (m, name) in last[..count].iter().enumerate() {
-                    if m > 0 {
-                        text.push(',');
-                    }
-                    let value = match next(5) {
-                        0 => "{\"x\":1,\"y\":[2]}".to_string(),
-                        1 => "[]".to_string(),
-                        _ => next(100).to_string(),
-                    };
-                    text.push_str(&format!("\"{name}\"{}:{value}", [" ", ""][next(2)]));
-                }
-                match next(20) {
-                    0 => text.push(','),
-                    1 => text.push_str(",\"a\""),
-                    2 => text.push_str(",\"a\":"),
-                    3 => text.push_str(",\"c\":3"),
-                    _ => {}
-                }
-                text.push_str([" }", "}"][next(2)]);
-            }
-            text.push(']');
+        for text in runs_of_like_objects(1000) {
             let ours = value_from_str(&text);
             let theirs = serde_json::from_str::<Value>(&text);
             // All of it is the direct reader's to read (not handed over), or to refuse.

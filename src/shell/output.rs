@@ -82,5 +82,7 @@ pub fn stdout_written(write: impl FnOnce(&mut StdoutBuffer) -> std::io::Result<(
         .and_then(|_| out.flush())
     {
         record(Stream::Stdout, &e);
+        // Dropped as it is: a writer dropped with text in its buffer tries it again.
+        drop(out.into_parts());
     }
 }
