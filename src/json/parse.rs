@@ -125,28 +125,22 @@ impl Direct<'_, '_> {
         let start = self.pending.members.len();
         let level = self.depth;
         self.open()?;
-        let rest = match read_like_the_last(self, level).ok()? {
+        match read_like_the_last(self, level).ok()? {
             LikeTheLast::Whole(map) => {
                 self.depth -= 1;
                 return Some(Value::Object(map));
             }
-            LikeTheLast::Ended => None,
-            LikeTheLast::Rest(rest) => Some(rest),
-        };
-        if let Some(rest) = rest {
-            self.elements(b'}', rest, |reader| {
+            LikeTheLast::Ended => {}
+            LikeTheLast::Rest(from) => self.elements(b'}', from, |reader| {
                 reader.skip_whitespace();
                 if reader.peek()? != b'"' {
                     return None;
                 }
                 let name = reader.name()?;
-                if reader.next_token()? != b':' {
-                    return None;
-                }
-                let value = reader.value()?;
+                let value = ShapedObjects::member_value(reader, "", 0, 0).ok()?;
                 reader.pending.members.push((name, value));
                 Some(())
-            })?;
+            })?,
         }
         self.depth -= 1;
         Some(Value::Object(
@@ -416,6 +410,7 @@ impl ShapedObjects for Direct<'_, '_> {
         Direct::skip_whitespace(self);
     }
 
+    /// The name and where it is matter only to the loader's spans.
     fn member_value(&mut self, _: &str, _: usize, _: usize) -> Result<Value, ()> {
         if self.next_token() != Some(b':') {
             return Err(());
@@ -546,10 +541,11 @@ pub(crate) enum Duplicates {
 }
 
 /// For each nesting level, the member names of the last object read there, so that the
-/// next object with the same names (an array of like objects, a definition's like states)
-/// is made by copying a map of those names, which does not hash them again, instead of
-/// inserting each: a "shape", made when two objects in a row at a level have one list of
-/// names (none from names with escapes or a name given twice).
+/// next objects with the same names (an array of like objects, a definition's like states)
+/// are read straight into an object of those names ([`read_like_the_last`]), which does
+/// not hash them again, instead of inserting each: a "shape", made when two objects in a
+/// row at a level have one list of names (none from names with escapes or a name given
+/// twice). Only objects unlike their shape come here, member by member.
 #[derive(Default)]
 pub(crate) struct ObjectShapes {
     levels: Vec<LevelShape>,
@@ -560,7 +556,7 @@ struct LevelShape {
     /// The names of the last object made member by member here (the first of a run of
     /// like objects, which are read into the shape), all without escapes (else empty).
     names: Vec<Range<usize>>,
-    /// Those names in order, each with `null`, at the size of the objects copied from it.
+    /// Those names in order, each with `null`: the names objects like it are read into.
     map: Option<Map>,
 }
 
@@ -587,13 +583,6 @@ impl ObjectShapes {
             && members[start..].iter().zip(&shape.names).all(|((name, _), last)| {
                 matches!(name, ReadName::Plain(range) if same_name(&bytes[range.clone()], &bytes[last.clone()]))
             });
-        if same_names && let Some(copy) = &shape.map {
-            let mut values = members.drain(start..).map(|(_, value)| value);
-            let Ok(map) = copy.with_names_of(|_| {
-                Ok::<_, std::convert::Infallible>(values.next().unwrap_or_default())
-            });
-            return Ok(map);
-        }
         if !same_names {
             shape.map = None;
             shape.names.clear();
